@@ -1,0 +1,144 @@
+/* Boot-event queue; see boot_events.h. */
+#include "boot/boot_events.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+struct boot_events {
+        pthread_mutex_t lock;
+        int efd;
+        struct boot_event *pending; /* filled by producers */
+        struct boot_event *batch;   /* being written by the consumer */
+        size_t n_pending, n_batch, cap;
+        _Atomic uint64_t dropped;
+        uint64_t dropped_reported;
+};
+
+int boot_events_new(size_t capacity, struct boot_events **ret)
+{
+        struct boot_events *q = calloc(1, sizeof(*q));
+        if (!q)
+                return -ENOMEM;
+        q->cap = capacity;
+        q->pending = calloc(capacity, sizeof(*q->pending));
+        q->batch = calloc(capacity, sizeof(*q->batch));
+        q->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (!q->pending || !q->batch || q->efd < 0) {
+                int r = q->efd < 0 ? -errno : -ENOMEM;
+                boot_events_free(q);
+                return r;
+        }
+        pthread_mutex_init(&q->lock, NULL);
+        *ret = q;
+        return 0;
+}
+
+void boot_events_free(struct boot_events *q)
+{
+        if (!q)
+                return;
+        if (q->efd >= 0)
+                close(q->efd);
+        free(q->pending);
+        free(q->batch);
+        pthread_mutex_destroy(&q->lock);
+        free(q);
+}
+
+int boot_events_fd(const struct boot_events *q)
+{
+        return q->efd;
+}
+
+void boot_events_push(struct boot_events *q, const struct boot_event *ev)
+{
+        bool wake = false;
+        pthread_mutex_lock(&q->lock);
+        if (q->n_pending < q->cap) {
+                struct boot_event *e = &q->pending[q->n_pending++];
+                *e = *ev;
+                if (!e->time)
+                        e->time = store_now_ms();
+                wake = q->n_pending == 1;
+        } else {
+                atomic_fetch_add(&q->dropped, 1);
+        }
+        pthread_mutex_unlock(&q->lock);
+        if (wake) {
+                uint64_t one = 1;
+                ssize_t w = write(q->efd, &one, sizeof(one));
+                (void)w;
+        }
+}
+
+void boot_events_report(struct boot_events *q, const struct mac *mac, const char *stage,
+                        const char *peer, const char *detail_fmt, ...)
+{
+        struct boot_event ev = {.mac = *mac};
+        snprintf(ev.stage, sizeof(ev.stage), "%s", stage);
+        snprintf(ev.peer, sizeof(ev.peer), "%s", peer ? peer : "");
+        va_list ap;
+        va_start(ap, detail_fmt);
+        vsnprintf(ev.detail, sizeof(ev.detail), detail_fmt, ap);
+        va_end(ap);
+        boot_events_push(q, &ev);
+}
+
+int boot_events_flush(struct boot_events *q, struct store *s, int64_t retention)
+{
+        uint64_t junk;
+        ssize_t rd = read(q->efd, &junk, sizeof(junk));
+        (void)rd;
+
+        /* A batch left over from a failed commit goes first; then take what
+         * producers queued meanwhile (as much as fits). */
+        pthread_mutex_lock(&q->lock);
+        size_t take = q->cap - q->n_batch;
+        if (take > q->n_pending)
+                take = q->n_pending;
+        memcpy(q->batch + q->n_batch, q->pending, take * sizeof(*q->batch));
+        memmove(q->pending, q->pending + take, (q->n_pending - take) * sizeof(*q->pending));
+        q->n_pending -= take;
+        q->n_batch += take;
+        bool more = q->n_pending > 0;
+        pthread_mutex_unlock(&q->lock);
+
+        uint64_t dropped = atomic_load(&q->dropped);
+        if (dropped != q->dropped_reported) {
+                log_warn("events: queue full, %llu boot events dropped so far",
+                         (unsigned long long)dropped);
+                q->dropped_reported = dropped;
+        }
+        int r = 0;
+        if (q->n_batch) {
+                r = store_record_events(s, q->batch, q->n_batch, retention);
+                if (r < 0) {
+                        log_error("events: cannot record %zu boot events (will retry): %s",
+                                  q->n_batch, store_errmsg(s));
+                        more = true;
+                } else {
+                        r = (int)q->n_batch;
+                        q->n_batch = 0;
+                }
+        }
+        if (more) {
+                uint64_t one = 1;
+                ssize_t w = write(q->efd, &one, sizeof(one));
+                (void)w;
+        }
+        return r;
+}
+
+uint64_t boot_events_dropped(const struct boot_events *q)
+{
+        return atomic_load(&((struct boot_events *)q)->dropped);
+}

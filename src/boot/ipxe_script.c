@@ -1,0 +1,214 @@
+/* iPXE script rendering; see ipxe_script.h. */
+#include "boot/ipxe_script.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define VAR_NAME_MAX 32
+
+static bool safe_byte(unsigned char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               strchr("._~:/@+=,-", c) != NULL;
+}
+
+void ipxe_escape(struct strbuf *out, const char *s)
+{
+        static const char hex[] = "0123456789ABCDEF";
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+                if (safe_byte(*p)) {
+                        strbuf_append(out, (const char *)p, 1);
+                } else {
+                        char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+                        strbuf_append(out, enc, 3);
+                }
+        }
+}
+
+static const char *lookup_var(const struct script_vars *v, const char *name, size_t n)
+{
+        static const struct {
+                const char *name;
+                size_t offset;
+        } table[] = {
+            {"mac", offsetof(struct script_vars, mac)},
+            {"mac_hyphen", offsetof(struct script_vars, mac_hyphen)},
+            {"hostname", offsetof(struct script_vars, hostname)},
+            {"ip", offsetof(struct script_vars, ip)},
+            {"image", offsetof(struct script_vars, image)},
+            {"server", offsetof(struct script_vars, server)},
+            {"images_url", offsetof(struct script_vars, images_url)},
+        };
+        for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+                if (strlen(table[i].name) == n && memcmp(table[i].name, name, n) == 0) {
+                        if (!v)
+                                return "";
+                        const char *val = *(const char *const *)((const char *)v + table[i].offset);
+                        return val ? val : "";
+                }
+        return NULL;
+}
+
+/* Walks tmpl; with out == NULL only checks it. */
+static int render(const char *tmpl, const struct script_vars *v, struct strbuf *out,
+                  char err[SCRIPT_ERR_MAX])
+{
+        const char *p = tmpl;
+        for (;;) {
+                const char *open = strstr(p, "{{");
+                if (!open) {
+                        if (out)
+                                strbuf_puts(out, p);
+                        return 0;
+                }
+                if (out)
+                        strbuf_append(out, p, (size_t)(open - p));
+                const char *name = open + 2;
+                while (*name == ' ')
+                        name++;
+                const char *close = strstr(name, "}}");
+                if (!close) {
+                        snprintf(err, SCRIPT_ERR_MAX, "unterminated \"{{\" in template");
+                        return -EINVAL;
+                }
+                size_t n = (size_t)(close - name);
+                while (n > 0 && name[n - 1] == ' ')
+                        n--;
+                const char *val = n <= VAR_NAME_MAX ? lookup_var(v, name, n) : NULL;
+                if (!val) {
+                        snprintf(err, SCRIPT_ERR_MAX, "unknown template variable \"{{%.*s}}\"",
+                                 (int)(n > VAR_NAME_MAX ? VAR_NAME_MAX : n), name);
+                        return -EINVAL;
+                }
+                if (out)
+                        ipxe_escape(out, val);
+                p = close + 2;
+        }
+}
+
+int ipxe_template_render(const char *tmpl, const struct script_vars *v, struct strbuf *out,
+                         char err[SCRIPT_ERR_MAX])
+{
+        return render(tmpl, v, out, err);
+}
+
+bool ipxe_template_check(const char *tmpl, char err[SCRIPT_ERR_MAX])
+{
+        return render(tmpl, NULL, NULL, err) == 0;
+}
+
+void ipxe_script_chain(const char *server, struct strbuf *out)
+{
+        strbuf_puts(out, "#!ipxe\n");
+        strbuf_puts(out, "# bootherd: continue with this machine's own script\n");
+        strbuf_puts(out, "chain --autofree --replace ");
+        ipxe_escape(out, server);
+        strbuf_puts(out, "/boot/${net0/mac}.ipxe\n");
+}
+
+/* Appends the URL of an artifact: as-is when absolute, else under images_url. */
+static void artifact_url(struct strbuf *out, const struct script_vars *v, const char *ref)
+{
+        if (strncmp(ref, "http://", 7) != 0 && strncmp(ref, "https://", 8) != 0) {
+                ipxe_escape(out, v->images_url);
+                strbuf_puts(out, "/");
+        }
+        ipxe_escape(out, ref);
+}
+
+/* The name iPXE gives an initrd: its last path component, made unique. */
+static void initrd_name(const struct image *img, size_t i, char *buf, size_t cap)
+{
+        const char *slash = strrchr(img->initrds[i], '/');
+        const char *base = slash ? slash + 1 : img->initrds[i];
+        size_t n = strcspn(base, "?#");
+        bool dup = false;
+        for (size_t j = 0; j < i; j++) {
+                const char *s2 = strrchr(img->initrds[j], '/');
+                const char *b2 = s2 ? s2 + 1 : img->initrds[j];
+                if (strcspn(b2, "?#") == n && memcmp(b2, base, n) == 0)
+                        dup = true;
+        }
+        if (n == 0 || dup)
+                snprintf(buf, cap, "initrd%zu", i);
+        else
+                snprintf(buf, cap, "%.*s", (int)n, base);
+}
+
+static void self_url(struct strbuf *out, const struct script_vars *v)
+{
+        ipxe_escape(out, v->server);
+        strbuf_puts(out, "/boot/");
+        ipxe_escape(out, v->mac);
+        strbuf_puts(out, ".ipxe");
+}
+
+int ipxe_script_image(const struct image *img, const struct script_vars *v, struct strbuf *out,
+                      char err[SCRIPT_ERR_MAX])
+{
+        if (img->script && *img->script) {
+                if (strncmp(img->script, "#!ipxe", 6) != 0)
+                        strbuf_puts(out, "#!ipxe\n");
+                return ipxe_template_render(img->script, v, out, err);
+        }
+        strbuf_puts(out, "#!ipxe\n# bootherd: image ");
+        ipxe_escape(out, v->image);
+        strbuf_puts(out, " for ");
+        ipxe_escape(out, v->mac);
+        strbuf_puts(out, "\nkernel ");
+        artifact_url(out, v, img->kernel);
+        /* EFI kernels load their initrds by name from iPXE's virtual file
+         * system (the 2019 iPXE in Debian predates LoadFile2); harmless on BIOS. */
+        char name[72];
+        for (size_t i = 0; i < img->n_initrds; i++) {
+                initrd_name(img, i, name, sizeof(name));
+                strbuf_printf(out, " initrd=%s", name);
+        }
+        if (img->cmdline && *img->cmdline) {
+                strbuf_puts(out, " ");
+                /* The cmdline is the administrator's text; {{vars}} inside are
+                 * escaped, and the line itself was validated as one line. */
+                int r = ipxe_template_render(img->cmdline, v, out, err);
+                if (r < 0)
+                        return r;
+        }
+        strbuf_puts(out, " || goto failed\n");
+        for (size_t i = 0; i < img->n_initrds; i++) {
+                initrd_name(img, i, name, sizeof(name));
+                strbuf_printf(out, "initrd --name %s ", name);
+                artifact_url(out, v, img->initrds[i]);
+                strbuf_puts(out, " || goto failed\n");
+        }
+        strbuf_puts(out, "boot || goto failed\n"
+                         ":failed\n"
+                         "echo bootherd: booting image ");
+        ipxe_escape(out, v->image);
+        strbuf_puts(out, " failed, retrying in 10 seconds\n"
+                         "sleep 10\n"
+                         "chain --autofree --replace ");
+        self_url(out, v);
+        strbuf_puts(out, " || goto failed\n");
+        return 0;
+}
+
+void ipxe_script_wait(const struct script_vars *v, long retry_s, struct strbuf *out)
+{
+        strbuf_puts(out, "#!ipxe\n:retry\necho bootherd: machine ");
+        ipxe_escape(out, v->mac);
+        strbuf_puts(out, " has no image assigned.\necho Assign one at ");
+        ipxe_escape(out, v->server);
+        strbuf_puts(out, "/ (Discovered machines) or with: bootherd machine assign ");
+        ipxe_escape(out, v->mac);
+        strbuf_printf(out, " IMAGE\necho Retrying in %ld seconds.\nsleep %ld\n", retry_s, retry_s);
+        strbuf_puts(out, "chain --autofree --replace ");
+        self_url(out, v);
+        strbuf_puts(out, " || goto retry\n");
+}
+
+void ipxe_script_exit(const struct script_vars *v, struct strbuf *out)
+{
+        strbuf_puts(out, "#!ipxe\necho bootherd: network boot is disabled for ");
+        ipxe_escape(out, v->mac);
+        strbuf_puts(out, "\nexit\n");
+}

@@ -1,0 +1,226 @@
+/* Configuration table and INI loading; see config.h. */
+#include "core/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/validate.h"
+
+enum cfg_type { CFG_STR, CFG_INT, CFG_LOGLEVEL, CFG_LISTEN, CFG_URL, CFG_IMAGE };
+
+struct cfg_key {
+        const char *section;
+        const char *name;
+        enum cfg_type type;
+        size_t offset;
+        const char *def;
+        int64_t min, max; /* CFG_INT */
+};
+
+#define F(field) offsetof(struct config, field)
+
+static const struct cfg_key keys[] = {
+    {"server", "state_dir", CFG_STR, F(state_dir), "/var/lib/bootherd", 0, 0},
+    {"server", "public_url", CFG_URL, F(public_url), "", 0, 0},
+    {"server", "log_level", CFG_LOGLEVEL, F(log_level), "info", 0, 0},
+    {"server", "database", CFG_STR, F(database), "", 0, 0},
+    {"http", "listen", CFG_LISTEN, F(http_listen), "0.0.0.0:80", 0, 0},
+    {"http", "threads", CFG_INT, F(http_threads), "2", 1, 64},
+    {"http", "max_image_transfers", CFG_INT, F(http_max_image_transfers), "256", 1, 100000},
+    {"http", "retry_after_s", CFG_INT, F(http_retry_after_s), "5", 1, 3600},
+    {"http", "max_connections", CFG_INT, F(http_max_connections), "4096", 16, 1000000},
+    {"http", "connection_timeout_s", CFG_INT, F(http_connection_timeout_s), "60", 1, 3600},
+    {"images", "root", CFG_STR, F(images_root), "", 0, 0},
+    {"boot", "unknown_retry_s", CFG_INT, F(boot_unknown_retry_s), "30", 1, 86400},
+    {"boot", "default_image", CFG_IMAGE, F(boot_default_image), "", 0, 0},
+    {"boot", "event_retention", CFG_INT, F(boot_event_retention), "100000", 100, 100000000},
+};
+
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+static int set_value(struct config *c, const struct cfg_key *k, const char *value, const char **why)
+{
+        void *field = (char *)c + k->offset;
+        switch (k->type) {
+        case CFG_INT: {
+                char *end;
+                errno = 0;
+                long long v = strtoll(value, &end, 10);
+                if (errno || end == value || *end) {
+                        *why = "expected an integer";
+                        return -EINVAL;
+                }
+                if (v < k->min || v > k->max) {
+                        *why = "out of range";
+                        return -ERANGE;
+                }
+                *(int64_t *)field = v;
+                return 0;
+        }
+        case CFG_LOGLEVEL:
+                if (log_level_parse(value, (enum log_level *)field) < 0) {
+                        *why = "expected error, warn, info or debug";
+                        return -EINVAL;
+                }
+                return 0;
+        case CFG_LISTEN:
+                if (*value && validate_listen(value, NULL, NULL) < 0) {
+                        *why = "expected ADDRESS:PORT (IPv4) or empty";
+                        return -EINVAL;
+                }
+                break;
+        case CFG_URL:
+                if (*value && !validate_http_url(value)) {
+                        *why = "expected an http:// or https:// URL without a trailing '/'";
+                        return -EINVAL;
+                }
+                break;
+        case CFG_IMAGE:
+                if (*value && !validate_image_name(value)) {
+                        *why = "not a valid image name ([a-z0-9][a-z0-9._-]{0,62})";
+                        return -EINVAL;
+                }
+                break;
+        case CFG_STR:
+                break;
+        }
+        char *dup = strdup(value);
+        if (!dup) {
+                *why = "out of memory";
+                return -ENOMEM;
+        }
+        free(*(char **)field);
+        *(char **)field = dup;
+        return 0;
+}
+
+static bool is_string(enum cfg_type t)
+{
+        return t != CFG_INT && t != CFG_LOGLEVEL;
+}
+
+int config_init(struct config *c)
+{
+        memset(c, 0, sizeof(*c));
+        if (bootfiles_set_defaults(&c->bootfiles) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < N_KEYS; i++) {
+                const char *why;
+                if (set_value(c, &keys[i], keys[i].def, &why) < 0) {
+                        config_done(c);
+                        return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+void config_done(struct config *c)
+{
+        bootfiles_done(&c->bootfiles);
+        for (size_t i = 0; i < N_KEYS; i++)
+                if (is_string(keys[i].type)) {
+                        char **f = (char **)((char *)c + keys[i].offset);
+                        free(*f);
+                        *f = NULL;
+                }
+}
+
+int config_set(struct config *c, const char *section, const char *key, const char *value,
+               const char *origin, char err[CONFIG_ERR_MAX])
+{
+        if (strcmp(section, "bootfiles") == 0) {
+                int r = bootfiles_set(&c->bootfiles, key, value);
+                if (r < 0)
+                        snprintf(err, CONFIG_ERR_MAX, "%s: [bootfiles] %s: %s", origin, key,
+                                 r == -ENOSPC ? "too many boot files"
+                                              : "expected NAME = /absolute/path, NAME a plain "
+                                                "file name");
+                return r;
+        }
+        bool section_known = false;
+        for (size_t i = 0; i < N_KEYS; i++) {
+                if (strcmp(keys[i].section, section) != 0)
+                        continue;
+                section_known = true;
+                if (strcmp(keys[i].name, key) != 0)
+                        continue;
+                const char *why = "invalid value";
+                int r = set_value(c, &keys[i], value, &why);
+                if (r < 0)
+                        snprintf(err, CONFIG_ERR_MAX, "%s: [%s] %s = \"%s\": %s", origin, section,
+                                 key, value, why);
+                return r;
+        }
+        if (!section_known)
+                snprintf(err, CONFIG_ERR_MAX, "%s: unknown section [%s]", origin, section);
+        else
+                snprintf(err, CONFIG_ERR_MAX, "%s: unknown key \"%s\" in section [%s]", origin, key,
+                         section);
+        return -EINVAL;
+}
+
+struct load_ctx {
+        struct config *c;
+        const char *path;
+        char *err;
+        bool failed;
+};
+
+static int config_ini_line(void *user, const char *section, const char *name, const char *value)
+{
+        struct load_ctx *ctx = user;
+        if (ctx->failed)
+                return 1; /* keep only the first error */
+        char tmp[CONFIG_ERR_MAX];
+        if (config_set(ctx->c, section, name, value, "", tmp) < 0) {
+                /* tmp starts with ": "; ini_parse() tells us the line afterwards. */
+                snprintf(ctx->err, CONFIG_ERR_MAX, "%s", tmp + 2);
+                ctx->failed = true;
+                return 0;
+        }
+        return 1;
+}
+
+int config_load(struct config *c, const char *path, char err[CONFIG_ERR_MAX])
+{
+        char msg[CONFIG_ERR_MAX] = "";
+        struct load_ctx ctx = {.c = c, .path = path, .err = msg};
+        FILE *f = fopen(path, "re");
+        if (!f) {
+                int r = -errno;
+                snprintf(err, CONFIG_ERR_MAX, "%s: %s", path, strerror(-r));
+                return r;
+        }
+        int line = ini_parse_file(f, config_ini_line, &ctx);
+        fclose(f);
+        if (line == 0)
+                return 0;
+        if (line < 0) {
+                snprintf(err, CONFIG_ERR_MAX, "%s: cannot read file", path);
+                return -EIO;
+        }
+        snprintf(err, CONFIG_ERR_MAX, "%s:%d: %s", path, line,
+                 ctx.failed ? msg : "syntax error (expected [section] or key = value)");
+        return -EINVAL;
+}
+
+static char *join(const char *dir, const char *leaf)
+{
+        char *s;
+        if (asprintf(&s, "%s/%s", dir, leaf) < 0)
+                return NULL;
+        return s;
+}
+
+char *config_database_path(const struct config *c)
+{
+        return *c->database ? strdup(c->database) : join(c->state_dir, "bootherd.db");
+}
+
+char *config_images_root(const struct config *c)
+{
+        return *c->images_root ? strdup(c->images_root) : join(c->state_dir, "images");
+}

@@ -1,0 +1,60 @@
+/* Configuration: an INI file (inih) plus command-line overrides.
+ *
+ * Every key lives in one table in config.c (section, name, type, range,
+ * default, field); docs/configuration.md documents each.  An unknown section
+ * or key, or a bad value, is an error naming file:line. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/bootfiles.h"
+#include "core/log.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/bootherd/bootherd.conf"
+#define CONFIG_ERR_MAX      512
+
+struct config {
+        /* [server] */
+        char *state_dir;  /* database and default images root */
+        char *public_url; /* e.g. "http://198.18.0.1"; empty = address the request came in on */
+        enum log_level log_level;
+        char *database; /* empty = <state_dir>/bootherd.db */
+
+        /* [http] */
+        char *http_listen; /* "ADDR:PORT"; empty = HTTP off */
+        int64_t http_threads;
+        int64_t http_max_image_transfers; /* concurrent /images bodies; beyond: 503 */
+        int64_t http_retry_after_s;
+        int64_t http_max_connections;
+        int64_t http_connection_timeout_s;
+
+        /* [images] */
+        char *images_root; /* empty = <state_dir>/images */
+
+        /* [boot] */
+        int64_t boot_unknown_retry_s;
+        char *boot_default_image;     /* empty = none: unknown machines wait */
+        int64_t boot_event_retention; /* events kept (newest) */
+
+        /* [bootfiles] name = path, over Debian's defaults */
+        struct bootfiles bootfiles;
+};
+
+/* Fills c with defaults (all strings allocated). */
+int config_init(struct config *c);
+void config_done(struct config *c);
+
+/* Loads path over the current values.  On error returns negative errno and
+ * writes "FILE:LINE: message" into err. */
+int config_load(struct config *c, const char *path, char err[CONFIG_ERR_MAX]);
+
+/* Sets one key from the command line ("section.key" spelling errors are
+ * reported the same way, with origin instead of file:line). */
+int config_set(struct config *c, const char *section, const char *key, const char *value,
+               const char *origin, char err[CONFIG_ERR_MAX]);
+
+/* Derived paths: malloc'ed, caller frees. */
+char *config_database_path(const struct config *c);
+char *config_images_root(const struct config *c);

@@ -1,0 +1,132 @@
+/* The inventory store: images, machines, boot events (and, in later schema
+ * versions, leases and users).  The only place that knows SQL.
+ *
+ * One `struct store` is one database connection: use it from one thread at a
+ * time (HTTP worker threads each open their own).  Every write is one
+ * transaction.  Functions return 0 or a negative errno:
+ *   -ENOENT  the named object does not exist
+ *   -EEXIST  a unique value is taken (name, MAC, IPv4)
+ *   -EBUSY   refused because other objects depend on it
+ *   -EINVAL  a value failed validation
+ *   -EIO     the database failed
+ * and leave a one-line human explanation in store_errmsg() (plus the field
+ * it concerns in store_errfield(), or NULL).  Outputs (ret_*) are written
+ * only on success; the caller frees them with the matching *_free(). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/mac.h"
+
+struct store;
+
+/* Opens (creating if needed) the database at path and migrates its schema to
+ * the current version.  sqlite: WAL mode, foreign keys, busy timeout. */
+int store_open(const char *path, struct store **ret);
+void store_close(struct store *s);
+const char *store_errmsg(const struct store *s);
+const char *store_errfield(const struct store *s);
+int store_schema_version(struct store *s, int *ret);
+/* Current schema version this build migrates to. */
+int store_schema_latest(void);
+
+/* Milliseconds since the Unix epoch (the store's time unit). */
+int64_t store_now_ms(void);
+
+/* ---- images ---- */
+
+struct image {
+        char *name;     /* [a-z0-9][a-z0-9._-]{0,62} */
+        char *kernel;   /* path under the images root, or http(s) URL; may be "" with a script */
+        char **initrds; /* ordered */
+        size_t n_initrds;
+        char *cmdline;
+        char *script; /* optional iPXE script template; NULL = kernel/initrd/boot */
+        char *description;
+        int64_t created, updated; /* ms */
+};
+
+void image_done(struct image *img);
+void image_list_free(struct image *imgs, size_t n);
+
+/* Validates and inserts (create) or replaces (!create) the image. */
+int store_image_put(struct store *s, const struct image *img, bool create);
+int store_image_get(struct store *s, const char *name, struct image *ret);
+int store_image_list(struct store *s, struct image **ret, size_t *ret_n);
+/* Refused with -EBUSY naming the machines that use it, unless force, which
+ * unassigns them in the same transaction. */
+int store_image_remove(struct store *s, const char *name, bool force);
+
+/* ---- machines ---- */
+
+enum machine_state { MACHINE_DISCOVERED, MACHINE_ASSIGNED, MACHINE_UNASSIGNED };
+const char *machine_state_name(enum machine_state st);
+int machine_state_parse(const char *s, enum machine_state *ret);
+
+struct machine {
+        struct mac mac;
+        char *hostname; /* NULL = none */
+        char *image;    /* NULL = none */
+        uint32_t ipv4;  /* host order; 0 = no reservation */
+        char *notes;    /* never NULL after get */
+        enum machine_state state;
+        char *boot_file;               /* first-stage override ("snponly.efi"); NULL = by arch */
+        bool netboot;                  /* false: DHCP gives an address but no boot file */
+        int64_t first_seen, last_seen; /* ms; 0 = never */
+        char *last_stage;              /* NULL = never booted */
+        int64_t last_stage_at;
+        int64_t created;
+};
+
+void machine_done(struct machine *m);
+void machine_list_free(struct machine *ms, size_t n);
+
+/* Inserts a machine the administrator names (state assigned/unassigned from
+ * whether it has an image).  A machine already *discovered* is adopted: its
+ * admin fields are set and its history kept.  -EEXIST if already managed. */
+int store_machine_add(struct store *s, const struct machine *m);
+/* Replaces the admin fields (hostname, image, ipv4, notes, boot_file,
+ * netboot) of an existing machine; state follows the image. */
+int store_machine_update(struct store *s, const struct machine *m);
+int store_machine_get(struct store *s, const struct mac *mac, struct machine *ret);
+int store_machine_remove(struct store *s, const struct mac *mac);
+/* image NULL = unassign. */
+int store_machine_assign(struct store *s, const struct mac *mac, const char *image);
+/* Assigns every MAC (all or nothing). */
+int store_machine_assign_many(struct store *s, const struct mac *macs, size_t n, const char *image);
+
+struct machine_filter {
+        int state;             /* -1 = any, else enum machine_state */
+        const char *image;     /* NULL = any */
+        const char *text;      /* substring of MAC, hostname, notes, image; NULL = any */
+        int64_t offset, limit; /* limit <= 0: no limit */
+};
+
+int store_machine_list(struct store *s, const struct machine_filter *f, struct machine **ret,
+                       size_t *ret_n, int64_t *ret_total);
+
+/* ---- boot events ---- */
+
+#define BOOT_STAGE_MAX  16
+#define BOOT_DETAIL_MAX 256
+#define BOOT_PEER_MAX   48
+
+struct boot_event {
+        int64_t id;
+        int64_t time; /* ms */
+        struct mac mac;
+        char stage[BOOT_STAGE_MAX]; /* dhcp, tftp, script, kernel, initrd, ... */
+        char detail[BOOT_DETAIL_MAX];
+        char peer[BOOT_PEER_MAX];
+};
+
+/* Records a batch of contacts in one transaction: appends each event,
+ * creates unknown MACs as *discovered*, updates last_seen and (when the
+ * event is a boot stage) last_stage, then trims events beyond `retention`. */
+int store_record_events(struct store *s, const struct boot_event *evs, size_t n, int64_t retention);
+
+/* Newest first.  mac NULL = all; since_ms 0 = no bound; limit <= 0 = 100. */
+int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, int64_t limit,
+                      struct boot_event **ret, size_t *ret_n);

@@ -1,0 +1,312 @@
+/* Images: a kernel, ordered initrds and a command line (or a script template). */
+#include "store/store_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/validate.h"
+
+#define IMAGE_CMDLINE_MAX 4096
+#define IMAGE_SCRIPT_MAX  65536
+#define IMAGE_DESC_MAX    1024
+#define IMAGE_INITRDS_MAX 32
+
+void image_done(struct image *img)
+{
+        if (!img)
+                return;
+        free(img->name);
+        free(img->kernel);
+        for (size_t i = 0; i < img->n_initrds; i++)
+                free(img->initrds[i]);
+        free(img->initrds);
+        free(img->cmdline);
+        free(img->script);
+        free(img->description);
+        memset(img, 0, sizeof(*img));
+}
+
+void image_list_free(struct image *imgs, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                image_done(&imgs[i]);
+        free(imgs);
+}
+
+static int image_validate(struct store *s, const struct image *img)
+{
+        if (!img->name || !validate_image_name(img->name))
+                return store_fail(s, -EINVAL, "name",
+                                  "invalid image name \"%s\": use [a-z0-9][a-z0-9._-]{0,62}",
+                                  img->name ? img->name : "");
+        bool has_script = img->script && *img->script;
+        if ((!img->kernel || !*img->kernel) && !has_script)
+                return store_fail(s, -EINVAL, "kernel",
+                                  "image %s needs a kernel (or a script template)", img->name);
+        if (img->kernel && *img->kernel && !validate_artifact(img->kernel))
+                return store_fail(s, -EINVAL, "kernel",
+                                  "kernel \"%s\": expected a path under the images root "
+                                  "(no '..', spaces or quotes) or an http(s) URL",
+                                  img->kernel);
+        if (img->n_initrds > IMAGE_INITRDS_MAX)
+                return store_fail(s, -EINVAL, "initrds", "at most %d initrds", IMAGE_INITRDS_MAX);
+        for (size_t i = 0; i < img->n_initrds; i++)
+                if (!validate_artifact(img->initrds[i]))
+                        return store_fail(s, -EINVAL, "initrds",
+                                          "initrd \"%s\": expected a path under the images root "
+                                          "(no '..', spaces or quotes) or an http(s) URL",
+                                          img->initrds[i]);
+        if (img->cmdline && !validate_text(img->cmdline, IMAGE_CMDLINE_MAX))
+                return store_fail(s, -EINVAL, "cmdline",
+                                  "cmdline: one line of at most %d characters", IMAGE_CMDLINE_MAX);
+        if (img->script) {
+                size_t n = strnlen(img->script, IMAGE_SCRIPT_MAX + 1);
+                if (n > IMAGE_SCRIPT_MAX)
+                        return store_fail(s, -EINVAL, "script", "script: at most %d bytes",
+                                          IMAGE_SCRIPT_MAX);
+        }
+        if (img->description && !validate_text(img->description, IMAGE_DESC_MAX))
+                return store_fail(s, -EINVAL, "description",
+                                  "description: one line of at most %d characters", IMAGE_DESC_MAX);
+        return 0;
+}
+
+static const char SQL_IMAGE_EXISTS[] = "SELECT created FROM image WHERE name = ?1";
+static const char SQL_IMAGE_UPSERT[] =
+    "INSERT INTO image (name, kernel, cmdline, script, description, created, updated) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
+    "ON CONFLICT (name) DO UPDATE SET kernel = ?2, cmdline = ?3, script = ?4, "
+    "description = ?5, updated = ?6";
+static const char SQL_INITRD_CLEAR[] = "DELETE FROM image_initrd WHERE image = ?1";
+static const char SQL_INITRD_ADD[] =
+    "INSERT INTO image_initrd (image, pos, path) VALUES (?1, ?2, ?3)";
+
+static int image_write(struct store *s, const struct image *img, bool create)
+{
+        sqlite3_stmt *st = store_stmt(s, SQL_IMAGE_EXISTS);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, img->name, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return store_sqlite_fail(s, "image lookup");
+        bool exists = rc == SQLITE_ROW;
+        if (create && exists)
+                return store_fail(s, -EEXIST, "name", "image %s already exists", img->name);
+        if (!create && !exists)
+                return store_fail(s, -ENOENT, "name", "no image named %s", img->name);
+
+        st = store_stmt(s, SQL_IMAGE_UPSERT);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, img->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, img->kernel ? img->kernel : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, img->cmdline ? img->cmdline : "", -1, SQLITE_STATIC);
+        store_bind_text_or_null(st, 4, img->script && *img->script ? img->script : NULL);
+        sqlite3_bind_text(st, 5, img->description ? img->description : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, store_now_ms());
+        if (sqlite3_step(st) != SQLITE_DONE)
+                return store_sqlite_fail(s, "image write");
+
+        st = store_stmt(s, SQL_INITRD_CLEAR);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, img->name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+                return store_sqlite_fail(s, "initrd write");
+        for (size_t i = 0; i < img->n_initrds; i++) {
+                st = store_stmt(s, SQL_INITRD_ADD);
+                if (!st)
+                        return -EIO;
+                sqlite3_bind_text(st, 1, img->name, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+                sqlite3_bind_text(st, 3, img->initrds[i], -1, SQLITE_STATIC);
+                if (sqlite3_step(st) != SQLITE_DONE)
+                        return store_sqlite_fail(s, "initrd write");
+        }
+        return 0;
+}
+
+int store_image_put(struct store *s, const struct image *img, bool create)
+{
+        int r = image_validate(s, img);
+        if (r < 0)
+                return r;
+        r = store_begin(s);
+        if (r < 0)
+                return r;
+        r = image_write(s, img, create);
+        if (r >= 0)
+                r = store_commit(s);
+        if (r < 0)
+                store_rollback(s);
+        return r;
+}
+
+static const char SQL_IMAGE_GET[] =
+    "SELECT name, kernel, cmdline, script, description, created, updated FROM image "
+    "WHERE name = ?1";
+static const char SQL_INITRD_GET[] = "SELECT path FROM image_initrd WHERE image = ?1 ORDER BY pos";
+
+static int load_initrds(struct store *s, struct image *img)
+{
+        sqlite3_stmt *st = store_stmt(s, SQL_INITRD_GET);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, img->name, -1, SQLITE_STATIC);
+        int rc;
+        bool oom = false;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                char **n = realloc(img->initrds, (img->n_initrds + 1) * sizeof(*n));
+                if (!n)
+                        return -ENOMEM;
+                img->initrds = n;
+                img->initrds[img->n_initrds] = store_col_text(st, 0, &oom);
+                if (oom)
+                        return -ENOMEM;
+                img->n_initrds++;
+        }
+        return rc == SQLITE_DONE ? 0 : store_sqlite_fail(s, "initrd read");
+}
+
+static int image_from_row(struct store *s, sqlite3_stmt *st, struct image *img)
+{
+        bool oom = false;
+        *img = (struct image){0};
+        img->name = store_col_text(st, 0, &oom);
+        img->kernel = store_col_text(st, 1, &oom);
+        img->cmdline = store_col_text(st, 2, &oom);
+        img->script = store_col_text(st, 3, &oom);
+        img->description = store_col_text(st, 4, &oom);
+        img->created = sqlite3_column_int64(st, 5);
+        img->updated = sqlite3_column_int64(st, 6);
+        if (oom || !img->name) {
+                image_done(img);
+                return store_fail(s, -ENOMEM, NULL, "out of memory");
+        }
+        return 0;
+}
+
+int store_image_get(struct store *s, const char *name, struct image *ret)
+{
+        sqlite3_stmt *st = store_stmt(s, SQL_IMAGE_GET);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                return store_fail(s, -ENOENT, "image", "no image named %s", name);
+        if (rc != SQLITE_ROW)
+                return store_sqlite_fail(s, "image read");
+        struct image img;
+        int r = image_from_row(s, st, &img);
+        if (r < 0)
+                return r;
+        r = load_initrds(s, &img);
+        if (r < 0) {
+                image_done(&img);
+                return r;
+        }
+        *ret = img;
+        return 0;
+}
+
+int store_image_list(struct store *s, struct image **ret, size_t *ret_n)
+{
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db,
+                               "SELECT name, kernel, cmdline, script, description, "
+                               "created, updated FROM image ORDER BY name",
+                               -1, &st, NULL) != SQLITE_OK)
+                return store_sqlite_fail(s, "image list");
+        struct image *v = NULL;
+        size_t n = 0;
+        int rc, r = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct image *nv = realloc(v, (n + 1) * sizeof(*nv));
+                if (!nv) {
+                        r = -ENOMEM;
+                        break;
+                }
+                v = nv;
+                r = image_from_row(s, st, &v[n]);
+                if (r < 0)
+                        break;
+                n++;
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = store_sqlite_fail(s, "image list");
+        sqlite3_finalize(st);
+        for (size_t i = 0; r == 0 && i < n; i++)
+                r = load_initrds(s, &v[i]);
+        if (r < 0) {
+                image_list_free(v, n);
+                return r;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+static const char SQL_IMAGE_USERS[] = "SELECT mac FROM machine WHERE image = ?1 ORDER BY mac";
+static const char SQL_IMAGE_UNASSIGN[] =
+    "UPDATE machine SET image = NULL, state = 'unassigned' WHERE image = ?1";
+static const char SQL_IMAGE_DELETE[] = "DELETE FROM image WHERE name = ?1";
+
+static int image_remove_tx(struct store *s, const char *name, bool force)
+{
+        sqlite3_stmt *st = store_stmt(s, SQL_IMAGE_USERS);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        char users[200] = "";
+        size_t n_users = 0, used = 0;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *mac = (const char *)sqlite3_column_text(st, 0);
+                if (used + 24 < sizeof(users))
+                        used += (size_t)snprintf(users + used, sizeof(users) - used, "%s%s",
+                                                 n_users ? ", " : "", mac);
+                n_users++;
+        }
+        if (rc != SQLITE_DONE)
+                return store_sqlite_fail(s, "image users");
+        if (n_users && !force)
+                return store_fail(s, -EBUSY, "name",
+                                  "image %s is assigned to %zu machine%s (%s%s); "
+                                  "unassign them or force the removal",
+                                  name, n_users, n_users == 1 ? "" : "s", users,
+                                  used + 24 >= sizeof(users) ? ", ..." : "");
+        if (n_users) {
+                st = store_stmt(s, SQL_IMAGE_UNASSIGN);
+                if (!st)
+                        return -EIO;
+                sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+                if (sqlite3_step(st) != SQLITE_DONE)
+                        return store_sqlite_fail(s, "unassign");
+        }
+        st = store_stmt(s, SQL_IMAGE_DELETE);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+                return store_sqlite_fail(s, "image delete");
+        if (sqlite3_changes(s->db) == 0)
+                return store_fail(s, -ENOENT, "name", "no image named %s", name);
+        return 0;
+}
+
+int store_image_remove(struct store *s, const char *name, bool force)
+{
+        int r = store_begin(s);
+        if (r < 0)
+                return r;
+        r = image_remove_tx(s, name, force);
+        if (r >= 0)
+                r = store_commit(s);
+        if (r < 0)
+                store_rollback(s);
+        return r;
+}

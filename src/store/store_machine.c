@@ -1,0 +1,396 @@
+/* Machines: one row per MAC, whether the administrator added it or it was
+ * discovered by trying to boot. */
+#include "store/store_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/validate.h"
+
+#define MACHINE_NOTES_MAX     4096
+#define MACHINE_BOOT_FILE_MAX 128
+
+static const char *const state_names[] = {"discovered", "assigned", "unassigned"};
+
+const char *machine_state_name(enum machine_state st)
+{
+        return (unsigned)st < 3 ? state_names[st] : "unknown";
+}
+
+int machine_state_parse(const char *s, enum machine_state *ret)
+{
+        for (int i = 0; i < 3; i++)
+                if (strcmp(s, state_names[i]) == 0) {
+                        *ret = (enum machine_state)i;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+void machine_done(struct machine *m)
+{
+        if (!m)
+                return;
+        free(m->hostname);
+        free(m->image);
+        free(m->notes);
+        free(m->boot_file);
+        free(m->last_stage);
+        memset(m, 0, sizeof(*m));
+}
+
+void machine_list_free(struct machine *ms, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                machine_done(&ms[i]);
+        free(ms);
+}
+
+/* A boot file override names a file in the TFTP root or a boot-file map
+ * entry: a plain relative path, like an artifact but never a URL. */
+static bool boot_file_ok(const char *f)
+{
+        return strlen(f) <= MACHINE_BOOT_FILE_MAX && strncmp(f, "http", 4) != 0 &&
+               validate_artifact(f);
+}
+
+static int machine_validate(struct store *s, const struct machine *m)
+{
+        if (m->hostname && !validate_hostname(m->hostname))
+                return store_fail(s, -EINVAL, "hostname",
+                                  "invalid hostname: letters, digits, '-' and '.' only "
+                                  "(RFC 1123)");
+        if (m->image && !validate_image_name(m->image))
+                return store_fail(s, -EINVAL, "image", "invalid image name \"%s\"", m->image);
+        if (m->notes && !validate_text(m->notes, MACHINE_NOTES_MAX))
+                return store_fail(s, -EINVAL, "notes",
+                                  "notes: at most %d characters, no control characters",
+                                  MACHINE_NOTES_MAX);
+        if (m->boot_file && !boot_file_ok(m->boot_file))
+                return store_fail(s, -EINVAL, "boot_file",
+                                  "boot_file \"%s\": a file name like snponly.efi expected",
+                                  m->boot_file);
+        uint32_t top = m->ipv4 >> 24;
+        if (m->ipv4 && (top == 0 || top == 127 || top >= 224))
+                return store_fail(s, -EINVAL, "ip", "not a usable unicast host address");
+        return 0;
+}
+
+static const char SQL_IMAGE_CHECK[] = "SELECT 1 FROM image WHERE name = ?1";
+
+static int image_must_exist(struct store *s, const char *image)
+{
+        if (!image)
+                return 0;
+        sqlite3_stmt *st = store_stmt(s, SQL_IMAGE_CHECK);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, image, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                return store_fail(s, -ENOENT, "image", "no image named %s", image);
+        return rc == SQLITE_ROW ? 0 : store_sqlite_fail(s, "image lookup");
+}
+
+static const char SQL_MACHINE_STATE[] = "SELECT state FROM machine WHERE mac = ?1";
+
+/* Returns 1 and the state if the MAC exists, 0 if not. */
+static int machine_lookup_state(struct store *s, const char *mac, enum machine_state *ret)
+{
+        sqlite3_stmt *st = store_stmt(s, SQL_MACHINE_STATE);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                return 0;
+        if (rc != SQLITE_ROW)
+                return store_sqlite_fail(s, "machine lookup");
+        if (machine_state_parse((const char *)sqlite3_column_text(st, 0), ret) < 0)
+                *ret = MACHINE_UNASSIGNED;
+        return 1;
+}
+
+static const char SQL_MACHINE_INSERT[] =
+    "INSERT INTO machine (mac, hostname, image, ipv4, notes, state, boot_file, netboot, "
+    "created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+static const char SQL_MACHINE_SET[] =
+    "UPDATE machine SET hostname = ?2, image = ?3, ipv4 = ?4, notes = ?5, state = ?6, "
+    "boot_file = ?7, netboot = ?8 WHERE mac = ?1";
+
+static int machine_write(struct store *s, const struct machine *m, bool insert)
+{
+        char mac[MAC_STR_LEN];
+        mac_format(&m->mac, mac);
+        sqlite3_stmt *st = store_stmt(s, insert ? SQL_MACHINE_INSERT : SQL_MACHINE_SET);
+        if (!st)
+                return -EIO;
+        enum machine_state state = m->image ? MACHINE_ASSIGNED : MACHINE_UNASSIGNED;
+        sqlite3_bind_text(st, 1, mac, -1, SQLITE_TRANSIENT);
+        store_bind_text_or_null(st, 2, m->hostname);
+        store_bind_text_or_null(st, 3, m->image);
+        if (m->ipv4)
+                sqlite3_bind_int64(st, 4, m->ipv4);
+        else
+                sqlite3_bind_null(st, 4);
+        sqlite3_bind_text(st, 5, m->notes ? m->notes : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, machine_state_name(state), -1, SQLITE_STATIC);
+        store_bind_text_or_null(st, 7, m->boot_file);
+        sqlite3_bind_int(st, 8, m->netboot ? 1 : 0);
+        if (insert)
+                sqlite3_bind_int64(st, 9, store_now_ms());
+        if (sqlite3_step(st) != SQLITE_DONE) {
+                if (sqlite3_errcode(s->db) == SQLITE_CONSTRAINT && m->ipv4) {
+                        char ip[16];
+                        format_ipv4(m->ipv4, ip);
+                        return store_fail(s, -EEXIST, "ip",
+                                          "address %s is already reserved for another machine", ip);
+                }
+                return store_sqlite_fail(s, "machine write");
+        }
+        return 0;
+}
+
+static int machine_add_tx(struct store *s, const struct machine *m)
+{
+        char mac[MAC_STR_LEN];
+        mac_format(&m->mac, mac);
+        int r = image_must_exist(s, m->image);
+        if (r < 0)
+                return r;
+        enum machine_state st;
+        int exists = machine_lookup_state(s, mac, &st);
+        if (exists < 0)
+                return exists;
+        if (exists && st != MACHINE_DISCOVERED)
+                return store_fail(s, -EEXIST, "mac", "machine %s already exists", mac);
+        /* Adding a discovered machine adopts it, keeping its history. */
+        return machine_write(s, m, !exists);
+}
+
+static int machine_update_tx(struct store *s, const struct machine *m)
+{
+        char mac[MAC_STR_LEN];
+        mac_format(&m->mac, mac);
+        int r = image_must_exist(s, m->image);
+        if (r < 0)
+                return r;
+        enum machine_state st;
+        int exists = machine_lookup_state(s, mac, &st);
+        if (exists < 0)
+                return exists;
+        if (!exists)
+                return store_fail(s, -ENOENT, "mac", "no machine %s", mac);
+        return machine_write(s, m, false);
+}
+
+typedef int (*tx_fn)(struct store *s, const struct machine *m);
+
+static int in_tx(struct store *s, tx_fn fn, const struct machine *m)
+{
+        int r = store_begin(s);
+        if (r < 0)
+                return r;
+        r = fn(s, m);
+        if (r >= 0)
+                r = store_commit(s);
+        if (r < 0)
+                store_rollback(s);
+        return r;
+}
+
+int store_machine_add(struct store *s, const struct machine *m)
+{
+        int r = machine_validate(s, m);
+        return r < 0 ? r : in_tx(s, machine_add_tx, m);
+}
+
+int store_machine_update(struct store *s, const struct machine *m)
+{
+        int r = machine_validate(s, m);
+        return r < 0 ? r : in_tx(s, machine_update_tx, m);
+}
+
+#define MACHINE_COLS                                                                               \
+        "mac, hostname, image, ipv4, notes, state, first_seen, last_seen, last_stage, "            \
+        "last_stage_at, created, boot_file, netboot"
+
+static int machine_from_row(struct store *s, sqlite3_stmt *st, struct machine *m)
+{
+        bool oom = false;
+        *m = (struct machine){0};
+        if (mac_parse_str((const char *)sqlite3_column_text(st, 0), &m->mac) < 0)
+                return store_fail(s, -EIO, NULL, "corrupt MAC in database");
+        m->hostname = store_col_text(st, 1, &oom);
+        m->image = store_col_text(st, 2, &oom);
+        m->ipv4 = (uint32_t)sqlite3_column_int64(st, 3);
+        m->notes = store_col_text(st, 4, &oom);
+        if (machine_state_parse((const char *)sqlite3_column_text(st, 5), &m->state) < 0)
+                m->state = MACHINE_UNASSIGNED;
+        m->first_seen = sqlite3_column_int64(st, 6);
+        m->last_seen = sqlite3_column_int64(st, 7);
+        m->last_stage = store_col_text(st, 8, &oom);
+        m->last_stage_at = sqlite3_column_int64(st, 9);
+        m->created = sqlite3_column_int64(st, 10);
+        m->boot_file = store_col_text(st, 11, &oom);
+        m->netboot = sqlite3_column_int(st, 12) != 0;
+        if (!m->notes && !oom)
+                m->notes = strdup("");
+        if (oom || !m->notes) {
+                machine_done(m);
+                return store_fail(s, -ENOMEM, NULL, "out of memory");
+        }
+        return 0;
+}
+
+static const char SQL_MACHINE_GET[] = "SELECT " MACHINE_COLS " FROM machine WHERE mac = ?1";
+
+int store_machine_get(struct store *s, const struct mac *mac, struct machine *ret)
+{
+        char m[MAC_STR_LEN];
+        mac_format(mac, m);
+        sqlite3_stmt *st = store_stmt(s, SQL_MACHINE_GET);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, m, -1, SQLITE_TRANSIENT);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                return store_fail(s, -ENOENT, "mac", "no machine %s", m);
+        if (rc != SQLITE_ROW)
+                return store_sqlite_fail(s, "machine read");
+        return machine_from_row(s, st, ret);
+}
+
+#define MACHINE_FILTER                                                                             \
+        "WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR image = ?2) AND "                     \
+        "(?3 IS NULL OR instr(mac, lower(?3)) OR instr(lower(coalesce(hostname, '')), "            \
+        "lower(?3)) OR instr(lower(notes), lower(?3)) OR instr(coalesce(image, ''), lower(?3)))"
+
+static const char SQL_MACHINE_LIST[] =
+    "SELECT " MACHINE_COLS " FROM machine " MACHINE_FILTER " ORDER BY mac LIMIT ?4 OFFSET ?5";
+static const char SQL_MACHINE_COUNT[] = "SELECT count(*) FROM machine " MACHINE_FILTER;
+
+static void bind_filter(sqlite3_stmt *st, const struct machine_filter *f)
+{
+        if (f && f->state >= 0)
+                sqlite3_bind_text(st, 1, machine_state_name((enum machine_state)f->state), -1,
+                                  SQLITE_STATIC);
+        if (f && f->image)
+                sqlite3_bind_text(st, 2, f->image, -1, SQLITE_STATIC);
+        if (f && f->text && *f->text)
+                sqlite3_bind_text(st, 3, f->text, -1, SQLITE_STATIC);
+}
+
+static int machine_count(struct store *s, const struct machine_filter *f, int64_t *ret)
+{
+        sqlite3_stmt *st = store_stmt(s, SQL_MACHINE_COUNT);
+        if (!st)
+                return -EIO;
+        bind_filter(st, f);
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return store_sqlite_fail(s, "machine count");
+        *ret = sqlite3_column_int64(st, 0);
+        return 0;
+}
+
+int store_machine_list(struct store *s, const struct machine_filter *f, struct machine **ret,
+                       size_t *ret_n, int64_t *ret_total)
+{
+        sqlite3_stmt *st = store_stmt(s, SQL_MACHINE_LIST);
+        if (!st)
+                return -EIO;
+        bind_filter(st, f);
+        sqlite3_bind_int64(st, 4, f && f->limit > 0 ? f->limit : -1);
+        sqlite3_bind_int64(st, 5, f && f->offset > 0 ? f->offset : 0);
+
+        struct machine *v = NULL;
+        size_t n = 0;
+        int64_t total = 0;
+        int rc, r = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct machine *nv = realloc(v, (n + 1) * sizeof(*nv));
+                if (!nv) {
+                        r = store_fail(s, -ENOMEM, NULL, "out of memory");
+                        break;
+                }
+                v = nv;
+                r = machine_from_row(s, st, &v[n]);
+                if (r < 0)
+                        break;
+                n++;
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = store_sqlite_fail(s, "machine list");
+        sqlite3_reset(st);
+        if (r == 0 && ret_total)
+                r = machine_count(s, f, &total);
+        if (r < 0) {
+                machine_list_free(v, n);
+                return r;
+        }
+        *ret = v;
+        *ret_n = n;
+        if (ret_total)
+                *ret_total = total;
+        return 0;
+}
+
+static const char SQL_MACHINE_DELETE[] = "DELETE FROM machine WHERE mac = ?1";
+
+int store_machine_remove(struct store *s, const struct mac *mac)
+{
+        char m[MAC_STR_LEN];
+        mac_format(mac, m);
+        sqlite3_stmt *st = store_stmt(s, SQL_MACHINE_DELETE);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, m, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) != SQLITE_DONE)
+                return store_sqlite_fail(s, "machine delete");
+        if (sqlite3_changes(s->db) == 0)
+                return store_fail(s, -ENOENT, "mac", "no machine %s", m);
+        return 0;
+}
+
+static const char SQL_MACHINE_ASSIGN[] = "UPDATE machine SET image = ?2, state = ?3 WHERE mac = ?1";
+
+static int assign_one(struct store *s, const struct mac *mac, const char *image)
+{
+        char m[MAC_STR_LEN];
+        mac_format(mac, m);
+        sqlite3_stmt *st = store_stmt(s, SQL_MACHINE_ASSIGN);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, m, -1, SQLITE_TRANSIENT);
+        store_bind_text_or_null(st, 2, image);
+        sqlite3_bind_text(st, 3, image ? "assigned" : "unassigned", -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+                return store_sqlite_fail(s, "assign");
+        if (sqlite3_changes(s->db) == 0)
+                return store_fail(s, -ENOENT, "mac", "no machine %s", m);
+        return 0;
+}
+
+int store_machine_assign_many(struct store *s, const struct mac *macs, size_t n, const char *image)
+{
+        if (image && !validate_image_name(image))
+                return store_fail(s, -EINVAL, "image", "invalid image name \"%s\"", image);
+        int r = store_begin(s);
+        if (r < 0)
+                return r;
+        r = image_must_exist(s, image);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = assign_one(s, &macs[i], image);
+        if (r >= 0)
+                r = store_commit(s);
+        if (r < 0)
+                store_rollback(s);
+        return r;
+}
+
+int store_machine_assign(struct store *s, const struct mac *mac, const char *image)
+{
+        return store_machine_assign_many(s, mac, 1, image);
+}

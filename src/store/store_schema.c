@@ -1,0 +1,134 @@
+/* Versioned schema migrations.
+ *
+ * migrations[i] takes the schema from version i to i+1 (PRAGMA user_version).
+ * Each runs in its own transaction with the version bump, so a failure leaves
+ * the previous version intact.  Never edit a migration that has shipped: add
+ * a new one. */
+#include "store/store_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+static const char *const migrations[] = {
+    /* 0 -> 1: inventory (images, machines) and the boot event log. */
+    "CREATE TABLE image ("
+    "  name TEXT PRIMARY KEY,"
+    "  kernel TEXT NOT NULL DEFAULT '',"
+    "  cmdline TEXT NOT NULL DEFAULT '',"
+    "  script TEXT,"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL);"
+    "CREATE TABLE image_initrd ("
+    "  image TEXT NOT NULL REFERENCES image(name) ON DELETE CASCADE ON UPDATE CASCADE,"
+    "  pos INTEGER NOT NULL,"
+    "  path TEXT NOT NULL,"
+    "  PRIMARY KEY (image, pos));"
+    "CREATE TABLE machine ("
+    "  mac TEXT PRIMARY KEY,"
+    "  hostname TEXT,"
+    "  image TEXT REFERENCES image(name) ON UPDATE CASCADE,"
+    "  ipv4 INTEGER UNIQUE,"
+    "  notes TEXT NOT NULL DEFAULT '',"
+    "  state TEXT NOT NULL CHECK (state IN ('discovered', 'assigned', 'unassigned')),"
+    "  first_seen INTEGER,"
+    "  last_seen INTEGER,"
+    "  last_stage TEXT,"
+    "  last_stage_at INTEGER,"
+    "  created INTEGER NOT NULL);"
+    "CREATE INDEX machine_image ON machine(image);"
+    "CREATE TABLE event ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  time INTEGER NOT NULL,"
+    "  mac TEXT NOT NULL,"
+    "  stage TEXT NOT NULL,"
+    "  detail TEXT NOT NULL DEFAULT '',"
+    "  peer TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX event_mac_id ON event(mac, id);",
+
+    /* 1 -> 2: DHCP — per-machine boot file override, netboot switch, leases. */
+    "ALTER TABLE machine ADD COLUMN boot_file TEXT;"
+    "ALTER TABLE machine ADD COLUMN netboot INTEGER NOT NULL DEFAULT 1;"
+    "CREATE TABLE lease ("
+    "  ip INTEGER PRIMARY KEY,"
+    "  mac TEXT NOT NULL,"
+    "  client_id BLOB,"
+    "  subnet TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN"
+    "    ('offered', 'bound', 'released', 'declined', 'expired')),"
+    "  starts INTEGER NOT NULL,"
+    "  ends INTEGER NOT NULL,"
+    "  hostname TEXT);"
+    "CREATE INDEX lease_mac ON lease(mac);",
+
+    /* 2 -> 3: web control system — users, API tokens, browser sessions. */
+    "CREATE TABLE user ("
+    "  name TEXT PRIMARY KEY,"
+    "  password_hash TEXT NOT NULL,"
+    "  role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE token ("
+    "  name TEXT PRIMARY KEY,"
+    "  hash BLOB NOT NULL UNIQUE,"
+    "  role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),"
+    "  created INTEGER NOT NULL,"
+    "  last_used INTEGER);"
+    "CREATE TABLE session ("
+    "  hash BLOB PRIMARY KEY,"
+    "  user TEXT NOT NULL REFERENCES user(name) ON DELETE CASCADE,"
+    "  csrf TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  last_used INTEGER NOT NULL);",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int store_schema_latest(void)
+{
+        return N_MIGRATIONS;
+}
+
+int store_schema_version(struct store *s, int *ret)
+{
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+                return store_sqlite_fail(s, "read schema version");
+        int r = -EIO;
+        if (sqlite3_step(st) == SQLITE_ROW) {
+                *ret = sqlite3_column_int(st, 0);
+                r = 0;
+        }
+        sqlite3_finalize(st);
+        return r < 0 ? store_sqlite_fail(s, "read schema version") : 0;
+}
+
+int store_migrate(struct store *s)
+{
+        int version;
+        int r = store_schema_version(s, &version);
+        if (r < 0)
+                return r;
+        if (version > N_MIGRATIONS)
+                return store_fail(s, -EPROTO, NULL,
+                                  "database schema version %d is newer than this bootherd (%d)",
+                                  version, N_MIGRATIONS);
+        for (int v = version; v < N_MIGRATIONS; v++) {
+                char bump[64];
+                snprintf(bump, sizeof(bump), "PRAGMA user_version=%d", v + 1);
+                r = store_begin(s);
+                if (r >= 0)
+                        r = store_exec(s, migrations[v]);
+                if (r >= 0)
+                        r = store_exec(s, bump);
+                if (r >= 0)
+                        r = store_commit(s);
+                if (r < 0) {
+                        char why[sizeof(s->errmsg)];
+                        snprintf(why, sizeof(why), "%s", s->errmsg);
+                        store_rollback(s);
+                        return store_fail(s, r, NULL, "migration to schema %d failed: %s", v + 1,
+                                          why);
+                }
+        }
+        return 0;
+}
