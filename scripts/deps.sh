@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages a task needs, only those missing.
+#   scripts/deps.sh build|test|e2e|bench|browser ...
+set -euo pipefail
+
+build=(meson ninja-build gcc pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev
+	libsodium-dev libinih-dev libcmocka-dev libgnutls28-dev clang libclang-rt-14-dev
+	clang-format sqlite3 python3)
+test=(curl iproute2 busybox isc-dhcp-client kea-admin dnsmasq-base tftp-hpa atftp
+	iputils-ping psmisc procps)
+e2e=(qemu-system-x86 ovmf ipxe ipxe-qemu cpio gzip busybox dnsmasq-base)
+bench=(wrk nginx-light kea-dhcp4-server tftpd-hpa hyperfine)
+browser=(chromium nodejs npm)
+
+want=()
+for group in "$@"; do
+	declare -n list=$group
+	want+=("${list[@]}")
+done
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# Daemons installed for benchmarks must not start on the host by themselves.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod +x /usr/sbin/policy-rc.d
+	trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
