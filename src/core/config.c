@@ -9,7 +9,7 @@
 
 #include "core/validate.h"
 
-enum cfg_type { CFG_STR, CFG_INT, CFG_LOGLEVEL, CFG_LISTEN, CFG_URL, CFG_IMAGE };
+enum cfg_type { CFG_STR, CFG_INT, CFG_LOGLEVEL, CFG_LISTEN, CFG_URL, CFG_IMAGE, CFG_BOOL };
 
 struct cfg_key {
         const char *section;
@@ -37,6 +37,16 @@ static const struct cfg_key keys[] = {
     {"boot", "unknown_retry_s", CFG_INT, F(boot_unknown_retry_s), "30", 1, 86400},
     {"boot", "default_image", CFG_IMAGE, F(boot_default_image), "", 0, 0},
     {"boot", "event_retention", CFG_INT, F(boot_event_retention), "100000", 100, 100000000},
+    {"tftp", "enabled", CFG_BOOL, F(tftp_enabled), "true", 0, 0},
+    {"tftp", "listen", CFG_LISTEN, F(tftp_listen), "0.0.0.0:69", 0, 0},
+    {"tftp", "root", CFG_STR, F(tftp_root), "/usr/lib/ipxe", 0, 0},
+    {"tftp", "max_blksize", CFG_INT, F(tftp_max_blksize), "65464", 512, 65464},
+    {"tftp", "max_windowsize", CFG_INT, F(tftp_max_windowsize), "64", 1, 1024},
+    {"tftp", "max_transfers", CFG_INT, F(tftp_max_transfers), "256", 1, 100000},
+    {"tftp", "max_per_client", CFG_INT, F(tftp_max_per_client), "8", 1, 100000},
+    {"tftp", "timeout_ms", CFG_INT, F(tftp_timeout_ms), "1000", 100, 255000},
+    {"tftp", "retries", CFG_INT, F(tftp_retries), "8", 1, 100},
+    {"tftp", "pxelinux_tftp_paths", CFG_BOOL, F(tftp_pxelinux_tftp_paths), "false", 0, 0},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -60,6 +70,18 @@ static int set_value(struct config *c, const struct cfg_key *k, const char *valu
                 *(int64_t *)field = v;
                 return 0;
         }
+        case CFG_BOOL:
+                if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 ||
+                    strcmp(value, "1") == 0)
+                        *(bool *)field = true;
+                else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
+                         strcmp(value, "0") == 0)
+                        *(bool *)field = false;
+                else {
+                        *why = "expected true or false";
+                        return -EINVAL;
+                }
+                return 0;
         case CFG_LOGLEVEL:
                 if (log_level_parse(value, (enum log_level *)field) < 0) {
                         *why = "expected error, warn, info or debug";
@@ -99,7 +121,7 @@ static int set_value(struct config *c, const struct cfg_key *k, const char *valu
 
 static bool is_string(enum cfg_type t)
 {
-        return t != CFG_INT && t != CFG_LOGLEVEL;
+        return t != CFG_INT && t != CFG_LOGLEVEL && t != CFG_BOOL;
 }
 
 int config_init(struct config *c)

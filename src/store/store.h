@@ -130,3 +130,9 @@ int store_record_events(struct store *s, const struct boot_event *evs, size_t n,
 /* Newest first.  mac NULL = all; since_ms 0 = no bound; limit <= 0 = 100. */
 int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, int64_t limit,
                       struct boot_event **ret, size_t *ret_n);
+
+/* ---- leases: lookup by address (TFTP/HTTP peer -> MAC) ---- */
+
+/* The MAC holding an offered or bound lease on ip_host_order.  -ENOENT when
+ * no such lease exists (proxyDHCP mode has none). */
+int store_lease_find_mac(struct store *s, uint32_t ip_host_order, struct mac *ret);
