@@ -255,10 +255,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 if (!r)
                         return MHD_NO;
                 *con_cls = r;
-                const struct http_route *rt = route_find(url);
-                /* Requests without a body are answered at once. */
-                if (!rt || !rt->body)
-                        return dispatch(r);
+                /* Answer on the next call, once the request is fully read:
+                 * libmicrohttpd 0.9.75 closes the connection after a response
+                 * queued on the first call, which would defeat keep-alive. */
                 return MHD_YES;
         }
         if (*upload_data_size) {
