@@ -50,9 +50,9 @@ static bool has_suffix(const char *s, size_t len, const char *suffix, size_t *re
 
 /* "52-54-00-ab-cd-01" exactly: pxelinux writes the hardware address in
  * lowercase hex with '-' (either case accepted). */
-static bool parse_hyphen_mac(const char *s, struct mac *ret)
+static bool parse_hyphen_mac(const char *s, size_t len, struct mac *ret)
 {
-        if (strlen(s) != 17)
+        if (len != 17)
                 return false;
         for (int i = 2; i < 17; i += 3)
                 if (s[i] != '-')
@@ -68,8 +68,8 @@ void tftp_path_classify(const char *norm, struct tftp_path_class *ret)
         size_t len = strlen(norm), stem;
         const char *base = norm;
 
-        if (strncmp(norm, pxe, sizeof(pxe) - 1) == 0 &&
-            parse_hyphen_mac(norm + sizeof(pxe) - 1, &c.mac)) {
+        if (len > sizeof(pxe) - 1 && memcmp(norm, pxe, sizeof(pxe) - 1) == 0 &&
+            parse_hyphen_mac(norm + sizeof(pxe) - 1, len - (sizeof(pxe) - 1), &c.mac)) {
                 c.kind = TFTP_PATH_PXELINUX_MAC;
         } else if (strcmp(norm, "boot.ipxe") == 0) {
                 c.kind = TFTP_PATH_BOOT_IPXE;

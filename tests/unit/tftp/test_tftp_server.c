@@ -267,6 +267,7 @@ static void fetch_with(int fd, const char *name, const char *mode, const struct 
         struct sockaddr_in tid;
         uint32_t blksize = 512, window = 1, in_window = 0;
         uint16_t expect = 1;
+        size_t cap = 0;
         for (;;) {
                 size_t n = recv_pkt(fd, buf, 70000, &tid, RECV_TIMEOUT_MS);
                 assert_true(n > 0);
@@ -293,7 +294,11 @@ static void fetch_with(int fd, const char *name, const char *mode, const struct 
                         in_window = 0;
                         continue;
                 }
-                r->data = realloc(r->data, r->len + p.data.len + 1);
+                if (r->len + p.data.len + 1 > cap) {
+                        cap = (r->len + p.data.len + 1) * 2;
+                        r->data = realloc(r->data, cap);
+                        assert_non_null(r->data);
+                }
                 memcpy(r->data + r->len, p.data.data, p.data.len);
                 r->len += p.data.len;
                 expect++;
