@@ -123,8 +123,11 @@ struct lookup {
         struct boot_script_plan plan;
 };
 
-static void lookup_done(struct lookup *lk)
+static void lookup_done(const struct tftp_source_ctx *ctx, struct lookup *lk)
 {
+        /* Do not hold a read snapshot on the loop's shared connection. */
+        if (ctx->store)
+                store_end_reads(ctx->store);
         if (lk->have_machine)
                 machine_done(&lk->m);
         if (lk->have_image)
@@ -171,6 +174,7 @@ static int render(const struct tftp_source_ctx *ctx, const struct tftp_path_clas
         struct lookup lk;
         int r = lookup(ctx, &pc->mac, &lk);
         if (r < 0) {
+                lookup_done(ctx, &lk);
                 snprintf(err, SCRIPT_ERR_MAX, "inventory unavailable");
                 return r;
         }
@@ -200,7 +204,7 @@ static int render(const struct tftp_source_ctx *ctx, const struct tftp_path_clas
         } else {
                 ipxe_script_wait(&v, retry_s, out);
         }
-        lookup_done(&lk);
+        lookup_done(ctx, &lk);
         return r;
 }
 
