@@ -256,6 +256,23 @@ static void conn_end(struct tftp_conn *c, const char *result)
         free(c);
 }
 
+/* A failed send of block tx_next.  Returns 1 to wait for EPOLLOUT (socket
+ * full), 2 to go on (EINTR: retry; anything transient, such as EPERM from a
+ * local firewall or EHOSTUNREACH: the datagram counts as lost and the
+ * retransmission timer covers it, as for loss on the wire), or a negative
+ * errno when the transfer cannot go on (the peer's port is closed). */
+static int send_failed(struct tftp_conn *c, int err)
+{
+        if (err == EINTR)
+                return 2;
+        if (err == EAGAIN || err == ENOBUFS)
+                return 1;
+        if (err == ECONNREFUSED)
+                return -err;
+        c->tx_next++;
+        return 2;
+}
+
 /* Sends the current action's remaining DATA blocks: one pread per batch
  * into the shared buffer, one sendmmsg.  Returns 0 when all went out, 1
  * when the socket is full (EPOLLOUT resumes), a negative errno on failure. */
@@ -294,9 +311,12 @@ static int pump_octet(struct tftp_conn *c)
                 }
                 int k = sendmmsg(c->fd, msgs, (unsigned)n, MSG_DONTWAIT);
                 if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return errno == EAGAIN || errno == ENOBUFS ? 1 : -errno;
+                        int r = send_failed(c, errno);
+                        if (r <= 0)
+                                return r;
+                        if (r == 1)
+                                return 1;
+                        continue; /* that datagram is lost; the timer covers it */
                 }
                 for (int i = 0; i < k; i++)
                         c->sent_bytes += iov[i][1].iov_len;
@@ -339,9 +359,12 @@ static int pump_netascii(struct tftp_conn *c)
                 struct iovec iov[2] = {{hdr, TFTP_HDR_LEN}, {srv->buf, len}};
                 struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
                 if (sendmsg(c->fd, &mh, MSG_DONTWAIT) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return errno == EAGAIN || errno == ENOBUFS ? 1 : -errno;
+                        int r = send_failed(c, errno);
+                        if (r <= 1)
+                                return r;
+                        if (len < bs)
+                                c->tx_end = c->tx_next;
+                        continue;
                 }
                 c->sent_bytes += len;
                 c->tx_next++;
