@@ -455,11 +455,12 @@ static bool conn_packet(struct tftp_conn *c, const uint8_t *buf, size_t len)
         return conn_apply(c, &a);
 }
 
-/* Reads what the client sent.  Returns false when the transfer ended. */
-static bool conn_drain(struct tftp_conn *c)
+/* Reads up to max datagrams the client sent.  Returns false when the
+ * transfer ended. */
+static bool conn_drain(struct tftp_conn *c, int max)
 {
         uint8_t buf[1024];
-        for (int i = 0; i < RX_BATCH; i++) {
+        for (int i = 0; i < max; i++) {
                 ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
                 if (n < 0) {
                         if (errno == EINTR)
@@ -483,8 +484,11 @@ static void on_conn_io(struct loop *l, int fd, uint32_t events, void *data)
         struct tftp_conn *c = data;
         if ((events & EPOLLOUT) && !conn_pump(c))
                 return;
+        /* One datagram per wakeup: a client sends one ACK per window, so a
+         * second recv() would almost always just return EAGAIN; epoll is
+         * level-triggered and reports the socket again if more is queued. */
         if (events & (EPOLLIN | EPOLLERR))
-                (void)conn_drain(c);
+                (void)conn_drain(c, 1);
 }
 
 /* Opens the transfer's own socket: bound to the address the request came
@@ -553,7 +557,7 @@ static void reap(struct tftp_server *srv, uint32_t addr_be)
         for (struct tftp_conn *c = srv->conns; c; c = next) {
                 next = c->next;
                 if (!addr_be || c->peer.sin_addr.s_addr == addr_be)
-                        (void)conn_drain(c);
+                        (void)conn_drain(c, RX_BATCH);
         }
 }
 
