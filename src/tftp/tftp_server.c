@@ -235,7 +235,10 @@ static void conn_end(struct tftp_conn *c, const char *result)
         struct tftp_server *srv = c->srv;
         int64_t now = loop_now_ms(srv->loop);
         bool ok = c->x.result == TFTP_XFER_OK;
-        bool fine = ok || c->x.result == TFTP_XFER_PROBE || strcmp(result, "unconfirmed") == 0;
+        /* Not worth a warning: a client that probably has the file, one
+         * that asked again, and our own shutdown. */
+        bool fine = ok || c->x.result == TFTP_XFER_PROBE || strcmp(result, "unconfirmed") == 0 ||
+                    strcmp(result, "superseded") == 0 || strcmp(result, "shutdown") == 0;
         char peer[PEER_STR_MAX], neg[OPTS_STR_MAX];
         peer_str(&c->peer, peer);
         options_str(&c->oack, neg, sizeof(neg));
