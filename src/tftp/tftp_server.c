@@ -875,7 +875,7 @@ static int open_root(const char *what, const char *path)
 int tftp_server_start(struct loop *l, const struct config *c, struct store *s,
                       struct boot_events *ev, struct tftp_server **ret)
 {
-        if (!c->tftp_enabled) {
+        if (!c->tftp_enabled || !c->tftp_listen || !*c->tftp_listen) {
                 *ret = NULL;
                 return 0;
         }
