@@ -107,6 +107,10 @@ int config_init(struct config *c)
         memset(c, 0, sizeof(*c));
         if (bootfiles_set_defaults(&c->bootfiles) < 0)
                 return -ENOMEM;
+        if (dhcp_config_init(&c->dhcp) < 0) {
+                bootfiles_done(&c->bootfiles);
+                return -ENOMEM;
+        }
         for (size_t i = 0; i < N_KEYS; i++) {
                 const char *why;
                 if (set_value(c, &keys[i], keys[i].def, &why) < 0) {
@@ -120,6 +124,7 @@ int config_init(struct config *c)
 void config_done(struct config *c)
 {
         bootfiles_done(&c->bootfiles);
+        dhcp_config_done(&c->dhcp);
         for (size_t i = 0; i < N_KEYS; i++)
                 if (is_string(keys[i].type)) {
                         char **f = (char **)((char *)c + keys[i].offset);
@@ -138,6 +143,13 @@ int config_set(struct config *c, const char *section, const char *key, const cha
                                  r == -ENOSPC ? "too many boot files"
                                               : "expected NAME = /absolute/path, NAME a plain "
                                                 "file name");
+                return r;
+        }
+        if (dhcp_config_owns(section)) {
+                char why[DHCP_CONFIG_ERR_MAX];
+                int r = dhcp_config_set(&c->dhcp, section, key, value, why);
+                if (r < 0)
+                        snprintf(err, CONFIG_ERR_MAX, "%s: %s", origin, why);
                 return r;
         }
         bool section_known = false;

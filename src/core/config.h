@@ -11,6 +11,7 @@
 
 #include "core/bootfiles.h"
 #include "core/log.h"
+#include "dhcp/dhcp_config.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/bootherd/bootherd.conf"
 #define CONFIG_ERR_MAX      512
@@ -40,6 +41,9 @@ struct config {
 
         /* [bootfiles] name = path, over Debian's defaults */
         struct bootfiles bootfiles;
+
+        /* [dhcp] and [subnet NAME] (parsed by dhcp/dhcp_config.c) */
+        struct dhcp_config dhcp;
 };
 
 /* Fills c with defaults (all strings allocated). */
