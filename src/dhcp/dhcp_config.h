@@ -26,7 +26,7 @@
 #define DHCP_NAME_MAX       64
 #define DHCP_DOMAIN_MAX     254
 #define DHCP_BOOT_SLOTS     12 /* == BOOT_ARCH_N (checked in dhcp_config.c) */
-#define DHCP_CONFIG_ERR_MAX 512
+#define DHCP_CONFIG_ERR_MAX 400
 
 enum dhcp_mode { DHCP_MODE_OFF, DHCP_MODE_SERVER, DHCP_MODE_PROXY };
 

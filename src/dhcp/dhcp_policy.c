@@ -1,6 +1,7 @@
 /* DHCP decisions; see dhcp_policy.h. */
 #include "dhcp/dhcp_policy.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "core/validate.h"
