@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/validate.h"
 #include "dhcp/dhcp_alloc.h"
+#include "dhcp/dhcp_inventory.h"
 #include "dhcp/dhcp_policy.h"
 #include "dhcp/dhcp_wire.h"
 
@@ -30,6 +31,7 @@
 #define EXPIRE_EVERY_MS  30000
 #define REPLY_MAX        1500
 #define URL_MAX          200
+#define EVENT_WINDOW_MS  5000 /* one boot event per MAC and outcome in this window */
 
 struct iface {
         struct dhcp_server *srv;
@@ -55,6 +57,7 @@ struct dhcp_server {
         struct store *store;
         struct boot_events *ev;
         struct dhcp_alloc *alloc;
+        struct dhcp_inventory *inv;
         struct iface ifaces[DHCP_IFACES_MAX];
         size_t n_ifaces;
         /* per pool: the effective subnet (index = allocator pool index) */
@@ -77,7 +80,7 @@ struct dhcp_server {
 static int view_reserved(void *ctx, uint32_t ip, struct mac *ret_owner)
 {
         struct dhcp_server *srv = ctx;
-        return store_lease_reservation(srv->store, ip, ret_owner);
+        return dhcp_inventory_reserved(srv->inv, ip, ret_owner);
 }
 
 static bool wanted(const struct dhcp_config *dc, const char *name)
@@ -431,11 +434,32 @@ static const struct dhcp_subnet *subnet_for(struct dhcp_server *srv, const struc
         return tmp;
 }
 
+/* What an event says, minus the message type: a DISCOVER/OFFER and the
+ * REQUEST/ACK that follows with the same outcome are one contact. */
+static uint64_t event_sig(const struct dhcp_decision *d)
+{
+        uint64_t h = 0xcbf29ce484222325ull;
+        const char *why = d->action == DHCP_ACT_NONE ? d->why : "";
+        uint8_t rtype = d->action == DHCP_ACT_REPLY ? d->out.data[d->out.opts[0].off] : 0;
+        uint32_t yiaddr = d->action == DHCP_ACT_REPLY ? d->out.yiaddr : 0;
+        uint64_t parts[4] = {d->action, d->plan.client, yiaddr, rtype == DHCP_NAK};
+        for (size_t i = 0; i < sizeof(parts); i++) {
+                h ^= ((const uint8_t *)parts)[i];
+                h *= 0x100000001b3ull;
+        }
+        for (const char *p = d->plan.file; *p; p++)
+                h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+        for (const char *p = why ? why : ""; *p; p++)
+                h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+        return h;
+}
+
 static void report(struct dhcp_server *srv, const struct mac *mac, const char *peer,
                    const struct dhcp_packet *req, const struct dhcp_decision *d)
 {
         char ip[16];
-        if (!srv->ev)
+        if (!srv->ev || !dhcp_inventory_event_due(srv->inv, mac, event_sig(d),
+                                                  loop_now_ms(srv->loop), EVENT_WINDOW_MS))
                 return;
         if (d->action == DHCP_ACT_REPLY) {
                 format_ipv4(d->out.yiaddr, ip);
@@ -464,8 +488,7 @@ static void handle(struct dhcp_server *srv, struct iface *f, bool boot_server, c
         memcpy(mac.b, req->chaddr, MAC_LEN);
         mac_format(&mac, mac_s);
 
-        struct machine m;
-        bool have_m = store_machine_get(srv->store, &mac, &m) == 0;
+        const struct machine *m = dhcp_inventory_machine(srv->inv, &mac);
         struct dhcp_subnet tmp;
         const struct dhcp_subnet *sn = subnet_for(srv, f, req, &tmp);
         struct dhcp_policy_ctx ctx = {
@@ -479,9 +502,7 @@ static void handle(struct dhcp_server *srv, struct iface *f, bool boot_server, c
             .decline_quarantine_ms = srv->dc->decline_quarantine_s * 1000,
         };
         struct dhcp_decision *d = &srv->dec;
-        dhcp_policy_decide(req, have_m ? &m : NULL, sn, &ctx, d);
-        if (have_m)
-                machine_done(&m);
+        dhcp_policy_decide(req, m, sn, &ctx, d);
 
         report(srv, &mac, peer_s, req, d);
         log_decision(srv, req, mac_s, peer_s, d);
@@ -513,6 +534,7 @@ static void handle(struct dhcp_server *srv, struct iface *f, bool boot_server, c
 static void on_readable(struct dhcp_server *srv, struct iface *f, int fd, bool boot_server)
 {
         uint8_t buf[DHCP_PACKET_MAX + 1];
+        dhcp_inventory_refresh(srv->inv);
         for (int i = 0; i < DRAIN_MAX; i++) {
                 struct sockaddr_in peer;
                 char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
@@ -633,6 +655,8 @@ int dhcp_server_start(struct loop *l, const struct config *c, struct store *s,
         loop_timer_init(&srv->expire_timer, on_expire, srv);
         int r = dhcp_alloc_new(&srv->alloc);
         if (r >= 0)
+                r = dhcp_inventory_new(s, &srv->inv);
+        if (r >= 0)
                 r = find_interfaces(srv);
         if (r >= 0 && c->dhcp.mode == DHCP_MODE_SERVER) {
                 if ((r = setup_pools(srv)) >= 0)
@@ -668,6 +692,7 @@ void dhcp_server_stop(struct dhcp_server *srv)
                                 close(srv->ifaces[i].fd[k]);
                         }
         dhcp_alloc_free(srv->alloc);
+        dhcp_inventory_free(srv->inv);
         free(srv);
 }
 

@@ -166,3 +166,7 @@ int store_lease_reservation(struct store *s, uint32_t ip, struct mac *ret_mac);
 /* full: synchronous=FULL (every commit fsynced: survives power loss);
  * otherwise NORMAL (survives a process crash).  Applies to this handle. */
 int store_set_fsync(struct store *s, bool full);
+/* Changes when ANOTHER connection (HTTP thread, CLI) commits to the
+ * database (PRAGMA data_version): lets a cache of inventory reads know when
+ * to start over. */
+int store_data_version(struct store *s, int64_t *ret);

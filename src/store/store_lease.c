@@ -209,3 +209,19 @@ int store_set_fsync(struct store *s, bool full)
         end_reads(s);
         return store_exec(s, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
 }
+
+static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
+
+int store_data_version(struct store *s, int64_t *ret)
+{
+        sqlite3_stmt *st = store_stmt(s, SQL_DATA_VERSION);
+        if (!st)
+                return -EIO;
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+                return store_sqlite_fail(s, "data_version");
+        int64_t v = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        *ret = v;
+        return 0;
+}

@@ -37,6 +37,11 @@ expect_eq "BIOS PXE next-server" "198.18.0.1" "$(field siaddr "$line")"
 line=$(dh_udhcpc c3 "${UEFI[@]}")
 expect_eq "UEFI x64 PXE gets ipxe.efi" "ipxe.efi" "$(field boot_file "$line")"
 
+# An inventory change while serving takes effect at the next request.
+bh machine add 02:00:00:00:00:03 --boot-file snponly.efi >/dev/null
+line=$(dh_udhcpc c3 "${UEFI[@]}")
+expect_eq "inventory edit applies to the next request" "snponly.efi" "$(field boot_file "$line")"
+
 line=$(dh_udhcpc c4 "${BIOS[@]}" -x 0x4d:69505845)
 expect_eq "iPXE (raw user class) gets the script URL" "$URL/boot.ipxe" "$(field boot_file "$line")"
 
