@@ -45,9 +45,21 @@ struct iface {
 
 struct pending {
         int fd;
+        bool needs_commit; /* an ACK: sent only once its lease is stored */
         struct sockaddr_in dst;
         size_t len;
         uint8_t buf[REPLY_MAX];
+};
+
+#define RECV_BATCH 32
+_Static_assert(DRAIN_MAX % RECV_BATCH == 0, "a turn never exceeds DRAIN_MAX datagrams");
+
+struct rx {
+        struct mmsghdr mv[RECV_BATCH];
+        struct iovec iov[RECV_BATCH];
+        struct sockaddr_in peer[RECV_BATCH];
+        char cbuf[RECV_BATCH][CMSG_SPACE(sizeof(struct in_pktinfo))];
+        uint8_t buf[RECV_BATCH][DHCP_PACKET_MAX + 1];
 };
 
 struct dhcp_server {
@@ -73,6 +85,7 @@ struct dhcp_server {
         struct lease persist[DRAIN_MAX * DHCP_ALLOC_OUT_MAX];
         size_t n_persist;
         struct dhcp_server_stats stats;
+        struct rx rx;
 };
 
 /* ---- set-up ---- */
@@ -346,9 +359,41 @@ static int commit(struct dhcp_server *srv)
  * them.  An ACK is never sent for a lease that is not stored. */
 static void flush_batch(struct dhcp_server *srv)
 {
-        int r = commit(srv);
-        for (size_t i = 0; r >= 0 && i < srv->n_pend; i++)
-                send_one(srv, &srv->pend[i]);
+        bool stored = commit(srv) >= 0;
+        /* One sendmmsg per socket for the turn's replies (all of a turn's
+         * replies leave by the socket the requests came in on). */
+        struct mmsghdr mv[DRAIN_MAX];
+        struct iovec iov[DRAIN_MAX];
+        struct pending *src[DRAIN_MAX];
+        size_t n = 0;
+        int fd = -1;
+        for (size_t i = 0; i <= srv->n_pend; i++) {
+                struct pending *p = i < srv->n_pend ? &srv->pend[i] : NULL;
+                if (n && (!p || p->fd != fd)) {
+                        size_t done = 0;
+                        while (done < n) {
+                                int k = sendmmsg(fd, mv + done, (unsigned)(n - done), 0);
+                                if (k <= 0) { /* report it, skip that datagram */
+                                        send_one(srv, src[done]);
+                                        k = 1;
+                                } else {
+                                        srv->stats.replies += (uint64_t)k;
+                                }
+                                done += (size_t)k;
+                        }
+                        n = 0;
+                }
+                if (!p || (p->needs_commit && !stored))
+                        continue;
+                fd = p->fd;
+                src[n] = p;
+                iov[n] = (struct iovec){.iov_base = p->buf, .iov_len = p->len};
+                mv[n] = (struct mmsghdr){.msg_hdr = {.msg_name = &p->dst,
+                                                     .msg_namelen = sizeof(p->dst),
+                                                     .msg_iov = &iov[n],
+                                                     .msg_iovlen = 1}};
+                n++;
+        }
         srv->n_pend = 0;
 }
 
@@ -525,38 +570,64 @@ static void handle(struct dhcp_server *srv, struct iface *f, bool boot_server, c
         uint8_t rtype = d->out.data[d->out.opts[0].off];
         srv->stats.acks += rtype == DHCP_ACK;
         srv->stats.naks += rtype == DHCP_NAK;
-        if (d->persist.n)
-                srv->n_pend++; /* sent after the commit */
-        else
-                send_one(srv, p);
+        p->needs_commit = d->persist.n > 0;
+        srv->n_pend++; /* sent after this turn's commit (flush_batch) */
 }
 
+/* The interface a datagram arrived on (IP_PKTINFO), or 0 if not told. */
+static int arrival_ifindex(struct msghdr *mh)
+{
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+                if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+                        struct in_pktinfo pi;
+                        memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+                        return pi.ipi_ifindex;
+                }
+        return 0;
+}
+
+/* Drains the socket (recvmmsg, up to DRAIN_MAX datagrams), handles each,
+ * then commits and sends the turn's replies together. */
 static void on_readable(struct dhcp_server *srv, struct iface *f, int fd, bool boot_server)
 {
-        uint8_t buf[DHCP_PACKET_MAX + 1];
+        struct rx *rx = &srv->rx;
         dhcp_inventory_refresh(srv->inv);
-        for (int i = 0; i < DRAIN_MAX; i++) {
-                struct sockaddr_in peer;
-                char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-                struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-                struct msghdr mh = {.msg_name = &peer,
-                                    .msg_namelen = sizeof(peer),
-                                    .msg_iov = &iov,
-                                    .msg_iovlen = 1,
-                                    .msg_control = cbuf,
-                                    .msg_controllen = sizeof(cbuf)};
-                ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
-                if (n < 0)
-                        break;
-                srv->stats.received++;
-                if (mh.msg_flags & MSG_TRUNC || (size_t)n > DHCP_PACKET_MAX) {
-                        char peer_s[32];
-                        snprintf(peer_s, sizeof(peer_s), "%s:%u", inet_ntoa(peer.sin_addr),
-                                 ntohs(peer.sin_port));
-                        bad_packet(srv, peer_s, f, "packet too large");
-                        continue;
+        for (int total = 0; total < DRAIN_MAX;) {
+                for (int i = 0; i < RECV_BATCH; i++) {
+                        rx->iov[i] =
+                            (struct iovec){.iov_base = rx->buf[i], .iov_len = sizeof(rx->buf[i])};
+                        rx->mv[i] =
+                            (struct mmsghdr){.msg_hdr = {.msg_name = &rx->peer[i],
+                                                         .msg_namelen = sizeof(rx->peer[i]),
+                                                         .msg_iov = &rx->iov[i],
+                                                         .msg_iovlen = 1,
+                                                         .msg_control = rx->cbuf[i],
+                                                         .msg_controllen = sizeof(rx->cbuf[i])}};
                 }
-                handle(srv, f, boot_server, buf, (size_t)n, &peer);
+                int n = recvmmsg(fd, rx->mv, RECV_BATCH, MSG_DONTWAIT, NULL);
+                if (n <= 0)
+                        break;
+                total += n;
+                for (int i = 0; i < n; i++) {
+                        struct msghdr *mh = &rx->mv[i].msg_hdr;
+                        size_t len = rx->mv[i].msg_len;
+                        int ifindex = arrival_ifindex(mh);
+                        srv->stats.received++;
+                        /* SO_BINDTODEVICE already filters; belt and braces. */
+                        if (ifindex && ifindex != f->ifindex)
+                                continue;
+                        if (mh->msg_flags & MSG_TRUNC || len > DHCP_PACKET_MAX) {
+                                char peer_s[32];
+                                snprintf(peer_s, sizeof(peer_s), "%s:%u",
+                                         inet_ntoa(rx->peer[i].sin_addr),
+                                         ntohs(rx->peer[i].sin_port));
+                                bad_packet(srv, peer_s, f, "packet too large");
+                                continue;
+                        }
+                        handle(srv, f, boot_server, rx->buf[i], len, &rx->peer[i]);
+                }
+                if (n < RECV_BATCH)
+                        break;
         }
         flush_batch(srv);
 }

@@ -314,10 +314,10 @@ bool dhcp_out_has(const struct dhcp_out *o, uint8_t code)
 
 static void put_fixed_string(struct wcursor *w, const char *s, size_t field)
 {
+        static const uint8_t zeros[DHCP_FILE_LEN];
         size_t n = strnlen(s, field);
         wcursor_bytes(w, s, n);
-        for (size_t i = n; i < field; i++)
-                wcursor_u8(w, 0);
+        wcursor_bytes(w, zeros, field - n);
 }
 
 int dhcp_wire_encode(const struct dhcp_out *o, uint8_t *buf, size_t cap)
@@ -355,8 +355,10 @@ int dhcp_wire_encode(const struct dhcp_out *o, uint8_t *buf, size_t cap)
                 } while (left);
         }
         wcursor_u8(&w, DHCP_OPT_END);
-        while (w.used < DHCP_MIN_REPLY_LEN && !w.overflow)
-                wcursor_u8(&w, DHCP_OPT_PAD);
+        if (w.used < DHCP_MIN_REPLY_LEN) {
+                static const uint8_t pad[DHCP_MIN_REPLY_LEN]; /* PAD = 0 */
+                wcursor_bytes(&w, pad, DHCP_MIN_REPLY_LEN - w.used);
+        }
         if (w.overflow)
                 return -EMSGSIZE;
         return (int)w.used;
