@@ -167,7 +167,21 @@ struct load_ctx {
         const char *path;
         char *err;
         bool failed;
+        FILE *f;
+        int lines_read; /* counts like inih's line number */
+        int failed_line;
 };
+
+/* fgets for inih that counts lines, so a handler error can be told apart
+ * from an earlier syntax error (inih reports only the first error's line). */
+static char *config_read_line(char *str, int num, void *stream)
+{
+        struct load_ctx *ctx = stream;
+        char *r = fgets(str, num, ctx->f);
+        if (r)
+                ctx->lines_read++;
+        return r;
+}
 
 static int config_ini_line(void *user, const char *section, const char *name, const char *value)
 {
@@ -179,6 +193,7 @@ static int config_ini_line(void *user, const char *section, const char *name, co
                 /* tmp starts with ": "; ini_parse() tells us the line afterwards. */
                 snprintf(ctx->err, CONFIG_ERR_MAX, "%s", tmp + 2);
                 ctx->failed = true;
+                ctx->failed_line = ctx->lines_read;
                 return 0;
         }
         return 1;
@@ -194,7 +209,8 @@ int config_load(struct config *c, const char *path, char err[CONFIG_ERR_MAX])
                 snprintf(err, CONFIG_ERR_MAX, "%s: %s", path, strerror(-r));
                 return r;
         }
-        int line = ini_parse_file(f, config_ini_line, &ctx);
+        ctx.f = f;
+        int line = ini_parse_stream(config_read_line, &ctx, config_ini_line, &ctx);
         fclose(f);
         if (line == 0)
                 return 0;
@@ -203,7 +219,9 @@ int config_load(struct config *c, const char *path, char err[CONFIG_ERR_MAX])
                 return -EIO;
         }
         snprintf(err, CONFIG_ERR_MAX, "%s:%d: %s", path, line,
-                 ctx.failed ? msg : "syntax error (expected [section] or key = value)");
+                 ctx.failed && ctx.failed_line == line
+                     ? msg
+                     : "syntax error (expected [section] or key = value)");
         return -EINVAL;
 }
 
