@@ -107,13 +107,40 @@ void ipxe_script_chain(const char *server, struct strbuf *out)
         strbuf_puts(out, "/boot/${net0/mac}.ipxe\n");
 }
 
+static bool is_hex(char c)
+{
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* An absolute URL from the administrator, kept a URL: its query ('?', '&')
+ * and existing %XX escapes mean something to the mirror.  Within one iPXE
+ * token these bytes are inert (operators and comments are whole tokens);
+ * '$', quotes, spaces, controls and bytes a URL may not hold are encoded. */
+static void escape_url(struct strbuf *out, const char *s)
+{
+        static const char hex[] = "0123456789ABCDEF";
+        for (const char *p = s; *p; p++) {
+                unsigned char c = (unsigned char)*p;
+                bool keep = safe_byte(c) || (c && strchr("?#[]!&()*;", c)) ||
+                            (c == '%' && is_hex(p[1]) && is_hex(p[2]));
+                if (keep) {
+                        strbuf_append(out, p, 1);
+                } else {
+                        char enc[3] = {'%', hex[c >> 4], hex[c & 15]};
+                        strbuf_append(out, enc, 3);
+                }
+        }
+}
+
 /* Appends the URL of an artifact: as-is when absolute, else under images_url. */
 static void artifact_url(struct strbuf *out, const struct script_vars *v, const char *ref)
 {
-        if (strncmp(ref, "http://", 7) != 0 && strncmp(ref, "https://", 8) != 0) {
-                ipxe_escape(out, v->images_url);
-                strbuf_puts(out, "/");
+        if (strncmp(ref, "http://", 7) == 0 || strncmp(ref, "https://", 8) == 0) {
+                escape_url(out, ref);
+                return;
         }
+        ipxe_escape(out, v->images_url);
+        strbuf_puts(out, "/");
         ipxe_escape(out, ref);
 }
 
