@@ -21,6 +21,10 @@ int store_fail(struct store *s, int err, const char *field, const char *fmt, ...
         va_start(ap, fmt);
         vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
         va_end(ap);
+        /* One line, whatever values the message quotes ("linux\nboot"). */
+        for (char *p = s->errmsg; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                        *p = '?';
         s->errfield = field;
         return err;
 }
