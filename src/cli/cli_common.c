@@ -9,7 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static void vfail(const char *suffix, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vfail(const char *suffix, const char *fmt,
+                                                        va_list ap)
 {
         char msg[1024];
         vsnprintf(msg, sizeof(msg), fmt, ap);

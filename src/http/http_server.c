@@ -291,7 +291,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         *con_cls = NULL;
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd's messages are printf formats; say so for -Wformat=2. */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
         char msg[512];
         vsnprintf(msg, sizeof(msg), fmt, ap);
