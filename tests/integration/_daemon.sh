@@ -64,7 +64,5 @@ http_status() {
 	curl -s -o /dev/null -m 10 -w '%{http_code}' "$@" "$url" || true
 }
 
-wait_log_lines() {
-	local pattern=$1 n=$2 secs=$3
-	wait_for "$secs" test "$(grep -c -- "$pattern" "$T/bootherd.log")" -ge "$n"
-}
+_log_lines_ge() { [ "$(grep -c -- "$1" "$T/bootherd.log")" -ge "$2" ]; }
+wait_log_lines() { wait_for "$3" _log_lines_ge "$1" "$2"; }

@@ -116,18 +116,19 @@ stage_of() {
 	"${BH[@]}" machine show "$1" --json 2>/dev/null |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["last_stage"])'
 }
+stage_is() { [ "$(stage_of "$1")" = "$2" ]; }
 get "$U/boot/52:54:00:ab:cd:01.ipxe" >/dev/null
-check "script stage recorded" wait_for 10 test "$(stage_of 52:54:00:ab:cd:01)" = script
+check "script stage recorded" wait_for 10 stage_is 52:54:00:ab:cd:01 script
 # A partial download is not the stage; an unrelated file is none.
 get -r 0-9 -o /dev/null "$U/images/debian/linux"
 get -o /dev/null "$U/images/other.bin"
 get -o "$T/k" "$U/images/debian/linux"
 check "kernel downloaded byte-exact" cmp -s "$T/k" "$IMG/debian/linux"
 check "kernel stage recorded after the whole kernel" \
-	wait_for 10 test "$(stage_of 52:54:00:ab:cd:01)" = kernel
+	wait_for 10 stage_is 52:54:00:ab:cd:01 kernel
 get -o /dev/null "$U/images/debian/initrd.gz"
 check "initrd stage recorded after the whole initrd" \
-	wait_for 10 test "$(stage_of 52:54:00:ab:cd:01)" = initrd
+	wait_for 10 stage_is 52:54:00:ab:cd:01 initrd
 "${BH[@]}" events --mac 52:54:00:ab:cd:01 --limit 1000 >"$T/ev"
 expect_eq "one kernel event (not the 206, not other.bin)" 1 "$(grep -c ' kernel ' "$T/ev")"
 expect_eq "one initrd event" 1 "$(grep -c ' initrd ' "$T/ev")"
