@@ -67,6 +67,7 @@ static void test_defaults(void **state)
         assert_string_equal(c->public_url, "");
         assert_int_equal(c->log_level, LOG_INFO);
         assert_string_equal(c->database, "");
+        assert_string_equal(c->user, "");
         assert_string_equal(c->http_listen, "0.0.0.0:80");
         assert_int_equal(c->http_threads, 2);
         assert_int_equal(c->http_max_image_transfers, 256);
@@ -100,6 +101,7 @@ static void test_load_every_key(void **state)
                       "public_url = http://198.18.0.1:8080\n"
                       "log_level = debug\n"
                       "database = /srv/db/inventory.db\n"
+                      "user = bootherd\n"
                       "[http]\n"
                       "listen = 198.18.0.1:8080\n"
                       "threads = 4\n"
@@ -125,6 +127,7 @@ static void test_load_every_key(void **state)
         assert_string_equal(c->public_url, "http://198.18.0.1:8080");
         assert_int_equal(c->log_level, LOG_DEBUG);
         assert_string_equal(c->database, "/srv/db/inventory.db");
+        assert_string_equal(c->user, "bootherd");
         assert_string_equal(c->http_listen, "198.18.0.1:8080");
         assert_int_equal(c->http_threads, 4);
         assert_int_equal(c->http_max_image_transfers, 1);
@@ -304,22 +307,14 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         const struct CMUnitTest tests[] = {
-            T(test_defaults),
-            T(test_load_every_key),
-            T(test_empty_values),
-            T(test_unknown_key),
-            T(test_unknown_section),
-            T(test_key_before_section),
-            T(test_bad_int),
-            T(test_out_of_range),
-            T(test_bad_log_level),
-            T(test_bad_typed_values),
-            T(test_syntax_error),
-            T(test_first_error_wins),
-            T(test_missing_file),
-            T(test_command_line_override),
-            T(test_long_line),
-            cmocka_unit_test(test_done_twice_safe),
+            T(test_defaults),        T(test_load_every_key),
+            T(test_empty_values),    T(test_unknown_key),
+            T(test_unknown_section), T(test_key_before_section),
+            T(test_bad_int),         T(test_out_of_range),
+            T(test_bad_log_level),   T(test_bad_typed_values),
+            T(test_syntax_error),    T(test_first_error_wins),
+            T(test_missing_file),    T(test_command_line_override),
+            T(test_long_line),       cmocka_unit_test(test_done_twice_safe),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
