@@ -151,13 +151,16 @@ expect_match "400 logged" "GET /boot/bad\.ipxe status=400 bytes=[0-9]+ ms=" "$(c
 expect_match "404 logged" "GET /no/such/path status=404" "$(cat "$T/access")"
 expect_match "HEAD logged" "HEAD /boot\.ipxe status=200" "$(cat "$T/access")"
 
-log "== default_image for unknown machines"
+log "== default_image for unknown machines; public_url in scripts"
 stop_daemon
-write_config "$CONF" "$PORT" "default_image = alpine"
+write_config "$CONF" "$PORT" "default_image = alpine" "[server]" "public_url = http://boot.example.org:8080"
 start_daemon "$CONF"
+expect_match "/boot.ipxe chains through public_url" \
+	"chain --autofree --replace http://boot\.example\.org:8080/boot/\\\$\{net0/mac\}\.ipxe" \
+	"$(get "$U/boot.ipxe")"
 dflt=$(get "$U/boot/52:54:00:00:99:02.ipxe")
-expect_match "unknown MAC boots the default image" \
-	"kernel http://127\.0\.0\.1:$PORT/images/alpine/vmlinuz" "$dflt"
+expect_match "unknown MAC boots the default image (URLs from public_url)" \
+	"kernel http://boot\.example\.org:8080/images/alpine/vmlinuz" "$dflt"
 expect_match "the script names the default image" "image alpine for 52:54:00:00:99:02" "$dflt"
 d2() { "${BH[@]}" machine list --discovered 2>/dev/null | grep -q "^52:54:00:00:99:02 "; }
 check "still recorded as discovered" wait_for 10 d2
