@@ -10,12 +10,20 @@ test=(curl iproute2 busybox isc-dhcp-client kea-admin dnsmasq-base tftp-hpa atft
 	iputils-ping psmisc procps)
 e2e=(qemu-system-x86 ovmf ipxe ipxe-qemu cpio gzip busybox dnsmasq-base)
 bench=(wrk nginx-light kea-dhcp4-server tftpd-hpa hyperfine)
-browser=(chromium nodejs npm)
+browser=(chromium)
 
 want=()
 for group in "$@"; do
 	declare -n list=$group
 	want+=("${list[@]}")
+done
+
+# Node.js may come from outside Debian (as on the CI machines); only install
+# Debian's when no node/npm is on the PATH, since the two conflict.
+for group in "$@"; do
+	if [ "$group" = browser ] && ! command -v npm >/dev/null; then
+		want+=(nodejs npm)
+	fi
 done
 
 missing=()
