@@ -239,10 +239,12 @@ int config_load(struct config *c, const char *path, char err[CONFIG_ERR_MAX])
         }
         if (line == ctx.long_line)
                 snprintf(msg, sizeof(msg), "line longer than %d characters", ctx.max_line);
-        snprintf(err, CONFIG_ERR_MAX, "%s:%d: %s", path, line,
-                 (ctx.failed && ctx.failed_line == line) || line == ctx.long_line
-                     ? msg
-                     : "syntax error (expected [section] or key = value)");
+        const char *why = (ctx.failed && ctx.failed_line == line) || line == ctx.long_line
+                                  ? msg
+                                  : "syntax error (expected [section] or key = value)";
+        /* A very long path may truncate the message; the line number stays. */
+        if (snprintf(err, CONFIG_ERR_MAX, "%s:%d: %s", path, line, why) >= CONFIG_ERR_MAX)
+                err[CONFIG_ERR_MAX - 1] = '\0';
         return -EINVAL;
 }
 
