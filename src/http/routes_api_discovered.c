@@ -38,6 +38,7 @@ static enum MHD_Result adopt(struct api_req *a, const struct mac *mac)
                 return api_field_error(a, &err);
         }
         json_decref(o);
+        store_idle(a->r->store); /* end the read before writing */
         rc = store_machine_add(a->r->store, &m);
         machine_done(&m);
         if (rc < 0)

@@ -158,6 +158,7 @@ static enum MHD_Result image_write(struct api_req *a, const char *url_name)
                 image_done(&img);
                 return api_error(a, MHD_HTTP_UNPROCESSABLE_CONTENT, "name", "name is required");
         }
+        store_idle(a->r->store); /* end the read before writing */
         rc = store_image_put(a->r->store, &img, create);
         if (rc < 0) {
                 image_done(&img);

@@ -181,6 +181,7 @@ static enum MHD_Result machine_write(struct api_req *a, const struct mac *mac)
                                  "mac in the body differs from the URL (MACs cannot change)");
         }
         json_decref(o);
+        store_idle(a->r->store); /* end the read before writing */
         rc = store_machine_update(a->r->store, &m);
         machine_done(&m);
         if (rc < 0)
