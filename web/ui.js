@@ -95,11 +95,16 @@ export function confirmDialog(title, message, okLabel = 'Remove', danger = true)
   });
 }
 
+// Today: the time; this year: day and time; else the full date.
 export function fmtTime(iso) {
   if (!iso) return '—';
   const d = new Date(iso);
-  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric',
-    hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const now = new Date();
+  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  if (d.toDateString() === now.toDateString()) return time;
+  const opts = { month: 'short', day: 'numeric' };
+  if (d.getFullYear() !== now.getFullYear()) opts.year = 'numeric';
+  return `${d.toLocaleDateString(undefined, opts)} ${time}`;
 }
 
 export function ago(iso) {

@@ -39,8 +39,8 @@ export function machinesView(ctx) {
       h('table', { class: 'grid machines' },
         h('thead', {}, h('tr', {},
           ctx.canWrite ? h('th', { class: 'check' }, selAll) : null,
-          h('th', { text: 'MAC' }), h('th', { text: 'Hostname' }), h('th', { text: 'Image' }),
-          h('th', { text: 'IP / lease' }), h('th', { text: 'State' }), h('th', { text: 'Last seen' }),
+          h('th', { text: 'MAC / hostname' }), h('th', { text: 'Image' }),
+          h('th', { text: 'IP / lease' }), h('th', { text: 'State / last seen' }),
           h('th', { text: 'Last boot' }), h('th', { class: 'actions-col', text: '' }))),
         tbody)),
     pager);
@@ -129,12 +129,12 @@ export function machinesView(ctx) {
       onchange: (ev) => { if (ev.target.checked) st.selected.add(m.mac); else st.selected.delete(m.mac); updateBulk(); } });
     return h('tr', { 'data-mac': m.mac },
       ctx.canWrite ? h('td', { class: 'check' }, check) : null,
-      h('td', { class: 'mono', text: m.mac }),
-      h('td', { text: m.hostname || '—', class: m.hostname ? '' : 'muted' }),
+      h('td', { class: 'machine-cell' }, h('span', { class: 'mono', text: m.mac }),
+        h('span', { class: 'host' + (m.hostname ? '' : ' muted'), text: m.hostname || 'no hostname' })),
       imageCell(m),
       h('td', {}, ip),
-      h('td', {}, badge(m.state)),
-      h('td', { title: m.last_seen || '', text: ago(m.last_seen) }),
+      h('td', { class: 'state-cell' }, badge(m.state),
+        h('span', { class: 'seen', title: m.last_seen || '', text: m.last_seen ? 'seen ' + ago(m.last_seen) : 'never seen' })),
       h('td', {}, timeline(m.last_stage, m.last_stage_at)),
       h('td', { class: 'row-actions' },
         ctx.canWrite ? h('button', { type: 'button', class: 'link', text: 'Edit', onclick: () => editMachine(m) }) : null,
@@ -148,7 +148,7 @@ export function machinesView(ctx) {
       const r = await get('/machines' + qs({ q: search.value.trim(), state: stateSel.value,
         image: imageFilter.value, limit: PAGE, offset: st.offset }));
       tbody.replaceChildren(...(r.machines.length ? r.machines.map(row)
-        : [emptyRow(9, search.value || stateSel.value || imageFilter.value
+        : [emptyRow(7, search.value || stateSel.value || imageFilter.value
           ? 'No machine matches this filter.'
           : 'No machines yet. Machines appear under Discovered when they first try to boot.')]));
       selAll.checked = r.machines.length > 0 && r.machines.every((m) => st.selected.has(m.mac));

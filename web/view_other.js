@@ -59,7 +59,7 @@ export function dashboardView(ctx) {
         stat('Unassigned', c.machines.unassigned, '#/machines'),
         stat('Images', c.images, '#/images'),
         stat('Leases in use', c.leases_in_use, '#/leases'),
-        stat('Image transfers now', c.image_transfers_in_flight, '#/events'));
+        stat('Image downloads now', c.image_transfers_in_flight, '#/events'));
       const boots = evs.events.slice(0, 10);
       const errs = evs.events.filter(isError).slice(0, 10);
       recent.replaceChildren(...(boots.length ? boots.map(eventRow) : [emptyRow(5, 'No boot activity yet.')]));
