@@ -68,10 +68,10 @@ static int token_list(struct cli *c, int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
                 json_t *cr = json_time(ts[i].created), *lu = json_time(ts[i].last_used);
                 if (json)
-                        json_array_append_new(arr, json_pack("{s:s, s:s, s:O, s:O}", "name",
-                                                             ts[i].name, "role",
-                                                             auth_role_name(ts[i].role),
-                                                             "created", cr, "last_used", lu));
+                        json_array_append_new(arr,
+                                              json_pack("{s:s, s:s, s:O, s:O}", "name", ts[i].name,
+                                                        "role", auth_role_name(ts[i].role),
+                                                        "created", cr, "last_used", lu));
                 else
                         printf("%-32s %-7s created %s  last used %s\n", ts[i].name,
                                auth_role_name(ts[i].role), json_string_value(cr),

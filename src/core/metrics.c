@@ -95,8 +95,8 @@ void metrics_escape_label(struct strbuf *out, const char *v)
 }
 
 /* Looks up name{k1="v1"[,k2="v2"]} and adds n. */
-static void count2(const char *name, const char *k1, const char *v1, const char *k2,
-                   const char *v2, uint64_t n)
+static void count2(const char *name, const char *k1, const char *v1, const char *k2, const char *v2,
+                   uint64_t n)
 {
         struct strbuf b;
         strbuf_init(&b);

@@ -38,7 +38,13 @@ bool auth_password_verify(const char *hash, const char *password)
 {
         if (auth_init() < 0 || strlen(password) > AUTH_PASSWORD_MAX)
                 return false;
-        return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+        /* libsodium takes a crypto_pwhash_STRBYTES array; stored hashes are
+         * plain strings of their own length. */
+        char buf[crypto_pwhash_STRBYTES] = {0};
+        if (strlen(hash) >= sizeof(buf))
+                return false;
+        memcpy(buf, hash, strlen(hash));
+        return crypto_pwhash_str_verify(buf, password, strlen(password)) == 0;
 }
 
 static char dummy_hash[AUTH_PWHASH_MAX];
@@ -101,6 +107,10 @@ int auth_cookie_get(const char *header, const char *name, char *out, size_t cap)
                         size_t vl = len - nl - 1;
                         while (vl && p[nl + 1 + vl - 1] == ' ')
                                 vl--;
+                        if (vl == 0) { /* "name=": a cleared cookie */
+                                p += len;
+                                continue;
+                        }
                         if (vl + 1 > cap)
                                 return -E2BIG;
                         memcpy(out, p + nl + 1, vl);

@@ -22,15 +22,15 @@
 
 struct http_ctx;
 
-#define AUTH_PWHASH_MAX       128 /* crypto_pwhash_STRBYTES */
-#define AUTH_SECRET_HEX       64  /* 32 random bytes, hex */
-#define AUTH_TOKEN_PREFIX     "bht_"
-#define AUTH_TOKEN_LEN        (4 + AUTH_SECRET_HEX)
-#define AUTH_PASSWORD_MIN     8
-#define AUTH_PASSWORD_MAX     1024
-#define AUTH_COOKIE           "bh_session"
-#define AUTH_COOKIE_TLS       "__Host-bh_session" /* Secure, Path=/, no Domain */
-#define AUTH_CSRF_HEADER      "X-CSRF-Token"
+#define AUTH_PWHASH_MAX   128 /* crypto_pwhash_STRBYTES */
+#define AUTH_SECRET_HEX   64  /* 32 random bytes, hex */
+#define AUTH_TOKEN_PREFIX "bht_"
+#define AUTH_TOKEN_LEN    (4 + AUTH_SECRET_HEX)
+#define AUTH_PASSWORD_MIN 8
+#define AUTH_PASSWORD_MAX 1024
+#define AUTH_COOKIE       "bh_session"
+#define AUTH_COOKIE_TLS   "__Host-bh_session" /* Secure, Path=/, no Domain */
+#define AUTH_CSRF_HEADER  "X-CSRF-Token"
 
 /* Initialises libsodium (idempotent).  0 or -EIO. */
 int auth_init(void);

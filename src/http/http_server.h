@@ -32,9 +32,9 @@ struct http_ctx {
         struct peer_map *peers;
         atomic_int image_transfers; /* /images bodies in flight */
         int64_t started_ms;
-        struct auth *auth;      /* login rate limits (http/auth.h) */
-        bool tls_enabled;       /* an HTTPS listener runs ([http] tls_listen) */
-        uint16_t tls_port;      /* its port, for redirects from plain HTTP */
+        struct auth *auth; /* login rate limits (http/auth.h) */
+        bool tls_enabled;  /* an HTTPS listener runs ([http] tls_listen) */
+        uint16_t tls_port; /* its port, for redirects from plain HTTP */
 };
 
 struct http_req {

@@ -28,8 +28,7 @@ static int split_path(struct api_req *a, const char *rest)
                 return -E2BIG;
         strcpy(a->path_buf, rest);
         char *save = NULL;
-        for (char *tok = strtok_r(a->path_buf, "/", &save); tok;
-             tok = strtok_r(NULL, "/", &save)) {
+        for (char *tok = strtok_r(a->path_buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
                 if (a->n_seg == API_SEG_MAX)
                         return -E2BIG;
                 a->seg[a->n_seg++] = tok;
@@ -111,8 +110,7 @@ static bool csrf_ok(struct api_req *a)
 {
         struct http_req *r = a->r;
         if (!auth_origin_ok(http_header(r, "Origin"), http_header(r, "Referer"),
-                            http_header(r, MHD_HTTP_HEADER_HOST), r->tls,
-                            r->ctx->cfg->public_url))
+                            http_header(r, MHD_HTTP_HEADER_HOST), r->tls, r->ctx->cfg->public_url))
                 return false;
         const char *tok = http_header(r, AUTH_CSRF_HEADER);
         return tok && auth_secret_equal(tok, a->id.csrf);
@@ -181,7 +179,7 @@ static enum MHD_Result gate(struct api_req *a, const struct api_noun *n)
                                  "authentication required: log in, or send "
                                  "Authorization: Bearer <token>");
         if (a->write) {
-                bool ok = strcmp(n->name, "login") == 0 ? login_origin_ok(r)
+                bool ok = strcmp(n->name, "login") == 0    ? login_origin_ok(r)
                           : a->id.kind == API_AUTH_SESSION ? csrf_ok(a)
                                                            : true;
                 if (!ok)
@@ -200,9 +198,8 @@ static enum MHD_Result gate(struct api_req *a, const struct api_noun *n)
 enum MHD_Result routes_api(struct http_req *r)
 {
         /* HEAD is GET without the body (libmicrohttpd drops it). */
-        struct api_req a = {.r = r,
-                            .method = r->is_head ? "GET" : r->method,
-                            .write = method_writes(r->method)};
+        struct api_req a = {
+            .r = r, .method = r->is_head ? "GET" : r->method, .write = method_writes(r->method)};
         r->route = "api";
         const char *path = r->path;
         size_t plen = strlen(API_PREFIX);

@@ -16,18 +16,17 @@
 #include "http/routes_api.h"
 
 #define SETUP_HINT                                                                                 \
-        "no users exist yet: on the server run \"bootherd user add NAME\" (it reads the "         \
+        "no users exist yet: on the server run \"bootherd user add NAME\" (it reads the "          \
         "password from stdin), then log in"
 
 static json_t *session_json(const char *user, enum auth_role role, const char *csrf,
                             const char *via)
 {
-        return json_pack("{s:s, s:s, s:s, s:s}", "user", user, "role", auth_role_name(role),
-                         "csrf", csrf, "auth", via);
+        return json_pack("{s:s, s:s, s:s, s:s}", "user", user, "role", auth_role_name(role), "csrf",
+                         csrf, "auth", via);
 }
 
-static void cookie_header(struct api_req *a, const char *value, long max_age, char *out,
-                          size_t cap)
+static void cookie_header(struct api_req *a, const char *value, long max_age, char *out, size_t cap)
 {
         bool tls = a->r->tls;
         snprintf(out, cap, "%s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Strict%s",
@@ -83,9 +82,8 @@ static enum MHD_Result start_session(struct api_req *a, const struct user *u)
         cookie_header(a, sid, (long)c->auth_session_max_s, cookie, sizeof(cookie));
         sodium_memzero(sid, sizeof(sid));
         log_info("auth peer=%s user=%s: logged in", r->peer, u->name);
-        enum MHD_Result res =
-            api_reply_cookie(a, MHD_HTTP_OK, session_json(u->name, u->role, csrf, "session"),
-                             cookie);
+        enum MHD_Result res = api_reply_cookie(
+            a, MHD_HTTP_OK, session_json(u->name, u->role, csrf, "session"), cookie);
         sodium_memzero(cookie, sizeof(cookie));
         return res;
 }
@@ -111,7 +109,8 @@ enum MHD_Result api_auth_login(struct api_req *a)
         }
         if (!has_user || !*user || !has_pw || !*pw) {
                 json_decref(o);
-                return api_error(a, MHD_HTTP_UNPROCESSABLE_CONTENT, has_user ? "password" : "username",
+                return api_error(a, MHD_HTTP_UNPROCESSABLE_CONTENT,
+                                 has_user ? "password" : "username",
                                  "username and password are required");
         }
         struct http_req *r = a->r;

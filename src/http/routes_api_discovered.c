@@ -9,8 +9,8 @@
 
 static enum MHD_Result adopt(struct api_req *a, const struct mac *mac)
 {
-        static const char *const fields[] = {"image", "hostname",  "ip",
-                                             "notes", "boot_file", "netboot", NULL};
+        static const char *const fields[] = {"image",     "hostname", "ip", "notes",
+                                             "boot_file", "netboot",  NULL};
         enum MHD_Result reply;
         json_t *o = api_body(a, fields, &reply);
         if (!o)

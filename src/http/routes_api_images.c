@@ -106,8 +106,8 @@ static enum MHD_Result image_list(struct api_req *a)
         for (size_t i = 0; i < n; i++)
                 json_array_append_new(arr, image_to_json(&imgs[i]));
         image_list_free(imgs, n);
-        return api_reply(a, MHD_HTTP_OK, json_pack("{s:o, s:I}", "images", arr, "total",
-                                                   (json_int_t)n));
+        return api_reply(a, MHD_HTTP_OK,
+                         json_pack("{s:o, s:I}", "images", arr, "total", (json_int_t)n));
 }
 
 static enum MHD_Result image_get(struct api_req *a, const char *name)
@@ -269,8 +269,9 @@ enum MHD_Result api_preview(struct api_req *a)
         image_done(&img);
         if (rc < 0 || b.oom) {
                 strbuf_free(&b);
-                return api_error(a, rc == -EINVAL ? MHD_HTTP_UNPROCESSABLE_CONTENT
-                                                  : MHD_HTTP_SERVICE_UNAVAILABLE,
+                return api_error(a,
+                                 rc == -EINVAL ? MHD_HTTP_UNPROCESSABLE_CONTENT
+                                               : MHD_HTTP_SERVICE_UNAVAILABLE,
                                  rc == -EINVAL ? "script" : NULL, "%s", serr);
         }
         char m[MAC_STR_LEN];

@@ -30,8 +30,7 @@ enum MHD_Result api_leases(struct api_req *a)
         const char *ms = api_query(a, "mac"), *state = api_query(a, "state");
         if (ms && *ms && api_mac(a, ms, MHD_HTTP_BAD_REQUEST, &mac, &reply) < 0)
                 return reply;
-        static const char *const states[] = {"offered", "bound", "released", "declined",
-                                             "expired"};
+        static const char *const states[] = {"offered", "bound", "released", "declined", "expired"};
         bool state_ok = !state || !*state;
         for (size_t i = 0; !state_ok && i < 5; i++)
                 state_ok = strcmp(state, states[i]) == 0;

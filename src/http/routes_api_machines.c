@@ -38,7 +38,8 @@ int api_machine_from_json(json_t *o, struct machine *m, struct api_field_err *er
 {
         if (opt_str(o, "hostname", &m->hostname, err) < 0 ||
             opt_str(o, "image", &m->image, err) < 0 ||
-            opt_str(o, "boot_file", &m->boot_file, err) < 0 || opt_str(o, "notes", &m->notes, err) < 0)
+            opt_str(o, "boot_file", &m->boot_file, err) < 0 ||
+            opt_str(o, "notes", &m->notes, err) < 0)
                 return -EINVAL;
         const char *ip = NULL;
         bool present;

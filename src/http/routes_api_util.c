@@ -101,7 +101,8 @@ enum MHD_Result api_store_error(struct api_req *a, int rc, const char *key_field
 
 enum MHD_Result api_no_content(struct api_req *a)
 {
-        struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        struct MHD_Response *resp =
+            MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
         if (!resp)
                 return MHD_NO;
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
@@ -112,8 +113,8 @@ json_t *api_body(struct api_req *a, const char *const *allowed, enum MHD_Result 
 {
         struct http_req *r = a->r;
         if (!r->body || r->body_len == 0) {
-                *ret_reply = api_error(a, MHD_HTTP_BAD_REQUEST, NULL,
-                                       "a JSON object body is required");
+                *ret_reply =
+                    api_error(a, MHD_HTTP_BAD_REQUEST, NULL, "a JSON object body is required");
                 return NULL;
         }
         json_error_t jerr;
@@ -127,8 +128,8 @@ json_t *api_body(struct api_req *a, const char *const *allowed, enum MHD_Result 
         }
         if (!json_is_object(o)) {
                 json_decref(o);
-                *ret_reply = api_error(a, MHD_HTTP_BAD_REQUEST, NULL,
-                                       "the body must be a JSON object");
+                *ret_reply =
+                    api_error(a, MHD_HTTP_BAD_REQUEST, NULL, "the body must be a JSON object");
                 return NULL;
         }
         const char *key;

@@ -73,26 +73,27 @@ static void render_gauges(struct http_req *r, struct strbuf *b)
                    "Image downloads being sent right now.");
         strbuf_printf(b, "bootherd_image_transfers_in_flight %d\n",
                       atomic_load(&ctx->image_transfers));
-        strbuf_printf(b, "# HELP bootherd_boot_events_dropped_total Boot events lost to a full "
-                         "queue.\n# TYPE bootherd_boot_events_dropped_total counter\n"
-                         "bootherd_boot_events_dropped_total %llu\n",
+        strbuf_printf(b,
+                      "# HELP bootherd_boot_events_dropped_total Boot events lost to a full "
+                      "queue.\n# TYPE bootherd_boot_events_dropped_total counter\n"
+                      "bootherd_boot_events_dropped_total %llu\n",
                       (unsigned long long)boot_events_dropped(ctx->events));
         gauge_head(b, "bootherd_uptime_seconds", "Seconds since the HTTP server started.");
         strbuf_printf(b, "bootherd_uptime_seconds %lld\n",
                       (long long)((now - ctx->started_ms) / 1000));
-        strbuf_printf(b, "# HELP bootherd_build_info Version of this bootherd.\n"
-                         "# TYPE bootherd_build_info gauge\n"
-                         "bootherd_build_info{version=\"%s\"} 1\n",
+        strbuf_printf(b,
+                      "# HELP bootherd_build_info Version of this bootherd.\n"
+                      "# TYPE bootherd_build_info gauge\n"
+                      "bootherd_build_info{version=\"%s\"} 1\n",
                       BOOTHERD_VERSION);
 }
 
 enum MHD_Result routes_metrics(struct http_req *r)
 {
         if (!metrics_authorized(r)) {
-                struct MHD_Response *resp =
-                    MHD_create_response_from_buffer(strlen("authentication required\n"),
-                                                    (void *)"authentication required\n",
-                                                    MHD_RESPMEM_PERSISTENT);
+                struct MHD_Response *resp = MHD_create_response_from_buffer(
+                    strlen("authentication required\n"), (void *)"authentication required\n",
+                    MHD_RESPMEM_PERSISTENT);
                 if (!resp)
                         return MHD_NO;
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");

@@ -44,8 +44,7 @@ static enum MHD_Result serve_asset(struct http_req *r, const struct ui_asset *a)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a->content_type);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, a->etag);
         security_headers(resp);
-        return http_queue(r, fresh ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, resp,
-                          fresh ? 0 : a->len);
+        return http_queue(r, fresh ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, resp, fresh ? 0 : a->len);
 }
 
 /* With HTTPS configured, the UI on plain HTTP redirects there: the login
@@ -66,7 +65,8 @@ static enum MHD_Result redirect_tls(struct http_req *r)
                 return http_reply_text(r, MHD_HTTP_FORBIDDEN, "the web UI is served over HTTPS");
         char loc[320];
         snprintf(loc, sizeof(loc), "https://%s:%u%s", h, (unsigned)r->ctx->tls_port, r->path);
-        struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        struct MHD_Response *resp =
+            MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
         if (!resp)
                 return MHD_NO;
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, loc);

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 struct ui_asset {
-        const char *name;         /* "index.html", "app.js" */
+        const char *name; /* "index.html", "app.js" */
         const char *content_type;
         const unsigned char *data;
         size_t len;

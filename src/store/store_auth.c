@@ -369,8 +369,8 @@ int store_token_lookup(struct store *s, const uint8_t hash[STORE_SECRET_HASH_LEN
 static const char SQL_SESSION_ADD[] =
     "INSERT INTO session (hash, user, csrf, created, last_used) VALUES (?1, ?2, ?3, ?4, ?4)";
 
-int store_session_add(struct store *s, const uint8_t hash[STORE_SECRET_HASH_LEN],
-                      const char *user, const char *csrf, int64_t now)
+int store_session_add(struct store *s, const uint8_t hash[STORE_SECRET_HASH_LEN], const char *user,
+                      const char *csrf, int64_t now)
 {
         sqlite3_stmt *st = store_stmt(s, SQL_SESSION_ADD);
         if (!st)

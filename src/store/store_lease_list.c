@@ -105,8 +105,7 @@ static const char SQL_LEASE_IN_USE[] =
     "SELECT subnet, count(*) FROM lease WHERE state = 'bound' AND ends > ?1 "
     "GROUP BY subnet ORDER BY subnet";
 
-int store_lease_in_use(struct store *s, int64_t now, struct lease_subnet_count **ret,
-                       size_t *ret_n)
+int store_lease_in_use(struct store *s, int64_t now, struct lease_subnet_count **ret, size_t *ret_n)
 {
         sqlite3_stmt *st = store_stmt(s, SQL_LEASE_IN_USE);
         if (!st)
