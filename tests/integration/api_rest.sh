@@ -405,4 +405,5 @@ check "removing an unknown user fails" sh -c "! $BH user remove vera 2>/dev/null
 check "token list --json" sh -c "$BH token list --json | jq -e 'map(.name) == [\"ci\", \"dash\", \"ui\"] or map(.name) == [\"ci\", \"dash\"]' >/dev/null"
 check "duplicate token name fails" sh -c "! $BH token create ci 2>/dev/null"
 check "bad role fails" sh -c "! $BH token create x --role root 2>/dev/null"
+api_check_clean_exit
 finish

@@ -71,7 +71,7 @@ req -H "Authorization: Bearer $TOKEN" GET /metrics
 expect_eq "metrics = token: viewer token 200" 200 "$ST"
 expect_match "metrics body" 'bootherd_http_requests_total' "$B"
 
-api_stop
+api_check_clean_exit
 sed -i 's/^metrics = token/metrics = sometimes/' "$T/bootherd.conf"
 check "bad [auth] metrics value refused at start" sh -c "timeout 5 $BH serve 2>&1 | grep -q 'expected open or token'"
 sed -i 's/^metrics = sometimes/metrics = open/; s|^tls_key = .*|tls_key = /nonexistent.pem|' "$T/bootherd.conf"

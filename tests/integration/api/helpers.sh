@@ -43,3 +43,11 @@ jf() { jq -r "$1" <<<"$B" 2>/dev/null; }
 
 # header NAME: value of a response header of the last request.
 header() { grep -i "^$1:" <<<"$H" | head -n1 | cut -d' ' -f2-; }
+
+# Stops the daemon and checks its log for sanitizer reports (ASan/UBSan
+# builds: BOOTHERD=build-asan/bootherd).
+api_check_clean_exit() {
+	api_stop
+	check "daemon log has no sanitizer reports" \
+		sh -c "! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' '$T/bootherd.log'"
+}
