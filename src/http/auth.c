@@ -1,7 +1,6 @@
 /* Authentication primitives; see auth.h. */
 #include "http/auth.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sodium.h>

@@ -85,6 +85,13 @@ enum MHD_Result api_machine_list(struct api_req *a, int force_state)
         const char *image = api_query(a, "image"), *q = api_query(a, "q");
         f.image = image && *image ? image : NULL;
         f.text = q && *q ? q : NULL;
+        /* A whole MAC in any spelling searches for its canonical form. */
+        struct mac qmac;
+        char qcanon[MAC_STR_LEN];
+        if (f.text && mac_parse_str(f.text, &qmac) == 0) {
+                mac_format(&qmac, qcanon);
+                f.text = qcanon;
+        }
         struct machine *ms;
         size_t n;
         int64_t total;

@@ -237,6 +237,8 @@ req "${AA[@]}" GET '/api/v1/machines?q=BATCH'
 expect_eq "free-text search" 5 "$(jf .total)"
 req "${AA[@]}" GET '/api/v1/machines?q=node-3b'
 expect_eq "search by hostname" 52:54:00:ab:cd:03 "$(jf '.machines[0].mac')"
+req "${AA[@]}" GET '/api/v1/machines?q=5254.00AB.CD03'
+expect_eq "search by a MAC in another spelling" "1 52:54:00:ab:cd:03" "$(jf .total) $(jf '.machines[0].mac')"
 req "${AA[@]}" GET '/api/v1/machines?state=bogus'
 expect_eq "bad state filter: 400" 400 "$ST"
 req "${AA[@]}" GET '/api/v1/machines?limit=0'
