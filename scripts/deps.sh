@@ -10,7 +10,7 @@ test=(curl iproute2 busybox isc-dhcp-client kea-admin dnsmasq-base tftp-hpa atft
 	iputils-ping psmisc procps jq openssl)
 e2e=(qemu-system-x86 ovmf ipxe ipxe-qemu cpio gzip busybox dnsmasq-base)
 bench=(wrk nginx-light kea-dhcp4-server tftpd-hpa hyperfine)
-browser=(chromium nodejs npm)
+browser=(chromium)
 
 want=()
 for group in "$@"; do
@@ -18,11 +18,16 @@ for group in "$@"; do
 	want+=("${list[@]}")
 done
 
+# Node.js may come from outside Debian (as on the CI machines); only install
+# Debian's when no node/npm is on the PATH, since the two conflict.
+for group in "$@"; do
+	if [ "$group" = browser ] && ! command -v npm >/dev/null; then
+		want+=(nodejs npm)
+	fi
+done
+
 missing=()
 for p in "${want[@]}"; do
-	# A node from another source (e.g. NodeSource) ships its own npm and
-	# conflicts with Debian's npm package: any working npm will do.
-	if [ "$p" = npm ] && command -v npm >/dev/null; then continue; fi
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
 done
