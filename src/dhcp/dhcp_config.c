@@ -322,7 +322,7 @@ int dhcp_config_set(struct dhcp_config *c, const char *section, const char *key,
                 struct dhcp_subnet_conf *s;
                 if (!subnet_name_ok(name)) {
                         snprintf(err, DHCP_CONFIG_ERR_MAX,
-                                 "[%s]: subnet name: letters, digits, '-', '_', '.' (1-63)",
+                                 "[%s]: subnet name: letters, digits, '-', '_', '.' (1-47)",
                                  section);
                         return -EINVAL;
                 }

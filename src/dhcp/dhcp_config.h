@@ -23,7 +23,7 @@
 #define DHCP_IFACES_MAX     8
 #define DHCP_IFNAME_MAX     16
 #define DHCP_SUBNETS_MAX    64
-#define DHCP_NAME_MAX       64
+#define DHCP_NAME_MAX       48 /* lease_row.subnet */
 #define DHCP_DOMAIN_MAX     254
 #define DHCP_BOOT_SLOTS     12 /* == BOOT_ARCH_N (checked in dhcp_config.c) */
 #define DHCP_CONFIG_ERR_MAX 400

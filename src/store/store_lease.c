@@ -139,21 +139,12 @@ static int lease_put_one(struct store *s, const struct lease *l)
         return 0;
 }
 
-/* A cached SELECT left on SQLITE_ROW keeps a read transaction (an old WAL
- * snapshot) open on the connection; BEGIN IMMEDIATE over it fails with
- * SQLITE_BUSY_SNAPSHOT once another connection has written.  Ending every
- * cached statement first makes the write start from the current state. */
-static void end_reads(struct store *s)
-{
-        for (size_t i = 0; i < s->n_cache; i++)
-                sqlite3_reset(s->cache[i].stmt);
-}
-
 int store_lease_put_many(struct store *s, const struct lease *ls, size_t n)
 {
         if (n == 0)
                 return 0;
-        end_reads(s);
+        /* A cached SELECT left open would make BEGIN fail on a stale snapshot. */
+        store_idle(s);
         int r = store_begin(s);
         if (r < 0)
                 return r;
@@ -206,7 +197,7 @@ int store_lease_reservation(struct store *s, uint32_t ip, struct mac *ret_mac)
 
 int store_set_fsync(struct store *s, bool full)
 {
-        end_reads(s);
+        store_idle(s);
         return store_exec(s, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
 }
 
