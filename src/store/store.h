@@ -280,7 +280,3 @@ int store_data_version(struct store *s, int64_t *ret);
  * no such lease exists (proxyDHCP mode has none). */
 int store_lease_find_mac(struct store *s, uint32_t ip_host_order, struct mac *ret);
 
-/* Resets every cached statement, ending any read snapshot a lookup left
- * open.  Long-lived connections (the main loop's) call it after lookups,
- * before the next write and so that the next read sees fresh data. */
-void store_end_reads(struct store *s);
