@@ -128,7 +128,7 @@ static void lookup_done(const struct tftp_source_ctx *ctx, struct lookup *lk)
 {
         /* Do not hold a read snapshot on the loop's shared connection. */
         if (ctx->store)
-                store_end_reads(ctx->store);
+                store_idle(ctx->store);
         if (lk->have_machine)
                 machine_done(&lk->m);
         if (lk->have_image)
