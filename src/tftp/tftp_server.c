@@ -724,6 +724,11 @@ static void handle_read(struct tftp_server *srv, struct request *rq)
          * late.  Identical bytes: answer again from the same transfer;
          * different: the client moved on (e.g. after a size probe). */
         struct tftp_conn *old = find_conn(srv, rq->peer);
+        /* What the client sent the old transfer before this request may
+         * still be queued (epoll order): EDK2 sends ERROR 8 after the size
+         * probe's OACK and at once asks again, from the same port. */
+        if (old && !conn_drain(old, RX_BATCH))
+                old = NULL;
         if (old && old->req_hash == rq->hash) {
                 struct tftp_xfer_action a;
                 tftp_xfer_on_request_again(&old->x, loop_now_ms(srv->loop), &a);
