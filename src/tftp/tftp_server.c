@@ -311,10 +311,15 @@ static int read_batch(struct tftp_conn *c, uint64_t first, uint64_t n, size_t st
         return (size_t)got == total ? 0 : -ESTALE; /* the file shrank under us */
 }
 
-/* One datagram per block with sendmmsg.  Returns the number sent or a
+/* One datagram per block with sendmmsg (a single one with send(): the
+ * kernel's sendmmsg yields the CPU between messages, which in lock-step
+ * only hands it to the client we just woke).  Returns the number sent or a
  * negative errno (for the first one). */
 static int send_mmsg(struct tftp_conn *c, uint64_t n, size_t stride, const size_t lens[])
 {
+        if (n == 1)
+                return send(c->fd, c->srv->buf, TFTP_HDR_LEN + lens[0], MSG_DONTWAIT) < 0 ? -errno
+                                                                                          : 1;
         struct iovec iov[TX_BATCH];
         struct mmsghdr msgs[TX_BATCH];
         memset(msgs, 0, sizeof(msgs[0]) * n);
