@@ -9,7 +9,7 @@ build=(meson ninja-build gcc pkg-config libmicrohttpd-dev libsqlite3-dev libjans
 test=(curl iproute2 busybox isc-dhcp-client kea-admin dnsmasq-base tftp-hpa atftp
 	iputils-ping psmisc procps)
 e2e=(qemu-system-x86 ovmf ipxe ipxe-qemu cpio gzip busybox dnsmasq-base)
-bench=(wrk nginx-light kea-dhcp4-server tftpd-hpa hyperfine)
+bench=(wrk nginx-light kea-dhcp4-server tftpd-hpa hyperfine isc-dhcp-server)
 browser=(chromium nodejs npm)
 
 want=()
