@@ -1,6 +1,110 @@
+/* bootherd: argv -> global options -> `serve` or an admin command. */
+#include <errno.h>
 #include <stdio.h>
-int main(void)
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/log.h"
+
+static const char usage_text[] =
+    "usage: bootherd [--config FILE] [--state-dir DIR] [--log-level LEVEL] COMMAND ...\n"
+    "\n"
+    "  serve                                   run the daemon\n"
+    "  image add NAME --kernel K [--initrd I]... [--cmdline C] [--script FILE]\n"
+    "                 [--description D]\n"
+    "  image list | show NAME | edit NAME [flags as add, --no-initrd, --no-script]\n"
+    "  image remove NAME [--force]\n"
+    "  machine add MAC [--image NAME] [--hostname H] [--ip A.B.C.D] [--notes T]\n"
+    "                  [--boot-file F] [--netboot on|off]\n"
+    "  machine edit MAC [flags as add; an empty value clears]\n"
+    "  machine assign MAC IMAGE | unassign MAC\n"
+    "  machine list [--discovered | --state S] | show MAC | remove MAC\n"
+    "  events [--mac MAC] [--limit N]\n"
+    "  list and show commands take --json.\n"
+    "\n"
+    "  --config FILE     configuration (default " CONFIG_DEFAULT_PATH " when it exists)\n"
+    "  --state-dir DIR   database and default images root (default /var/lib/bootherd)\n"
+    "  --log-level L     error, warn, info or debug\n";
+
+struct command {
+        const char *name;
+        int (*fn)(struct cli *c, int argc, char **argv);
+};
+
+static const struct command commands[] = {
+    {"serve", cli_serve},
+    {"image", cli_image},
+    {"machine", cli_machine},
+    {"events", cli_events},
+};
+
+/* Global options come before the command; they override the file. */
+static int parse_globals(int argc, char **argv, struct cli *c, int *ret_index)
 {
-        puts("bootherd");
+        const char *config_path = NULL, *state_dir = NULL, *log_level = NULL;
+        int i = 1;
+        for (; i < argc && argv[i][0] == '-'; i++) {
+                const char *opt = argv[i];
+                const char **dst = strcmp(opt, "--config") == 0      ? &config_path
+                                   : strcmp(opt, "--state-dir") == 0 ? &state_dir
+                                   : strcmp(opt, "--log-level") == 0 ? &log_level
+                                                                     : NULL;
+                if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
+                        fputs(usage_text, stdout);
+                        return -1;
+                }
+                if (strcmp(opt, "--version") == 0) {
+                        printf("bootherd %s\n", BOOTHERD_VERSION);
+                        return -1;
+                }
+                if (!dst)
+                        return cli_usage("unknown option %s", opt);
+                if (i + 1 >= argc)
+                        return cli_usage("option %s needs a value", opt);
+                *dst = argv[++i];
+        }
+        char err[CONFIG_ERR_MAX];
+        if (!config_path && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
+                config_path = CONFIG_DEFAULT_PATH;
+        if (config_path && config_load(&c->cfg, config_path, err) < 0)
+                return cli_fail("%s", err);
+        if (state_dir &&
+            config_set(&c->cfg, "server", "state_dir", state_dir, "--state-dir", err) < 0)
+                return cli_fail("%s", err);
+        if (log_level &&
+            config_set(&c->cfg, "server", "log_level", log_level, "--log-level", err) < 0)
+                return cli_fail("%s", err);
+        log_set_level(c->cfg.log_level);
+        *ret_index = i;
         return 0;
+}
+
+int main(int argc, char **argv)
+{
+        struct cli c = {0};
+        if (config_init(&c.cfg) < 0) {
+                fputs("bootherd: out of memory\n", stderr);
+                return CLI_ERR;
+        }
+        int idx = 0, rc = parse_globals(argc, argv, &c, &idx);
+        if (rc != 0) {
+                config_done(&c.cfg);
+                return rc < 0 ? 0 : rc;
+        }
+        if (idx >= argc || strcmp(argv[idx], "help") == 0) {
+                fputs(usage_text, idx >= argc ? stderr : stdout);
+                config_done(&c.cfg);
+                return idx >= argc ? CLI_USAGE : CLI_OK;
+        }
+        rc = -1;
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (strcmp(argv[idx], commands[i].name) == 0)
+                        rc = commands[i].fn(&c, argc - idx - (i == 0 ? 0 : 1),
+                                            argv + idx + (i == 0 ? 0 : 1));
+        if (rc < 0)
+                rc = cli_usage("unknown command \"%s\"", argv[idx]);
+        store_close(c.store);
+        config_done(&c.cfg);
+        return rc;
 }

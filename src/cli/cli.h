@@ -1,0 +1,43 @@
+/* The admin CLI: one file per noun, all on the same store calls as the
+ * daemon and the REST API, usable whether or not the daemon runs.
+ *
+ * Each command returns the process exit status: 0 on success, 1 on any
+ * error after printing exactly one line "bootherd: ..." on stderr, 2 for
+ * usage errors. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "core/config.h"
+#include "store/store.h"
+
+#define CLI_OK    0
+#define CLI_ERR   1
+#define CLI_USAGE 2
+
+struct cli {
+        struct config cfg;
+        struct store *store; /* opened on demand by cli_store() */
+};
+
+/* Prints "bootherd: <message>" on stderr; returns CLI_ERR. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Usage error: "bootherd: <message> (see: bootherd help)"; returns CLI_USAGE. */
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Reports the store's last error; returns CLI_ERR. */
+int cli_store_fail(struct cli *c);
+
+/* Opens the database (creating the state directory if needed). */
+struct store *cli_store(struct cli *c);
+
+/* Prints j as indented JSON on stdout (reference stolen). */
+int cli_print_json(json_t *j);
+
+/* Reads a whole file (or "-" for stdin) into a NUL-terminated string. */
+char *cli_read_file(const char *path, size_t max);
+
+int cli_image(struct cli *c, int argc, char **argv);
+int cli_machine(struct cli *c, int argc, char **argv);
+int cli_events(struct cli *c, int argc, char **argv);
+int cli_serve(struct cli *c, int argc, char **argv);

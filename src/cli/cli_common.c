@@ -1,0 +1,109 @@
+/* Shared CLI plumbing: errors, store opening, JSON output. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void vfail(const char *suffix, const char *fmt, va_list ap)
+{
+        char msg[1024];
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        fprintf(stderr, "bootherd: %s%s\n", msg, suffix);
+}
+
+int cli_fail(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vfail("", fmt, ap);
+        va_end(ap);
+        return CLI_ERR;
+}
+
+int cli_usage(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vfail(" (see: bootherd help)", fmt, ap);
+        va_end(ap);
+        return CLI_USAGE;
+}
+
+int cli_store_fail(struct cli *c)
+{
+        return cli_fail("%s", store_errmsg(c->store));
+}
+
+/* mkdir -p for the state directory (mode 0750). */
+static int mkdir_p(const char *path)
+{
+        char buf[4096];
+        if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+                return -ENAMETOOLONG;
+        for (char *p = buf + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        if (mkdir(buf, 0750) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+struct store *cli_store(struct cli *c)
+{
+        if (c->store)
+                return c->store;
+        char *db = config_database_path(&c->cfg);
+        if (!db)
+                return NULL;
+        int r = 0;
+        if (!*c->cfg.database)
+                r = mkdir_p(c->cfg.state_dir);
+        if (r < 0) {
+                cli_fail("cannot create state directory %s: %s", c->cfg.state_dir, strerror(-r));
+        } else if (store_open(db, &c->store) < 0) {
+                /* store_open printed why */
+                c->store = NULL;
+        }
+        free(db);
+        return c->store;
+}
+
+int cli_print_json(json_t *j)
+{
+        if (!j)
+                return cli_fail("out of memory");
+        int r = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        json_decref(j);
+        fputc('\n', stdout);
+        return r < 0 ? cli_fail("cannot write output") : CLI_OK;
+}
+
+char *cli_read_file(const char *path, size_t max)
+{
+        FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+        if (!f)
+                return NULL;
+        char *buf = malloc(max + 1);
+        size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+        bool err = !buf || ferror(f) || n > max;
+        if (f != stdin)
+                fclose(f);
+        if (err) {
+                int e = buf ? EFBIG : ENOMEM;
+                free(buf);
+                errno = e;
+                return NULL;
+        }
+        buf[n] = '\0';
+        return buf;
+}

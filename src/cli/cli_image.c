@@ -1,0 +1,255 @@
+/* bootherd image add|list|show|edit|remove */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boot/ipxe_script.h"
+#include "cli/cli.h"
+#include "json/inventory_json.h"
+
+#define SCRIPT_FILE_MAX 65536
+
+enum {
+        OPT_KERNEL = 256,
+        OPT_INITRD,
+        OPT_NO_INITRD,
+        OPT_CMDLINE,
+        OPT_SCRIPT,
+        OPT_NO_SCRIPT,
+        OPT_DESC,
+        OPT_JSON,
+        OPT_FORCE
+};
+
+static const struct option image_opts[] = {
+    {"kernel", required_argument, NULL, OPT_KERNEL},
+    {"initrd", required_argument, NULL, OPT_INITRD},
+    {"no-initrd", no_argument, NULL, OPT_NO_INITRD},
+    {"cmdline", required_argument, NULL, OPT_CMDLINE},
+    {"script", required_argument, NULL, OPT_SCRIPT},
+    {"no-script", no_argument, NULL, OPT_NO_SCRIPT},
+    {"description", required_argument, NULL, OPT_DESC},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {NULL, 0, NULL, 0},
+};
+
+struct image_args {
+        bool json, force, initrds_set;
+        struct image img; /* fields set from flags (strings borrowed from argv) */
+        char *script_buf;
+        int n_positional;
+        char *positional[2];
+};
+
+static int replace_str(char **dst, const char *src)
+{
+        char *d = strdup(src);
+        if (!d)
+                return -ENOMEM;
+        free(*dst);
+        *dst = d;
+        return 0;
+}
+
+static int parse_image_args(int argc, char **argv, struct image_args *a, struct image *img)
+{
+        optind = 1;
+        opterr = 0;
+        int opt;
+        while ((opt = getopt_long(argc, argv, ":", image_opts, NULL)) != -1) {
+                int r = 0;
+                switch (opt) {
+                case OPT_KERNEL:
+                        r = replace_str(&img->kernel, optarg);
+                        break;
+                case OPT_INITRD: {
+                        if (!a->initrds_set) {
+                                for (size_t i = 0; i < img->n_initrds; i++)
+                                        free(img->initrds[i]);
+                                img->n_initrds = 0;
+                                a->initrds_set = true;
+                        }
+                        char **n = realloc(img->initrds, (img->n_initrds + 1) * sizeof(*n));
+                        if (!n || !(n[img->n_initrds] = strdup(optarg)))
+                                return cli_fail("out of memory");
+                        img->initrds = n;
+                        img->n_initrds++;
+                        break;
+                }
+                case OPT_NO_INITRD:
+                        for (size_t i = 0; i < img->n_initrds; i++)
+                                free(img->initrds[i]);
+                        img->n_initrds = 0;
+                        a->initrds_set = true;
+                        break;
+                case OPT_CMDLINE:
+                        r = replace_str(&img->cmdline, optarg);
+                        break;
+                case OPT_SCRIPT: {
+                        char *s = cli_read_file(optarg, SCRIPT_FILE_MAX);
+                        if (!s)
+                                return cli_fail("cannot read script %s: %s", optarg,
+                                                errno == EFBIG ? "larger than 64 KiB"
+                                                               : strerror(errno));
+                        free(img->script);
+                        img->script = s;
+                        break;
+                }
+                case OPT_NO_SCRIPT:
+                        free(img->script);
+                        img->script = NULL;
+                        break;
+                case OPT_DESC:
+                        r = replace_str(&img->description, optarg);
+                        break;
+                case OPT_JSON:
+                        a->json = true;
+                        break;
+                case OPT_FORCE:
+                        a->force = true;
+                        break;
+                case ':':
+                        return cli_usage("option %s needs a value", argv[optind - 1]);
+                default:
+                        return cli_usage("unknown option %s", argv[optind - 1]);
+                }
+                if (r < 0)
+                        return cli_fail("out of memory");
+        }
+        for (int i = optind; i < argc; i++) {
+                if (a->n_positional == 2)
+                        return cli_usage("unexpected argument \"%s\"", argv[i]);
+                a->positional[a->n_positional++] = argv[i];
+        }
+        return CLI_OK;
+}
+
+static void print_image(const struct image *img)
+{
+        printf("name:        %s\n", img->name);
+        printf("kernel:      %s\n", img->kernel);
+        for (size_t i = 0; i < img->n_initrds; i++)
+                printf("initrd:      %s\n", img->initrds[i]);
+        printf("cmdline:     %s\n", img->cmdline);
+        printf("description: %s\n", img->description);
+        if (img->script)
+                printf("script:\n%s%s", img->script,
+                       img->script[strlen(img->script) - 1] == '\n' ? "" : "\n");
+}
+
+/* add and edit: flags over an empty image (add) or the stored one (edit). */
+static int image_put(struct cli *c, int argc, char **argv, bool create)
+{
+        struct image_args a = {0};
+        struct image img = {0};
+        if (argc < 2 || argv[1][0] == '-')
+                return cli_usage("image %s needs a NAME", create ? "add" : "edit");
+        const char *name = argv[1];
+        struct store *s = cli_store(c);
+        if (!s)
+                return CLI_ERR;
+        if (!create && store_image_get(s, name, &img) < 0)
+                return cli_store_fail(c);
+        int rc = parse_image_args(argc, argv, &a, &img);
+        if (rc == CLI_OK && a.n_positional != 1)
+                rc = cli_usage("image %s takes one NAME", create ? "add" : "edit");
+        if (rc == CLI_OK && create && !img.kernel && !img.script)
+                rc = cli_usage("image add needs --kernel (or --script)");
+        char err[SCRIPT_ERR_MAX];
+        if (rc == CLI_OK && img.script && !ipxe_template_check(img.script, err))
+                rc = cli_fail("script: %s", err);
+        if (rc == CLI_OK && img.cmdline && !ipxe_template_check(img.cmdline, err))
+                rc = cli_fail("cmdline: %s", err);
+        if (rc == CLI_OK) {
+                if (replace_str(&img.name, name) < 0)
+                        rc = cli_fail("out of memory");
+                else if (store_image_put(s, &img, create) < 0)
+                        rc = cli_store_fail(c);
+        }
+        if (rc == CLI_OK)
+                fprintf(stderr, "bootherd: image %s %s\n", name, create ? "added" : "updated");
+        image_done(&img);
+        return rc;
+}
+
+static int image_list(struct cli *c, int argc, char **argv)
+{
+        struct image_args a = {0};
+        struct image unused = {0};
+        int rc = parse_image_args(argc, argv, &a, &unused);
+        image_done(&unused);
+        if (rc != CLI_OK)
+                return rc;
+        if (a.n_positional)
+                return cli_usage("image list takes no arguments");
+        struct store *s = cli_store(c);
+        struct image *imgs;
+        size_t n;
+        if (!s)
+                return CLI_ERR;
+        if (store_image_list(s, &imgs, &n) < 0)
+                return cli_store_fail(c);
+        if (a.json) {
+                json_t *arr = json_array();
+                for (size_t i = 0; i < n; i++)
+                        json_array_append_new(arr, image_to_json(&imgs[i]));
+                rc = cli_print_json(arr);
+        } else {
+                printf("%-24s %-40s %s\n", "NAME", "KERNEL", "INITRDS");
+                for (size_t i = 0; i < n; i++)
+                        printf("%-24s %-40s %zu\n", imgs[i].name,
+                               imgs[i].script ? "(script)" : imgs[i].kernel, imgs[i].n_initrds);
+        }
+        image_list_free(imgs, n);
+        return rc;
+}
+
+static int image_show_remove(struct cli *c, int argc, char **argv, bool remove)
+{
+        struct image_args a = {0};
+        struct image img = {0};
+        int rc = parse_image_args(argc, argv, &a, &img);
+        image_done(&img);
+        if (rc != CLI_OK)
+                return rc;
+        if (a.n_positional != 1)
+                return cli_usage("image %s takes one NAME", remove ? "remove" : "show");
+        struct store *s = cli_store(c);
+        if (!s)
+                return CLI_ERR;
+        if (remove) {
+                if (store_image_remove(s, a.positional[0], a.force) < 0)
+                        return cli_store_fail(c);
+                fprintf(stderr, "bootherd: image %s removed\n", a.positional[0]);
+                return CLI_OK;
+        }
+        if (store_image_get(s, a.positional[0], &img) < 0)
+                return cli_store_fail(c);
+        if (a.json)
+                rc = cli_print_json(image_to_json(&img));
+        else
+                print_image(&img);
+        image_done(&img);
+        return rc;
+}
+
+int cli_image(struct cli *c, int argc, char **argv)
+{
+        if (argc < 1)
+                return cli_usage("image needs a command: add, list, show, edit, remove");
+        const char *cmd = argv[0];
+        if (strcmp(cmd, "add") == 0)
+                return image_put(c, argc, argv, true);
+        if (strcmp(cmd, "edit") == 0)
+                return image_put(c, argc, argv, false);
+        if (strcmp(cmd, "list") == 0)
+                return image_list(c, argc, argv);
+        if (strcmp(cmd, "show") == 0)
+                return image_show_remove(c, argc, argv, false);
+        if (strcmp(cmd, "remove") == 0)
+                return image_show_remove(c, argc, argv, true);
+        return cli_usage("unknown image command \"%s\"", cmd);
+}

@@ -1,0 +1,134 @@
+/* bootherd serve: the daemon.  Opens the store, starts the protocol
+ * servers, and runs the main loop, which also writes boot events. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "boot/boot_events.h"
+#include "cli/cli.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/privdrop.h"
+#include "http/http_server.h"
+
+#define EVENT_QUEUE_CAP 65536
+#define EVENT_FLUSH_MS  1000
+
+struct daemon {
+        struct cli *cli;
+        struct loop *loop;
+        struct store *store;
+        struct boot_events *events;
+        struct loop_timer flush_timer;
+        struct http_server *http;
+};
+
+static void flush_events(struct daemon *d)
+{
+        (void)boot_events_flush(d->events, d->store, d->cli->cfg.boot_event_retention);
+}
+
+static void on_events(struct loop *l, int fd, uint32_t ev, void *data)
+{
+        flush_events(data);
+}
+
+static void on_flush_timer(struct loop *l, void *data)
+{
+        struct daemon *d = data;
+        flush_events(d);
+        loop_timer_arm(l, &d->flush_timer, loop_now_ms(l) + EVENT_FLUSH_MS);
+}
+
+static void on_stop_signal(struct loop *l, int signo, void *data)
+{
+        log_info("serve: %s received, shutting down", strsignal(signo));
+        loop_stop(l);
+}
+
+static void missing_bootfile(const char *name, const char *path)
+{
+        log_warn("serve: boot file %s: %s not found; clients needing it will fail", name, path);
+}
+
+/* Every socket is open: stop being root if configured to. */
+static int drop_privileges(const struct config *cfg)
+{
+        char *db = config_database_path(cfg);
+        char *wal = NULL, *shm = NULL;
+        if (!db || asprintf(&wal, "%s-wal", db) < 0 || asprintf(&shm, "%s-shm", db) < 0) {
+                free(db);
+                return -ENOMEM;
+        }
+        const char *const paths[] = {cfg->state_dir, db, wal, shm, NULL};
+        int r = privdrop(cfg->user, paths);
+        if (r < 0)
+                log_error("serve: cannot switch to user %s: %s", cfg->user, strerror(-r));
+        else if (*cfg->user && r == 0)
+                log_info("serve: running as user %s", cfg->user);
+        free(db);
+        free(wal);
+        free(shm);
+        return r;
+}
+
+static int daemon_start(struct daemon *d)
+{
+        struct config *cfg = &d->cli->cfg;
+        int r;
+        bootfiles_resolve(&cfg->bootfiles, missing_bootfile);
+        d->store = cli_store(d->cli);
+        if (!d->store)
+                return -EIO;
+        if (!*cfg->images_root) {
+                /* The default images root lives in the state directory. */
+                char *images = config_images_root(cfg);
+                if (images && mkdir(images, 0755) < 0 && errno != EEXIST)
+                        log_warn("serve: cannot create %s: %s", images, strerror(errno));
+                free(images);
+        }
+        if ((r = loop_new(&d->loop)) < 0 || (r = boot_events_new(EVENT_QUEUE_CAP, &d->events)) < 0)
+                return r;
+        loop_timer_init(&d->flush_timer, on_flush_timer, d);
+        if ((r = loop_add_fd(d->loop, boot_events_fd(d->events), EPOLLIN, on_events, d)) < 0 ||
+            (r = loop_add_signal(d->loop, SIGINT, on_stop_signal, d)) < 0 ||
+            (r = loop_add_signal(d->loop, SIGTERM, on_stop_signal, d)) < 0 ||
+            (r = loop_timer_arm(d->loop, &d->flush_timer, loop_now_ms(d->loop) + EVENT_FLUSH_MS)) <
+                0)
+                return r;
+        signal(SIGPIPE, SIG_IGN);
+        if ((r = http_server_start(cfg, d->events, &d->http)) < 0)
+                return r;
+        return drop_privileges(cfg);
+}
+
+static void daemon_stop(struct daemon *d)
+{
+        http_server_stop(d->http);
+        if (d->events && d->store)
+                flush_events(d); /* what the servers reported last */
+        boot_events_free(d->events);
+        loop_free(d->loop);
+}
+
+int cli_serve(struct cli *c, int argc, char **argv)
+{
+        if (argc > 1)
+                return cli_usage("serve takes no arguments (use bootherd --config FILE serve)");
+        struct daemon d = {.cli = c};
+        int r = daemon_start(&d);
+        if (r < 0) {
+                daemon_stop(&d);
+                return cli_fail("cannot start: %s", strerror(-r));
+        }
+        log_info("serve: bootherd %s ready (state %s)", BOOTHERD_VERSION, c->cfg.state_dir);
+        r = loop_run(d.loop);
+        daemon_stop(&d);
+        if (r < 0)
+                return cli_fail("event loop failed: %s", strerror(-r));
+        return CLI_OK;
+}

@@ -1,0 +1,377 @@
+/* libmicrohttpd glue: daemon, routing, bodies, access log; see http_server.h. */
+#include "http/http_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/fsroot.h"
+#include "core/log.h"
+#include "core/validate.h"
+#include "http/routes.h"
+
+struct http_server {
+        struct MHD_Daemon *daemon;
+        struct http_ctx ctx;
+};
+
+/* One store connection per libmicrohttpd thread, closed when it exits. */
+static pthread_key_t store_key;
+static pthread_once_t store_key_once = PTHREAD_ONCE_INIT;
+
+static void store_key_destroy(void *p)
+{
+        store_close(p);
+}
+
+static void store_key_init(void)
+{
+        (void)pthread_key_create(&store_key, store_key_destroy);
+}
+
+static struct store *thread_store(struct http_ctx *ctx)
+{
+        struct store *s = pthread_getspecific(store_key);
+        if (!s && store_open(ctx->db_path, &s) == 0)
+                pthread_setspecific(store_key, s);
+        return s;
+}
+
+static int64_t now_us(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void http_date(int64_t t, char out[32])
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+        gmtime_r(&tt, &tm);
+        strftime(out, 32, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+const char *http_header(struct http_req *r, const char *name)
+{
+        return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp,
+                           uint64_t body_len)
+{
+        if (!resp)
+                return MHD_NO;
+        r->status = status;
+        r->bytes = body_len;
+        enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
+        MHD_destroy_response(resp);
+        return ret;
+}
+
+enum MHD_Result http_reply_take(struct http_req *r, unsigned status, const char *content_type,
+                                char *body, size_t len)
+{
+        struct MHD_Response *resp =
+            MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+        if (!resp) {
+                free(body);
+                return MHD_NO;
+        }
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+        return http_queue(r, status, resp, len);
+}
+
+enum MHD_Result http_reply_text(struct http_req *r, unsigned status, const char *text)
+{
+        char *body = NULL;
+        if (asprintf(&body, "%s\n", text) < 0)
+                return MHD_NO;
+        return http_reply_take(r, status, "text/plain; charset=utf-8", body, strlen(body));
+}
+
+enum MHD_Result http_reply_json(struct http_req *r, unsigned status, json_t *j)
+{
+        char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        json_decref(j);
+        if (!body)
+                return MHD_NO;
+        size_t len = strlen(body);
+        /* jansson allocates with malloc by default, so MUST_FREE is right. */
+        return http_reply_take(r, status, "application/json", body, len);
+}
+
+enum MHD_Result http_reply_error(struct http_req *r, unsigned status, const char *field,
+                                 const char *fmt, ...)
+{
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        json_t *j = json_pack("{s:s}", "error", msg);
+        if (j && field)
+                json_object_set_new(j, "field", json_string(field));
+        return http_reply_json(r, status, j);
+}
+
+void http_server_url(struct http_req *r, char *out, size_t cap)
+{
+        const struct config *c = r->ctx->cfg;
+        if (c->public_url && *c->public_url) {
+                snprintf(out, cap, "%s", c->public_url);
+                return;
+        }
+        /* The address this connection came in on is one the client reaches;
+         * the Host header is client-controlled and not trusted here. */
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        char host[INET6_ADDRSTRLEN] = "127.0.0.1";
+        unsigned port = 80;
+        if (ci && getsockname(ci->connect_fd, (struct sockaddr *)&ss, &sl) == 0 &&
+            ss.ss_family == AF_INET) {
+                struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+                inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+                port = ntohs(sin->sin_port);
+        }
+        if (port == 80)
+                snprintf(out, cap, "http://%s", host);
+        else
+                snprintf(out, cap, "http://%s:%u", host, port);
+}
+
+static unsigned method_bit(const char *m)
+{
+        static const struct {
+                const char *name;
+                unsigned bit;
+        } methods[] = {{"GET", HTTP_GET}, {"HEAD", HTTP_HEAD},   {"POST", HTTP_POST},
+                       {"PUT", HTTP_PUT}, {"PATCH", HTTP_PATCH}, {"DELETE", HTTP_DELETE}};
+        for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+                if (strcmp(m, methods[i].name) == 0)
+                        return methods[i].bit;
+        return 0;
+}
+
+static const struct http_route *route_find(const char *path)
+{
+        for (const struct http_route *rt = http_routes; rt->path; rt++) {
+                size_t n = strlen(rt->path);
+                if (rt->path[n - 1] == '/' ? strncmp(path, rt->path, n) == 0
+                                           : strcmp(path, rt->path) == 0)
+                        return rt;
+        }
+        return NULL;
+}
+
+static struct http_req *req_new(struct http_ctx *ctx, struct MHD_Connection *conn, const char *url,
+                                const char *method)
+{
+        struct http_req *r = calloc(1, sizeof(*r));
+        if (!r)
+                return NULL;
+        r->conn = conn;
+        r->ctx = ctx;
+        r->method = method;
+        r->path = url;
+        r->start_us = now_us();
+        r->is_head = strcmp(method, "HEAD") == 0;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET) {
+                const struct sockaddr_in *sin = (const struct sockaddr_in *)ci->client_addr;
+                char ip[INET_ADDRSTRLEN];
+                inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
+                snprintf(r->peer, sizeof(r->peer), "%s:%u", ip, ntohs(sin->sin_port));
+                r->peer_ip = ntohl(sin->sin_addr.s_addr);
+        } else {
+                snprintf(r->peer, sizeof(r->peer), "?");
+        }
+        return r;
+}
+
+/* Accumulates a request body, refusing more than HTTP_BODY_MAX. */
+static void body_append(struct http_req *r, const char *data, size_t len)
+{
+        if (r->body_too_large || len == 0)
+                return;
+        if (r->body_len + len > HTTP_BODY_MAX) {
+                r->body_too_large = true;
+                free(r->body);
+                r->body = NULL;
+                r->body_len = 0;
+                return;
+        }
+        char *n = realloc(r->body, r->body_len + len + 1);
+        if (!n) {
+                r->body_too_large = true;
+                return;
+        }
+        memcpy(n + r->body_len, data, len);
+        r->body = n;
+        r->body_len += len;
+        r->body[r->body_len] = '\0';
+}
+
+static enum MHD_Result dispatch(struct http_req *r)
+{
+        const struct http_route *rt = route_find(r->path);
+        if (!rt) {
+                r->route = "unknown";
+                return http_reply_error(r, MHD_HTTP_NOT_FOUND, NULL, "no such path");
+        }
+        r->route = rt->label;
+        if (!(method_bit(r->method) & rt->methods))
+                return http_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, NULL,
+                                        "method %s not allowed here", r->method);
+        if (r->body_too_large)
+                return http_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                                        "request body larger than %d bytes", HTTP_BODY_MAX);
+        r->store = thread_store(r->ctx);
+        if (!r->store)
+                return http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+                                        "database unavailable");
+        return rt->fn(r);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+        struct http_ctx *ctx = cls;
+        struct http_req *r = *con_cls;
+        if (!r) {
+                r = req_new(ctx, conn, url, method);
+                if (!r)
+                        return MHD_NO;
+                *con_cls = r;
+                /* Answer on the next call, once the request is fully read:
+                 * libmicrohttpd 0.9.75 closes the connection after a response
+                 * queued on the first call, which would defeat keep-alive. */
+                return MHD_YES;
+        }
+        if (*upload_data_size) {
+                body_append(r, upload_data, *upload_data_size);
+                *upload_data_size = 0;
+                return MHD_YES;
+        }
+        if (r->status)
+                return MHD_YES; /* already answered */
+        return dispatch(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+        struct http_req *r = *con_cls;
+        if (!r)
+                return;
+        bool ok = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
+        if (r->image_counted)
+                routes_images_completed(r, ok);
+        if (log_get_level() >= LOG_INFO)
+                log_info("http peer=%s %s %s status=%u bytes=%llu ms=%.1f%s", r->peer, r->method,
+                         r->path, r->status, (unsigned long long)r->bytes,
+                         (double)(now_us() - r->start_us) / 1000.0, ok ? "" : " incomplete");
+        free(r->body);
+        free(r->image_path);
+        free(r->route_data);
+        free(r);
+        *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+        char msg[512];
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        size_t n = strlen(msg);
+        while (n && (msg[n - 1] == '\n'))
+                msg[--n] = '\0';
+        log_warn("http: %s", msg);
+}
+
+int http_server_start(const struct config *c, struct boot_events *ev, struct http_server **ret)
+{
+        if (!c->http_listen || !*c->http_listen) {
+                *ret = NULL;
+                return 0;
+        }
+        uint32_t addr;
+        uint16_t port;
+        if (validate_listen(c->http_listen, &addr, &port) < 0)
+                return -EINVAL;
+        pthread_once(&store_key_once, store_key_init);
+
+        struct http_server *srv = calloc(1, sizeof(*srv));
+        if (!srv)
+                return -ENOMEM;
+        struct http_ctx *ctx = &srv->ctx;
+        ctx->cfg = c;
+        ctx->events = ev;
+        ctx->started_ms = store_now_ms();
+        ctx->db_path = config_database_path(c);
+        char *images = config_images_root(c);
+        ctx->images_fd = images ? fsroot_open(images) : -ENOMEM;
+        if (ctx->images_fd < 0)
+                log_warn("http: images root %s: %s (no /images until it exists)",
+                         images ? images : "?", strerror(-ctx->images_fd));
+        free(images);
+        int r = peer_map_new(&ctx->peers);
+        if (r < 0 || !ctx->db_path) {
+                http_server_stop(srv);
+                return r < 0 ? r : -ENOMEM;
+        }
+
+        struct sockaddr_in sin = {
+            .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(addr)};
+        /* clang-format off */
+        srv->daemon = MHD_start_daemon(
+                MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO,
+                port, NULL, NULL, on_request, ctx,
+                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
+                MHD_OPTION_SOCK_ADDR, &sin,
+                MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->http_threads,
+                MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->http_max_connections,
+                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->http_connection_timeout_s,
+                MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+                MHD_OPTION_NOTIFY_COMPLETED, on_completed, ctx,
+                MHD_OPTION_END);
+        /* clang-format on */
+        if (!srv->daemon) {
+                log_error("http: cannot listen on %s", c->http_listen);
+                http_server_stop(srv);
+                return -EADDRINUSE;
+        }
+        log_info("http: listening on %s (%lld threads)", c->http_listen,
+                 (long long)c->http_threads);
+        *ret = srv;
+        return 0;
+}
+
+void http_server_stop(struct http_server *srv)
+{
+        if (!srv)
+                return;
+        if (srv->daemon)
+                MHD_stop_daemon(srv->daemon);
+        if (srv->ctx.images_fd >= 0)
+                close(srv->ctx.images_fd);
+        peer_map_free(srv->ctx.peers);
+        free(srv->ctx.db_path);
+        free(srv);
+}
+
+struct http_ctx *http_server_ctx(struct http_server *srv)
+{
+        return &srv->ctx;
+}

@@ -1,0 +1,142 @@
+/* Boot scripts: /boot.ipxe (chain to the per-MAC script) and
+ * /boot/<mac>.ipxe (the machine's script, from its assigned image). */
+#include <errno.h>
+#include <string.h>
+
+#include "boot/boot_plan.h"
+#include "boot/ipxe_script.h"
+#include "core/log.h"
+#include "core/validate.h"
+#include "http/routes.h"
+
+#define SERVER_URL_MAX 1100
+
+static enum MHD_Result reply_script(struct http_req *r, struct strbuf *b)
+{
+        char *body = strbuf_steal(b);
+        if (!body)
+                return http_reply_text(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        return http_reply_take(r, MHD_HTTP_OK, "text/plain; charset=utf-8", body, strlen(body));
+}
+
+enum MHD_Result routes_boot_chain(struct http_req *r)
+{
+        char server[SERVER_URL_MAX];
+        http_server_url(r, server, sizeof(server));
+        struct strbuf b;
+        strbuf_init(&b);
+        ipxe_script_chain(server, &b);
+        return reply_script(r, &b);
+}
+
+/* "/boot/<mac>.ipxe" or ".gpxe" -> MAC (libmicrohttpd already decoded %3A). */
+static int parse_mac_path(const char *path, struct mac *ret)
+{
+        const char *s = path + strlen("/boot/");
+        size_t n = strlen(s);
+        if (n > 5 && (strcmp(s + n - 5, ".ipxe") == 0 || strcmp(s + n - 5, ".gpxe") == 0))
+                n -= 5;
+        else
+                return -EINVAL;
+        return mac_parse(s, n, ret);
+}
+
+struct script_ctx {
+        char mac[MAC_STR_LEN], mac_hyphen[MAC_STR_LEN], ip[16];
+        char server[SERVER_URL_MAX], images_url[SERVER_URL_MAX + 8];
+        struct script_vars vars;
+};
+
+static void vars_init(struct http_req *r, const struct mac *mac, const struct machine *m,
+                      struct script_ctx *sc)
+{
+        mac_format(mac, sc->mac);
+        mac_format_hyphen(mac, sc->mac_hyphen);
+        sc->ip[0] = '\0';
+        if (m && m->ipv4)
+                format_ipv4(m->ipv4, sc->ip);
+        http_server_url(r, sc->server, sizeof(sc->server));
+        snprintf(sc->images_url, sizeof(sc->images_url), "%s/images", sc->server);
+        sc->vars = (struct script_vars){
+            .mac = sc->mac,
+            .mac_hyphen = sc->mac_hyphen,
+            .hostname = m && m->hostname ? m->hostname : "",
+            .ip = sc->ip,
+            .image = "",
+            .server = sc->server,
+            .images_url = sc->images_url,
+        };
+}
+
+/* Renders the image's script; on failure (image gone, bad template) falls
+ * back to the wait-and-retry script and says why, so the machine keeps
+ * polling until the administrator fixes it. */
+static void render_image(struct http_req *r, const char *image, struct script_ctx *sc,
+                         struct strbuf *b, const char **ret_detail)
+{
+        struct image img;
+        char err[SCRIPT_ERR_MAX] = "";
+        sc->vars.image = image;
+        int rc = store_image_get(r->store, image, &img);
+        if (rc == 0) {
+                rc = ipxe_script_image(&img, &sc->vars, b, err);
+                image_done(&img);
+        } else {
+                snprintf(err, sizeof(err), "%s", store_errmsg(r->store));
+        }
+        if (rc == 0) {
+                *ret_detail = image;
+                return;
+        }
+        log_error("http peer=%s mac=%s image=%s: cannot render script: %s", r->peer, sc->mac, image,
+                  err);
+        strbuf_free(b);
+        ipxe_script_wait(&sc->vars, r->ctx->cfg->boot_unknown_retry_s, b);
+        *ret_detail = "script error";
+}
+
+enum MHD_Result routes_boot_mac(struct http_req *r)
+{
+        struct mac mac;
+        if (parse_mac_path(r->path, &mac) < 0) {
+                r->route = "boot_script_bad";
+                return http_reply_text(r, MHD_HTTP_BAD_REQUEST,
+                                       "malformed MAC address in path (expected "
+                                       "/boot/52:54:00:ab:cd:01.ipxe)");
+        }
+        struct machine m;
+        int rc = store_machine_get(r->store, &mac, &m);
+        if (rc < 0 && rc != -ENOENT) {
+                log_error("http peer=%s: %s", r->peer, store_errmsg(r->store));
+                return http_reply_text(r, MHD_HTTP_SERVICE_UNAVAILABLE, "database error");
+        }
+        const struct machine *mp = rc == 0 ? &m : NULL;
+        struct boot_script_plan plan;
+        boot_plan_script(mp, r->ctx->cfg->boot_default_image, &plan);
+
+        struct script_ctx sc;
+        vars_init(r, &mac, mp, &sc);
+        struct strbuf b;
+        strbuf_init(&b);
+        const char *detail = "no image";
+        switch (plan.kind) {
+        case BOOT_SCRIPT_IMAGE:
+                render_image(r, plan.image, &sc, &b, &detail);
+                break;
+        case BOOT_SCRIPT_WAIT:
+                ipxe_script_wait(&sc.vars, r->ctx->cfg->boot_unknown_retry_s, &b);
+                break;
+        case BOOT_SCRIPT_EXIT:
+                ipxe_script_exit(&sc.vars, &b);
+                detail = "netboot off";
+                break;
+        }
+        if (!r->is_head) {
+                boot_events_report(r->ctx->events, &mac, "script", r->peer, "%s%s", detail,
+                                   plan.via_default ? " (default image)" : "");
+                peer_map_set(r->ctx->peers, r->peer_ip, &mac, store_now_ms());
+        }
+        if (mp)
+                machine_done(&m);
+        return reply_script(r, &b);
+}

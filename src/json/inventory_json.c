@@ -1,0 +1,65 @@
+/* JSON views of inventory objects; see inventory_json.h. */
+#include "json/inventory_json.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include "core/validate.h"
+
+json_t *json_time(int64_t ms)
+{
+        if (ms <= 0)
+                return json_null();
+        time_t t = (time_t)(ms / 1000);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        char buf[96];
+        snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+        return json_string(buf);
+}
+
+static json_t *str_or_null(const char *s)
+{
+        return s ? json_string(s) : json_null();
+}
+
+json_t *image_to_json(const struct image *img)
+{
+        json_t *initrds = json_array();
+        for (size_t i = 0; i < img->n_initrds; i++)
+                json_array_append_new(initrds, json_string(img->initrds[i]));
+        return json_pack("{s:s, s:s, s:o, s:s, s:o, s:s, s:o, s:o}", "name", img->name, "kernel",
+                         img->kernel ? img->kernel : "", "initrds", initrds, "cmdline",
+                         img->cmdline ? img->cmdline : "", "script", str_or_null(img->script),
+                         "description", img->description ? img->description : "", "created",
+                         json_time(img->created), "updated", json_time(img->updated));
+}
+
+json_t *machine_to_json(const struct machine *m)
+{
+        char mac[MAC_STR_LEN], ip[16];
+        mac_format(&m->mac, mac);
+        json_t *jip = json_null();
+        if (m->ipv4) {
+                format_ipv4(m->ipv4, ip);
+                jip = json_string(ip);
+        }
+        return json_pack("{s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "mac",
+                         mac, "hostname", str_or_null(m->hostname), "image", str_or_null(m->image),
+                         "ip", jip, "notes", m->notes ? m->notes : "", "state",
+                         machine_state_name(m->state), "boot_file", str_or_null(m->boot_file),
+                         "netboot", m->netboot, "first_seen", json_time(m->first_seen), "last_seen",
+                         json_time(m->last_seen), "last_stage", str_or_null(m->last_stage),
+                         "last_stage_at", json_time(m->last_stage_at), "created",
+                         json_time(m->created));
+}
+
+json_t *event_to_json(const struct boot_event *e)
+{
+        char mac[MAC_STR_LEN];
+        mac_format(&e->mac, mac);
+        return json_pack("{s:I, s:o, s:s, s:s, s:s, s:s}", "id", (json_int_t)e->id, "time",
+                         json_time(e->time), "mac", mac, "stage", e->stage, "detail", e->detail,
+                         "peer", e->peer);
+}
