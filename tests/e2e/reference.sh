@@ -5,6 +5,9 @@
 # recipes, images and network plumbing work, so a failure in boot.sh points at
 # bootherd.  Not part of the regular suite (it tests no bootherd feature); run
 # it by hand after changing tests/e2e/lib:  tests/e2e/reference.sh [FIRMWARE...]
+#   REF_STACK=isc   ISC dhcpd + tftpd-hpa + nginx instead of dnsmasq + http.server
+#   E2E_RA=1        a router advertisement on the link (ends iPXE's IPv6 wait)
+#   E2E_PCAP=1      capture the link; E2E_KEEP=DIR keeps logs and capture
 source "$(dirname "$0")/../integration/lib.sh"
 E2E=$ROOT/tests/e2e
 source "$E2E/lib/images.sh"
@@ -24,8 +27,12 @@ net_host "$SW" "$SRV" "$IP/24"
 [ -n "${E2E_RA:-}" ] && net_ra "$SW"
 
 ref_tree "$T/www" "$IP"
-ref_dnsmasq "$SRV" "$T/www" "$IP"
-ref_http "$SRV" "$T/www" "$IP"
+if [ "${REF_STACK:-dnsmasq}" = isc ]; then
+	ref_isc "$SRV" "$T/www" "$IP"
+else
+	ref_dnsmasq "$SRV" "$T/www" "$IP"
+	ref_http "$SRV" "$T/www" "$IP"
+fi
 
 declare -A want
 i=0

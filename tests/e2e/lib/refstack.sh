@@ -113,3 +113,74 @@ ref_http() {
 	local pid=$!
 	on_exit "kill $pid; wait $pid"
 }
+
+# ref_isc NS DIR SERVER_IP: the seed's reference stack, each server run by
+# hand in NS (never as a host service): ISC dhcpd (authoritative, stock
+# timing: it pings a new address before offering it), tftpd-hpa, nginx.
+# Same decisions as ref_dnsmasq, written the way the ISC/iPXE docs do.
+ref_isc() {
+	local ns=$1 dir=$2 ip=$3
+	cat >"$dir/dhcpd.conf" <<EOF2
+# reference: ISC dhcpd for PXE, iPXE and UEFI HTTP Boot
+option arch code 93 = unsigned integer 16;
+authoritative;
+ddns-update-style none;
+default-lease-time 3600;
+max-lease-time 3600;
+subnet 198.18.0.0 netmask 255.255.255.0 {
+	range 198.18.0.100 198.18.0.199;
+	next-server $ip;
+	if exists user-class and option user-class = "iPXE" {
+		filename "http://$ip/boot.ipxe";
+	} elsif substring(option vendor-class-identifier, 0, 10) = "HTTPClient" {
+		option vendor-class-identifier "HTTPClient";
+		filename "http://$ip/ipxe.efi";
+	} elsif option arch = 00:07 or option arch = 00:09 {
+		filename "ipxe.efi";
+	} else {
+		filename "undionly.kpxe";
+	}
+}
+EOF2
+	: >"$dir/dhcpd.leases"
+	ip netns exec "$ns" /usr/sbin/dhcpd -4 -f -q -cf "$dir/dhcpd.conf" \
+		-lf "$dir/dhcpd.leases" -pf "$dir/dhcpd.pid" eth0 >>"$dir/dhcpd.log" 2>&1 &
+	local pid=$!
+	on_exit "kill $pid; wait $pid"
+
+	chmod 755 "$dir/tftp"
+	ip netns exec "$ns" /usr/sbin/in.tftpd -L -s -u root -a "$ip:69" "$dir/tftp" \
+		>>"$dir/tftpd.log" 2>&1 &
+	pid=$!
+	on_exit "kill $pid; wait $pid"
+
+	mkdir -p "$dir/nginx"
+	cat >"$dir/nginx/nginx.conf" <<EOF2
+daemon off;
+user root;
+worker_processes 1;
+pid $dir/nginx/nginx.pid;
+error_log $dir/nginx/error.log;
+events { worker_connections 1024; }
+http {
+	include /etc/nginx/mime.types;
+	default_type application/octet-stream;
+	sendfile on;
+	keepalive_timeout 65;
+	access_log $dir/nginx/access.log;
+	client_body_temp_path $dir/nginx/body;
+	proxy_temp_path $dir/nginx/proxy;
+	fastcgi_temp_path $dir/nginx/fastcgi;
+	uwsgi_temp_path $dir/nginx/uwsgi;
+	scgi_temp_path $dir/nginx/scgi;
+	server {
+		listen $ip:80;
+		root $dir;
+	}
+}
+EOF2
+	ip netns exec "$ns" /usr/sbin/nginx -c "$dir/nginx/nginx.conf" -e "$dir/nginx/error.log" \
+		>>"$dir/nginx/stderr.log" 2>&1 &
+	pid=$!
+	on_exit "kill $pid; wait $pid"
+}
