@@ -131,12 +131,16 @@ vm_elapsed() {
 
 vm_stop() {
 	local name=$1 pid=${_vm_pid[$1]:-}
-	[ -n "${_vm_watcher[$name]:-}" ] && kill "${_vm_watcher[$name]}" 2>/dev/null
+	if [ -n "${_vm_watcher[$name]:-}" ]; then
+		kill "${_vm_watcher[$name]}" 2>/dev/null || true
+	fi
 	if [ -n "$pid" ]; then
 		# timeout(1) forwards TERM to QEMU, which exits at once.
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	fi
-	[ -n "${_vm_tap[$name]:-}" ] && net_tap_del "${_vm_sw[$name]}" "${_vm_tap[$name]}"
+	if [ -n "${_vm_tap[$name]:-}" ]; then
+		net_tap_del "${_vm_sw[$name]}" "${_vm_tap[$name]}"
+	fi
 	unset "_vm_pid[$name]" "_vm_tap[$name]" "_vm_watcher[$name]"
 }
