@@ -27,6 +27,9 @@ VM_MEM=${VM_MEM:-256}
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 VM_MARKER='BOOTHERD-MARKER image='
+# Serial output after which a VM will never boot by itself: SeaBIOS out of
+# boot devices, or OVMF fallen through to its built-in shell.
+VM_DEAD_END='No bootable device|Shell> '
 
 declare -A _vm_pid _vm_start _vm_sw _vm_tap _vm_watcher
 
@@ -104,6 +107,11 @@ vm_wait_marker() {
 		fi
 		# Powered off (or died) without a marker: no point waiting.
 		vm_running "$name" || { vm_marker "$name"; return 1; }
+		# The firmware gave up on the network and sits at a dead end.
+		if grep -aqE "$VM_DEAD_END" "$VM_DIR/$name.serial"; then
+			echo "vm $name: firmware gave up: $(grep -aoE -m1 "$VM_DEAD_END" "$VM_DIR/$name.serial")" >&2
+			return 1
+		fi
 		sleep 0.2
 	done
 	return 1
