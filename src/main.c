@@ -22,6 +22,10 @@ static const char usage_text[] =
     "  machine assign MAC IMAGE | unassign MAC\n"
     "  machine list [--discovered | --state S] | show MAC | remove MAC\n"
     "  events [--mac MAC] [--limit N]\n"
+    "  user add NAME [--role admin|viewer]     web UI/API user; password from stdin\n"
+    "  user passwd NAME | list | remove NAME\n"
+    "  token create NAME [--role viewer|admin] API token, printed once\n"
+    "  token list | revoke NAME\n"
     "  list and show commands take --json.\n"
     "\n"
     "  --config FILE     configuration (default " CONFIG_DEFAULT_PATH " when it exists)\n"
@@ -31,8 +35,8 @@ static const char usage_text[] =
 struct command {
         const char *name;
         int (*fn)(struct cli *c, int argc, char **argv);
-        /* Nouns (image, machine) get argv from their verb ("add"...), which
-         * getopt skips as argv[0]; verb-less commands get their own name. */
+        /* Nouns get argv from their verb ("add ..."); the others from their
+         * own name, so that getopt() sees every option after argv[0]. */
         bool noun;
 };
 
@@ -41,6 +45,8 @@ static const struct command commands[] = {
     {"image", cli_image, true},
     {"machine", cli_machine, true},
     {"events", cli_events, false},
+    {"user", cli_user, true},
+    {"token", cli_token, true},
 };
 
 /* Global options come before the command; they override the file. */
@@ -103,9 +109,10 @@ int main(int argc, char **argv)
         }
         rc = -1;
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                if (strcmp(argv[idx], commands[i].name) == 0)
-                        rc = commands[i].fn(&c, argc - idx - (commands[i].noun ? 1 : 0),
-                                            argv + idx + (commands[i].noun ? 1 : 0));
+                if (strcmp(argv[idx], commands[i].name) == 0) {
+                        int skip = commands[i].noun ? 1 : 0;
+                        rc = commands[i].fn(&c, argc - idx - skip, argv + idx + skip);
+                }
         if (rc < 0)
                 rc = cli_usage("unknown command \"%s\"", argv[idx]);
         store_close(c.store);

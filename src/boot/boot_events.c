@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 
 struct boot_events {
         pthread_mutex_t lock;
@@ -62,6 +63,7 @@ int boot_events_fd(const struct boot_events *q)
 void boot_events_push(struct boot_events *q, const struct boot_event *ev)
 {
         bool wake = false;
+        metrics_boot_stage(ev->stage); /* bootherd_boot_stages_total */
         pthread_mutex_lock(&q->lock);
         if (q->n_pending < q->cap) {
                 struct boot_event *e = &q->pending[q->n_pending++];

@@ -15,11 +15,15 @@
 
 #include "core/fsroot.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/validate.h"
+#include "http/auth.h"
 #include "http/routes.h"
 
 struct http_server {
         struct MHD_Daemon *daemon;
+        struct MHD_Daemon *tls_daemon; /* [http] tls_listen */
+        char *tls_cert, *tls_key;      /* PEM, kept for the daemon's lifetime */
         struct http_ctx ctx;
 };
 
@@ -123,7 +127,7 @@ enum MHD_Result http_reply_error(struct http_req *r, unsigned status, const char
         return http_reply_json(r, status, j);
 }
 
-void http_server_url(struct http_req *r, char *out, size_t cap)
+static void server_url(struct http_req *r, bool tls, int port_override, char *out, size_t cap)
 {
         const struct config *c = r->ctx->cfg;
         if (c->public_url && *c->public_url) {
@@ -137,17 +141,34 @@ void http_server_url(struct http_req *r, char *out, size_t cap)
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         char host[INET6_ADDRSTRLEN] = "127.0.0.1";
-        unsigned port = 80;
+        unsigned port = tls ? 443 : 80;
         if (ci && getsockname(ci->connect_fd, (struct sockaddr *)&ss, &sl) == 0 &&
             ss.ss_family == AF_INET) {
                 struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
                 inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
                 port = ntohs(sin->sin_port);
         }
-        if (port == 80)
-                snprintf(out, cap, "http://%s", host);
+        if (port_override >= 0)
+                port = (unsigned)port_override;
+        if (port == (tls ? 443u : 80u))
+                snprintf(out, cap, "%s://%s", tls ? "https" : "http", host);
         else
-                snprintf(out, cap, "http://%s:%u", host, port);
+                snprintf(out, cap, "%s://%s:%u", tls ? "https" : "http", host, port);
+}
+
+void http_server_url(struct http_req *r, char *out, size_t cap)
+{
+        server_url(r, r->tls, -1, out, cap);
+}
+
+void http_server_boot_url(struct http_req *r, char *out, size_t cap)
+{
+        uint16_t port = 0;
+        if (r->tls && r->ctx->cfg->http_listen &&
+            validate_listen(r->ctx->cfg->http_listen, NULL, &port) == 0)
+                server_url(r, false, port, out, cap);
+        else
+                server_url(r, false, -1, out, cap);
 }
 
 static unsigned method_bit(const char *m)
@@ -197,6 +218,11 @@ static struct http_req *req_new(struct http_ctx *ctx, struct MHD_Connection *con
         } else {
                 snprintf(r->peer, sizeof(r->peer), "?");
         }
+        const union MHD_ConnectionInfo *di =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+        const union MHD_DaemonInfo *flags =
+            di ? MHD_get_daemon_info(di->daemon, MHD_DAEMON_INFO_FLAGS) : NULL;
+        r->tls = flags && (flags->flags & MHD_USE_TLS);
         return r;
 }
 
@@ -241,7 +267,9 @@ static enum MHD_Result dispatch(struct http_req *r)
         if (!r->store)
                 return http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
                                         "database unavailable");
-        return rt->fn(r);
+        enum MHD_Result ret = rt->fn(r);
+        store_idle(r->store);
+        return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -279,6 +307,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         bool ok = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
         if (r->image_counted)
                 routes_images_completed(r, ok);
+        if (r->status)
+                metrics_http_request(r->route, r->status);
         if (log_get_level() >= LOG_INFO)
                 log_info("http peer=%s %s %s status=%u bytes=%llu ms=%.1f%s", r->peer, r->method,
                          r->path, r->status, (unsigned long long)r->bytes,
@@ -290,7 +320,39 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         *con_cls = NULL;
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+static int hexval(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+/* Percent-decodes in place like MHD_http_unescape(), except that "%00"
+ * stays as text: a decoded NUL would cut the path short, and
+ * "/images/vmlinuz%00.txt" would serve "vmlinuz". */
+static size_t unescape_keep_nul(void *cls, struct MHD_Connection *conn, char *s)
+{
+        char *w = s;
+        for (const char *p = s; *p;) {
+                int hi = p[0] == '%' ? hexval(p[1]) : -1;
+                int lo = hi >= 0 ? hexval(p[2]) : -1;
+                if (lo >= 0 && (hi | lo) != 0) {
+                        *w++ = (char)(hi << 4 | lo);
+                        p += 3;
+                } else {
+                        *w++ = *p++;
+                }
+        }
+        *w = '\0';
+        return (size_t)(w - s);
+}
+
+/* libmicrohttpd's messages are printf formats; say so for -Wformat=2. */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
         char msg[512];
         vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -298,6 +360,79 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
         while (n && (msg[n - 1] == '\n'))
                 msg[--n] = '\0';
         log_warn("http: %s", msg);
+}
+
+/* Reads a whole PEM file (at most 1 MiB) into a NUL-terminated buffer. */
+static int read_pem(const char *path, char **ret)
+{
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        char *buf = malloc(1024 * 1024 + 1);
+        size_t n = buf ? fread(buf, 1, 1024 * 1024 + 1, f) : 0;
+        int r = !buf ? -ENOMEM : ferror(f) ? -EIO : n > 1024 * 1024 ? -EFBIG : 0;
+        fclose(f);
+        if (r < 0) {
+                free(buf);
+                return r;
+        }
+        buf[n] = '\0';
+        *ret = buf;
+        return 0;
+}
+
+/* The HTTPS listener ([http] tls_listen): same routes and handlers as the
+ * plain one, GnuTLS inside libmicrohttpd.  Requests on it have r->tls set,
+ * which makes session cookies Secure. */
+static int tls_start(struct http_server *srv)
+{
+        const struct config *c = srv->ctx.cfg;
+        if (!c->http_tls_listen || !*c->http_tls_listen)
+                return 0;
+        uint32_t addr;
+        uint16_t port;
+        if (validate_listen(c->http_tls_listen, &addr, &port) < 0)
+                return -EINVAL;
+        if (!*c->http_tls_cert || !*c->http_tls_key) {
+                log_error("http: [http] tls_listen needs tls_cert and tls_key");
+                return -EINVAL;
+        }
+        int r = read_pem(c->http_tls_cert, &srv->tls_cert);
+        if (r < 0) {
+                log_error("http: tls_cert %s: %s", c->http_tls_cert, strerror(-r));
+                return r;
+        }
+        r = read_pem(c->http_tls_key, &srv->tls_key);
+        if (r < 0) {
+                log_error("http: tls_key %s: %s", c->http_tls_key, strerror(-r));
+                return r;
+        }
+        struct sockaddr_in sin = {
+            .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(addr)};
+        /* clang-format off */
+        srv->tls_daemon = MHD_start_daemon(
+                MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TLS,
+                port, NULL, NULL, on_request, &srv->ctx,
+                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
+                MHD_OPTION_SOCK_ADDR, &sin,
+                MHD_OPTION_THREAD_POOL_SIZE, 1u, /* UI and API only: light traffic */
+                MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->http_max_connections,
+                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->http_connection_timeout_s,
+                MHD_OPTION_HTTPS_MEM_CERT, srv->tls_cert,
+                MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
+                MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-TLS1.0:-VERS-TLS1.1",
+                MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv->ctx,
+                MHD_OPTION_END);
+        /* clang-format on */
+        if (!srv->tls_daemon) {
+                log_error("http: cannot start HTTPS on %s (address in use, or bad certificate/key)",
+                          c->http_tls_listen);
+                return -EADDRINUSE;
+        }
+        srv->ctx.tls_enabled = true;
+        srv->ctx.tls_port = port;
+        log_info("http: HTTPS listening on %s", c->http_tls_listen);
+        return 0;
 }
 
 int http_server_start(const struct config *c, struct boot_events *ev, struct http_server **ret)
@@ -327,6 +462,8 @@ int http_server_start(const struct config *c, struct boot_events *ev, struct htt
                          images ? images : "?", strerror(-ctx->images_fd));
         free(images);
         int r = peer_map_new(&ctx->peers);
+        if (r >= 0)
+                r = auth_new(&ctx->auth);
         if (r < 0 || !ctx->db_path) {
                 http_server_stop(srv);
                 return r < 0 ? r : -ENOMEM;
@@ -340,6 +477,7 @@ int http_server_start(const struct config *c, struct boot_events *ev, struct htt
                 port, NULL, NULL, on_request, ctx,
                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
                 MHD_OPTION_SOCK_ADDR, &sin,
+                MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL,
                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->http_threads,
                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->http_max_connections,
                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->http_connection_timeout_s,
@@ -354,6 +492,11 @@ int http_server_start(const struct config *c, struct boot_events *ev, struct htt
         }
         log_info("http: listening on %s (%lld threads)", c->http_listen,
                  (long long)c->http_threads);
+        if ((r = tls_start(srv)) < 0) {
+                http_server_stop(srv);
+                return r;
+        }
+        auth_log_setup_hint(ctx);
         *ret = srv;
         return 0;
 }
@@ -362,8 +505,15 @@ void http_server_stop(struct http_server *srv)
 {
         if (!srv)
                 return;
+        if (srv->tls_daemon)
+                MHD_stop_daemon(srv->tls_daemon);
         if (srv->daemon)
                 MHD_stop_daemon(srv->daemon);
+        free(srv->tls_cert);
+        if (srv->tls_key)
+                explicit_bzero(srv->tls_key, strlen(srv->tls_key));
+        free(srv->tls_key);
+        auth_free(srv->ctx.auth);
         if (srv->ctx.images_fd >= 0)
                 close(srv->ctx.images_fd);
         peer_map_free(srv->ctx.peers);

@@ -90,9 +90,9 @@ static int image_write(struct store *s, const struct image *img, bool create)
                 return -EIO;
         sqlite3_bind_text(st, 1, img->name, -1, SQLITE_STATIC);
         int rc = sqlite3_step(st);
-        sqlite3_reset(st); /* see store_image_get */
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
                 return store_sqlite_fail(s, "image lookup");
+        sqlite3_reset(st);
         bool exists = rc == SQLITE_ROW;
         if (create && exists)
                 return store_fail(s, -EEXIST, "name", "image %s already exists", img->name);
@@ -161,16 +161,12 @@ static int load_initrds(struct store *s, struct image *img)
         bool oom = false;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 char **n = realloc(img->initrds, (img->n_initrds + 1) * sizeof(*n));
-                if (!n) {
-                        sqlite3_reset(st);
+                if (!n)
                         return -ENOMEM;
-                }
                 img->initrds = n;
                 img->initrds[img->n_initrds] = store_col_text(st, 0, &oom);
-                if (oom) {
-                        sqlite3_reset(st);
+                if (oom)
                         return -ENOMEM;
-                }
                 img->n_initrds++;
         }
         return rc == SQLITE_DONE ? 0 : store_sqlite_fail(s, "initrd read");
@@ -207,10 +203,6 @@ int store_image_get(struct store *s, const char *name, struct image *ret)
                 return store_sqlite_fail(s, "image read");
         struct image img;
         int r = image_from_row(s, st, &img);
-        /* A statement left on a row keeps this connection's read transaction
-         * (and so its WAL snapshot) open: a long-lived connection (an HTTP
-         * worker) would never see later writes, e.g. a machine assigned by
-         * the CLI.  Every single-row read resets its statement once copied. */
         sqlite3_reset(st);
         if (r < 0)
                 return r;

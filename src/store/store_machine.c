@@ -89,10 +89,12 @@ static int image_must_exist(struct store *s, const char *image)
                 return -EIO;
         sqlite3_bind_text(st, 1, image, -1, SQLITE_STATIC);
         int rc = sqlite3_step(st);
-        sqlite3_reset(st); /* see store_machine_get */
         if (rc == SQLITE_DONE)
                 return store_fail(s, -ENOENT, "image", "no image named %s", image);
-        return rc == SQLITE_ROW ? 0 : store_sqlite_fail(s, "image lookup");
+        if (rc != SQLITE_ROW)
+                return store_sqlite_fail(s, "image lookup");
+        sqlite3_reset(st);
+        return 0;
 }
 
 static const char SQL_MACHINE_STATE[] = "SELECT state FROM machine WHERE mac = ?1";
@@ -111,7 +113,7 @@ static int machine_lookup_state(struct store *s, const char *mac, enum machine_s
                 return store_sqlite_fail(s, "machine lookup");
         if (machine_state_parse((const char *)sqlite3_column_text(st, 0), ret) < 0)
                 *ret = MACHINE_UNASSIGNED;
-        sqlite3_reset(st); /* see store_machine_get */
+        sqlite3_reset(st);
         return 1;
 }
 
@@ -263,10 +265,6 @@ int store_machine_get(struct store *s, const struct mac *mac, struct machine *re
         if (rc != SQLITE_ROW)
                 return store_sqlite_fail(s, "machine read");
         int r = machine_from_row(s, st, ret);
-        /* A statement left on a row keeps this connection's read transaction
-         * (and so its WAL snapshot) open until it is reset: a long-lived
-         * connection (an HTTP worker) would go on serving what it read first,
-         * e.g. the wait script to a machine since assigned by the CLI. */
         sqlite3_reset(st);
         return r;
 }
@@ -300,7 +298,7 @@ static int machine_count(struct store *s, const struct machine_filter *f, int64_
         if (sqlite3_step(st) != SQLITE_ROW)
                 return store_sqlite_fail(s, "machine count");
         *ret = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st); /* see store_machine_get */
+        sqlite3_reset(st);
         return 0;
 }
 

@@ -32,6 +32,7 @@ VM_MARKER='BOOTHERD-MARKER image='
 VM_DEAD_END='No bootable device|Shell> '
 
 declare -A _vm_pid _vm_start _vm_sw _vm_tap _vm_watcher
+_vm_seq=0
 
 # _vm_now: seconds since the epoch with nanoseconds.
 _vm_now() { date +%s.%N; }
@@ -39,7 +40,9 @@ _vm_now() { date +%s.%N; }
 vm_start() {
 	local sw=$1 name=$2 mac=$3 fw=$4
 	mkdir -p "$VM_DIR"
-	local tap="t${name:0:14}"
+	# Tap names must be unique within the switch and at most 15 bytes.
+	_vm_seq=$((_vm_seq + 1))
+	local tap="vmtap$_vm_seq"
 	local args=(-M q35 -accel tcg -m "$VM_MEM" -smp 1 -nodefaults -nographic
 		-monitor none -serial "file:$VM_DIR/$name.serial" -no-reboot
 		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no")
