@@ -91,17 +91,22 @@ boot() {
 
 boot demo-boot-1
 
-say "Reassigning $MAC to image beta"
-# TODO(api): through the REST API (curl -X PUT /api/v1/machines/...) once it lands.
-bh "$BH" machine assign "$MAC" beta
+say "Reassigning $MAC to image beta through the REST API"
+bh_token "$BH"
+echo "curl -X PATCH -H 'Authorization: Bearer bht_…' -H 'Content-Type: application/json' \\"
+echo "     http://$IP/api/v1/machines/$MAC -d '{\"image\": \"beta\"}'"
+bh_api "$NS" "$BH" PATCH "/machines/$MAC" '{"image": "beta"}'
+echo
 
 boot demo-boot-2
 
 say "Boot history of $MAC"
 bh "$BH" events --mac "$MAC" --limit 20
 
+PASSWORD=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+bh "$BH" user add admin --role admin <<<"$PASSWORD" 2>/dev/null
 say "Web UI: http://127.0.0.1:$PORT/  (forwarded into the demo network)"
-echo "Login: TODO(auth) — the UI has no login yet."
+echo "Login: admin / $PASSWORD"
 if [ -t 0 ]; then
 	echo "Press Enter or Ctrl-C to stop the demo and clean up."
 	read -r _ || true

@@ -4,11 +4,13 @@
 # console.  Everything runs at once to keep the wall time down:
 #
 #   switch A, bootherd as the DHCP server (198.18.0.1):
-#     m-bios   SeaBIOS + NIC iPXE ROM  -> alpha, then reassigned -> beta, reboot
+#     m-bios   SeaBIOS + NIC iPXE ROM  -> alpha; reassigned through the REST
+#              API -> beta, powered on again -> beta
 #     m-upxe   OVMF UEFI PXE -> TFTP ipxe.efi -> iPXE -> beta
 #     m-uhttp  OVMF UEFI HTTP Boot -> http://…/ipxe.efi -> iPXE -> beta
 #     m-new    SeaBIOS + iPXE, unknown MAC: discovered, keeps retrying; adopted
-#              with an image while it waits -> boots alpha, bootherd untouched
+#              through the REST API while it waits -> boots alpha, bootherd
+#              and the machine untouched
 #   switch B, dnsmasq as the site's DHCP server (198.18.0.2) and bootherd in
 #   proxyDHCP mode (198.18.0.1):
 #     p-bios   SeaBIOS + NIC iPXE ROM  -> beta
@@ -109,8 +111,11 @@ check "m-new is listed as discovered" wait_for "$WAIT" bh_discovered "$BA" "${ma
 retried() { [ "$(bh_script_hits "$BA" "${mac[m-new]}")" -ge 2 ]; }
 check "m-new keeps asking for its script (>= 2 fetches)" wait_for 120 retried
 expect_eq "m-new has booted nothing while unassigned" "" "$(vm_marker m-new)"
-# Adopt it while it waits: no restart of bootherd or of the machine.
-bh "$BA" machine assign "${mac[m-new]}" alpha >/dev/null
+# Adopt it through the REST API while it waits: no restart of bootherd or of
+# the machine.
+api() { bh_api "$@" >>"$T/api.log" && echo >>"$T/api.log"; }
+check "m-new adopted with image alpha through the API" \
+	api "${A}bh" "$BA" POST "/discovered/${mac[m-new]}/adopt" '{"image": "alpha"}'
 
 expect_boot m-bios alpha
 expect_boot m-upxe beta
@@ -122,11 +127,11 @@ if [ ${#proxy_vms[@]} -gt 0 ]; then
 	expect_boot p-upxe alpha
 fi
 
-# --- reassign and reboot ------------------------------------------------------
-# TODO(api): reassign through the REST API once /api/v1 lands on main.
+# --- reassign through the REST API and reboot --------------------------------
 vm_wait_exit m-bios 30 || true
 vm_stop m-bios
-bh "$BA" machine assign "${mac[m-bios]}" beta >/dev/null
+check "m-bios reassigned to beta through the API" \
+	api "${A}bh" "$BA" PATCH "/machines/${mac[m-bios]}" '{"image": "beta"}'
 vm_start "$A" m-bios-2 "${mac[m-bios]}" bios
 expect_boot m-bios-2 beta
 

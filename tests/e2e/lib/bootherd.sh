@@ -15,10 +15,13 @@
 #   bh_script_hits DIR MAC        how many per-MAC scripts MAC has fetched
 #
 # BOOTHERD: the binary (default build/bootherd of this tree).
+# no_timer_check in the images' command line: under a heavily loaded host
+# (boot storms under TCG) the guest kernel's IO-APIC timer check can fail and
+# panic ("IO-APIC + timer doesn't work!"), which is no fault of the boot server.
 
 BH_ROOT=${BH_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
 BOOTHERD=${BOOTHERD:-$BH_ROOT/build/bootherd}
-BH_CMDLINE=${BH_CMDLINE:-'console=ttyS0 quiet panic=-1 bootherd.image={{image}} bootherd.mac={{mac}}'}
+BH_CMDLINE=${BH_CMDLINE:-'console=ttyS0 quiet panic=-1 no_timer_check bootherd.image={{image}} bootherd.mac={{mac}}'}
 declare -A _bh_pid
 
 bh_init() {
@@ -112,4 +115,24 @@ bh_discovered() {
 bh_script_hits() {
 	bh "$1" events --mac "$2" --limit 1000 --json |
 		python3 -c 'import json,sys; print(sum(1 for e in json.load(sys.stdin) if e.get("stage") == "script"))'
+}
+
+# bh_token DIR: creates an admin API token (once) into BH_TOKEN.
+bh_token() {
+	local dir=$1
+	[ -s "$dir/.token" ] || bh "$dir" token create "e2e-$$" --role admin >"$dir/.token" 2>/dev/null
+	BH_TOKEN=$(tail -n 1 "$dir/.token")
+}
+
+# bh_api NS DIR METHOD PATH [JSON]: one REST API call from inside NS (the
+# server's own namespace: the API is only on the isolated link), as admin.
+# Prints the response body; fails on a non-2xx status.
+bh_api() {
+	local ns=$1 dir=$2 method=$3 path=$4 body=${5:-} ip
+	ip=$(cat "$dir/.ip")
+	bh_token "$dir"
+	local args=(-sS --fail-with-body --max-time 10 -X "$method"
+		-H "Authorization: Bearer $BH_TOKEN")
+	[ -z "$body" ] || args+=(-H 'Content-Type: application/json' --data "$body")
+	ip netns exec "$ns" curl "${args[@]}" "http://$ip/api/v1$path"
 }

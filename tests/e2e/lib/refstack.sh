@@ -16,7 +16,7 @@
 # (src/boot/ipxe_script.c): `initrd=<name>` on the kernel line because the EFI
 # stub of a 2019 iPXE loads initrds by name.
 
-REF_CMDLINE=${REF_CMDLINE:-console=ttyS0 quiet panic=-1}
+REF_CMDLINE=${REF_CMDLINE:-console=ttyS0 quiet panic=-1 no_timer_check}
 
 # _ref_file NAME: absolute path of a first-stage binary, symlinks resolved
 # (Debian's /usr/lib/ipxe/ipxe.efi -> /boot/ipxe.efi).
