@@ -58,7 +58,7 @@ BH=$T/bootherd
 if [ -n "${E2E_HYBRID:-}" ]; then
 	bh_init "$BH" "$IP" off
 	ref_tree "$T/dnsmasq" "$IP"
-	ref_dnsmasq "$NS" "$T/dnsmasq" "$IP"
+	REF_TFTP=0 ref_dnsmasq "$NS" "$T/dnsmasq" "$IP"
 else
 	bh_init "$BH" "$IP" server
 fi

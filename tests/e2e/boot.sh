@@ -16,8 +16,8 @@
 #     p-bios   SeaBIOS + NIC iPXE ROM  -> beta
 #     p-upxe   OVMF UEFI PXE           -> alpha
 #
-#   E2E_HYBRID=1   bootherd serves HTTP only; dnsmasq does DHCP + TFTP (to
-#                  check the HTTP half before bootherd's DHCP/TFTP exist)
+#   E2E_HYBRID=1   dnsmasq does DHCP, bootherd TFTP + HTTP (to check the rest
+#                  while bootherd's DHCP is not merged)
 #   E2E_NO_RA=1    no router advertisement on the links (slower iPXE)
 #   E2E_PCAP=1     capture both links into $E2E_KEEP (or the temp dir)
 #   E2E_KEEP=DIR   keep logs, serial consoles and captures in DIR
@@ -52,7 +52,7 @@ BA=$T/bh-a
 if [ -n "${E2E_HYBRID:-}" ]; then
 	bh_init "$BA" "$IP" off
 	ref_tree "$T/dnsmasq-a" "$IP"
-	ref_dnsmasq "${A}bh" "$T/dnsmasq-a" "$IP"
+	REF_TFTP=0 ref_dnsmasq "${A}bh" "$T/dnsmasq-a" "$IP"
 else
 	bh_init "$BA" "$IP" server
 fi

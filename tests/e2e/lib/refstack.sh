@@ -75,9 +75,9 @@ dhcp-boot=tag:!ipxe,tag:httpc,http://$ip/ipxe.efi
 dhcp-option-force=tag:!ipxe,tag:httpc,60,HTTPClient
 dhcp-boot=tag:!ipxe,tag:!httpc,tag:efi64,ipxe.efi,,$ip
 dhcp-boot=tag:!ipxe,tag:!httpc,tag:!efi64,undionly.kpxe,,$ip
-enable-tftp
-tftp-root=$dir/tftp
 EOF
+	# REF_TFTP=0: leave TFTP to another server on the same address.
+	[ "${REF_TFTP:-1}" = 0 ] || printf 'enable-tftp\ntftp-root=%s/tftp\n' "$dir" >>"$dir/dnsmasq.conf"
 	ip netns exec "$ns" dnsmasq --keep-in-foreground --conf-file="$dir/dnsmasq.conf" \
 		--pid-file="$dir/dnsmasq.pid" 2>>"$dir/dnsmasq.err" &
 	local pid=$!
