@@ -1,0 +1,329 @@
+#!/usr/bin/env bash
+# bench/http/run.sh: bootherd's HTTP side by side with nginx, in one run, on
+# loopback.  nginx (Debian nginx-light, started by hand in the foreground with
+# its own config in a temp dir, never as a host service) serves the same bytes
+# as static files: the hand-written per-MAC scripts of the seed's approach,
+# pre-rendered here from bootherd itself, and the same image files.
+#
+#   (a) wrk on /boot/<mac>.ipxe, 1,000 machines in the store (a Lua script
+#       spreads requests over the 1,000 MACs), keep-alive and Connection: close
+#   (b) a 512 MiB image, 1 client and 16 clients (MiB/s)
+#   (c) boot storm: 500 clients at once, each GETs its script then a 16 MiB
+#       kernel on one keep-alive connection (wall time, failures)
+#
+# Each measurement runs REPS times, nginx and bootherd alternating, and the
+# median is reported with the ratio bootherd/nginx (for the storm,
+# nginx/bootherd wall time, so > 1 is always "bootherd better").
+#
+# Usage: bench/http/run.sh [-h]   (from the repository root, after a build)
+# Environment (defaults in brackets):
+#   BOOTHERD [build/bootherd]  REPS [3]  DURATION [10] seconds per wrk/fetch run
+#   THREADS [2] server threads (nginx worker_processes = bootherd [http] threads)
+#   WRK_THREADS [2]  WRK_CONNS [64]  FETCH_CLIENTS ["1 16"]  STORM_CLIENTS [500]
+#   PARTS [abc]  PORT [18080] (bootherd; nginx uses PORT+1)
+#   KEEP=1 keeps the temp dir;  RESULTS=FILE also writes the summary there.
+set -euo pipefail
+
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
+	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+	exit 0
+fi
+
+here=$(cd "$(dirname "$0")" && pwd)
+BOOTHERD=$(realpath "${BOOTHERD:-build/bootherd}")
+REPS=${REPS:-3}
+DURATION=${DURATION:-10}
+THREADS=${THREADS:-2}
+WRK_THREADS=${WRK_THREADS:-2}
+WRK_CONNS=${WRK_CONNS:-64}
+FETCH_CLIENTS=${FETCH_CLIENTS:-"1 16"}
+STORM_CLIENTS=${STORM_CLIENTS:-500}
+PARTS=${PARTS:-abc}
+PORT=${PORT:-18080}
+NPORT=$((PORT + 1))
+MACHINES=1000
+BIG_MIB=512
+KERNEL_MIB=16
+
+for tool in wrk nginx python3 curl; do
+	command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] ||
+		{ echo "run.sh: $tool missing (scripts/deps.sh bench test)" >&2; exit 1; }
+done
+[ -x "$BOOTHERD" ] || { echo "run.sh: $BOOTHERD not built (ninja -C build)" >&2; exit 1; }
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+T=$(mktemp -d /tmp/bench-http.XXXXXX)
+chmod 755 "$T"
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	if [ "${KEEP:-0}" = 1 ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+
+log() { printf '%s\n' "$*" >&2; }
+out() { printf '%s\n' "$*" | tee -a "$T/summary"; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# Waits until something answers HTTP on port $1 (bounded: 10 s).
+wait_port() {
+	for _ in $(seq 100); do
+		curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0
+		sleep 0.1
+	done
+	log "run.sh: nothing listens on port $1"
+	return 1
+}
+
+# ---- data: images, store, machines ----
+setup_data() {
+	mkdir -p "$T/state" "$T/images" "$T/www/boot" "$T/nginx"
+	log "setup: ${BIG_MIB} MiB image, ${KERNEL_MIB} MiB kernel, $MACHINES machines"
+	head -c "${BIG_MIB}M" /dev/urandom >"$T/images/big.img"
+	head -c "${KERNEL_MIB}M" /dev/urandom >"$T/images/vmlinuz"
+	head -c 1M /dev/urandom >"$T/images/initrd.img"
+	chmod 644 "$T/images/"*
+
+	cat >"$T/bootherd.conf" <<-EOF
+		[server]
+		state_dir = $T/state
+		log_level = warn
+		[http]
+		listen = 127.0.0.1:$PORT
+		threads = $THREADS
+		# A storm of $STORM_CLIENTS must not meet the 503 cap (nginx has none).
+		max_image_transfers = 4096
+		[images]
+		root = $T/images
+	EOF
+	local bh=("$BOOTHERD" --config "$T/bootherd.conf")
+	"${bh[@]}" image add bench --kernel vmlinuz --initrd initrd.img \
+		--cmdline 'console=ttyS0,115200n8 ip=dhcp hostname={{hostname}} BOOTIF=01-{{mac_hyphen}} root=live:{{images_url}}/rootfs.squashfs' \
+		--description 'bench image' >/dev/null
+	: >"$T/macs"
+	for i in $(seq 0 $((MACHINES - 1))); do
+		printf '52:54:00:00:%02x:%02x\n' $((i / 256)) $((i % 256)) >>"$T/macs"
+	done
+	local i=0
+	while read -r mac; do
+		i=$((i + 1))
+		"${bh[@]}" machine add "$mac" --image bench --hostname "node$(printf %04d $i)" \
+			--ip "198.18.$((i / 250)).$((i % 250 + 1))" >/dev/null 2>"$T/add.err" ||
+			{ cat "$T/add.err" >&2; exit 1; }
+	done <"$T/macs"
+	{
+		echo 'local macs = {'
+		sed 's/:/%3A/g; s/.*/"&",/' "$T/macs"
+		echo '}'
+		cat <<-'EOF'
+			local i = math.random(#macs)
+			request = function()
+			  i = i % #macs + 1
+			  return wrk.format("GET", "/boot/" .. macs[i] .. ".ipxe")
+			end
+		EOF
+	} >"$T/macs.lua"
+}
+
+start_bootherd() {
+	"$BOOTHERD" --config "$T/bootherd.conf" serve 2>/dev/null &
+	BH_PID=$!
+	pids+=("$BH_PID")
+	wait_port "$PORT"
+}
+
+# The seed's approach: one hand-written file per MAC, here rendered by
+# bootherd once so that both servers send identical bytes.
+prerender() {
+	local cfg="$T/curl.cfg"
+	: >"$cfg"
+	while read -r mac; do
+		printf 'url = "http://127.0.0.1:%s/boot/%s.ipxe"\noutput = "%s/www/boot/%s.ipxe"\n' \
+			"$PORT" "${mac//:/%3A}" "$T" "$mac" >>"$cfg"
+	done <"$T/macs"
+	curl -sf -K "$cfg"
+	chmod -R a+rX "$T/www"
+	local n
+	n=$(find "$T/www/boot" -name '*.ipxe' | wc -l)
+	[ "$n" = "$MACHINES" ] || { log "prerender: only $n scripts"; exit 1; }
+	SCRIPT_BYTES=$(wc -c <"$T/www/boot/52:54:00:00:00:00.ipxe")
+}
+
+start_nginx() {
+	cat >"$T/nginx/nginx.conf" <<-EOF
+		daemon off;
+		master_process on;
+		user root root;
+		worker_processes $THREADS;
+		pid $T/nginx/nginx.pid;
+		error_log $T/nginx/error.log warn;
+		events { worker_connections 8192; }
+		http {
+		    access_log off;
+		    sendfile on;
+		    tcp_nopush on;
+		    keepalive_requests 1000000;
+		    keepalive_timeout 60s;
+		    client_body_temp_path $T/nginx/body;
+		    proxy_temp_path $T/nginx/proxy;
+		    fastcgi_temp_path $T/nginx/fastcgi;
+		    uwsgi_temp_path $T/nginx/uwsgi;
+		    scgi_temp_path $T/nginx/scgi;
+		    server {
+		        listen 127.0.0.1:$NPORT backlog=1024;
+		        location /boot/ { root $T/www; default_type "text/plain; charset=utf-8"; }
+		        location /images/ { root $T; default_type application/octet-stream; }
+		        location = / { return 200 "ok\n"; }
+		    }
+		}
+	EOF
+	"$NGINX" -c "$T/nginx/nginx.conf" -e "$T/nginx/error.log" &
+	NG_PID=$!
+	pids+=("$NG_PID")
+	wait_port "$NPORT"
+}
+
+# ---- statistics ----
+median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf (b > 0 ? "%.2f" : "n/a"), a / b}'; }
+verdict() { awk -v r="$1" -v t="$2" 'BEGIN {print (r + 0 >= t + 0) ? "ok" : "BELOW TARGET"}'; }
+
+# run_wrk PORT [extra args] -> "req_per_s errors"
+run_wrk() {
+	local port=$1
+	shift
+	local o
+	o=$(wrk -t "$WRK_THREADS" -c "$WRK_CONNS" -d "${DURATION}s" -s "$T/macs.lua" "$@" \
+		"http://127.0.0.1:$port/" 2>&1)
+	echo "$o" >>"$T/wrk.log"
+	local rps errs
+	rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$o")
+	errs=$(awk '/Socket errors:/ {gsub(",", ""); s += $4 + $6 + $8 + $10}
+		/Non-2xx/ {s += $NF} END {print s + 0}' <<<"$o")
+	echo "${rps:-0} $errs"
+}
+
+part_a() {
+	out ""
+	out "(a) GET /boot/<mac>.ipxe, $MACHINES machines, $SCRIPT_BYTES-byte scripts;" \
+		"wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s (req/s)"
+	local mode
+	for mode in keepalive close; do
+		local args=() ng=() bh=() errs=0 line load=()
+		[ "$mode" = close ] && args=(-H 'Connection: close')
+		for _ in $(seq "$REPS"); do
+			load+=("$(load1)")
+			read -r v e < <(run_wrk "$NPORT" "${args[@]}")
+			ng+=("$v")
+			errs=$((errs + e))
+			read -r v e < <(run_wrk "$PORT" "${args[@]}")
+			bh+=("$v")
+			errs=$((errs + e))
+		done
+		local mn mb r target
+		mn=$(printf '%s\n' "${ng[@]}" | median)
+		mb=$(printf '%s\n' "${bh[@]}" | median)
+		r=$(ratio "$mb" "$mn")
+		target=$([ "$mode" = close ] && echo 1.0 || echo 0.5)
+		line=$(printf '  %-10s nginx %8.0f  bootherd %8.0f  ratio %s (target >= %s: %s)' \
+			"$mode" "$mn" "$mb" "$r" "$target" "$(verdict "$r" "$target")")
+		out "$line"
+		out "             runs nginx: ${ng[*]}  bootherd: ${bh[*]}  socket/non-2xx errors: $errs  load1: ${load[*]}"
+	done
+}
+
+# run_fetch PORT CLIENTS -> MiB/s
+run_fetch() {
+	local o
+	o=$(python3 "$here/httpload.py" fetch --port "$1" --clients "$2" --duration "$DURATION" \
+		--path /images/big.img)
+	echo "$o" >>"$T/fetch.log"
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["mib_s"] if not d["errors"] else 0)' "$o"
+}
+
+part_b() {
+	out ""
+	out "(b) GET /images/big.img (${BIG_MIB} MiB, keep-alive, repeated for ${DURATION}s) (MiB/s)"
+	local n
+	for n in $FETCH_CLIENTS; do
+		local ng=() bh=() load=()
+		for _ in $(seq "$REPS"); do
+			load+=("$(load1)")
+			ng+=("$(run_fetch "$NPORT" "$n")")
+			bh+=("$(run_fetch "$PORT" "$n")")
+		done
+		local mn mb r line
+		mn=$(printf '%s\n' "${ng[@]}" | median)
+		mb=$(printf '%s\n' "${bh[@]}" | median)
+		r=$(ratio "$mb" "$mn")
+		line=$(printf '  %2d client%-2s nginx %8.0f  bootherd %8.0f  ratio %s (target >= 0.9: %s)' \
+			"$n" "$([ "$n" = 1 ] && echo ' ' || echo s)" "$mn" "$mb" "$r" "$(verdict "$r" 0.9)")
+		out "$line"
+		out "             runs nginx: ${ng[*]}  bootherd: ${bh[*]}  load1: ${load[*]}"
+	done
+}
+
+# run_storm PORT -> "wall_s failures retries"
+run_storm() {
+	local o
+	o=$(python3 "$here/httpload.py" storm --port "$1" --clients "$STORM_CLIENTS" \
+		--macs "$T/macs" --script '/boot/%s.ipxe' --kernel /images/vmlinuz --timeout 300)
+	echo "$o" >>"$T/storm.log"
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["wall_s"], d["failures"], d["retries_503"])' "$o"
+}
+
+part_c() {
+	out ""
+	out "(c) boot storm: $STORM_CLIENTS clients at once, script + ${KERNEL_MIB} MiB kernel on one" \
+		"keep-alive connection each (wall s)"
+	local ng=() bh=() fn=0 fb=0 rb=0 load=() w f r
+	for _ in $(seq "$REPS"); do
+		load+=("$(load1)")
+		read -r w f r < <(run_storm "$NPORT")
+		ng+=("$w")
+		fn=$((fn + f))
+		read -r w f r < <(run_storm "$PORT")
+		bh+=("$w")
+		fb=$((fb + f))
+		rb=$((rb + r))
+	done
+	local mn mb rt line ok
+	mn=$(printf '%s\n' "${ng[@]}" | median)
+	mb=$(printf '%s\n' "${bh[@]}" | median)
+	rt=$(ratio "$mn" "$mb")
+	ok=$(verdict "$rt" 1.0)
+	[ "$fb" = 0 ] || ok="BELOW TARGET (failures)"
+	line=$(printf '  wall       nginx %8.2f  bootherd %8.2f  nginx/bootherd %s (target >= 1.0, 0 failures: %s)' \
+		"$mn" "$mb" "$rt" "$ok")
+	out "$line"
+	out "             runs nginx: ${ng[*]}  bootherd: ${bh[*]}  failures nginx: $fn bootherd: $fb" \
+		" 503-retries bootherd: $rb  load1: ${load[*]}"
+}
+
+# ---- main ----
+setup_data
+start_bootherd
+prerender
+start_nginx
+for f in "$T/www/boot/52:54:00:00:00:00.ipxe" "$T/www/boot/52:54:00:00:03:e7.ipxe"; do
+	m=$(basename "$f" .ipxe)
+	cmp -s <(curl -s "http://127.0.0.1:$NPORT/boot/${m//:/%3A}.ipxe") \
+		<(curl -s "http://127.0.0.1:$PORT/boot/${m//:/%3A}.ipxe") ||
+		{ log "run.sh: nginx and bootherd disagree on $m"; exit 1; }
+done
+# Warm-up: page cache, SQLite pages, connection setup paths.
+wrk -t1 -c8 -d2s -s "$T/macs.lua" "http://127.0.0.1:$NPORT/" >/dev/null
+wrk -t1 -c8 -d2s -s "$T/macs.lua" "http://127.0.0.1:$PORT/" >/dev/null
+
+out "bench/http $(date -u +%Y-%m-%dT%H:%MZ)  bootherd $("$BOOTHERD" --version 2>/dev/null || echo ?)" \
+	"($(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo ?)) vs $("$NGINX" -v 2>&1 | sed 's/.*: //')"
+out "  $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), kernel $(uname -r)"
+out "  threads/workers: $THREADS each; clients share the same cores; loopback; medians of $REPS runs"
+out "  uptime at start: $(uptime | sed 's/^ *//')"
+case $PARTS in *a*) part_a ;; esac
+case $PARTS in *b*) part_b ;; esac
+case $PARTS in *c*) part_c ;; esac
+out ""
+out "  uptime at end: $(uptime | sed 's/^ *//')"
+if [ -n "${RESULTS:-}" ]; then cp "$T/summary" "$RESULTS"; fi
