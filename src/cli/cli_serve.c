@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "boot/boot_events.h"
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/privdrop.h"
 #include "http/http_server.h"
 
 #define EVENT_QUEUE_CAP 65536
@@ -53,6 +55,27 @@ static void missing_bootfile(const char *name, const char *path)
         log_warn("serve: boot file %s: %s not found; clients needing it will fail", name, path);
 }
 
+/* Every socket is open: stop being root if configured to. */
+static int drop_privileges(const struct config *cfg)
+{
+        char *db = config_database_path(cfg);
+        char *wal = NULL, *shm = NULL;
+        if (!db || asprintf(&wal, "%s-wal", db) < 0 || asprintf(&shm, "%s-shm", db) < 0) {
+                free(db);
+                return -ENOMEM;
+        }
+        const char *const paths[] = {cfg->state_dir, db, wal, shm, NULL};
+        int r = privdrop(cfg->user, paths);
+        if (r < 0)
+                log_error("serve: cannot switch to user %s: %s", cfg->user, strerror(-r));
+        else if (*cfg->user && r == 0)
+                log_info("serve: running as user %s", cfg->user);
+        free(db);
+        free(wal);
+        free(shm);
+        return r;
+}
+
 static int daemon_start(struct daemon *d)
 {
         struct config *cfg = &d->cli->cfg;
@@ -61,6 +84,13 @@ static int daemon_start(struct daemon *d)
         d->store = cli_store(d->cli);
         if (!d->store)
                 return -EIO;
+        if (!*cfg->images_root) {
+                /* The default images root lives in the state directory. */
+                char *images = config_images_root(cfg);
+                if (images && mkdir(images, 0755) < 0 && errno != EEXIST)
+                        log_warn("serve: cannot create %s: %s", images, strerror(errno));
+                free(images);
+        }
         if ((r = loop_new(&d->loop)) < 0 || (r = boot_events_new(EVENT_QUEUE_CAP, &d->events)) < 0)
                 return r;
         loop_timer_init(&d->flush_timer, on_flush_timer, d);
@@ -73,7 +103,7 @@ static int daemon_start(struct daemon *d)
         signal(SIGPIPE, SIG_IGN);
         if ((r = http_server_start(cfg, d->events, &d->http)) < 0)
                 return r;
-        return 0;
+        return drop_privileges(cfg);
 }
 
 static void daemon_stop(struct daemon *d)

@@ -21,6 +21,7 @@ struct config {
         char *public_url; /* e.g. "http://198.18.0.1"; empty = address the request came in on */
         enum log_level log_level;
         char *database; /* empty = <state_dir>/bootherd.db */
+        char *user;     /* drop root to this user once sockets are open; empty = stay */
 
         /* [http] */
         char *http_listen; /* "ADDR:PORT"; empty = HTTP off */

@@ -255,10 +255,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 if (!r)
                         return MHD_NO;
                 *con_cls = r;
-                const struct http_route *rt = route_find(url);
-                /* Requests without a body are answered at once. */
-                if (!rt || !rt->body)
-                        return dispatch(r);
+                /* Answer on the next call, once the request is fully read:
+                 * libmicrohttpd 0.9.75 closes the connection after a response
+                 * queued on the first call, which would defeat keep-alive. */
                 return MHD_YES;
         }
         if (*upload_data_size) {
@@ -335,14 +334,19 @@ int http_server_start(const struct config *c, struct boot_events *ev, struct htt
 
         struct sockaddr_in sin = {
             .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(addr)};
+        /* clang-format off */
         srv->daemon = MHD_start_daemon(
-            MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO, port, NULL, NULL,
-            on_request, ctx, MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_THREAD_POOL_SIZE,
-            (unsigned)c->http_threads, MHD_OPTION_CONNECTION_LIMIT,
-            (unsigned)c->http_max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-            (unsigned)c->http_connection_timeout_s, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-            MHD_OPTION_NOTIFY_COMPLETED, on_completed, ctx, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-            NULL, MHD_OPTION_END);
+                MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO,
+                port, NULL, NULL, on_request, ctx,
+                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
+                MHD_OPTION_SOCK_ADDR, &sin,
+                MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->http_threads,
+                MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->http_max_connections,
+                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->http_connection_timeout_s,
+                MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+                MHD_OPTION_NOTIFY_COMPLETED, on_completed, ctx,
+                MHD_OPTION_END);
+        /* clang-format on */
         if (!srv->daemon) {
                 log_error("http: cannot listen on %s", c->http_listen);
                 http_server_stop(srv);
