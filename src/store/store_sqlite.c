@@ -123,9 +123,13 @@ int store_open(const char *path, struct store **ret)
         sqlite3_busy_timeout(s->db, 10000);
         /* WAL: readers never block the writer.  synchronous=NORMAL: a commit
          * survives a crash of the process (kill -9); only an OS crash can
-         * lose the last transactions, never corrupt the file. */
+         * lose the last transactions, never corrupt the file.
+         * cache_size: up to 32 MiB of pages per connection (allocated as
+         * used).  With the default 2 MiB, the boot-event writer re-read the
+         * event index from the file (pread) on every batch once the event log
+         * outgrew it: ~30% of its CPU under a /boot/<mac>.ipxe load. */
         int r = store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                              "PRAGMA foreign_keys=ON;");
+                              "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768;");
         if (r >= 0)
                 r = store_migrate(s);
         if (r < 0) {
