@@ -1,5 +1,6 @@
 /* bootherd: argv -> global options -> `serve` or an admin command. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,13 +31,16 @@ static const char usage_text[] =
 struct command {
         const char *name;
         int (*fn)(struct cli *c, int argc, char **argv);
+        /* Nouns get argv from their verb ("add ..."); the others from their
+         * own name, so that getopt() sees every option after argv[0]. */
+        bool noun;
 };
 
 static const struct command commands[] = {
-    {"serve", cli_serve},
-    {"image", cli_image},
-    {"machine", cli_machine},
-    {"events", cli_events},
+    {"serve", cli_serve, false},
+    {"image", cli_image, true},
+    {"machine", cli_machine, true},
+    {"events", cli_events, false},
 };
 
 /* Global options come before the command; they override the file. */
@@ -99,9 +103,10 @@ int main(int argc, char **argv)
         }
         rc = -1;
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                if (strcmp(argv[idx], commands[i].name) == 0)
-                        rc = commands[i].fn(&c, argc - idx - (i == 0 ? 0 : 1),
-                                            argv + idx + (i == 0 ? 0 : 1));
+                if (strcmp(argv[idx], commands[i].name) == 0) {
+                        int skip = commands[i].noun ? 1 : 0;
+                        rc = commands[i].fn(&c, argc - idx - skip, argv + idx + skip);
+                }
         if (rc < 0)
                 rc = cli_usage("unknown command \"%s\"", argv[idx]);
         store_close(c.store);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define VAR_NAME_MAX 32
@@ -107,33 +108,74 @@ void ipxe_script_chain(const char *server, struct strbuf *out)
         strbuf_puts(out, "/boot/${net0/mac}.ipxe\n");
 }
 
+static bool is_hex(char c)
+{
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* An absolute URL from the administrator, kept a URL: its query ('?', '&')
+ * and existing %XX escapes mean something to the mirror.  Within one iPXE
+ * token these bytes are inert (operators and comments are whole tokens);
+ * '$', quotes, spaces, controls and bytes a URL may not hold are encoded. */
+static void escape_url(struct strbuf *out, const char *s)
+{
+        static const char hex[] = "0123456789ABCDEF";
+        for (const char *p = s; *p; p++) {
+                unsigned char c = (unsigned char)*p;
+                bool keep = safe_byte(c) || (c && strchr("?#[]!&()*;", c)) ||
+                            (c == '%' && is_hex(p[1]) && is_hex(p[2]));
+                if (keep) {
+                        strbuf_append(out, p, 1);
+                } else {
+                        char enc[3] = {'%', hex[c >> 4], hex[c & 15]};
+                        strbuf_append(out, enc, 3);
+                }
+        }
+}
+
 /* Appends the URL of an artifact: as-is when absolute, else under images_url. */
 static void artifact_url(struct strbuf *out, const struct script_vars *v, const char *ref)
 {
-        if (strncmp(ref, "http://", 7) != 0 && strncmp(ref, "https://", 8) != 0) {
-                ipxe_escape(out, v->images_url);
-                strbuf_puts(out, "/");
+        if (strncmp(ref, "http://", 7) == 0 || strncmp(ref, "https://", 8) == 0) {
+                escape_url(out, ref);
+                return;
         }
+        ipxe_escape(out, v->images_url);
+        strbuf_puts(out, "/");
         ipxe_escape(out, ref);
 }
 
-/* The name iPXE gives an initrd: its last path component, made unique. */
-static void initrd_name(const struct image *img, size_t i, char *buf, size_t cap)
+#define INITRD_NAME_MAX 72
+
+static bool name_taken(char (*names)[INITRD_NAME_MAX], size_t i, const char *name)
+{
+        for (size_t j = 0; j < i; j++)
+                if (strcmp(names[j], name) == 0)
+                        return true;
+        return false;
+}
+
+/* The name iPXE gives initrd i: its last path component when that is a plain
+ * token that fits (a bare "||" or ";" would be an iPXE operator in
+ * "initrd --name NAME"), else "initrdN"; never a name an earlier initrd got
+ * (names[0..i-1]), or the second would replace the first. */
+static void initrd_name(const struct image *img, size_t i, char (*names)[INITRD_NAME_MAX])
 {
         const char *slash = strrchr(img->initrds[i], '/');
         const char *base = slash ? slash + 1 : img->initrds[i];
         size_t n = strcspn(base, "?#");
-        bool dup = false;
-        for (size_t j = 0; j < i; j++) {
-                const char *s2 = strrchr(img->initrds[j], '/');
-                const char *b2 = s2 ? s2 + 1 : img->initrds[j];
-                if (strcspn(b2, "?#") == n && memcmp(b2, base, n) == 0)
-                        dup = true;
+        bool plain = n > 0 && n < INITRD_NAME_MAX;
+        for (size_t k = 0; plain && k < n; k++)
+                plain = safe_byte((unsigned char)base[k]);
+        char *buf = names[i];
+        if (plain)
+                snprintf(buf, INITRD_NAME_MAX, "%.*s", (int)n, base);
+        if (!plain || name_taken(names, i, buf)) {
+                size_t k = i;
+                do
+                        snprintf(buf, INITRD_NAME_MAX, "initrd%zu", k++);
+                while (name_taken(names, i, buf));
         }
-        if (n == 0 || dup)
-                snprintf(buf, cap, "initrd%zu", i);
-        else
-                snprintf(buf, cap, "%.*s", (int)n, base);
 }
 
 static void self_url(struct strbuf *out, const struct script_vars *v)
@@ -160,26 +202,32 @@ int ipxe_script_image(const struct image *img, const struct script_vars *v, stru
         artifact_url(out, v, img->kernel);
         /* EFI kernels load their initrds by name from iPXE's virtual file
          * system (the 2019 iPXE in Debian predates LoadFile2); harmless on BIOS. */
-        char name[72];
+        char(*names)[INITRD_NAME_MAX] = NULL;
+        if (img->n_initrds && !(names = calloc(img->n_initrds, sizeof(*names)))) {
+                snprintf(err, SCRIPT_ERR_MAX, "out of memory");
+                return -ENOMEM;
+        }
         for (size_t i = 0; i < img->n_initrds; i++) {
-                initrd_name(img, i, name, sizeof(name));
-                strbuf_printf(out, " initrd=%s", name);
+                initrd_name(img, i, names);
+                strbuf_printf(out, " initrd=%s", names[i]);
         }
         if (img->cmdline && *img->cmdline) {
                 strbuf_puts(out, " ");
                 /* The cmdline is the administrator's text; {{vars}} inside are
                  * escaped, and the line itself was validated as one line. */
                 int r = ipxe_template_render(img->cmdline, v, out, err);
-                if (r < 0)
+                if (r < 0) {
+                        free(names);
                         return r;
+                }
         }
         strbuf_puts(out, " || goto failed\n");
         for (size_t i = 0; i < img->n_initrds; i++) {
-                initrd_name(img, i, name, sizeof(name));
-                strbuf_printf(out, "initrd --name %s ", name);
+                strbuf_printf(out, "initrd --name %s ", names[i]);
                 artifact_url(out, v, img->initrds[i]);
                 strbuf_puts(out, " || goto failed\n");
         }
+        free(names);
         strbuf_puts(out, "boot || goto failed\n"
                          ":failed\n"
                          "echo bootherd: booting image ");

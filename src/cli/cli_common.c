@@ -9,10 +9,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static void vfail(const char *suffix, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vfail(const char *suffix, const char *fmt,
+                                                        va_list ap)
 {
         char msg[1024];
         vsnprintf(msg, sizeof(msg), fmt, ap);
+        /* Exactly one line, even when the message quotes a value the user
+         * typed with a newline in it ("--hostname $'a\\nb'"). */
+        for (char *p = msg; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                        *p = '?';
         fprintf(stderr, "bootherd: %s%s\n", msg, suffix);
 }
 

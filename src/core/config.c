@@ -168,7 +168,39 @@ struct load_ctx {
         const char *path;
         char *err;
         bool failed;
+        FILE *f;
+        int lines_read; /* counts like inih's line number */
+        int failed_line;
+        int long_line; /* first line longer than inih's buffer */
+        int max_line;
 };
+
+/* fgets for inih that counts lines, so a handler error can be told apart
+ * from an earlier syntax error (inih reports only the first error's line). */
+static char *config_read_line(char *str, int num, void *stream)
+{
+        struct load_ctx *ctx = stream;
+        char *r = fgets(str, num, ctx->f);
+        if (!r)
+                return NULL;
+        ctx->lines_read++;
+        size_t n = strlen(str);
+        if (n + 1 == (size_t)num && str[n - 1] != '\n') {
+                int ch = fgetc(ctx->f);
+                if (ch == EOF || ch == '\n')
+                        return r; /* the line just fitted */
+                /* inih would cut the value here and parse the rest as another
+                 * line: drop the rest, and hand inih a line it refuses. */
+                while ((ch = fgetc(ctx->f)) != EOF && ch != '\n')
+                        ;
+                if (!ctx->long_line) {
+                        ctx->long_line = ctx->lines_read;
+                        ctx->max_line = num - 2;
+                }
+                snprintf(str, (size_t)num, "!\n");
+        }
+        return r;
+}
 
 static int config_ini_line(void *user, const char *section, const char *name, const char *value)
 {
@@ -180,6 +212,7 @@ static int config_ini_line(void *user, const char *section, const char *name, co
                 /* tmp starts with ": "; ini_parse() tells us the line afterwards. */
                 snprintf(ctx->err, CONFIG_ERR_MAX, "%s", tmp + 2);
                 ctx->failed = true;
+                ctx->failed_line = ctx->lines_read;
                 return 0;
         }
         return 1;
@@ -195,7 +228,8 @@ int config_load(struct config *c, const char *path, char err[CONFIG_ERR_MAX])
                 snprintf(err, CONFIG_ERR_MAX, "%s: %s", path, strerror(-r));
                 return r;
         }
-        int line = ini_parse_file(f, config_ini_line, &ctx);
+        ctx.f = f;
+        int line = ini_parse_stream(config_read_line, &ctx, config_ini_line, &ctx);
         fclose(f);
         if (line == 0)
                 return 0;
@@ -203,8 +237,12 @@ int config_load(struct config *c, const char *path, char err[CONFIG_ERR_MAX])
                 snprintf(err, CONFIG_ERR_MAX, "%s: cannot read file", path);
                 return -EIO;
         }
+        if (line == ctx.long_line)
+                snprintf(msg, sizeof(msg), "line longer than %d characters", ctx.max_line);
         snprintf(err, CONFIG_ERR_MAX, "%s:%d: %s", path, line,
-                 ctx.failed ? msg : "syntax error (expected [section] or key = value)");
+                 (ctx.failed && ctx.failed_line == line) || line == ctx.long_line
+                     ? msg
+                     : "syntax error (expected [section] or key = value)");
         return -EINVAL;
 }
 

@@ -57,16 +57,19 @@ int mac_parse(const char *s, size_t len, struct mac *ret)
 
         if (!s)
                 return -EINVAL;
-        if (len == 12) {
+        bool colon = memchr(s, ':', len) != NULL;
+        /* Colon forms with single-digit groups can be 12 or 14 bytes long too
+         * ("0:1:2:3:4:56"), so the separator, not the length, picks the form. */
+        if (len == 12 && !colon) {
                 if (!parse_hex_run(s, 12, b))
                         return -EINVAL;
-        } else if (len == 14 && s[4] == '.') {
+        } else if (len == 14 && !colon && s[4] == '.') {
                 /* Cisco dotted: 5254.00ab.cd01 */
                 if (s[9] != '.' || !parse_hex_run(s, 4, b) || !parse_hex_run(s + 5, 4, b + 2) ||
                     !parse_hex_run(s + 10, 4, b + 4))
                         return -EINVAL;
         } else if (len >= 11 && len <= 17) {
-                char sep = memchr(s, ':', len) ? ':' : '-';
+                char sep = colon ? ':' : '-';
                 if (!parse_grouped(s, len, sep, b))
                         return -EINVAL;
         } else {

@@ -97,7 +97,8 @@ bool validate_artifact(const char *s)
         if (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0)
                 return strlen(s) <= 2048 && printable_nospace(s) && strlen(s) > 8;
         size_t n = strlen(s);
-        if (n == 0 || n > 1024 || s[0] == '/' || !printable_nospace(s))
+        /* A trailing '/' names a directory (an empty last component). */
+        if (n == 0 || n > 1024 || s[0] == '/' || s[n - 1] == '/' || !printable_nospace(s))
                 return false;
         /* No ".." component: the HTTP layer would refuse it anyway. */
         for (const char *p = s; *p;) {

@@ -298,7 +298,39 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         *con_cls = NULL;
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+static int hexval(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+/* Percent-decodes in place like MHD_http_unescape(), except that "%00"
+ * stays as text: a decoded NUL would cut the path short, and
+ * "/images/vmlinuz%00.txt" would serve "vmlinuz". */
+static size_t unescape_keep_nul(void *cls, struct MHD_Connection *conn, char *s)
+{
+        char *w = s;
+        for (const char *p = s; *p;) {
+                int hi = p[0] == '%' ? hexval(p[1]) : -1;
+                int lo = hi >= 0 ? hexval(p[2]) : -1;
+                if (lo >= 0 && (hi | lo) != 0) {
+                        *w++ = (char)(hi << 4 | lo);
+                        p += 3;
+                } else {
+                        *w++ = *p++;
+                }
+        }
+        *w = '\0';
+        return (size_t)(w - s);
+}
+
+/* libmicrohttpd's messages are printf formats; say so for -Wformat=2. */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
         char msg[512];
         vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -348,6 +380,7 @@ int http_server_start(const struct config *c, struct boot_events *ev, struct htt
                 port, NULL, NULL, on_request, ctx,
                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
                 MHD_OPTION_SOCK_ADDR, &sin,
+                MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL,
                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->http_threads,
                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->http_max_connections,
                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->http_connection_timeout_s,

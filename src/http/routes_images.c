@@ -182,7 +182,8 @@ static const char *artifact_stage(const struct image *img, const char *rel)
 void routes_images_completed(struct http_req *r, bool completed_ok)
 {
         atomic_fetch_sub(&r->ctx->image_transfers, 1);
-        if (!completed_ok || !r->image_path || !r->store)
+        /* A stage is a whole file sent: not a 206 part of one. */
+        if (!completed_ok || !r->image_path || !r->store || r->status != MHD_HTTP_OK)
                 return;
         struct mac mac;
         if (!peer_map_get(r->ctx->peers, r->peer_ip, store_now_ms(), STAGE_ATTRIBUTION_MS, &mac))

@@ -92,6 +92,7 @@ static int image_write(struct store *s, const struct image *img, bool create)
         int rc = sqlite3_step(st);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
                 return store_sqlite_fail(s, "image lookup");
+        sqlite3_reset(st);
         bool exists = rc == SQLITE_ROW;
         if (create && exists)
                 return store_fail(s, -EEXIST, "name", "image %s already exists", img->name);
@@ -202,6 +203,7 @@ int store_image_get(struct store *s, const char *name, struct image *ret)
                 return store_sqlite_fail(s, "image read");
         struct image img;
         int r = image_from_row(s, st, &img);
+        sqlite3_reset(st);
         if (r < 0)
                 return r;
         r = load_initrds(s, &img);

@@ -21,7 +21,9 @@ struct store {
 };
 
 /* Returns a reset, cleared statement for the literal sql (NULL on error,
- * with errmsg set). */
+ * with errmsg set).  Reset it once its row is read: a statement left on a
+ * row keeps a read transaction open, and the connection keeps seeing that
+ * old snapshot (HTTP threads hold their connection for the daemon's life). */
 sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 
 /* Sets errmsg/errfield and returns err (a negative errno). */

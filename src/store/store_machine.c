@@ -91,7 +91,10 @@ static int image_must_exist(struct store *s, const char *image)
         int rc = sqlite3_step(st);
         if (rc == SQLITE_DONE)
                 return store_fail(s, -ENOENT, "image", "no image named %s", image);
-        return rc == SQLITE_ROW ? 0 : store_sqlite_fail(s, "image lookup");
+        if (rc != SQLITE_ROW)
+                return store_sqlite_fail(s, "image lookup");
+        sqlite3_reset(st);
+        return 0;
 }
 
 static const char SQL_MACHINE_STATE[] = "SELECT state FROM machine WHERE mac = ?1";
@@ -110,6 +113,7 @@ static int machine_lookup_state(struct store *s, const char *mac, enum machine_s
                 return store_sqlite_fail(s, "machine lookup");
         if (machine_state_parse((const char *)sqlite3_column_text(st, 0), ret) < 0)
                 *ret = MACHINE_UNASSIGNED;
+        sqlite3_reset(st);
         return 1;
 }
 
@@ -260,7 +264,9 @@ int store_machine_get(struct store *s, const struct mac *mac, struct machine *re
                 return store_fail(s, -ENOENT, "mac", "no machine %s", m);
         if (rc != SQLITE_ROW)
                 return store_sqlite_fail(s, "machine read");
-        return machine_from_row(s, st, ret);
+        int r = machine_from_row(s, st, ret);
+        sqlite3_reset(st);
+        return r;
 }
 
 #define MACHINE_FILTER                                                                             \
@@ -292,6 +298,7 @@ static int machine_count(struct store *s, const struct machine_filter *f, int64_
         if (sqlite3_step(st) != SQLITE_ROW)
                 return store_sqlite_fail(s, "machine count");
         *ret = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
         return 0;
 }
 

@@ -21,6 +21,10 @@ int store_fail(struct store *s, int err, const char *field, const char *fmt, ...
         va_start(ap, fmt);
         vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
         va_end(ap);
+        /* One line, whatever values the message quotes ("linux\nboot"). */
+        for (char *p = s->errmsg; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                        *p = '?';
         s->errfield = field;
         return err;
 }
@@ -114,7 +118,7 @@ int store_open(const char *path, struct store **ret)
         int rc = sqlite3_open_v2(
             path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK) {
-                fprintf(stderr, "cannot open database %s: %s\n", path,
+                fprintf(stderr, "bootherd: cannot open database %s: %s\n", path,
                         s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
                 sqlite3_close(s->db);
                 free(s);
@@ -133,7 +137,7 @@ int store_open(const char *path, struct store **ret)
         if (r >= 0)
                 r = store_migrate(s);
         if (r < 0) {
-                fprintf(stderr, "cannot open database %s: %s\n", path, s->errmsg);
+                fprintf(stderr, "bootherd: cannot open database %s: %s\n", path, s->errmsg);
                 store_close(s);
                 return r;
         }
