@@ -14,12 +14,15 @@
 
 #include "core/log.h"
 
-/* The consumer is woken at most this often while events keep coming, so
- * under load each store transaction carries ~100 ms of events: a commit
- * (and its WAL write and checkpoint share) costs the same for 10 events
- * as for 10,000.  The first event after a quiet spell still wakes it at
- * once; the main loop's periodic flush picks up anything left behind. */
-#define WAKE_INTERVAL_MS 100
+/* The consumer is woken at once by the first event after a quiet second;
+ * while events keep coming it is not woken again for a second (or until the
+ * queue is half full), so the main loop's 1 s periodic flush writes them
+ * then, ~1 s worth per transaction.  The writer's cost per event falls
+ * steeply with the batch size (a commit rewrites the event index pages it
+ * touched and the machine upserts fold per MAC): ~21 us per event in 100 ms
+ * batches, ~5 us in 1 s batches at 16k events/s.  Idle latency stays ~0;
+ * under load an event reaches the store within about a second. */
+#define WAKE_INTERVAL_MS 1000
 
 static int64_t mono_ms(void)
 {

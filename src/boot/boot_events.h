@@ -1,9 +1,9 @@
 /* Boot-event queue: every protocol thread reports contacts here; the main
  * loop writes them to the store in one transaction per batch (group
- * commit), so a boot storm costs about ten commits a second, not one per
- * request: the consumer is woken at once after a quiet spell, then at most
- * every 100 ms while events keep coming (and its periodic flush collects
- * whatever arrived in between).
+ * commit), so a boot storm costs about one commit a second, not one per
+ * request: the consumer is woken at once after a quiet second, and while
+ * events keep coming its 1 s periodic flush writes them (or a wake-up when
+ * the queue is half full).
  *
  * Producers (HTTP worker threads, the DHCP/TFTP loop) call
  * boot_events_push(); the consumer watches boot_events_fd() and calls
