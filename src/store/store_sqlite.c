@@ -2,6 +2,7 @@
 #include "store/store_internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,8 +111,21 @@ int store_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s)
         return sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
 }
 
+/* Process-wide SQLite settings, before the library initialises itself.
+ * Memory statistics (on by default) take one global mutex around every
+ * SQLite allocation; with the HTTP threads and the event writer each on
+ * their own connection that mutex was contended on every request (futex
+ * calls).  Nothing here reads the statistics.  Too late (SQLITE_MISUSE,
+ * e.g. another library used SQLite first) just keeps the default. */
+static void store_global_init(void)
+{
+        (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *path, struct store **ret)
 {
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        pthread_once(&once, store_global_init);
         struct store *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
