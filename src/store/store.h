@@ -130,3 +130,15 @@ int store_record_events(struct store *s, const struct boot_event *evs, size_t n,
 /* Newest first.  mac NULL = all; since_ms 0 = no bound; limit <= 0 = 100. */
 int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, int64_t limit,
                       struct boot_event **ret, size_t *ret_n);
+
+/* ---- read snapshots ---- */
+
+/* Runs the reads that follow, until store_read_end(), in one read
+ * transaction: they see one consistent state of the database and pay
+ * SQLite's per-transaction cost (WAL snapshot, shared-memory locks: fcntl
+ * calls) once instead of once per statement.  For hot read paths such as
+ * the per-MAC boot script.  No writes in between (they would fail).  On
+ * failure the reads simply run one transaction each.  store_read_end() is
+ * a no-op without a snapshot. */
+int store_read_begin(struct store *s);
+void store_read_end(struct store *s);

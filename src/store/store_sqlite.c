@@ -93,6 +93,36 @@ void store_rollback(struct store *s)
                 sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+static const char SQL_READ_BEGIN[] = "BEGIN";
+static const char SQL_READ_END[] = "COMMIT";
+
+int store_read_begin(struct store *s)
+{
+        if (!sqlite3_get_autocommit(s->db))
+                return store_fail(s, -EBUSY, NULL, "a transaction is already open");
+        sqlite3_stmt *st = store_stmt(s, SQL_READ_BEGIN);
+        if (!st)
+                return -EIO;
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : store_sqlite_fail(s, "begin");
+}
+
+void store_read_end(struct store *s)
+{
+        if (sqlite3_get_autocommit(s->db))
+                return;
+        /* Statements left on a row would keep the snapshot (and a WAL read
+         * mark) alive after the COMMIT; finish them first. */
+        for (size_t i = 0; i < s->n_cache; i++)
+                sqlite3_reset(s->cache[i].stmt);
+        sqlite3_stmt *st = store_stmt(s, SQL_READ_END);
+        if (st) {
+                (void)sqlite3_step(st);
+                sqlite3_reset(st);
+        }
+}
+
 char *store_col_text(sqlite3_stmt *st, int col, bool *oom)
 {
         if (sqlite3_column_type(st, col) == SQLITE_NULL)
