@@ -21,6 +21,9 @@
 #   THREADS [2] server threads (nginx worker_processes = bootherd [http] threads)
 #   WRK_THREADS [2]  WRK_CONNS [64]  FETCH_CLIENTS ["1 16"]  STORM_CLIENTS [500]
 #   PARTS [abc]  PORT [18080] (bootherd; nginx uses PORT+1)
+#   COPY=1: the (b)/(c) client copies bodies to user space (default: drops
+#   them in the kernel with MSG_TRUNC, so the client's copy does not hide
+#   the servers' cost; both servers get the same client either way)
 #   KEEP=1 keeps the temp dir;  RESULTS=FILE also writes the summary there.
 set -euo pipefail
 
@@ -188,37 +191,58 @@ start_nginx() {
 median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf (b > 0 ? "%.2f" : "n/a"), a / b}'; }
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN {print (r + 0 >= t + 0) ? "ok" : "BELOW TARGET"}'; }
+# Median of the per-run ratios a_i/b_i ("a1 a2 ..." "b1 b2 ..."): with the
+# machine's load drifting, pairs of neighbouring runs compare better than
+# medians taken apart.
+pair_ratio() {
+	paste <(tr ' ' '\n' <<<"$1") <(tr ' ' '\n' <<<"$2") |
+		awk '$2 > 0 {print $1 / $2}' | median | awk '{printf "%.2f", $1}'
+}
 
-# run_wrk PORT [extra args] -> "req_per_s errors"
+# CPU time (clock ticks, all threads) of the server on port $1: bootherd's
+# process, or nginx's master and workers.
+CLK_TCK=$(getconf CLK_TCK)
+server_ticks() {
+	local p
+	if [ "$1" = "$PORT" ]; then p=$BH_PID; else p="$NG_PID $(pgrep -P "$NG_PID" | tr '\n' ' ')"; fi
+	for x in $p; do awk '{print $14 + $15}' "/proc/$x/stat"; done | awk '{s += $1} END {print s}'
+}
+
+# run_wrk PORT [extra args] -> "req_per_s errors server_cpu_us_per_request"
 run_wrk() {
 	local port=$1
 	shift
-	local o
+	local o t0 t1
+	t0=$(server_ticks "$port")
 	o=$(wrk -t "$WRK_THREADS" -c "$WRK_CONNS" -d "${DURATION}s" -s "$T/macs.lua" "$@" \
 		"http://127.0.0.1:$port/" 2>&1)
+	t1=$(server_ticks "$port")
 	echo "$o" >>"$T/wrk.log"
-	local rps errs
+	local rps errs n
 	rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$o")
+	n=$(awk '/requests in/ {print $1}' <<<"$o")
 	errs=$(awk '/Socket errors:/ {gsub(",", ""); s += $4 + $6 + $8 + $10}
 		/Non-2xx/ {s += $NF} END {print s + 0}' <<<"$o")
-	echo "${rps:-0} $errs"
+	echo "${rps:-0} $errs $(awk -v d=$((t1 - t0)) -v n="${n:-0}" -v hz="$CLK_TCK" \
+		'BEGIN {printf "%.1f", (n > 0 ? d / hz * 1e6 / n : 0)}')"
 }
 
 part_a() {
 	out ""
 	out "(a) GET /boot/<mac>.ipxe, $MACHINES machines, $SCRIPT_BYTES-byte scripts;" \
-		"wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s (req/s)"
+		"wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s"
+	out "    req/s (median), ratio bootherd/nginx; server CPU us per request (median), ratio nginx/bootherd"
 	local mode
 	for mode in keepalive close; do
-		local args=() ng=() bh=() errs=0 line load=()
+		local args=() ng=() bh=() cn=() cb=() errs=0 line load=() v e c
 		[ "$mode" = close ] && args=(-H 'Connection: close')
 		for _ in $(seq "$REPS"); do
 			load+=("$(load1)")
-			read -r v e < <(run_wrk "$NPORT" "${args[@]}")
-			ng+=("$v")
+			read -r v e c < <(run_wrk "$NPORT" "${args[@]}")
+			ng+=("$v") cn+=("$c")
 			errs=$((errs + e))
-			read -r v e < <(run_wrk "$PORT" "${args[@]}")
-			bh+=("$v")
+			read -r v e c < <(run_wrk "$PORT" "${args[@]}")
+			bh+=("$v") cb+=("$c")
 			errs=$((errs + e))
 		done
 		local mn mb r target
@@ -229,29 +253,45 @@ part_a() {
 		line=$(printf '  %-10s nginx %8.0f  bootherd %8.0f  ratio %s (target >= %s: %s)' \
 			"$mode" "$mn" "$mb" "$r" "$target" "$(verdict "$r" "$target")")
 		out "$line"
-		out "             runs nginx: ${ng[*]}  bootherd: ${bh[*]}  socket/non-2xx errors: $errs  load1: ${load[*]}"
+		out "$(printf '             CPU us/req nginx %5.1f  bootherd %5.1f  ratio %s;  per-run req/s ratio median %s' \
+			"$(printf '%s\n' "${cn[@]}" | median)" "$(printf '%s\n' "${cb[@]}" | median)" \
+			"$(ratio "$(printf '%s\n' "${cn[@]}" | median)" "$(printf '%s\n' "${cb[@]}" | median)")" \
+			"$(pair_ratio "${bh[*]}" "${ng[*]}")")"
+		out "             runs nginx: ${ng[*]}  bootherd: ${bh[*]}  errors: $errs  load1: ${load[*]}"
 	done
 }
 
-# run_fetch PORT CLIENTS -> MiB/s
+LOAD_OPTS=()
+[ "${COPY:-0}" = 1 ] || LOAD_OPTS=(--discard)
+
+# run_fetch PORT CLIENTS -> "MiB/s server_cpu_s_per_GiB"
 run_fetch() {
-	local o
+	local o t0 t1
+	t0=$(server_ticks "$1")
 	o=$(python3 "$here/httpload.py" fetch --port "$1" --clients "$2" --duration "$DURATION" \
-		--path /images/big.img)
+		--path /images/big.img "${LOAD_OPTS[@]}")
+	t1=$(server_ticks "$1")
 	echo "$o" >>"$T/fetch.log"
-	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["mib_s"] if not d["errors"] else 0)' "$o"
+	python3 -c 'import json,sys
+d = json.loads(sys.argv[1]); gib = d["mib_s"] * d["seconds"] / 1024
+print(d["mib_s"] if not d["errors"] else 0, "%.2f" % (int(sys.argv[2]) / int(sys.argv[3]) / gib if gib else 0))' \
+		"$o" $((t1 - t0)) "$CLK_TCK"
 }
 
 part_b() {
 	out ""
-	out "(b) GET /images/big.img (${BIG_MIB} MiB, keep-alive, repeated for ${DURATION}s) (MiB/s)"
+	out "(b) GET /images/big.img (${BIG_MIB} MiB, keep-alive, repeated for ${DURATION}s);" \
+		"client $([ "${COPY:-0}" = 1 ] && echo "copies bodies" || echo "drops bodies in the kernel (MSG_TRUNC)")"
+	out "    MiB/s (median), ratio bootherd/nginx; server CPU s per GiB (median), ratio nginx/bootherd"
 	local n
 	for n in $FETCH_CLIENTS; do
-		local ng=() bh=() load=()
+		local ng=() bh=() cn=() cb=() load=() v c
 		for _ in $(seq "$REPS"); do
 			load+=("$(load1)")
-			ng+=("$(run_fetch "$NPORT" "$n")")
-			bh+=("$(run_fetch "$PORT" "$n")")
+			read -r v c < <(run_fetch "$NPORT" "$n")
+			ng+=("$v") cn+=("$c")
+			read -r v c < <(run_fetch "$PORT" "$n")
+			bh+=("$v") cb+=("$c")
 		done
 		local mn mb r line
 		mn=$(printf '%s\n' "${ng[@]}" | median)
@@ -260,31 +300,40 @@ part_b() {
 		line=$(printf '  %2d client%-2s nginx %8.0f  bootherd %8.0f  ratio %s (target >= 0.9: %s)' \
 			"$n" "$([ "$n" = 1 ] && echo ' ' || echo s)" "$mn" "$mb" "$r" "$(verdict "$r" 0.9)")
 		out "$line"
+		out "$(printf '             CPU s/GiB nginx %5.2f  bootherd %5.2f  ratio %s;  per-run MiB/s ratio median %s' \
+			"$(printf '%s\n' "${cn[@]}" | median)" "$(printf '%s\n' "${cb[@]}" | median)" \
+			"$(ratio "$(printf '%s\n' "${cn[@]}" | median)" "$(printf '%s\n' "${cb[@]}" | median)")" \
+			"$(pair_ratio "${bh[*]}" "${ng[*]}")")"
 		out "             runs nginx: ${ng[*]}  bootherd: ${bh[*]}  load1: ${load[*]}"
 	done
 }
 
-# run_storm PORT -> "wall_s failures retries"
+# run_storm PORT -> "wall_s failures retries server_cpu_s"
 run_storm() {
-	local o
+	local o t0 t1
+	t0=$(server_ticks "$1")
 	o=$(python3 "$here/httpload.py" storm --port "$1" --clients "$STORM_CLIENTS" \
-		--macs "$T/macs" --script '/boot/%s.ipxe' --kernel /images/vmlinuz --timeout 300)
+		--macs "$T/macs" --script '/boot/%s.ipxe' --kernel /images/vmlinuz --timeout 300 \
+		"${LOAD_OPTS[@]}")
+	t1=$(server_ticks "$1")
 	echo "$o" >>"$T/storm.log"
-	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["wall_s"], d["failures"], d["retries_503"])' "$o"
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["wall_s"], d["failures"], d["retries_503"], "%.2f" % (int(sys.argv[2]) / int(sys.argv[3])))' \
+		"$o" $((t1 - t0)) "$CLK_TCK"
 }
 
 part_c() {
 	out ""
 	out "(c) boot storm: $STORM_CLIENTS clients at once, script + ${KERNEL_MIB} MiB kernel on one" \
-		"keep-alive connection each (wall s)"
-	local ng=() bh=() fn=0 fb=0 rb=0 load=() w f r
+		"keep-alive connection each"
+	out "    wall s (median), ratio nginx/bootherd; server CPU s per storm (median), ratio nginx/bootherd"
+	local ng=() bh=() cn=() cb=() fn=0 fb=0 rb=0 load=() w f r c
 	for _ in $(seq "$REPS"); do
 		load+=("$(load1)")
-		read -r w f r < <(run_storm "$NPORT")
-		ng+=("$w")
+		read -r w f r c < <(run_storm "$NPORT")
+		ng+=("$w") cn+=("$c")
 		fn=$((fn + f))
-		read -r w f r < <(run_storm "$PORT")
-		bh+=("$w")
+		read -r w f r c < <(run_storm "$PORT")
+		bh+=("$w") cb+=("$c")
 		fb=$((fb + f))
 		rb=$((rb + r))
 	done
@@ -294,9 +343,13 @@ part_c() {
 	rt=$(ratio "$mn" "$mb")
 	ok=$(verdict "$rt" 1.0)
 	[ "$fb" = 0 ] || ok="BELOW TARGET (failures)"
-	line=$(printf '  wall       nginx %8.2f  bootherd %8.2f  nginx/bootherd %s (target >= 1.0, 0 failures: %s)' \
+	line=$(printf '  wall       nginx %8.2f  bootherd %8.2f  ratio %s (target >= 1.0, 0 failures: %s)' \
 		"$mn" "$mb" "$rt" "$ok")
 	out "$line"
+	out "$(printf '             CPU s nginx %5.2f  bootherd %5.2f  ratio %s;  per-run wall ratio median %s' \
+		"$(printf '%s\n' "${cn[@]}" | median)" "$(printf '%s\n' "${cb[@]}" | median)" \
+		"$(ratio "$(printf '%s\n' "${cn[@]}" | median)" "$(printf '%s\n' "${cb[@]}" | median)")" \
+		"$(pair_ratio "${ng[*]}" "${bh[*]}")")"
 	out "             runs nginx: ${ng[*]}  bootherd: ${bh[*]}  failures nginx: $fn bootherd: $fb" \
 		" 503-retries bootherd: $rb  load1: ${load[*]}"
 }
