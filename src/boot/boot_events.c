@@ -108,8 +108,10 @@ void boot_events_report(struct boot_events *q, const struct mac *mac, const char
                         const char *peer, const char *detail_fmt, ...)
 {
         struct boot_event ev = {.mac = *mac};
-        snprintf(ev.stage, sizeof(ev.stage), "%s", stage);
-        snprintf(ev.peer, sizeof(ev.peer), "%s", peer ? peer : "");
+        /* Bounded copies (ev is zeroed): cheaper than snprintf "%s" on the
+         * per-request path. */
+        strncpy(ev.stage, stage, sizeof(ev.stage) - 1);
+        strncpy(ev.peer, peer ? peer : "", sizeof(ev.peer) - 1);
         va_list ap;
         va_start(ap, detail_fmt);
         vsnprintf(ev.detail, sizeof(ev.detail), detail_fmt, ap);

@@ -115,7 +115,8 @@ void store_read_end(struct store *s)
         /* Statements left on a row would keep the snapshot (and a WAL read
          * mark) alive after the COMMIT; finish them first. */
         for (size_t i = 0; i < s->n_cache; i++)
-                sqlite3_reset(s->cache[i].stmt);
+                if (sqlite3_stmt_busy(s->cache[i].stmt))
+                        sqlite3_reset(s->cache[i].stmt);
         sqlite3_stmt *st = store_stmt(s, SQL_READ_END);
         if (st) {
                 (void)sqlite3_step(st);
