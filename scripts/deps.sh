@@ -7,15 +7,23 @@ build=(meson ninja-build gcc pkg-config libmicrohttpd-dev libsqlite3-dev libjans
 	libsodium-dev libinih-dev libcmocka-dev libgnutls28-dev clang libclang-rt-14-dev
 	clang-format sqlite3 python3)
 test=(curl iproute2 busybox isc-dhcp-client kea-admin dnsmasq-base tftp-hpa atftp
-	iputils-ping psmisc procps)
+	iputils-ping psmisc procps jq openssl)
 e2e=(qemu-system-x86 ovmf ipxe ipxe-qemu cpio gzip busybox dnsmasq-base)
 bench=(wrk nginx-light kea-dhcp4-server tftpd-hpa hyperfine)
-browser=(chromium nodejs npm)
+browser=(chromium)
 
 want=()
 for group in "$@"; do
 	declare -n list=$group
 	want+=("${list[@]}")
+done
+
+# Node.js may come from outside Debian (as on the CI machines); only install
+# Debian's when no node/npm is on the PATH, since the two conflict.
+for group in "$@"; do
+	if [ "$group" = browser ] && ! command -v npm >/dev/null; then
+		want+=(nodejs npm)
+	fi
 done
 
 missing=()

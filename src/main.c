@@ -22,6 +22,10 @@ static const char usage_text[] =
     "  machine assign MAC IMAGE | unassign MAC\n"
     "  machine list [--discovered | --state S] | show MAC | remove MAC\n"
     "  events [--mac MAC] [--limit N]\n"
+    "  user add NAME [--role admin|viewer]     web UI/API user; password from stdin\n"
+    "  user passwd NAME | list | remove NAME\n"
+    "  token create NAME [--role viewer|admin] API token, printed once\n"
+    "  token list | revoke NAME\n"
     "  list and show commands take --json.\n"
     "\n"
     "  --config FILE     configuration (default " CONFIG_DEFAULT_PATH " when it exists)\n"
@@ -41,6 +45,8 @@ static const struct command commands[] = {
     {"image", cli_image, true},
     {"machine", cli_machine, true},
     {"events", cli_events, false},
+    {"user", cli_user, true},
+    {"token", cli_token, true},
 };
 
 /* Global options come before the command; they override the file. */

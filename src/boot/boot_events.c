@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 
 /* The consumer is woken at once by the first event after a quiet second;
  * while events keep coming it is not woken again for a second (or until the
@@ -83,6 +84,7 @@ void boot_events_push(struct boot_events *q, const struct boot_event *ev)
 {
         bool wake = false;
         int64_t now = ev->time ? 0 : store_now_ms(), mono = mono_ms();
+        metrics_boot_stage(ev->stage); /* bootherd_boot_stages_total */
         pthread_mutex_lock(&q->lock);
         if (q->n_pending < q->cap) {
                 struct boot_event *e = &q->pending[q->n_pending++];

@@ -41,3 +41,5 @@ int cli_image(struct cli *c, int argc, char **argv);
 int cli_machine(struct cli *c, int argc, char **argv);
 int cli_events(struct cli *c, int argc, char **argv);
 int cli_serve(struct cli *c, int argc, char **argv);
+int cli_user(struct cli *c, int argc, char **argv);
+int cli_token(struct cli *c, int argc, char **argv);

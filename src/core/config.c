@@ -9,7 +9,7 @@
 
 #include "core/validate.h"
 
-enum cfg_type { CFG_STR, CFG_INT, CFG_LOGLEVEL, CFG_LISTEN, CFG_URL, CFG_IMAGE };
+enum cfg_type { CFG_STR, CFG_INT, CFG_LOGLEVEL, CFG_LISTEN, CFG_URL, CFG_IMAGE, CFG_METRICS };
 
 struct cfg_key {
         const char *section;
@@ -34,10 +34,16 @@ static const struct cfg_key keys[] = {
     {"http", "retry_after_s", CFG_INT, F(http_retry_after_s), "5", 1, 3600},
     {"http", "max_connections", CFG_INT, F(http_max_connections), "4096", 16, 1000000},
     {"http", "connection_timeout_s", CFG_INT, F(http_connection_timeout_s), "60", 1, 3600},
+    {"http", "tls_listen", CFG_LISTEN, F(http_tls_listen), "", 0, 0},
+    {"http", "tls_cert", CFG_STR, F(http_tls_cert), "", 0, 0},
+    {"http", "tls_key", CFG_STR, F(http_tls_key), "", 0, 0},
     {"images", "root", CFG_STR, F(images_root), "", 0, 0},
     {"boot", "unknown_retry_s", CFG_INT, F(boot_unknown_retry_s), "30", 1, 86400},
     {"boot", "default_image", CFG_IMAGE, F(boot_default_image), "", 0, 0},
     {"boot", "event_retention", CFG_INT, F(boot_event_retention), "100000", 100, 100000000},
+    {"auth", "session_idle_s", CFG_INT, F(auth_session_idle_s), "3600", 60, 2592000},
+    {"auth", "session_max_s", CFG_INT, F(auth_session_max_s), "43200", 60, 2592000},
+    {"auth", "metrics", CFG_METRICS, F(auth_metrics), "open", 0, 0},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -82,6 +88,12 @@ static int set_value(struct config *c, const struct cfg_key *k, const char *valu
         case CFG_IMAGE:
                 if (*value && !validate_image_name(value)) {
                         *why = "not a valid image name ([a-z0-9][a-z0-9._-]{0,62})";
+                        return -EINVAL;
+                }
+                break;
+        case CFG_METRICS:
+                if (strcmp(value, "open") != 0 && strcmp(value, "token") != 0) {
+                        *why = "expected open or token";
                         return -EINVAL;
                 }
                 break;
@@ -239,10 +251,12 @@ int config_load(struct config *c, const char *path, char err[CONFIG_ERR_MAX])
         }
         if (line == ctx.long_line)
                 snprintf(msg, sizeof(msg), "line longer than %d characters", ctx.max_line);
-        snprintf(err, CONFIG_ERR_MAX, "%s:%d: %s", path, line,
-                 (ctx.failed && ctx.failed_line == line) || line == ctx.long_line
-                     ? msg
-                     : "syntax error (expected [section] or key = value)");
+        const char *why = (ctx.failed && ctx.failed_line == line) || line == ctx.long_line
+                                  ? msg
+                                  : "syntax error (expected [section] or key = value)";
+        /* A very long path may truncate the message; the line number stays. */
+        if (snprintf(err, CONFIG_ERR_MAX, "%s:%d: %s", path, line, why) >= CONFIG_ERR_MAX)
+                err[CONFIG_ERR_MAX - 1] = '\0';
         return -EINVAL;
 }
 

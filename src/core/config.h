@@ -30,6 +30,9 @@ struct config {
         int64_t http_retry_after_s;
         int64_t http_max_connections;
         int64_t http_connection_timeout_s;
+        char *http_tls_listen; /* "ADDR:PORT" for HTTPS (UI, API, boot paths); empty = off */
+        char *http_tls_cert;   /* PEM certificate chain */
+        char *http_tls_key;    /* PEM private key */
 
         /* [images] */
         char *images_root; /* empty = <state_dir>/images */
@@ -38,6 +41,11 @@ struct config {
         int64_t boot_unknown_retry_s;
         char *boot_default_image;     /* empty = none: unknown machines wait */
         int64_t boot_event_retention; /* events kept (newest) */
+
+        /* [auth] web UI and REST API */
+        int64_t auth_session_idle_s; /* a session unused this long ends */
+        int64_t auth_session_max_s;  /* and every session ends this long after login */
+        char *auth_metrics;          /* "open" or "token": who may read /metrics */
 
         /* [bootfiles] name = path, over Debian's defaults */
         struct bootfiles bootfiles;

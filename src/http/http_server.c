@@ -15,19 +15,23 @@
 
 #include "core/fsroot.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/validate.h"
+#include "http/auth.h"
 #include "http/routes.h"
 
 /* Per-connection memory pool: request line and headers, then the response
  * headers (bodies are sent from their own buffers or files).  libmicrohttpd
  * 0.9.75 zeroes the whole pool after every request, so its size is a
- * per-request cost: the default 32 KiB made memset ~40% of a worker's
- * instructions on /boot/<mac>.ipxe.  8 KiB still takes ~6 KiB of request
- * headers (iPXE sends ~100 bytes; larger gets 431). */
+ * per-request cost: with the default 32 KiB, memset was ~4% of the
+ * daemon's CPU serving /boot/<mac>.ipxe (perf).  8 KiB still takes ~7 KB
+ * of request headers (iPXE sends ~100 bytes; larger gets 431). */
 #define HTTP_CONN_MEMORY (8 * 1024)
 
 struct http_server {
         struct MHD_Daemon *daemon;
+        struct MHD_Daemon *tls_daemon; /* [http] tls_listen */
+        char *tls_cert, *tls_key;      /* PEM, kept for the daemon's lifetime */
         struct http_ctx ctx;
 };
 
@@ -206,7 +210,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         *socket_context = cl;
 }
 
-void http_server_url(struct http_req *r, char *out, size_t cap)
+static void server_url(struct http_req *r, bool tls, int port_override, char *out, size_t cap)
 {
         const struct config *c = r->ctx->cfg;
         if (c->public_url && *c->public_url) {
@@ -218,18 +222,36 @@ void http_server_url(struct http_req *r, char *out, size_t cap)
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
         const struct conn_local *cl = ci ? ci->socket_context : NULL;
-        struct conn_local here = {.ip = 0x7f000001, .port = 80}; /* 127.0.0.1 */
+        struct conn_local here = {.ip = 0x7f000001, .port = tls ? 443 : 80}; /* 127.0.0.1 */
         if (cl && cl->ip)
                 here = *cl;
         else if (!cl)
                 (void)local_addr(r->conn, &here);
-        uint32_t ip = here.ip;
         unsigned port = here.port;
-        char buf[40] = "http://";
-        size_t n = 7 + put_ipv4(buf + 7, ip);
-        if (port != 80)
+        if (port_override >= 0)
+                port = (unsigned)port_override;
+        char buf[48];
+        size_t n = tls ? 8 : 7;
+        memcpy(buf, tls ? "https://" : "http://", n + 1);
+        n += put_ipv4(buf + n, here.ip);
+        if (port != (tls ? 443u : 80u))
                 put_port(buf + n, port);
         snprintf(out, cap, "%s", buf);
+}
+
+void http_server_url(struct http_req *r, char *out, size_t cap)
+{
+        server_url(r, r->tls, -1, out, cap);
+}
+
+void http_server_boot_url(struct http_req *r, char *out, size_t cap)
+{
+        uint16_t port = 0;
+        if (r->tls && r->ctx->cfg->http_listen &&
+            validate_listen(r->ctx->cfg->http_listen, NULL, &port) == 0)
+                server_url(r, false, port, out, cap);
+        else
+                server_url(r, false, -1, out, cap);
 }
 
 static unsigned method_bit(const char *m)
@@ -277,6 +299,11 @@ static struct http_req *req_new(struct http_ctx *ctx, struct MHD_Connection *con
         } else {
                 snprintf(r->peer, sizeof(r->peer), "?");
         }
+        const union MHD_ConnectionInfo *di =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+        const union MHD_DaemonInfo *flags =
+            di ? MHD_get_daemon_info(di->daemon, MHD_DAEMON_INFO_FLAGS) : NULL;
+        r->tls = flags && (flags->flags & MHD_USE_TLS);
         return r;
 }
 
@@ -321,7 +348,9 @@ static enum MHD_Result dispatch(struct http_req *r)
         if (!r->store)
                 return http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
                                         "database unavailable");
-        return rt->fn(r);
+        enum MHD_Result ret = rt->fn(r);
+        store_idle(r->store);
+        return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -359,6 +388,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         bool ok = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
         if (r->image_counted)
                 routes_images_completed(r, ok);
+        if (r->status)
+                metrics_http_request(r->route, r->status);
         if (log_get_level() >= LOG_INFO)
                 log_info("http peer=%s %s %s status=%u bytes=%llu ms=%.1f%s", r->peer, r->method,
                          r->path, r->status, (unsigned long long)r->bytes,
@@ -412,6 +443,80 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
         log_warn("http: %s", msg);
 }
 
+/* Reads a whole PEM file (at most 1 MiB) into a NUL-terminated buffer. */
+static int read_pem(const char *path, char **ret)
+{
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        char *buf = malloc(1024 * 1024 + 1);
+        size_t n = buf ? fread(buf, 1, 1024 * 1024 + 1, f) : 0;
+        int r = !buf ? -ENOMEM : ferror(f) ? -EIO : n > 1024 * 1024 ? -EFBIG : 0;
+        fclose(f);
+        if (r < 0) {
+                free(buf);
+                return r;
+        }
+        buf[n] = '\0';
+        *ret = buf;
+        return 0;
+}
+
+/* The HTTPS listener ([http] tls_listen): same routes and handlers as the
+ * plain one, GnuTLS inside libmicrohttpd.  Requests on it have r->tls set,
+ * which makes session cookies Secure. */
+static int tls_start(struct http_server *srv)
+{
+        const struct config *c = srv->ctx.cfg;
+        if (!c->http_tls_listen || !*c->http_tls_listen)
+                return 0;
+        uint32_t addr;
+        uint16_t port;
+        if (validate_listen(c->http_tls_listen, &addr, &port) < 0)
+                return -EINVAL;
+        if (!*c->http_tls_cert || !*c->http_tls_key) {
+                log_error("http: [http] tls_listen needs tls_cert and tls_key");
+                return -EINVAL;
+        }
+        int r = read_pem(c->http_tls_cert, &srv->tls_cert);
+        if (r < 0) {
+                log_error("http: tls_cert %s: %s", c->http_tls_cert, strerror(-r));
+                return r;
+        }
+        r = read_pem(c->http_tls_key, &srv->tls_key);
+        if (r < 0) {
+                log_error("http: tls_key %s: %s", c->http_tls_key, strerror(-r));
+                return r;
+        }
+        struct sockaddr_in sin = {
+            .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(addr)};
+        /* clang-format off */
+        srv->tls_daemon = MHD_start_daemon(
+                MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TLS,
+                port, NULL, NULL, on_request, &srv->ctx,
+                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
+                MHD_OPTION_SOCK_ADDR, &sin,
+                MHD_OPTION_THREAD_POOL_SIZE, 1u, /* UI and API only: light traffic */
+                MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->http_max_connections,
+                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->http_connection_timeout_s,
+                MHD_OPTION_HTTPS_MEM_CERT, srv->tls_cert,
+                MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
+                MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-TLS1.0:-VERS-TLS1.1",
+                MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv->ctx,
+                MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+                MHD_OPTION_END);
+        /* clang-format on */
+        if (!srv->tls_daemon) {
+                log_error("http: cannot start HTTPS on %s (address in use, or bad certificate/key)",
+                          c->http_tls_listen);
+                return -EADDRINUSE;
+        }
+        srv->ctx.tls_enabled = true;
+        srv->ctx.tls_port = port;
+        log_info("http: HTTPS listening on %s", c->http_tls_listen);
+        return 0;
+}
+
 int http_server_start(const struct config *c, struct boot_events *ev, struct http_server **ret)
 {
         if (!c->http_listen || !*c->http_listen) {
@@ -439,6 +544,8 @@ int http_server_start(const struct config *c, struct boot_events *ev, struct htt
                          images ? images : "?", strerror(-ctx->images_fd));
         free(images);
         int r = peer_map_new(&ctx->peers);
+        if (r >= 0)
+                r = auth_new(&ctx->auth);
         if (r < 0 || !ctx->db_path) {
                 http_server_stop(srv);
                 return r < 0 ? r : -ENOMEM;
@@ -469,6 +576,11 @@ int http_server_start(const struct config *c, struct boot_events *ev, struct htt
         }
         log_info("http: listening on %s (%lld threads)", c->http_listen,
                  (long long)c->http_threads);
+        if ((r = tls_start(srv)) < 0) {
+                http_server_stop(srv);
+                return r;
+        }
+        auth_log_setup_hint(ctx);
         *ret = srv;
         return 0;
 }
@@ -477,8 +589,15 @@ void http_server_stop(struct http_server *srv)
 {
         if (!srv)
                 return;
+        if (srv->tls_daemon)
+                MHD_stop_daemon(srv->tls_daemon);
         if (srv->daemon)
                 MHD_stop_daemon(srv->daemon);
+        free(srv->tls_cert);
+        if (srv->tls_key)
+                explicit_bzero(srv->tls_key, strlen(srv->tls_key));
+        free(srv->tls_key);
+        auth_free(srv->ctx.auth);
         if (srv->ctx.images_fd >= 0)
                 close(srv->ctx.images_fd);
         peer_map_free(srv->ctx.peers);

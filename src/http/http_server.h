@@ -21,6 +21,7 @@
 #define HTTP_BODY_MAX (1024 * 1024)
 
 struct http_server;
+struct auth;
 
 /* Shared, read-mostly state that route handlers see. */
 struct http_ctx {
@@ -31,6 +32,9 @@ struct http_ctx {
         struct peer_map *peers;
         atomic_int image_transfers; /* /images bodies in flight */
         int64_t started_ms;
+        struct auth *auth; /* login rate limits (http/auth.h) */
+        bool tls_enabled;  /* an HTTPS listener runs ([http] tls_listen) */
+        uint16_t tls_port; /* its port, for redirects from plain HTTP */
 };
 
 struct http_req {
@@ -49,6 +53,7 @@ struct http_req {
         uint64_t bytes;    /* response body size */
         const char *route; /* route label for logs/metrics */
         bool is_head;
+        bool tls; /* arrived on the HTTPS listener */
         /* set by the images route; used on completion */
         bool image_counted;
         char *image_path;
@@ -81,6 +86,9 @@ const char *http_header(struct http_req *r, const char *name);
 /* Base URL of this server as clients should use it: [server] public_url,
  * else http://<local address of this connection>[:port]. */
 void http_server_url(struct http_req *r, char *out, size_t cap);
+/* The base URL a booting machine uses: like http_server_url(), but always
+ * the plain-HTTP listener, even when r came in over HTTPS (previews). */
+void http_server_boot_url(struct http_req *r, char *out, size_t cap);
 
 /* Formats t (seconds) as an IMF-fixdate. */
 void http_date(int64_t t, char out[32]);

@@ -1,6 +1,7 @@
 /* The route table and the handlers it names. */
 #pragma once
 
+#include "boot/ipxe_script.h"
 #include "http/http_server.h"
 
 enum http_method_bit {
@@ -10,6 +11,7 @@ enum http_method_bit {
         HTTP_PUT = 8,
         HTTP_PATCH = 16,
         HTTP_DELETE = 32,
+        HTTP_ALL = 63,
 };
 
 struct http_route {
@@ -26,7 +28,20 @@ extern const struct http_route http_routes[];
 /* routes_boot.c */
 enum MHD_Result routes_boot_chain(struct http_req *r);
 enum MHD_Result routes_boot_mac(struct http_req *r);
+/* The script /boot/<mac>.ipxe answers now, without recording a contact;
+ * with img, that image's script for this machine instead (the image
+ * editor's preview).  Template errors: -EINVAL with err set. */
+int routes_boot_render(struct http_req *r, const struct mac *mac, const struct image *img,
+                       struct strbuf *out, char err[SCRIPT_ERR_MAX]);
 /* routes_images.c */
 enum MHD_Result routes_images(struct http_req *r);
 enum MHD_Result routes_bootfile(struct http_req *r);
 void routes_images_completed(struct http_req *r, bool completed_ok);
+/* routes_api.c: /api/v1/... (REST API) */
+enum MHD_Result routes_api(struct http_req *r);
+/* routes_metrics.c: /metrics (Prometheus text) */
+enum MHD_Result routes_metrics(struct http_req *r);
+/* ui_assets.c: the web UI at / and /ui/<file>; any other path falls back
+ * to the first-stage boot files (routes_bootfile). */
+enum MHD_Result routes_ui(struct http_req *r);
+enum MHD_Result routes_root(struct http_req *r);

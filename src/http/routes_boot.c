@@ -55,7 +55,7 @@ static void vars_init(struct http_req *r, const struct mac *mac, const struct ma
         sc->ip[0] = '\0';
         if (m && m->ipv4)
                 format_ipv4(m->ipv4, sc->ip);
-        http_server_url(r, sc->server, sizeof(sc->server));
+        http_server_boot_url(r, sc->server, sizeof(sc->server));
         snprintf(sc->images_url, sizeof(sc->images_url), "%s/images", sc->server);
         sc->vars = (struct script_vars){
             .mac = sc->mac,
@@ -95,6 +95,56 @@ static void render_image(struct http_req *r, const char *image, struct script_ct
         *ret_detail = "script error";
 }
 
+/* The script for mac (record mp, NULL when unknown) per the boot plan. */
+static void render_plan(struct http_req *r, const struct mac *mac, const struct machine *mp,
+                        struct strbuf *b, const char **ret_detail, bool *ret_via_default)
+{
+        struct boot_script_plan plan;
+        boot_plan_script(mp, r->ctx->cfg->boot_default_image, &plan);
+        struct script_ctx sc;
+        vars_init(r, mac, mp, &sc);
+        *ret_detail = "no image";
+        *ret_via_default = plan.via_default;
+        switch (plan.kind) {
+        case BOOT_SCRIPT_IMAGE:
+                render_image(r, plan.image, &sc, b, ret_detail);
+                break;
+        case BOOT_SCRIPT_WAIT:
+                ipxe_script_wait(&sc.vars, r->ctx->cfg->boot_unknown_retry_s, b);
+                break;
+        case BOOT_SCRIPT_EXIT:
+                ipxe_script_exit(&sc.vars, b);
+                *ret_detail = "netboot off";
+                break;
+        }
+}
+
+int routes_boot_render(struct http_req *r, const struct mac *mac, const struct image *img,
+                       struct strbuf *out, char err[SCRIPT_ERR_MAX])
+{
+        struct machine m;
+        int rc = store_machine_get(r->store, mac, &m);
+        if (rc < 0 && rc != -ENOENT) {
+                snprintf(err, SCRIPT_ERR_MAX, "%s", store_errmsg(r->store));
+                return rc;
+        }
+        const struct machine *mp = rc == 0 ? &m : NULL;
+        if (img) {
+                struct script_ctx sc;
+                vars_init(r, mac, mp, &sc);
+                sc.vars.image = img->name ? img->name : "";
+                rc = ipxe_script_image(img, &sc.vars, out, err);
+        } else {
+                const char *detail;
+                bool via_default;
+                render_plan(r, mac, mp, out, &detail, &via_default);
+                rc = 0;
+        }
+        if (mp)
+                machine_done(&m);
+        return rc;
+}
+
 enum MHD_Result routes_boot_mac(struct http_req *r)
 {
         struct mac mac;
@@ -114,30 +164,15 @@ enum MHD_Result routes_boot_mac(struct http_req *r)
                 return http_reply_text(r, MHD_HTTP_SERVICE_UNAVAILABLE, "database error");
         }
         const struct machine *mp = rc == 0 ? &m : NULL;
-        struct boot_script_plan plan;
-        boot_plan_script(mp, r->ctx->cfg->boot_default_image, &plan);
-
-        struct script_ctx sc;
-        vars_init(r, &mac, mp, &sc);
         struct strbuf b;
         strbuf_init(&b);
-        const char *detail = "no image";
-        switch (plan.kind) {
-        case BOOT_SCRIPT_IMAGE:
-                render_image(r, plan.image, &sc, &b, &detail);
-                break;
-        case BOOT_SCRIPT_WAIT:
-                ipxe_script_wait(&sc.vars, r->ctx->cfg->boot_unknown_retry_s, &b);
-                break;
-        case BOOT_SCRIPT_EXIT:
-                ipxe_script_exit(&sc.vars, &b);
-                detail = "netboot off";
-                break;
-        }
+        const char *detail;
+        bool via_default;
+        render_plan(r, &mac, mp, &b, &detail, &via_default);
         store_read_end(r->store);
         if (!r->is_head) {
                 boot_events_report(r->ctx->events, &mac, "script", r->peer, "%s%s", detail,
-                                   plan.via_default ? " (default image)" : "");
+                                   via_default ? " (default image)" : "");
                 peer_map_set(r->ctx->peers, r->peer_ip, &mac, store_now_ms());
         }
         if (mp)

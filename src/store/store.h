@@ -131,6 +131,110 @@ int store_record_events(struct store *s, const struct boot_event *evs, size_t n,
 int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, int64_t limit,
                       struct boot_event **ret, size_t *ret_n);
 
+/* ---- users, API tokens, browser sessions (store_auth.c) ----
+ * Secrets never reach the store in the clear: passwords arrive as argon2id
+ * strings (crypto_pwhash_str), tokens and session ids as 32-byte hashes. */
+
+#define STORE_SECRET_HASH_LEN 32
+#define STORE_CSRF_LEN        64 /* hex characters */
+
+enum auth_role { AUTH_ROLE_VIEWER, AUTH_ROLE_ADMIN };
+const char *auth_role_name(enum auth_role r);
+int auth_role_parse(const char *s, enum auth_role *ret);
+
+struct user {
+        char *name; /* [a-z_][a-z0-9_.-]{0,31} */
+        char *password_hash; /* only from store_user_get() */
+        enum auth_role role;
+        int64_t created;
+};
+
+void user_done(struct user *u);
+void user_list_free(struct user *us, size_t n);
+
+/* -EEXIST when the name is taken, -EINVAL for a bad name. */
+int store_user_add(struct store *s, const char *name, const char *password_hash,
+                   enum auth_role role);
+/* Replaces the password hash and ends the user's sessions. */
+int store_user_set_password(struct store *s, const char *name, const char *password_hash);
+int store_user_get(struct store *s, const char *name, struct user *ret);
+int store_user_list(struct store *s, struct user **ret, size_t *ret_n);
+/* Removes the user and (by cascade) their sessions. */
+int store_user_remove(struct store *s, const char *name);
+int store_user_count(struct store *s, int64_t *ret);
+
+struct api_token {
+        char *name;
+        enum auth_role role;
+        int64_t created, last_used; /* ms; last_used 0 = never */
+};
+
+void api_token_list_free(struct api_token *ts, size_t n);
+
+int store_token_add(struct store *s, const char *name, const uint8_t hash[STORE_SECRET_HASH_LEN],
+                    enum auth_role role);
+int store_token_list(struct store *s, struct api_token **ret, size_t *ret_n);
+int store_token_remove(struct store *s, const char *name);
+/* Finds the token with this hash; records last_used = now (at most once a
+ * minute per token, so a busy script does not turn reads into writes).
+ * -ENOENT when no token matches. */
+int store_token_lookup(struct store *s, const uint8_t hash[STORE_SECRET_HASH_LEN], int64_t now,
+                       struct api_token *ret);
+
+struct auth_session {
+        char *user;
+        enum auth_role role;
+        char csrf[STORE_CSRF_LEN + 1];
+        int64_t created, last_used;
+};
+
+void auth_session_done(struct auth_session *ss);
+
+int store_session_add(struct store *s, const uint8_t hash[STORE_SECRET_HASH_LEN],
+                      const char *user, const char *csrf, int64_t now);
+/* Finds a live session: not idle for more than idle_ms and not older than
+ * max_ms.  Touches last_used (at most every few seconds).  An expired
+ * session is deleted and reported as -ENOENT. */
+int store_session_lookup(struct store *s, const uint8_t hash[STORE_SECRET_HASH_LEN], int64_t now,
+                         int64_t idle_ms, int64_t max_ms, struct auth_session *ret);
+int store_session_remove(struct store *s, const uint8_t hash[STORE_SECRET_HASH_LEN]);
+/* Deletes every expired session; returns the number removed. */
+int store_session_purge(struct store *s, int64_t now, int64_t idle_ms, int64_t max_ms);
+
+/* ---- leases, read side for the API and /metrics (store_lease_list.c) ---- */
+
+struct lease_row {
+        uint32_t ip; /* host order */
+        struct mac mac;
+        char subnet[48];
+        char state[12]; /* offered, bound, released, declined, expired */
+        int64_t starts, ends; /* ms */
+        char *hostname;       /* NULL = none */
+};
+
+void lease_row_list_free(struct lease_row *ls, size_t n);
+
+/* Leases ordered by address.  mac NULL = all; state NULL = any; limit <= 0
+ * = no limit. */
+int store_lease_rows(struct store *s, const struct mac *mac, const char *state, int64_t offset,
+                     int64_t limit, struct lease_row **ret, size_t *ret_n, int64_t *ret_total);
+
+struct lease_subnet_count {
+        char subnet[48];
+        int64_t in_use; /* bound and not yet ended at `now` */
+};
+
+int store_lease_in_use(struct store *s, int64_t now, struct lease_subnet_count **ret,
+                       size_t *ret_n);
+
+/* Machines per state, for the dashboard and /metrics. */
+int store_machine_counts(struct store *s, int64_t ret_by_state[3]);
+
+/* Ends any read left open by cached statements (call when a connection goes
+ * idle, e.g. after each HTTP request), so the next write sees fresh data
+ * instead of failing on a stale snapshot. */
+void store_idle(struct store *s);
+
 /* ---- read snapshots ---- */
 
 /* Runs the reads that follow, until store_read_end(), in one read

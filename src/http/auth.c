@@ -1,0 +1,287 @@
+/* Authentication primitives; see auth.h. */
+#include "http/auth.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/log.h"
+#include "http/http_server.h"
+
+int auth_init(void)
+{
+        return sodium_init() < 0 ? -EIO : 0;
+}
+
+int auth_password_hash(const char *password, char out[AUTH_PWHASH_MAX])
+{
+        size_t n = strlen(password);
+        if (n < AUTH_PASSWORD_MIN || n > AUTH_PASSWORD_MAX)
+                return -EINVAL;
+        if (auth_init() < 0)
+                return -EIO;
+        _Static_assert(AUTH_PWHASH_MAX == crypto_pwhash_STRBYTES, "argon2 string size");
+        /* INTERACTIVE limits (64 MiB, 2 passes): well under a second on a
+         * small server, and the login rate limit bounds how often. */
+        if (crypto_pwhash_str(out, password, n, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+                return -ENOMEM;
+        return 0;
+}
+
+bool auth_password_verify(const char *hash, const char *password)
+{
+        if (auth_init() < 0 || strlen(password) > AUTH_PASSWORD_MAX)
+                return false;
+        /* libsodium takes a crypto_pwhash_STRBYTES array; stored hashes are
+         * plain strings of their own length. */
+        char buf[crypto_pwhash_STRBYTES] = {0};
+        if (strlen(hash) >= sizeof(buf))
+                return false;
+        memcpy(buf, hash, strlen(hash));
+        return crypto_pwhash_str_verify(buf, password, strlen(password)) == 0;
+}
+
+static char dummy_hash[AUTH_PWHASH_MAX];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void dummy_make(void)
+{
+        char pw[AUTH_SECRET_HEX + 1];
+        auth_new_secret("", pw, sizeof(pw));
+        if (auth_password_hash(pw, dummy_hash) < 0)
+                dummy_hash[0] = '\0';
+}
+
+void auth_password_dummy(const char *password)
+{
+        pthread_once(&dummy_once, dummy_make);
+        if (dummy_hash[0])
+                (void)auth_password_verify(dummy_hash, password);
+}
+
+void auth_new_secret(const char *prefix, char *out, size_t cap)
+{
+        uint8_t raw[AUTH_SECRET_HEX / 2];
+        size_t plen = strlen(prefix);
+        if (auth_init() < 0 || cap < plen + AUTH_SECRET_HEX + 1)
+                abort(); /* programmer error or no entropy source: never issue a weak secret */
+        randombytes_buf(raw, sizeof(raw));
+        memcpy(out, prefix, plen);
+        sodium_bin2hex(out + plen, cap - plen, raw, sizeof(raw));
+        sodium_memzero(raw, sizeof(raw));
+}
+
+void auth_secret_hash(const char *secret, uint8_t out[STORE_SECRET_HASH_LEN])
+{
+        crypto_generichash(out, STORE_SECRET_HASH_LEN, (const unsigned char *)secret,
+                           strlen(secret), NULL, 0);
+}
+
+bool auth_secret_equal(const char *a, const char *b)
+{
+        size_t n = strlen(a);
+        if (n == 0 || n != strlen(b))
+                return false;
+        return sodium_memcmp(a, b, n) == 0;
+}
+
+int auth_cookie_get(const char *header, const char *name, char *out, size_t cap)
+{
+        if (!header)
+                return -ENOENT;
+        size_t nl = strlen(name);
+        const char *p = header;
+        /* Cookie: a=1; b=2 (RFC 6265 §5.4): pairs separated by ';' and SP. */
+        while (*p) {
+                while (*p == ' ' || *p == ';')
+                        p++;
+                const char *end = strchr(p, ';');
+                size_t len = end ? (size_t)(end - p) : strlen(p);
+                if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
+                        size_t vl = len - nl - 1;
+                        while (vl && p[nl + 1 + vl - 1] == ' ')
+                                vl--;
+                        if (vl == 0) { /* "name=": a cleared cookie */
+                                p += len;
+                                continue;
+                        }
+                        if (vl + 1 > cap)
+                                return -E2BIG;
+                        memcpy(out, p + nl + 1, vl);
+                        out[vl] = '\0';
+                        return 0;
+                }
+                p += len;
+        }
+        return -ENOENT;
+}
+
+const char *auth_bearer(const char *authorization)
+{
+        if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0)
+                return NULL;
+        const char *t = authorization + 7;
+        while (*t == ' ')
+                t++;
+        return *t ? t : NULL;
+}
+
+/* Compares the scheme://host[:port] prefix of url with origin. */
+static bool same_origin(const char *url, const char *origin)
+{
+        const char *hs = strstr(url, "://");
+        if (!hs)
+                return false;
+        const char *end = strchr(hs + 3, '/');
+        size_t n = end ? (size_t)(end - url) : strlen(url);
+        return strlen(origin) == n && strncasecmp(url, origin, n) == 0;
+}
+
+bool auth_origin_ok(const char *origin, const char *referer, const char *host, bool tls,
+                    const char *public_url)
+{
+        char expect[300];
+        /* Without an Origin header (older browsers on same-origin requests)
+         * the Referer carries the same information; without either the
+         * request did not come from a page of ours. */
+        const char *claimed = origin;
+        char from_referer[300];
+        if (!claimed && referer) {
+                const char *hs = strstr(referer, "://");
+                const char *end = hs ? strchr(hs + 3, '/') : NULL;
+                size_t n = end ? (size_t)(end - referer) : strlen(referer);
+                if (n >= sizeof(from_referer))
+                        return false;
+                memcpy(from_referer, referer, n);
+                from_referer[n] = '\0';
+                claimed = from_referer;
+        }
+        if (!claimed || strcmp(claimed, "null") == 0)
+                return false;
+        if (public_url && *public_url && same_origin(public_url, claimed))
+                return true;
+        if (!host || !*host || strchr(host, '/'))
+                return false;
+        snprintf(expect, sizeof(expect), "%s://%s", tls ? "https" : "http", host);
+        return strcasecmp(expect, claimed) == 0;
+}
+
+/* ---- login rate limiting ---- */
+
+struct rl_slot {
+        char key[80];
+        double tokens;
+        int64_t last_ms;
+};
+
+struct auth {
+        pthread_mutex_t lock;
+        struct rl_slot slots[AUTH_RL_SLOTS];
+};
+
+int auth_new(struct auth **ret)
+{
+        if (auth_init() < 0)
+                return -EIO;
+        struct auth *a = calloc(1, sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        pthread_mutex_init(&a->lock, NULL);
+        *ret = a;
+        return 0;
+}
+
+void auth_free(struct auth *a)
+{
+        if (!a)
+                return;
+        pthread_mutex_destroy(&a->lock);
+        free(a);
+}
+
+static void refill(struct rl_slot *s, int64_t now_ms)
+{
+        if (now_ms > s->last_ms) {
+                s->tokens += (double)(now_ms - s->last_ms) / (AUTH_LOGIN_REFILL_S * 1000.0);
+                if (s->tokens > AUTH_LOGIN_BURST)
+                        s->tokens = AUTH_LOGIN_BURST;
+        }
+        s->last_ms = now_ms;
+}
+
+/* The slot for key, or NULL.  create: take an empty slot or, when all are
+ * used, the one with the fullest bucket (it holds the least information). */
+static struct rl_slot *slot_find(struct auth *a, const char *key, int64_t now_ms, bool create)
+{
+        struct rl_slot *victim = NULL;
+        double best = -1;
+        for (size_t i = 0; i < AUTH_RL_SLOTS; i++) {
+                struct rl_slot *s = &a->slots[i];
+                if (s->key[0] && strcmp(s->key, key) == 0) {
+                        refill(s, now_ms);
+                        return s;
+                }
+                if (!create)
+                        continue;
+                double t = s->key[0] ? s->tokens + (double)(now_ms - s->last_ms) /
+                                                       (AUTH_LOGIN_REFILL_S * 1000.0)
+                                     : 1e9;
+                if (t > best) {
+                        best = t;
+                        victim = s;
+                }
+        }
+        if (!victim)
+                return NULL;
+        snprintf(victim->key, sizeof(victim->key), "%s", key);
+        victim->tokens = AUTH_LOGIN_BURST;
+        victim->last_ms = now_ms;
+        return victim;
+}
+
+long auth_login_wait(struct auth *a, const char *key, int64_t now_ms)
+{
+        pthread_mutex_lock(&a->lock);
+        struct rl_slot *s = slot_find(a, key, now_ms, false);
+        long wait = 0;
+        if (s && s->tokens < 1.0)
+                wait = (long)((1.0 - s->tokens) * AUTH_LOGIN_REFILL_S) + 1;
+        pthread_mutex_unlock(&a->lock);
+        return wait;
+}
+
+void auth_login_failed(struct auth *a, const char *key, int64_t now_ms)
+{
+        pthread_mutex_lock(&a->lock);
+        struct rl_slot *s = slot_find(a, key, now_ms, true);
+        if (s)
+                s->tokens = s->tokens >= 1.0 ? s->tokens - 1.0 : 0.0;
+        pthread_mutex_unlock(&a->lock);
+}
+
+void auth_login_succeeded(struct auth *a, const char *key)
+{
+        pthread_mutex_lock(&a->lock);
+        struct rl_slot *s = slot_find(a, key, 0, false);
+        if (s)
+                s->key[0] = '\0';
+        pthread_mutex_unlock(&a->lock);
+}
+
+void auth_log_setup_hint(struct http_ctx *ctx)
+{
+        struct store *s;
+        int64_t n = 0;
+        if (store_open(ctx->db_path, &s) < 0)
+                return;
+        if (store_user_count(s, &n) == 0 && n == 0)
+                log_warn("auth: no users yet, so nobody can log in to the web UI or API; "
+                         "create an administrator with: bootherd user add NAME "
+                         "(reads the password from stdin)");
+        store_close(s);
+}

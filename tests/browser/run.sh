@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Browser test of the web UI: headless Chromium (Debian) driven by
+# playwright-core (npm), against a bootherd in a private network namespace.
+#   tests/browser/run.sh            (needs root for the namespace)
+# Screenshots land in tests/browser/artifacts/ (git-ignored).
+source "$(dirname "$0")/../integration/lib.sh"
+HERE=$ROOT/tests/browser
+ART=${ARTIFACTS:-$HERE/artifacts}
+
+"$ROOT/scripts/deps.sh" browser
+# playwright-core from the lock file; its browser download is never used
+# (and cannot work here): Debian's chromium is the browser.
+(cd "$HERE" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+
+# Everything runs inside a namespace of its own, on its private loopback.
+NS=$(ns_name ui)
+ns_add "$NS"
+PORT=8080
+URL=http://127.0.0.1:$PORT
+mkdir -p "$T/state/images/demo"
+echo kernel >"$T/state/images/demo/vmlinuz"
+cat >"$T/bootherd.conf" <<CONF
+[server]
+state_dir = $T/state
+[http]
+listen = 127.0.0.1:$PORT
+CONF
+BH="$BOOTHERD --config $T/bootherd.conf"
+rm -rf "$ART"
+run_ui() {
+	ip netns exec "$NS" env BASE_URL="$URL" ARTIFACTS="$ART" HOME="$T" "$@" \
+		timeout 240 node "$HERE/ui.test.mjs"
+}
+
+ip netns exec "$NS" $BOOTHERD --config "$T/bootherd.conf" serve 2>>"$T/bootherd.log" &
+BH_PID=$!
+on_exit "kill $BH_PID; wait $BH_PID"
+check "bootherd answers" wait_for 10 ip netns exec "$NS" curl -fsS -o /dev/null --max-time 2 "$URL/boot.ipxe"
+check "no users yet: the UI says how to create one" run_ui SETUP_ONLY=1
+
+printf 'admin-password-1\n' | $BH user add admin >/dev/null 2>&1
+printf 'viewer-password-1\n' | $BH user add vera --role viewer >/dev/null 2>&1
+$BH image add demo --kernel demo/vmlinuz --cmdline console=ttyS0 --description "Demo image" >/dev/null
+$BH image add rescue --kernel https://boot.example/rescue/vmlinuz --cmdline "rescue quiet" >/dev/null
+$BH machine add 52:54:00:10:00:01 --image rescue --hostname rack1-a --ip 198.18.10.11 >/dev/null
+$BH machine add 52:54:00:10:00:02 --hostname rack1-b --notes "waiting for disks" >/dev/null
+# Lease rows as the DHCP server writes them (milliseconds), for the Leases page.
+NOW=$(($(date +%s) * 1000))
+sqlite3 "$T/state/bootherd.db" "INSERT INTO lease (ip, mac, subnet, state, starts, ends, hostname)
+	VALUES ($(( (198 << 24) + (18 << 16) + (10 << 8) + 12 )), '52:54:00:10:00:02', 'rack1', 'bound', $NOW, $((NOW + 3600000)), 'rack1-b'),
+	       ($(( (198 << 24) + (18 << 16) + (10 << 8) + 13 )), '52:54:00:10:00:03', 'rack1', 'offered', $NOW, $((NOW + 60000)), NULL)"
+
+# A machine that tried to boot: it becomes "discovered" (events are written
+# in batches, so wait until the API lists it).
+MAC=52:54:00:ab:cd:01
+ip netns exec "$NS" curl -fsS --max-time 5 -o /dev/null "$URL/boot/52-54-00-AB-CD-01.ipxe"
+TOKEN=$($BH token create ui-test 2>/dev/null)
+check "machine discovered" wait_for 10 sh -c \
+	"ip netns exec $NS curl -fsS --max-time 2 -H 'Authorization: Bearer $TOKEN' $URL/api/v1/discovered | grep -q $MAC"
+
+check "browser test" run_ui ADMIN_USER=admin ADMIN_PASS=admin-password-1 \
+	VIEWER_USER=vera VIEWER_PASS=viewer-password-1 MAC=$MAC IMAGE=demo
+log "screenshots: $ART"
+finish

@@ -1,0 +1,149 @@
+// Images: list; add/edit (kernel, initrds, cmdline, script template) with a
+// live preview of the script a chosen machine would get; delete.
+import { get, post, put, del } from './api.js';
+import { h, field, toast, showError, clearErrors, confirmDialog, fmtTime, emptyRow, debounce } from './ui.js';
+
+const TEMPLATE_VARS = ['mac', 'mac_hyphen', 'hostname', 'ip', 'image', 'server', 'images_url'];
+
+export function imagesView(ctx) {
+  const st = { images: [], machines: [] };
+  const tbody = h('tbody');
+  const editor = h('div', { class: 'editor-slot' });
+  const el = h('section', { class: 'page' },
+    h('div', { class: 'page-head' },
+      h('div', {}, h('h1', { text: 'Images' }),
+        h('p', { class: 'lede', text: 'What a machine can boot: a kernel, its initrds and command line, or an iPXE script template.' })),
+      ctx.canWrite ? h('button', { type: 'button', class: 'primary', text: 'New image', onclick: () => openEditor(null) }) : null),
+    h('div', { class: 'table-wrap' },
+      h('table', { class: 'grid images' },
+        h('thead', {}, h('tr', {}, h('th', { text: 'Name' }), h('th', { text: 'Kernel' }),
+          h('th', { text: 'Initrds' }), h('th', { text: 'Command line' }), h('th', { text: 'Machines' }),
+          h('th', { text: 'Updated' }), h('th', { class: 'actions-col', text: '' }))),
+        tbody)),
+    editor);
+
+  async function load() {
+    try {
+      const [imgs, ms] = await Promise.all([get('/images'), get('/machines?limit=1000')]);
+      st.images = imgs.images;
+      st.machines = ms.machines;
+      const users = new Map();
+      for (const m of st.machines) if (m.image) users.set(m.image, (users.get(m.image) || 0) + 1);
+      tbody.replaceChildren(...(st.images.length ? st.images.map((im) => h('tr', { 'data-image': im.name },
+        h('td', {}, h('strong', { text: im.name }), im.description ? h('div', { class: 'muted small', text: im.description }) : null),
+        h('td', { class: 'mono clip', title: im.kernel, text: im.script ? (im.kernel || '(script)') : im.kernel }),
+        h('td', { text: String(im.initrds.length) }),
+        h('td', { class: 'mono clip', title: im.cmdline, text: im.cmdline || '—' }),
+        h('td', { text: String(users.get(im.name) || 0) }),
+        h('td', { text: fmtTime(im.updated) }),
+        h('td', { class: 'row-actions' },
+          h('button', { type: 'button', class: 'link', text: ctx.canWrite ? 'Edit' : 'View', onclick: () => openEditor(im) }),
+          ctx.canWrite ? h('button', { type: 'button', class: 'link danger', text: 'Delete', onclick: () => remove(im, users.get(im.name) || 0) }) : null)))
+        : [emptyRow(7, 'No images yet. Add one with “New image”.')]));
+    } catch (e) {
+      if (e.status !== 401) toast(e.message, 'error');
+    }
+  }
+
+  async function remove(im, n) {
+    const msg = n ? `${im.name} is assigned to ${n} machine${n === 1 ? '' : 's'}; deleting it unassigns them (they will wait for a new image).`
+      : `Delete image ${im.name}?`;
+    if (!(await confirmDialog('Delete image', msg, n ? 'Unassign and delete' : 'Delete'))) return;
+    try {
+      await del('/images/' + encodeURIComponent(im.name) + (n ? '?force=1' : ''));
+      toast(`Image ${im.name} deleted`);
+      editor.replaceChildren();
+      load();
+    } catch (e) {
+      toast(e.message, 'error');
+    }
+  }
+
+  function openEditor(im) {
+    const isNew = !im;
+    const ro = !ctx.canWrite;
+    const name = h('input', { name: 'name', value: im ? im.name : '', disabled: !isNew || ro, class: 'mono', placeholder: 'debian-12' });
+    const desc = h('input', { name: 'description', value: im ? im.description : '', disabled: ro });
+    const kernel = h('input', { name: 'kernel', value: im ? im.kernel : '', disabled: ro, class: 'mono', placeholder: 'debian-12/vmlinuz' });
+    const initrds = h('textarea', { name: 'initrds', rows: 2, disabled: ro, class: 'mono', placeholder: 'debian-12/initrd.gz' });
+    initrds.value = im ? im.initrds.join('\n') : '';
+    const cmdline = h('input', { name: 'cmdline', value: im ? im.cmdline : '', disabled: ro, class: 'mono', placeholder: 'console=ttyS0' });
+    const script = h('textarea', { name: 'script', rows: 9, disabled: ro, class: 'mono', spellcheck: 'false',
+      placeholder: '#!ipxe\nkernel {{images_url}}/debian-12/vmlinuz\nboot' });
+    script.value = im && im.script ? im.script : '';
+    const machineSel = h('select', { id: 'preview-mac' });
+    const known = st.machines.slice(0, 500);
+    for (const m of known) machineSel.append(h('option', { value: m.mac, text: m.mac + (m.hostname ? ` (${m.hostname})` : '') }));
+    machineSel.append(h('option', { value: '52:54:00:00:00:01', text: '52:54:00:00:00:01 (example, unknown machine)' }));
+    const previewOut = h('pre', { class: 'script-preview', 'aria-live': 'polite', id: 'preview-out' });
+    const previewErr = h('div', { class: 'field-error', role: 'alert' });
+
+    const body = () => ({
+      ...(isNew ? { name: name.value.trim() } : {}),
+      description: desc.value,
+      kernel: kernel.value.trim(),
+      initrds: initrds.value.split('\n').map((s) => s.trim()).filter(Boolean),
+      cmdline: cmdline.value,
+      script: script.value.trim() ? script.value : null,
+    });
+
+    const refresh = debounce(async () => {
+      previewErr.textContent = '';
+      try {
+        const b = body();
+        b.name = name.value.trim() || 'new-image';
+        const r = await post('/preview', { mac: machineSel.value, image: b });
+        previewOut.textContent = r.script;
+        previewOut.classList.remove('stale');
+      } catch (e) {
+        previewErr.textContent = (e.field ? e.field + ': ' : '') + e.message;
+        previewOut.classList.add('stale');
+      }
+    }, 300);
+
+    const form = h('form', { class: 'image-form', novalidate: true },
+      h('div', { class: 'form-grid' },
+        field('Name', name, { name: 'name', hint: isNew ? 'lowercase letters, digits, . _ -' : null }),
+        field('Description', desc, { name: 'description' }),
+        field('Kernel', kernel, { name: 'kernel', wide: true, hint: 'A path under the images root, or an http(s) URL.' }),
+        field('Initrds (one per line)', initrds, { name: 'initrds', wide: true }),
+        field('Kernel command line', cmdline, { name: 'cmdline', wide: true }),
+        field('iPXE script template (optional)', script, { name: 'script', wide: true,
+          hint: 'Replaces the generated kernel/initrd/boot script. Variables: ' + TEMPLATE_VARS.map((v) => `{{${v}}}`).join(' ') })),
+      h('div', { class: 'form-error', role: 'alert' }),
+      ro ? null : h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'secondary', text: 'Close', onclick: () => editor.replaceChildren() }),
+        h('button', { type: 'submit', class: 'primary', text: isNew ? 'Create image' : 'Save changes' })));
+
+    const panel = h('div', { class: 'card editor' },
+      h('div', { class: 'card-head' }, h('h2', { text: isNew ? 'New image' : `Image ${im.name}` }),
+        h('button', { type: 'button', class: 'icon', 'aria-label': 'Close editor', text: '×', onclick: () => editor.replaceChildren() })),
+      h('div', { class: 'editor-cols' },
+        form,
+        h('div', { class: 'preview' },
+          h('div', { class: 'field' }, h('label', { for: 'preview-mac', text: 'Preview the script for machine' }), machineSel),
+          previewErr, previewOut,
+          h('p', { class: 'hint', text: 'Rendered by the server exactly as /boot/<mac>.ipxe would be, from the unsaved values above.' }))));
+    form.addEventListener('input', refresh);
+    machineSel.addEventListener('change', refresh);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      clearErrors(form);
+      try {
+        const saved = isNew ? await post('/images', body()) : await put('/images/' + encodeURIComponent(im.name), { name: im.name, ...body() });
+        toast(isNew ? `Image ${saved.name} created` : `Image ${saved.name} saved`);
+        editor.replaceChildren();
+        load();
+      } catch (e) {
+        showError(form, e);
+      }
+    });
+    editor.replaceChildren(panel);
+    refresh();
+    panel.scrollIntoView({ behavior: 'smooth', block: 'start' });
+    (isNew ? name : kernel).focus({ preventScroll: true });
+  }
+
+  load();
+  return { el };
+}

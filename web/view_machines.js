@@ -1,0 +1,226 @@
+// Machines: the pool.  Search and filter, assign an image from a dropdown
+// (the core action), bulk assign, edit, remove.
+import { get, post, patch, del, put, qs } from './api.js';
+import { h, field, modal, confirmDialog, toast, showError, clearErrors, ago, timeline, badge,
+  imageSelect, emptyRow, debounce } from './ui.js';
+
+const PAGE = 50;
+
+export function machinesView(ctx) {
+  const st = { offset: 0, images: [], leases: new Map(), selected: new Set(), timer: null };
+  const search = h('input', { type: 'search', id: 'm-search', placeholder: 'MAC, hostname, notes, image' });
+  const stateSel = h('select', { id: 'm-state' },
+    h('option', { value: '', text: 'All states' }),
+    ['assigned', 'unassigned', 'discovered'].map((s) => h('option', { value: s, text: s })));
+  const imageFilter = h('select', { id: 'm-image' }, h('option', { value: '', text: 'All images' }));
+  const tbody = h('tbody');
+  const pager = h('div', { class: 'pager' });
+  const selAll = h('input', { type: 'checkbox', 'aria-label': 'Select all machines on this page' });
+  const bulkImage = h('select', { id: 'm-bulk-image', 'aria-label': 'Image for the selected machines' });
+  const bulkCount = h('span', { class: 'bulk-count' });
+  const bulk = h('div', { class: 'bulkbar', hidden: true },
+    bulkCount,
+    h('label', { for: 'm-bulk-image', text: 'Assign image' }), bulkImage,
+    h('button', { type: 'button', class: 'primary small', text: 'Assign', onclick: bulkAssign }),
+    h('button', { type: 'button', class: 'secondary small', text: 'Clear selection',
+      onclick: () => { st.selected.clear(); load(); } }));
+
+  const el = h('section', { class: 'page' },
+    h('div', { class: 'page-head' },
+      h('div', {}, h('h1', { text: 'Machines' }),
+        h('p', { class: 'lede', text: 'Every machine this server knows, and the image each one boots.' })),
+      ctx.canWrite ? h('button', { type: 'button', class: 'primary', text: 'Add machine', onclick: () => editMachine(null) }) : null),
+    h('div', { class: 'toolbar' },
+      h('div', { class: 'tool' }, h('label', { for: 'm-search', text: 'Search' }), search),
+      h('div', { class: 'tool' }, h('label', { for: 'm-state', text: 'State' }), stateSel),
+      h('div', { class: 'tool' }, h('label', { for: 'm-image', text: 'Image' }), imageFilter)),
+    bulk,
+    h('div', { class: 'table-wrap' },
+      h('table', { class: 'grid machines' },
+        h('thead', {}, h('tr', {},
+          ctx.canWrite ? h('th', { class: 'check' }, selAll) : null,
+          h('th', { text: 'MAC / hostname' }), h('th', { text: 'Image' }),
+          h('th', { text: 'IP / lease' }), h('th', { text: 'State / last seen' }),
+          h('th', { text: 'Last boot' }), h('th', { class: 'actions-col', text: '' }))),
+        tbody)),
+    pager);
+
+  const reload = () => { st.offset = 0; load(); };
+  search.addEventListener('input', debounce(reload, 250));
+  stateSel.addEventListener('change', reload);
+  imageFilter.addEventListener('change', reload);
+  selAll.addEventListener('change', () => {
+    tbody.querySelectorAll('input[type=checkbox]').forEach((c) => {
+      c.checked = selAll.checked;
+      if (selAll.checked) st.selected.add(c.dataset.mac); else st.selected.delete(c.dataset.mac);
+    });
+    updateBulk();
+  });
+
+  function updateBulk() {
+    bulk.hidden = st.selected.size === 0;
+    bulkCount.textContent = `${st.selected.size} selected`;
+  }
+
+  async function bulkAssign() {
+    const image = bulkImage.value || null;
+    try {
+      const r = await post('/machines/assign', { macs: [...st.selected], image });
+      toast(`${r.assigned} machine${r.assigned === 1 ? '' : 's'} ${image ? 'now boot ' + image : 'unassigned'}`);
+      st.selected.clear();
+      load();
+    } catch (e) {
+      toast(e.message, 'error');
+    }
+  }
+
+  async function loadImages() {
+    const r = await get('/images');
+    st.images = r.images;
+    const keep = imageFilter.value;
+    imageFilter.replaceChildren(h('option', { value: '', text: 'All images' }),
+      st.images.map((i) => h('option', { value: i.name, text: i.name })));
+    imageFilter.value = keep;
+    bulkImage.replaceChildren(h('option', { value: '', text: '— unassign —' }),
+      st.images.map((i) => h('option', { value: i.name, text: i.name })));
+    if (st.images.length) bulkImage.value = st.images[0].name;
+  }
+
+  async function loadLeases() {
+    try {
+      const r = await get('/leases' + qs({ state: 'bound', limit: 1000 }));
+      st.leases = new Map(r.leases.map((l) => [l.mac, l]));
+    } catch (e) {
+      st.leases = new Map();
+    }
+  }
+
+  // The core action: pick an image, the machine boots it next time.
+  function imageCell(m) {
+    if (!ctx.canWrite) return h('td', { text: m.image || '—' });
+    const sel = imageSelect(st.images, m.image, { noneLabel: '— none —' });
+    sel.setAttribute('aria-label', `Image for ${m.mac}`);
+    sel.classList.add('inline');
+    const err = h('div', { class: 'field-error', role: 'alert' });
+    sel.addEventListener('change', async () => {
+      err.textContent = '';
+      sel.disabled = true;
+      try {
+        const updated = await patch('/machines/' + encodeURIComponent(m.mac), { image: sel.value || null });
+        toast(updated.image ? `${m.mac} will boot ${updated.image}` : `${m.mac} unassigned`);
+        load();
+      } catch (e) {
+        err.textContent = e.message;
+        sel.value = m.image || '';
+      } finally {
+        sel.disabled = false;
+      }
+    });
+    return h('td', { class: 'image-cell' }, sel, err);
+  }
+
+  function row(m) {
+    const lease = st.leases.get(m.mac);
+    const ip = m.ip ? h('span', { title: 'reserved address', text: m.ip })
+      : lease ? h('span', { class: 'muted', title: `lease until ${lease.ends}`, text: lease.ip + ' (lease)' })
+      : h('span', { class: 'muted', text: '—' });
+    const check = h('input', { type: 'checkbox', 'data-mac': m.mac, 'aria-label': `Select ${m.mac}`,
+      checked: st.selected.has(m.mac),
+      onchange: (ev) => { if (ev.target.checked) st.selected.add(m.mac); else st.selected.delete(m.mac); updateBulk(); } });
+    return h('tr', { 'data-mac': m.mac },
+      ctx.canWrite ? h('td', { class: 'check' }, check) : null,
+      h('td', { class: 'machine-cell' }, h('span', { class: 'mono', text: m.mac }),
+        h('span', { class: 'host' + (m.hostname ? '' : ' muted'), text: m.hostname || 'no hostname' })),
+      imageCell(m),
+      h('td', {}, ip),
+      h('td', { class: 'state-cell' }, badge(m.state),
+        h('span', { class: 'seen', title: m.last_seen || '', text: m.last_seen ? 'seen ' + ago(m.last_seen) : 'never seen' })),
+      h('td', {}, timeline(m.last_stage, m.last_stage_at)),
+      h('td', { class: 'row-actions' },
+        ctx.canWrite ? h('button', { type: 'button', class: 'link', text: 'Edit', onclick: () => editMachine(m) }) : null,
+        ctx.canWrite ? h('button', { type: 'button', class: 'link danger', text: 'Remove', onclick: () => removeMachine(m) }) : null));
+  }
+
+  async function load() {
+    try {
+      if (!st.images.length) await loadImages();
+      await loadLeases();
+      const r = await get('/machines' + qs({ q: search.value.trim(), state: stateSel.value,
+        image: imageFilter.value, limit: PAGE, offset: st.offset }));
+      tbody.replaceChildren(...(r.machines.length ? r.machines.map(row)
+        : [emptyRow(7, search.value || stateSel.value || imageFilter.value
+          ? 'No machine matches this filter.'
+          : 'No machines yet. Machines appear under Discovered when they first try to boot.')]));
+      selAll.checked = r.machines.length > 0 && r.machines.every((m) => st.selected.has(m.mac));
+      const from = r.total ? st.offset + 1 : 0, to = st.offset + r.machines.length;
+      pager.replaceChildren(h('span', { text: `${from}–${to} of ${r.total}` }),
+        h('button', { type: 'button', class: 'secondary small', text: 'Previous', disabled: st.offset === 0,
+          onclick: () => { st.offset = Math.max(0, st.offset - PAGE); load(); } }),
+        h('button', { type: 'button', class: 'secondary small', text: 'Next', disabled: to >= r.total,
+          onclick: () => { st.offset += PAGE; load(); } }));
+      updateBulk();
+    } catch (e) {
+      if (e.status !== 401) toast(e.message, 'error');
+    }
+  }
+
+  async function removeMachine(m) {
+    if (!(await confirmDialog('Remove machine', `Remove ${m.mac}${m.hostname ? ' (' + m.hostname + ')' : ''}? ` +
+      'If it boots again it will reappear under Discovered.'))) return;
+    try {
+      await del('/machines/' + encodeURIComponent(m.mac));
+      toast(`${m.mac} removed`);
+      load();
+    } catch (e) {
+      toast(e.message, 'error');
+    }
+  }
+
+  function editMachine(m) {
+    const isNew = !m;
+    const mac = h('input', { name: 'mac', value: m ? m.mac : '', disabled: !isNew, placeholder: '52:54:00:ab:cd:01', class: 'mono' });
+    const hostname = h('input', { name: 'hostname', value: m ? m.hostname || '' : '' });
+    const image = imageSelect(st.images, m ? m.image : '');
+    const ip = h('input', { name: 'ip', value: m ? m.ip || '' : '', placeholder: 'none (pool)' });
+    const bootFile = h('input', { name: 'boot_file', value: m ? m.boot_file || '' : '', placeholder: 'by architecture' });
+    const netboot = h('input', { type: 'checkbox', name: 'netboot', checked: m ? m.netboot : true });
+    const notes = h('textarea', { name: 'notes', rows: 3 });
+    notes.value = m ? m.notes || '' : '';
+    const form = h('form', { class: 'form-grid', novalidate: true },
+      field('MAC address', mac, { name: 'mac', hint: isNew ? 'Any spelling: 52-54-00-AB-CD-01, 525400abcd01 …' : null }),
+      field('Hostname', hostname, { name: 'hostname' }),
+      field('Image', image, { name: 'image' }),
+      field('Reserved IPv4 address', ip, { name: 'ip' }),
+      field('Boot file override', bootFile, { name: 'boot_file', hint: 'e.g. snponly.efi; empty = chosen by firmware type' }),
+      h('div', { class: 'field check-field', 'data-field': 'netboot' },
+        h('label', {}, netboot, ' Network boot enabled'), h('div', { class: 'field-error', role: 'alert' })),
+      field('Notes', notes, { name: 'notes', wide: true }),
+      h('div', { class: 'form-error wide', role: 'alert' }),
+      h('div', { class: 'actions wide' },
+        h('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: () => dlg.close() }),
+        h('button', { type: 'submit', class: 'primary', text: isNew ? 'Add machine' : 'Save' })));
+    const dlg = modal(isNew ? 'Add machine' : `Edit ${m.mac}`, form, { wide: true });
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      clearErrors(form);
+      const body = { hostname: hostname.value.trim() || null, image: image.value || null,
+        ip: ip.value.trim() || null, boot_file: bootFile.value.trim() || null,
+        netboot: netboot.checked, notes: notes.value };
+      try {
+        if (isNew) await post('/machines', { mac: mac.value.trim(), ...body });
+        else await put('/machines/' + encodeURIComponent(m.mac), body);
+        dlg.close();
+        toast(isNew ? 'Machine added' : 'Machine saved');
+        load();
+      } catch (e) {
+        showError(form, e);
+      }
+    });
+  }
+
+  load();
+  st.timer = setInterval(() => {
+    if (!document.querySelector('dialog[open]') && !el.contains(document.activeElement)) load();
+  }, 10000);
+  return { el, stop: () => clearInterval(st.timer) };
+}
