@@ -13,7 +13,9 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/privdrop.h"
+#include "dhcp/dhcp_server.h"
 #include "http/http_server.h"
+#include "tftp/tftp_server.h"
 
 #define EVENT_QUEUE_CAP 65536
 #define EVENT_FLUSH_MS  1000
@@ -25,6 +27,8 @@ struct daemon {
         struct boot_events *events;
         struct loop_timer flush_timer;
         struct http_server *http;
+        struct dhcp_server *dhcp;
+        struct tftp_server *tftp;
 };
 
 static void flush_events(struct daemon *d)
@@ -103,12 +107,18 @@ static int daemon_start(struct daemon *d)
         signal(SIGPIPE, SIG_IGN);
         if ((r = http_server_start(cfg, d->events, &d->http)) < 0)
                 return r;
+        if ((r = dhcp_server_start(d->loop, cfg, d->store, d->events, &d->dhcp)) < 0)
+                return r;
+        if ((r = tftp_server_start(d->loop, cfg, d->store, d->events, &d->tftp)) < 0)
+                return r;
         return drop_privileges(cfg);
 }
 
 static void daemon_stop(struct daemon *d)
 {
+        tftp_server_stop(d->tftp);
         http_server_stop(d->http);
+        dhcp_server_stop(d->dhcp);
         if (d->events && d->store)
                 flush_events(d); /* what the servers reported last */
         boot_events_free(d->events);

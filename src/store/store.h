@@ -235,6 +235,56 @@ int store_machine_counts(struct store *s, int64_t ret_by_state[3]);
  * instead of failing on a stale snapshot. */
 void store_idle(struct store *s);
 
+/* ---- DHCP leases (store_lease.c) ---- */
+
+enum lease_state { LEASE_OFFERED, LEASE_BOUND, LEASE_RELEASED, LEASE_DECLINED, LEASE_EXPIRED };
+const char *lease_state_name(enum lease_state st);
+int lease_state_parse(const char *s, enum lease_state *ret);
+
+#define LEASE_CLIENT_ID_MAX 64
+#define LEASE_SUBNET_MAX    64
+#define LEASE_HOSTNAME_MAX  64
+
+/* One address's lease.  Fixed size: no allocations per row. */
+struct lease {
+        uint32_t ip; /* host order; the key */
+        struct mac mac;
+        uint8_t client_id[LEASE_CLIENT_ID_MAX]; /* how the client is known (option 61 or MAC) */
+        size_t client_id_len;
+        char subnet[LEASE_SUBNET_MAX]; /* "" = the [dhcp] subnet, else [subnet NAME] */
+        enum lease_state state;
+        int64_t starts, ends; /* ms since the epoch */
+        char hostname[LEASE_HOSTNAME_MAX];
+};
+
+/* Every lease, ordered by address. */
+int store_lease_list(struct store *s, struct lease **ret, size_t *ret_n);
+int store_lease_get(struct store *s, uint32_t ip, struct lease *ret);
+/* Inserts or replaces the leases (by address) in ONE transaction: the DHCP
+ * server commits a loop turn's ACKs together, then sends them. */
+int store_lease_put_many(struct store *s, const struct lease *ls, size_t n);
+int store_lease_delete(struct store *s, uint32_t ip);
+/* The MAC of the machine whose reservation (machine.ipv4) is ip; -ENOENT if
+ * none. */
+int store_lease_reservation(struct store *s, uint32_t ip, struct mac *ret_mac);
+/* full: synchronous=FULL (every commit fsynced: survives power loss);
+ * otherwise NORMAL (survives a process crash).  Applies to this handle. */
+int store_set_fsync(struct store *s, bool full);
+/* Changes when ANOTHER connection (HTTP thread, CLI) commits to the
+ * database (PRAGMA data_version): lets a cache of inventory reads know when
+ * to start over. */
+int store_data_version(struct store *s, int64_t *ret);
+/* ---- leases: lookup by address (TFTP/HTTP peer -> MAC) ---- */
+
+/* The MAC holding an offered or bound lease on ip_host_order.  -ENOENT when
+ * no such lease exists (proxyDHCP mode has none). */
+int store_lease_find_mac(struct store *s, uint32_t ip_host_order, struct mac *ret);
+
+/* Resets every cached statement, ending any read snapshot a lookup left
+ * open.  Long-lived connections (the main loop's) call it after lookups,
+ * before the next write and so that the next read sees fresh data. */
+void store_end_reads(struct store *s);
+
 /* ---- read snapshots ---- */
 
 /* Runs the reads that follow, until store_read_end(), in one read

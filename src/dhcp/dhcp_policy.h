@@ -1,0 +1,65 @@
+/* DHCP decisions: what to answer to one decoded request.  Pure: the request,
+ * the client's inventory record, the subnet it is on, the allocator (an
+ * in-memory table, no I/O) and the time go in; a reply to encode and the
+ * lease records to persist before sending come out.
+ *
+ * Server mode follows RFC 2131 §4.3 (DISCOVER, REQUEST in the SELECTING,
+ * INIT-REBOOT, RENEWING and REBINDING states, DECLINE, RELEASE, INFORM).
+ * Proxy mode answers PXE clients only, never with an address (PXE 2.1
+ * §2.2.5; pxe-facts.md); port 4011 is the PXE boot-server answer. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boot/boot_plan.h"
+#include "dhcp/dhcp_alloc.h"
+#include "dhcp/dhcp_config.h"
+#include "dhcp/dhcp_wire.h"
+#include "store/store.h"
+
+/* The subnet a request is served from (chosen by the server from giaddr or
+ * the receiving interface). */
+struct dhcp_subnet {
+        int pool;                            /* allocator pool; -1 in proxy mode */
+        const struct dhcp_subnet_conf *conf; /* mask, router, dns, domain, lease time */
+        uint32_t network, mask;              /* effective (conf, or from the interface) */
+        uint32_t server_id;                  /* our address as the client sees it */
+};
+
+struct dhcp_policy_ctx {
+        enum dhcp_mode mode;
+        bool boot_server; /* the request came to port 4011 */
+        struct dhcp_alloc *alloc;
+        const struct dhcp_alloc_view *view;
+        struct boot_dhcp_ctx boot; /* server URL, per-arch files; authoritative set here */
+        int64_t now;               /* wall-clock ms */
+        int64_t offer_hold_ms;
+        int64_t decline_quarantine_ms;
+};
+
+enum dhcp_action {
+        DHCP_ACT_NONE,  /* stay silent (why says why) */
+        DHCP_ACT_REPLY, /* persist, then send out */
+};
+
+struct dhcp_decision {
+        enum dhcp_action action;
+        const char *why;                  /* short reason, for the log */
+        struct dhcp_out out;              /* the reply */
+        size_t max_len;                   /* encode limit: the client's max message size */
+        struct dhcp_alloc_change persist; /* write these before sending (or when silent) */
+        struct boot_dhcp_facts facts;
+        struct boot_dhcp_plan plan;
+        bool have_plan;
+};
+
+/* Extracts the boot facts (options 93, 60, 77, 175) from a request. */
+void dhcp_policy_facts(const struct dhcp_packet *p, struct boot_dhcp_facts *ret);
+
+/* The decision for req (already checked with dhcp_wire_check_request).
+ * m: inventory record or NULL.  sn: NULL when no subnet serves the request
+ * (then only proxy answers are possible).  Always fills *ret. */
+void dhcp_policy_decide(const struct dhcp_packet *req, const struct machine *m,
+                        const struct dhcp_subnet *sn, const struct dhcp_policy_ctx *ctx,
+                        struct dhcp_decision *ret);
