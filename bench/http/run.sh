@@ -102,6 +102,9 @@ setup_data() {
 		max_image_transfers = $MAX_IMAGE_TRANSFERS
 		[images]
 		root = $T/images
+		# HTTP only: TFTP (on by default, UDP 69) is not measured here.
+		[tftp]
+		enabled = false
 	EOF
 	local bh=("$BOOTHERD" --config "$T/bootherd.conf")
 	"${bh[@]}" image add bench --kernel vmlinuz --initrd initrd.img \
