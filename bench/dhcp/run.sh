@@ -6,9 +6,11 @@
 # another.  For each: the highest rate with < 1 % drops (both exchanges),
 # latency at that rate and at a common rate, then ratios.
 #
-#   bench/dhcp/run.sh [SERVERS...]   (default: bootherd bootherd-fsync kea dnsmasq)
+#   bench/dhcp/run.sh [SERVERS...]   (default: bootherd bootherd-fsync kea kea-mt dnsmasq)
 #   env: PERIOD=8 (s per probe)  CLIENTS=50000  START=500  MAX=40000  COMMON=200
 #        BOOTHERD=build/bootherd  KEEP=1 (keep the state dir)
+#        KEA_SOCKET=raw
+# "kea" is Kea 2.2 as shipped (multi-threading off); "kea-mt" turns it on.
 # Needs root, perfdhcp (kea-admin), kea-dhcp4-server, dnsmasq-base.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,7 +21,7 @@ START=${START:-500}
 MAX=${MAX:-40000}
 COMMON=${COMMON:-200}
 SERVERS=("$@")
-[ ${#SERVERS[@]} -gt 0 ] || SERVERS=(bootherd bootherd-fsync kea dnsmasq)
+[ ${#SERVERS[@]} -gt 0 ] || SERVERS=(bootherd bootherd-fsync kea kea-mt dnsmasq)
 # State on a real disk (not tmpfs), so fsync costs what it costs.
 T=$(mktemp -d /var/tmp/bootherd-bench-dhcp.XXXXXX)
 TAG="bhb$$"
@@ -91,12 +93,13 @@ CONF
 	DB_FILES="$d/bootherd.db*"
 }
 
-start_kea() {
-	local d="$T/kea"
+start_kea() { # $1 = false | true (multi-threading)
+	local d="$T/kea-$1"
 	mkdir -p "$d"
 	cat >"$d/kea.conf" <<CONF
 { "Dhcp4": {
-    "interfaces-config": { "interfaces": [ "bsrv" ], "dhcp-socket-type": "udp" },
+    "interfaces-config": { "interfaces": [ "bsrv" ], "dhcp-socket-type": "${KEA_SOCKET:-udp}" },
+    "multi-threading": { "enable-multi-threading": $1 },
     "lease-database": { "type": "memfile", "persist": true, "name": "$d/leases.csv",
                         "lfc-interval": 0 },
     "valid-lifetime": 3600,
@@ -159,13 +162,21 @@ ok_probe() { # drops < 1 % and perfdhcp reached ~the asked rate
 	awk -v d="$P_DROP" -v r="$P_RATE" -v want="$1" 'BEGIN { exit !(d < 1.0 && r >= 0.9 * want) }'
 }
 
+# Latency figures of the best passing probe.
+keep() {
+	B_AVG=$P_AVG
+	B_DO_AVG=$P_DO_AVG
+	B_MAX=$P_MAX
+	B_NU=$P_NONUNIQUE
+}
+
 # Highest passing rate: double until failure, then bisect (4 steps).
 search() {
 	local lo=0 hi=0 r=$START
 	while [ "$r" -le "$MAX" ]; do
 		probe "$r"
 		log "  $CUR rate=$r achieved=$P_RATE drops=$P_DROP% avg(RA)=${P_AVG}ms"
-		if ok_probe "$r"; then lo=$r; else hi=$r; break; fi
+		if ok_probe "$r"; then lo=$r; keep; else hi=$r; break; fi
 		r=$((r * 2))
 	done
 	if [ "$hi" -gt 0 ]; then
@@ -175,7 +186,7 @@ search() {
 			[ $((hi - lo)) -gt $((lo / 20 + 10)) ] || break
 			probe "$mid"
 			log "  $CUR rate=$mid achieved=$P_RATE drops=$P_DROP% avg(RA)=${P_AVG}ms"
-			if ok_probe "$mid"; then lo=$mid; else hi=$mid; fi
+			if ok_probe "$mid"; then lo=$mid; keep; else hi=$mid; fi
 		done
 	fi
 	BEST=$lo
@@ -187,7 +198,8 @@ run_one() {
 	case "$1" in
 	bootherd) start_bootherd process ;;
 	bootherd-fsync) start_bootherd fsync ;;
-	kea) start_kea ;;
+	kea) start_kea false ;;
+	kea-mt) start_kea true ;;
 	dnsmasq) start_dnsmasq ;;
 	*) log "unknown server $1"; return 1 ;;
 	esac
@@ -197,17 +209,13 @@ run_one() {
 	probe "$COMMON"
 	R_CAVG[$1]=$P_AVG
 	log "  $1 common rate $COMMON/s: drops=$P_DROP% avg(DO)=${P_DO_AVG}ms avg(RA)=${P_AVG}ms"
+	B_AVG=nan B_DO_AVG=nan B_MAX=nan B_NU=0
 	search
-	local nu=0
-	if [ "$BEST" -gt 0 ]; then
-		probe "$BEST"
-		nu=$P_NONUNIQUE
-	fi
 	R_BEST[$1]=$BEST
-	R_AVG[$1]=$P_AVG
-	R_DO_AVG[$1]=$P_DO_AVG
-	R_MAX[$1]=$P_MAX
-	R_NU[$1]=$nu
+	R_AVG[$1]=$B_AVG
+	R_DO_AVG[$1]=$B_DO_AVG
+	R_MAX[$1]=$B_MAX
+	R_NU[$1]=$B_NU
 	stop_server
 	log "  $1: best $BEST DORA/s (leases on disk: $(du -ch $DB_FILES 2>/dev/null | tail -1 | cut -f1))"
 }
@@ -216,12 +224,13 @@ command -v perfdhcp >/dev/null || { log "perfdhcp missing (apt install kea-admin
 net_up
 for s in "${SERVERS[@]}"; do run_one "$s"; done
 
-printf '\n%-16s %12s %14s %14s %14s %14s\n' server "DORA/s<1%" "avg DO ms" "avg RA ms" \
-	"max RA ms" "RA ms @$COMMON/s"
+printf '\n%-16s %10s %11s %11s %11s %14s %10s\n' server "DORA/s<1%" "avg DO ms" \
+	"avg RA ms" "max RA ms" "RA ms @$COMMON/s" "non-uniq"
 for s in "${SERVERS[@]}"; do
-	printf '%-16s %12s %14s %14s %14s %14s\n' "$s" "${R_BEST[$s]:-0}" "${R_DO_AVG[$s]:-}" \
-		"${R_AVG[$s]:-}" "${R_MAX[$s]:-}" "${R_CAVG[$s]:-}"
+	printf '%-16s %10s %11s %11s %11s %14s %10s\n' "$s" "${R_BEST[$s]:-0}" "${R_DO_AVG[$s]:-}" \
+		"${R_AVG[$s]:-}" "${R_MAX[$s]:-}" "${R_CAVG[$s]:-}" "${R_NU[$s]:-}"
 done
+echo "(latency columns: the best passing probe; DO = DISCOVER-OFFER, RA = REQUEST-ACK)"
 ratio() {
 	[ -n "${R_BEST[$1]:-}" ] && [ -n "${R_BEST[$2]:-}" ] && [ "${R_BEST[$2]}" -gt 0 ] &&
 		awk -v a="${R_BEST[$1]}" -v b="${R_BEST[$2]}" -v n="$1/$2" \
@@ -230,7 +239,9 @@ ratio() {
 }
 echo
 ratio bootherd kea
+ratio bootherd kea-mt
 ratio bootherd-fsync kea
+ratio bootherd-fsync kea-mt
 ratio bootherd-fsync dnsmasq
 ratio bootherd dnsmasq
 echo "perfdhcp probes: $PERIOD s each, $CLIENTS simulated clients, relay mode (giaddr 198.19.0.2)."
