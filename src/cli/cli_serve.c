@@ -15,6 +15,7 @@
 #include "core/privdrop.h"
 #include "dhcp/dhcp_server.h"
 #include "http/http_server.h"
+#include "tftp/tftp_server.h"
 
 #define EVENT_QUEUE_CAP 65536
 #define EVENT_FLUSH_MS  1000
@@ -27,6 +28,7 @@ struct daemon {
         struct loop_timer flush_timer;
         struct http_server *http;
         struct dhcp_server *dhcp;
+        struct tftp_server *tftp;
 };
 
 static void flush_events(struct daemon *d)
@@ -107,11 +109,14 @@ static int daemon_start(struct daemon *d)
                 return r;
         if ((r = dhcp_server_start(d->loop, cfg, d->store, d->events, &d->dhcp)) < 0)
                 return r;
+        if ((r = tftp_server_start(d->loop, cfg, d->store, d->events, &d->tftp)) < 0)
+                return r;
         return drop_privileges(cfg);
 }
 
 static void daemon_stop(struct daemon *d)
 {
+        tftp_server_stop(d->tftp);
         http_server_stop(d->http);
         dhcp_server_stop(d->dhcp);
         if (d->events && d->store)

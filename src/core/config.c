@@ -9,7 +9,16 @@
 
 #include "core/validate.h"
 
-enum cfg_type { CFG_STR, CFG_INT, CFG_LOGLEVEL, CFG_LISTEN, CFG_URL, CFG_IMAGE, CFG_METRICS };
+enum cfg_type {
+        CFG_STR,
+        CFG_INT,
+        CFG_BOOL,
+        CFG_LOGLEVEL,
+        CFG_LISTEN,
+        CFG_URL,
+        CFG_IMAGE,
+        CFG_METRICS,
+};
 
 struct cfg_key {
         const char *section;
@@ -27,7 +36,7 @@ static const struct cfg_key keys[] = {
     {"server", "public_url", CFG_URL, F(public_url), "", 0, 0},
     {"server", "log_level", CFG_LOGLEVEL, F(log_level), "info", 0, 0},
     {"server", "database", CFG_STR, F(database), "", 0, 0},
-        {"server", "user", CFG_STR, F(user), "", 0, 0},
+    {"server", "user", CFG_STR, F(user), "", 0, 0},
     {"http", "listen", CFG_LISTEN, F(http_listen), "0.0.0.0:80", 0, 0},
     {"http", "threads", CFG_INT, F(http_threads), "2", 1, 64},
     {"http", "max_image_transfers", CFG_INT, F(http_max_image_transfers), "256", 1, 100000},
@@ -44,6 +53,16 @@ static const struct cfg_key keys[] = {
     {"auth", "session_idle_s", CFG_INT, F(auth_session_idle_s), "3600", 60, 2592000},
     {"auth", "session_max_s", CFG_INT, F(auth_session_max_s), "43200", 60, 2592000},
     {"auth", "metrics", CFG_METRICS, F(auth_metrics), "open", 0, 0},
+    {"tftp", "enabled", CFG_BOOL, F(tftp_enabled), "true", 0, 0},
+    {"tftp", "listen", CFG_LISTEN, F(tftp_listen), "0.0.0.0:69", 0, 0},
+    {"tftp", "root", CFG_STR, F(tftp_root), "/usr/lib/ipxe", 0, 0},
+    {"tftp", "max_blksize", CFG_INT, F(tftp_max_blksize), "65464", 512, 65464},
+    {"tftp", "max_windowsize", CFG_INT, F(tftp_max_windowsize), "64", 1, 1024},
+    {"tftp", "max_transfers", CFG_INT, F(tftp_max_transfers), "256", 1, 100000},
+    {"tftp", "max_per_client", CFG_INT, F(tftp_max_per_client), "8", 1, 100000},
+    {"tftp", "timeout_ms", CFG_INT, F(tftp_timeout_ms), "1000", 100, 255000},
+    {"tftp", "retries", CFG_INT, F(tftp_retries), "8", 1, 100},
+    {"tftp", "pxelinux_tftp_paths", CFG_BOOL, F(tftp_pxelinux_tftp_paths), "false", 0, 0},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -67,6 +86,18 @@ static int set_value(struct config *c, const struct cfg_key *k, const char *valu
                 *(int64_t *)field = v;
                 return 0;
         }
+        case CFG_BOOL:
+                if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 ||
+                    strcmp(value, "1") == 0)
+                        *(bool *)field = true;
+                else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
+                         strcmp(value, "0") == 0)
+                        *(bool *)field = false;
+                else {
+                        *why = "expected true or false";
+                        return -EINVAL;
+                }
+                return 0;
         case CFG_LOGLEVEL:
                 if (log_level_parse(value, (enum log_level *)field) < 0) {
                         *why = "expected error, warn, info or debug";
@@ -112,7 +143,7 @@ static int set_value(struct config *c, const struct cfg_key *k, const char *valu
 
 static bool is_string(enum cfg_type t)
 {
-        return t != CFG_INT && t != CFG_LOGLEVEL;
+        return t != CFG_INT && t != CFG_LOGLEVEL && t != CFG_BOOL;
 }
 
 int config_init(struct config *c)
@@ -264,8 +295,8 @@ int config_load(struct config *c, const char *path, char err[CONFIG_ERR_MAX])
         if (line == ctx.long_line)
                 snprintf(msg, sizeof(msg), "line longer than %d characters", ctx.max_line);
         const char *why = (ctx.failed && ctx.failed_line == line) || line == ctx.long_line
-                                  ? msg
-                                  : "syntax error (expected [section] or key = value)";
+                              ? msg
+                              : "syntax error (expected [section] or key = value)";
         /* A very long path may truncate the message; the line number stays. */
         if (snprintf(err, CONFIG_ERR_MAX, "%s:%d: %s", path, line, why) >= CONFIG_ERR_MAX)
                 err[CONFIG_ERR_MAX - 1] = '\0';

@@ -47,6 +47,17 @@ struct config {
         int64_t auth_session_idle_s; /* a session unused this long ends */
         int64_t auth_session_max_s;  /* and every session ends this long after login */
         char *auth_metrics;          /* "open" or "token": who may read /metrics */
+        /* [tftp] */
+        bool tftp_enabled;
+        char *tftp_listen; /* "ADDR:PORT" */
+        char *tftp_root;   /* confined root for files not in the boot-file map */
+        int64_t tftp_max_blksize;
+        int64_t tftp_max_windowsize;
+        int64_t tftp_max_transfers;
+        int64_t tftp_max_per_client;
+        int64_t tftp_timeout_ms;       /* retransmission timeout ceiling */
+        int64_t tftp_retries;          /* retransmissions without progress before giving up */
+        bool tftp_pxelinux_tftp_paths; /* pxelinux.cfg: /images/… paths instead of http URLs */
 
         /* [bootfiles] name = path, over Debian's defaults */
         struct bootfiles bootfiles;

@@ -28,6 +28,9 @@ write_config() {
 	{
 		printf '[server]\nstate_dir = %s\nlog_level = info\n' "$T/state"
 		printf '[http]\nlisten = 127.0.0.1:%s\n' "$port"
+		# TFTP is on by default (port 69); these tests run two daemons side by side.
+		printf '[tftp]\nenabled = false\n'
+		# [boot] last: extra lines given without a section belong to it.
 		printf '[boot]\nunknown_retry_s = 7\n'
 		local line
 		for line in "$@"; do
