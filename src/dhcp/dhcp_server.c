@@ -355,13 +355,10 @@ static int commit(struct dhcp_server *srv)
         return r;
 }
 
-/* Commits this turn's lease changes, then sends the replies that wait for
- * them.  An ACK is never sent for a lease that is not stored. */
-static void flush_batch(struct dhcp_server *srv)
+/* Sends the pending replies whose needs_commit equals acks, with one
+ * sendmmsg per run of replies on the same socket. */
+static void send_pending(struct dhcp_server *srv, bool acks)
 {
-        bool stored = commit(srv) >= 0;
-        /* One sendmmsg per socket for the turn's replies (all of a turn's
-         * replies leave by the socket the requests came in on). */
         struct mmsghdr mv[DRAIN_MAX];
         struct iovec iov[DRAIN_MAX];
         struct pending *src[DRAIN_MAX];
@@ -369,9 +366,10 @@ static void flush_batch(struct dhcp_server *srv)
         int fd = -1;
         for (size_t i = 0; i <= srv->n_pend; i++) {
                 struct pending *p = i < srv->n_pend ? &srv->pend[i] : NULL;
+                if (p && p->needs_commit != acks)
+                        continue;
                 if (n && (!p || p->fd != fd)) {
-                        size_t done = 0;
-                        while (done < n) {
+                        for (size_t done = 0; done < n;) {
                                 int k = sendmmsg(fd, mv + done, (unsigned)(n - done), 0);
                                 if (k <= 0) { /* report it, skip that datagram */
                                         send_one(srv, src[done]);
@@ -383,8 +381,8 @@ static void flush_batch(struct dhcp_server *srv)
                         }
                         n = 0;
                 }
-                if (!p || (p->needs_commit && !stored))
-                        continue;
+                if (!p)
+                        break;
                 fd = p->fd;
                 src[n] = p;
                 iov[n] = (struct iovec){.iov_base = p->buf, .iov_len = p->len};
@@ -394,6 +392,17 @@ static void flush_batch(struct dhcp_server *srv)
                                                      .msg_iovlen = 1}};
                 n++;
         }
+}
+
+/* End of a turn: replies that depend on no lease (OFFER, NAK, INFORM) go
+ * at once; then the turn's lease changes are committed in one transaction
+ * (group commit) and only then do the ACKs go.  An ACK is never sent for a
+ * lease that is not stored. */
+static void flush_batch(struct dhcp_server *srv)
+{
+        send_pending(srv, false);
+        if (commit(srv) >= 0)
+                send_pending(srv, true);
         srv->n_pend = 0;
 }
 

@@ -280,3 +280,14 @@ int store_data_version(struct store *s, int64_t *ret);
  * no such lease exists (proxyDHCP mode has none). */
 int store_lease_find_mac(struct store *s, uint32_t ip_host_order, struct mac *ret);
 
+/* ---- read snapshots ---- */
+
+/* Runs the reads that follow, until store_read_end(), in one read
+ * transaction: they see one consistent state of the database and pay
+ * SQLite's per-transaction cost (WAL snapshot, shared-memory locks: fcntl
+ * calls) once instead of once per statement.  For hot read paths such as
+ * the per-MAC boot script.  No writes in between (they would fail).  On
+ * failure the reads simply run one transaction each.  store_read_end() is
+ * a no-op without a snapshot. */
+int store_read_begin(struct store *s);
+void store_read_end(struct store *s);
