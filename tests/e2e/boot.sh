@@ -15,6 +15,7 @@
 #   proxyDHCP mode (198.18.0.1):
 #     p-bios   SeaBIOS + NIC iPXE ROM  -> beta
 #     p-upxe   OVMF UEFI PXE           -> alpha
+#     p-uhttp  OVMF UEFI HTTP Boot     -> beta
 #
 #   E2E_NO_RA=1    no router advertisement on the links (slower iPXE)
 #   E2E_PCAP=1     capture both links into $E2E_KEEP (or the temp dir)
@@ -52,7 +53,7 @@ bh_images "$BA" alpha beta
 declare -A mac=(
 	[m-bios]=52:54:00:e2:e0:01 [m-upxe]=52:54:00:e2:e0:02
 	[m-uhttp]=52:54:00:e2:e0:03 [m-new]=52:54:00:e2:e0:04
-	[p-bios]=52:54:00:e2:e0:11 [p-upxe]=52:54:00:e2:e0:12
+	[p-bios]=52:54:00:e2:e0:11 [p-upxe]=52:54:00:e2:e0:12 [p-uhttp]=52:54:00:e2:e0:13
 )
 bh "$BA" machine add "${mac[m-bios]}" --image alpha --hostname m-bios >/dev/null
 bh "$BA" machine add "${mac[m-upxe]}" --image beta --hostname m-upxe >/dev/null
@@ -72,6 +73,7 @@ bh_init "$BB" "$IP" proxy
 bh_images "$BB" alpha beta
 bh "$BB" machine add "${mac[p-bios]}" --image beta --hostname p-bios >/dev/null
 bh "$BB" machine add "${mac[p-upxe]}" --image alpha --hostname p-upxe >/dev/null
+bh "$BB" machine add "${mac[p-uhttp]}" --image beta --hostname p-uhttp >/dev/null
 bh_start "${B}bh" "$BB"
 
 # --- power on ---------------------------------------------------------------
@@ -81,6 +83,7 @@ vm_start "$A" m-uhttp "${mac[m-uhttp]}" uefi-http
 vm_start "$A" m-new "${mac[m-new]}" bios
 vm_start "$B" p-bios "${mac[p-bios]}" bios
 vm_start "$B" p-upxe "${mac[p-upxe]}" uefi-pxe
+vm_start "$B" p-uhttp "${mac[p-uhttp]}" uefi-http
 
 # expect_boot VM IMAGE: VM's console shows IMAGE's marker, from the script
 # for its own MAC (the cmdline carries what bootherd rendered).
@@ -110,6 +113,7 @@ expect_boot m-new alpha
 check "bootherd (server mode) ran throughout, never restarted" kill -0 "${_bh_pid[$BA]}"
 expect_boot p-bios beta
 expect_boot p-upxe alpha
+expect_boot p-uhttp beta
 
 # --- reassign through the REST API and reboot --------------------------------
 vm_wait_exit m-bios 30 || true
