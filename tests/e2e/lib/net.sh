@@ -116,7 +116,7 @@ net_ra() {
 	ip -n "$ns" link set eth0 up
 	ip -n "$sw" link set "$port" master br0
 	ip -n "$sw" link set "$port" up
-	ip netns exec "$ns" python3 "$(dirname "${BASH_SOURCE[0]}")/ra.py" eth0 &
+	ip netns exec "$ns" python3 "$(dirname "${BASH_SOURCE[0]}")/ra.py" eth0 ${NET_RA_ARGS:-} &
 	local pid=$!
 	on_exit "kill $pid"
 }

@@ -8,7 +8,7 @@ lifetime 0 ("I am not a default router"), M and O flags clear (no DHCPv6).
 It goes to ff02::1 from this namespace's link-local address every 2 s and in
 answer to each router solicitation, for at most --max-seconds.
 
-Usage: ra.py IFNAME [--max-seconds N]
+Usage: ra.py IFNAME [--max-seconds N] [--rs-only]
 """
 import argparse
 import select
@@ -36,6 +36,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("ifname")
     ap.add_argument("--max-seconds", type=float, default=3600)
+    ap.add_argument("--rs-only", action="store_true",
+                    help="answer router solicitations only (no periodic RA)")
     args = ap.parse_args()
     deadline = time.monotonic() + args.max_seconds
     wait_link_local(args.ifname, deadline)
@@ -59,7 +61,8 @@ def main():
     while time.monotonic() < deadline:
         now = time.monotonic()
         if now >= next_periodic:
-            s.sendto(ra, dest)
+            if not args.rs_only:
+                s.sendto(ra, dest)
             next_periodic = now + 2
         r, _, _ = select.select([s], [], [], max(0.0, next_periodic - now))
         if r:
