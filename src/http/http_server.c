@@ -545,7 +545,7 @@ int http_server_start(const struct config *c, struct boot_events *ev, struct htt
         free(images);
         int r = peer_map_new(&ctx->peers);
         if (r >= 0)
-                r = auth_new(&ctx->auth);
+                r = auth_new(c->auth_login_burst, c->auth_login_refill_s, &ctx->auth);
         if (r < 0 || !ctx->db_path) {
                 http_server_stop(srv);
                 return r < 0 ? r : -ENOMEM;

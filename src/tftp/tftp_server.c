@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #define OPTS_STR_MAX    96
 #define PEER_STR_MAX    24
 #define IP_UDP_TFTP_HDR (20 + 8 + TFTP_HDR_LEN)
+#define GSO_MAX_BYTES   63000 /* a UDP GSO super-datagram must fit in 64 KiB */
 
 struct tftp_conn;
 
@@ -69,6 +71,7 @@ struct tftp_conn {
         enum tftp_mode mode;
         uint64_t tx_next, tx_end; /* DATA blocks still to send of the current action */
         bool want_out;
+        bool gso;          /* UDP_SEGMENT works on this socket (until it fails once) */
         uint64_t na_block; /* netascii: block that na_cur starts */
         struct na_point na_cur, na_next;
         bool na_next_valid;
@@ -217,12 +220,25 @@ static void conn_report(struct tftp_conn *c, const char *peer)
                            (unsigned long long)c->src.size);
 }
 
+/* The client closed its port.  After the final block went out this is
+ * usually a lost final ACK (the client has the file and did not dally,
+ * RFC 1350 section 6): "unconfirmed" rather than a plain failure. */
+static const char *gone_result(const struct tftp_conn *c)
+{
+        return c->x.last != TFTP_SIZE_UNKNOWN && c->x.sent == c->x.last ? "unconfirmed"
+                                                                        : "unreachable";
+}
+
 /* Ends a transfer: one log line, the boot stage, resources released. */
 static void conn_end(struct tftp_conn *c, const char *result)
 {
         struct tftp_server *srv = c->srv;
         int64_t now = loop_now_ms(srv->loop);
         bool ok = c->x.result == TFTP_XFER_OK;
+        /* Not worth a warning: a client that probably has the file, one
+         * that asked again, and our own shutdown. */
+        bool fine = ok || c->x.result == TFTP_XFER_PROBE || strcmp(result, "unconfirmed") == 0 ||
+                    strcmp(result, "superseded") == 0 || strcmp(result, "shutdown") == 0;
         char peer[PEER_STR_MAX], neg[OPTS_STR_MAX];
         peer_str(&c->peer, peer);
         options_str(&c->oack, neg, sizeof(neg));
@@ -237,7 +253,7 @@ static void conn_end(struct tftp_conn *c, const char *result)
         }
         uint32_t suppressed;
         if (log_ratelimit_ok(&srv->rl_xfer, now, 100, 1000, &suppressed))
-                log_msg(ok || c->x.result == TFTP_XFER_PROBE ? LOG_INFO : LOG_WARN,
+                log_msg(fine ? LOG_INFO : LOG_WARN,
                         "tftp peer=%s file=\"%s\" source=%s mode=%s options=%s negotiated=%s "
                         "size=%llu sent=%llu duration_ms=%lld retransmits=%llu result=%s%s",
                         peer, c->file, tftp_source_kind_name(c->src.kind),
@@ -273,53 +289,112 @@ static int send_failed(struct tftp_conn *c, int err)
         return 2;
 }
 
-/* Sends the current action's remaining DATA blocks: one pread per batch
- * into the shared buffer, one sendmmsg.  Returns 0 when all went out, 1
- * when the socket is full (EPOLLOUT resumes), a negative errno on failure. */
-static int pump_octet(struct tftp_conn *c)
+/* Reads blocks first..first+n-1 into the shared buffer with one preadv,
+ * each behind its 4-byte DATA header, so block i is the contiguous datagram
+ * buf[i * stride .. + 4 + len_i).  Returns 0 or a negative errno. */
+static int read_batch(struct tftp_conn *c, uint64_t first, uint64_t n, size_t stride,
+                      size_t lens[TX_BATCH])
 {
         struct tftp_server *srv = c->srv;
-        uint32_t bs = c->x.p.blksize;
-        uint64_t per = srv->buf_cap / bs;
-        uint8_t hdr[TX_BATCH][TFTP_HDR_LEN];
-        struct iovec iov[TX_BATCH][2];
+        struct iovec iov[TX_BATCH];
+        size_t total = 0;
+        for (uint64_t i = 0; i < n; i++) {
+                uint8_t *dgram = srv->buf + i * stride;
+                lens[i] = tftp_xfer_block_len(&c->x, first + i);
+                tftp_wire_data_header(dgram, tftp_xfer_wire_block(first + i));
+                iov[i] = (struct iovec){dgram + TFTP_HDR_LEN, lens[i]};
+                total += lens[i];
+        }
+        ssize_t got = tftp_source_readv(&c->src, (first - 1) * c->x.p.blksize, iov, (int)n);
+        if (got < 0)
+                return (int)got;
+        return (size_t)got == total ? 0 : -ESTALE; /* the file shrank under us */
+}
+
+/* One datagram per block with sendmmsg (a single one with send(): the
+ * kernel's sendmmsg yields the CPU between messages, which in lock-step
+ * only hands it to the client we just woke).  Returns the number sent or a
+ * negative errno (for the first one). */
+static int send_mmsg(struct tftp_conn *c, uint64_t n, size_t stride, const size_t lens[])
+{
+        if (n == 1)
+                return send(c->fd, c->srv->buf, TFTP_HDR_LEN + lens[0], MSG_DONTWAIT) < 0 ? -errno
+                                                                                          : 1;
+        struct iovec iov[TX_BATCH];
         struct mmsghdr msgs[TX_BATCH];
+        memset(msgs, 0, sizeof(msgs[0]) * n);
+        for (uint64_t i = 0; i < n; i++) {
+                iov[i] = (struct iovec){c->srv->buf + i * stride, TFTP_HDR_LEN + lens[i]};
+                msgs[i].msg_hdr.msg_iov = &iov[i];
+                msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        int k = sendmmsg(c->fd, msgs, (unsigned)n, MSG_DONTWAIT);
+        return k < 0 ? -errno : k;
+}
+
+/* The whole batch as one UDP GSO super-datagram (UDP_SEGMENT, Linux 4.18):
+ * the kernel cuts it every `stride` bytes, one block per datagram (only the
+ * last may be shorter), for one trip through the stack instead of n.
+ * Returns n or a negative errno. */
+static int send_gso(struct tftp_conn *c, uint64_t n, size_t stride, const size_t lens[])
+{
+        size_t total = (n - 1) * stride + TFTP_HDR_LEN + lens[n - 1];
+        struct iovec iov = {c->srv->buf, total};
+        union {
+                char buf[CMSG_SPACE(sizeof(uint16_t))];
+                struct cmsghdr align;
+        } ctl;
+        memset(&ctl, 0, sizeof(ctl));
+        struct msghdr mh = {
+            .msg_iov = &iov,
+            .msg_iovlen = 1,
+            .msg_control = ctl.buf,
+            .msg_controllen = sizeof(ctl.buf),
+        };
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+        cm->cmsg_level = SOL_UDP;
+        cm->cmsg_type = UDP_SEGMENT;
+        cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+        uint16_t seg = (uint16_t)stride;
+        memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+        return sendmsg(c->fd, &mh, MSG_DONTWAIT) < 0 ? -errno : (int)n;
+}
+
+/* Sends the current action's remaining DATA blocks: one preadv per batch
+ * into the shared buffer, then one GSO send (or one sendmmsg where GSO is
+ * unavailable).  Returns 0 when all went out, 1 when the socket is full
+ * (EPOLLOUT resumes), a negative errno on failure. */
+static int pump_octet(struct tftp_conn *c)
+{
+        size_t stride = TFTP_HDR_LEN + c->x.p.blksize;
+        uint64_t per = c->srv->buf_cap / stride;
+        size_t lens[TX_BATCH];
 
         while (c->tx_next < c->tx_end) {
                 uint64_t n = c->tx_end - c->tx_next;
-                if (n > per)
-                        n = per;
-                if (n > TX_BATCH)
-                        n = TX_BATCH;
-                uint64_t off = (c->tx_next - 1) * bs, total = 0;
-                for (uint64_t i = 0; i < n; i++)
-                        total += tftp_xfer_block_len(&c->x, c->tx_next + i);
-                ssize_t got = tftp_source_read(&c->src, off, srv->buf, (size_t)total);
-                if (got < 0)
-                        return (int)got;
-                if ((uint64_t)got != total)
-                        return -ESTALE; /* the file shrank under us */
-                memset(msgs, 0, sizeof(msgs[0]) * n);
-                for (uint64_t i = 0; i < n; i++) {
-                        uint64_t b = c->tx_next + i;
-                        tftp_wire_data_header(hdr[i], tftp_xfer_wire_block(b));
-                        iov[i][0] = (struct iovec){hdr[i], TFTP_HDR_LEN};
-                        iov[i][1] =
-                            (struct iovec){srv->buf + i * bs, tftp_xfer_block_len(&c->x, b)};
-                        msgs[i].msg_hdr.msg_iov = iov[i];
-                        msgs[i].msg_hdr.msg_iovlen = 2;
+                n = n < per ? n : per;
+                n = n < TX_BATCH ? n : TX_BATCH;
+                bool gso = c->gso && n > 1 && stride <= GSO_MAX_BYTES / 2;
+                if (gso && n * stride > GSO_MAX_BYTES)
+                        n = GSO_MAX_BYTES / stride;
+                int r = read_batch(c, c->tx_next, n, stride, lens);
+                if (r < 0)
+                        return r;
+                int k = gso ? send_gso(c, n, stride, lens) : send_mmsg(c, n, stride, lens);
+                if (gso && (k == -EIO || k == -EINVAL || k == -EMSGSIZE || k == -ENOPROTOOPT ||
+                            k == -EOPNOTSUPP)) {
+                        /* No GSO on this kernel or route: plain datagrams. */
+                        c->gso = false;
+                        continue;
                 }
-                int k = sendmmsg(c->fd, msgs, (unsigned)n, MSG_DONTWAIT);
                 if (k < 0) {
-                        int r = send_failed(c, errno);
-                        if (r <= 0)
+                        r = send_failed(c, -k);
+                        if (r <= 1)
                                 return r;
-                        if (r == 1)
-                                return 1;
                         continue; /* that datagram is lost; the timer covers it */
                 }
                 for (int i = 0; i < k; i++)
-                        c->sent_bytes += iov[i][1].iov_len;
+                        c->sent_bytes += lens[i];
                 c->tx_next += (uint64_t)k;
                 if ((uint64_t)k < n)
                         return 1;
@@ -386,7 +461,7 @@ static bool conn_pump(struct tftp_conn *c)
                 if (len > 0 && r != -ECONNREFUSED)
                         (void)send(c->fd, pkt, (size_t)len, MSG_DONTWAIT);
                 c->x.result = TFTP_XFER_PEER_ERROR;
-                conn_end(c, r == -ECONNREFUSED ? "unreachable" : "io-error");
+                conn_end(c, r == -ECONNREFUSED ? gone_result(c) : "io-error");
                 return false;
         }
         bool want = r == 1;
@@ -468,7 +543,7 @@ static bool conn_drain(struct tftp_conn *c, int max)
                         if (errno == ECONNREFUSED) {
                                 /* ICMP port unreachable: the client is gone. */
                                 c->x.result = TFTP_XFER_PEER_ERROR;
-                                conn_end(c, "unreachable");
+                                conn_end(c, gone_result(c));
                                 return false;
                         }
                         return true;
@@ -612,6 +687,7 @@ static void start_transfer(struct tftp_server *srv, const struct request *rq, co
             .src = *src,
             .mode = rq->p->req.mode,
             .na_block = 1,
+            .gso = true,
             .na_cur = {0, -1},
             .req_hash = rq->hash,
             .started = loop_now_ms(srv->loop),
@@ -653,6 +729,11 @@ static void handle_read(struct tftp_server *srv, struct request *rq)
          * late.  Identical bytes: answer again from the same transfer;
          * different: the client moved on (e.g. after a size probe). */
         struct tftp_conn *old = find_conn(srv, rq->peer);
+        /* What the client sent the old transfer before this request may
+         * still be queued (epoll order): EDK2 sends ERROR 8 after the size
+         * probe's OACK and at once asks again, from the same port. */
+        if (old && !conn_drain(old, RX_BATCH))
+                old = NULL;
         if (old && old->req_hash == rq->hash) {
                 struct tftp_xfer_action a;
                 tftp_xfer_on_request_again(&old->x, loop_now_ms(srv->loop), &a);
@@ -804,7 +885,7 @@ static int open_root(const char *what, const char *path)
 int tftp_server_start(struct loop *l, const struct config *c, struct store *s,
                       struct boot_events *ev, struct tftp_server **ret)
 {
-        if (!c->tftp_enabled) {
+        if (!c->tftp_enabled || !c->tftp_listen || !*c->tftp_listen) {
                 *ret = NULL;
                 return 0;
         }

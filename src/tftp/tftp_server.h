@@ -26,7 +26,7 @@ struct tftp_server;
  * store handle (may be NULL: dynamic files then answer as for unknown
  * machines and no MAC lookups happen); ev: where boot stages go (may be
  * NULL).  c, s and ev must outlive the server.  When [tftp] enabled is
- * false: *ret = NULL and 0.  Errors (negative errno, logged): the listen
+ * false or listen is empty: *ret = NULL and 0.  Errors (negative errno, logged): the listen
  * address cannot be bound. */
 int tftp_server_start(struct loop *l, const struct config *c, struct store *s,
                       struct boot_events *ev, struct tftp_server **ret);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "boot/boot_plan.h"
@@ -303,6 +304,32 @@ ssize_t tftp_source_read(const struct tftp_source *src, uint64_t off, void *buf,
                 if (n == 0)
                         break;
                 done += (size_t)n;
+        }
+        return (ssize_t)done;
+}
+
+ssize_t tftp_source_readv(const struct tftp_source *src, uint64_t off, const struct iovec *iov,
+                          int n)
+{
+        size_t want = 0;
+        for (int i = 0; i < n; i++)
+                want += iov[i].iov_len;
+        if (src->fd >= 0) {
+                ssize_t got = preadv(src->fd, iov, n, (off_t)off);
+                if (got < 0 && errno != EINTR)
+                        return -errno;
+                if (got == (ssize_t)want)
+                        return got;
+                /* Interrupted or short (rare): finish block by block. */
+        }
+        size_t done = 0;
+        for (int i = 0; i < n; i++) {
+                ssize_t r = tftp_source_read(src, off + done, iov[i].iov_base, iov[i].iov_len);
+                if (r < 0)
+                        return r;
+                done += (size_t)r;
+                if ((size_t)r < iov[i].iov_len)
+                        break;
         }
         return (ssize_t)done;
 }

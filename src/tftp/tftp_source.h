@@ -62,5 +62,11 @@ void tftp_source_done(struct tftp_source *src);
  * end of the source) or a negative errno. */
 ssize_t tftp_source_read(const struct tftp_source *src, uint64_t off, void *buf, size_t len);
 
+/* Scatter read at off into iov[0..n): one preadv for files.  Returns the
+ * bytes read (short only at the end of the source) or a negative errno. */
+struct iovec;
+ssize_t tftp_source_readv(const struct tftp_source *src, uint64_t off, const struct iovec *iov,
+                          int n);
+
 /* Maps an open/resolution errno to a TFTP error code and message. */
 void tftp_source_error(int err, uint16_t *ret_code, char *msg, size_t msg_cap);

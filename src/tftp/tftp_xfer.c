@@ -152,7 +152,7 @@ static void send_window(struct tftp_xfer *x, int64_t now, bool resend, struct tf
 
 static void send_oack(struct tftp_xfer *x, int64_t now, bool resend, struct tftp_xfer_action *ret)
 {
-        x->window_sent_at = now;
+        x->window_sent_at = x->oack_sent_at = now;
         x->window_resent = resend;
         *ret = (struct tftp_xfer_action){
             .send = TFTP_SEND_OACK,
@@ -264,9 +264,16 @@ void tftp_xfer_on_timeout(struct tftp_xfer *x, int64_t now, struct tftp_xfer_act
                 return;
         }
         x->retries++;
-        /* RFC 6298 5.5: back off. */
-        uint64_t rto = (uint64_t)x->rto_ms * 2;
-        x->rto_ms = (uint32_t)min_u64(rto, rto_ceiling(x));
+        /* RFC 6298 5.5: back off, beyond the measured RTO's ceiling. */
+        uint64_t cap = min_u64((uint64_t)rto_ceiling(x) * TFTP_BACKOFF_FACTOR, TFTP_BACKOFF_MAX_MS);
+        x->rto_ms = (uint32_t)min_u64((uint64_t)x->rto_ms * 2, cap);
+        if (x->oack_pending && now - x->oack_sent_at < TFTP_OACK_QUIET_MS) {
+                /* Wait for the client to repeat its ACK 0 or its request. */
+                x->window_sent_at = now;
+                x->window_resent = true;
+                act_none(x, deadline(x), ret);
+                return;
+        }
         resend(x, now, ret);
 }
 

@@ -18,8 +18,18 @@
  *  - The retransmission timeout adapts to the measured round trip (RFC 6298
  *    estimator, Karn's rule: no samples from retransmitted windows), between
  *    TFTP_RTO_MIN_MS and the configured/negotiated timeout, and doubles on
- *    each retransmission.  After `max_retries` retransmissions without
- *    progress the transfer ends silently (the peer is gone).
+ *    each retransmission up to TFTP_BACKOFF_FACTOR times that timeout:
+ *    the waits must outgrow the client's own timeout, because some clients
+ *    (atftp) answer a repeated window only once and restart their timer on
+ *    every packet, so frequent repeats would keep them silent forever.
+ *    After `max_retries` timeouts without progress the transfer ends
+ *    silently (the peer is gone).
+ *  - The OACK is sent again at once when the client repeats its request,
+ *    but on our timer only after TFTP_OACK_QUIET_MS of silence: a lost
+ *    ACK 0 is repeated by most clients after their timeout, and a second
+ *    OACK makes atftp abort ("unexpected OACK"; it repeats ACK 0 after
+ *    5 s), while curl repeats ACK 0 only after 72 s (3600 s / 50 retries)
+ *    but takes a repeated OACK fine.
  *  - An ERROR from the client right after the OACK is the UEFI size probe
  *    (EDK2 asks tsize, then aborts with ERROR 8): it ends the transfer with
  *    TFTP_XFER_PROBE, never answered. */
@@ -30,8 +40,11 @@
 
 #include "tftp/tftp_wire.h"
 
-#define TFTP_RTO_MIN_MS   100
-#define TFTP_SIZE_UNKNOWN UINT64_MAX
+#define TFTP_RTO_MIN_MS     100
+#define TFTP_BACKOFF_FACTOR 8
+#define TFTP_BACKOFF_MAX_MS 60000
+#define TFTP_OACK_QUIET_MS  6000
+#define TFTP_SIZE_UNKNOWN   UINT64_MAX
 
 /* Server-side limits for the negotiation. */
 struct tftp_limits {
@@ -94,6 +107,7 @@ struct tftp_xfer {
         uint32_t rto_ms;
         int64_t srtt_ms, rttvar_ms; /* -1 = no sample yet */
         int64_t window_sent_at;
+        int64_t oack_sent_at;
         bool window_resent; /* Karn: no RTT sample from this window */
         uint64_t dup_acks;  /* counters for the log */
         uint64_t retransmits;

@@ -9,7 +9,7 @@
 tftp_tree
 TP=$(udp_port)
 HP=$(free_port)
-tftp_conf 127.0.0.1 "$TP" "$HP" "max_per_client = 2" "max_transfers = 3" "timeout_ms = 1000" "retries = 3"
+tftp_conf 127.0.0.1 "$TP" "$HP" "max_per_client = 2" "max_transfers = 3" "timeout_ms = 500" "retries = 3"
 tftp_start
 cd "$T"
 

@@ -50,5 +50,9 @@ check "the server retransmitted (loss was real): $retrans" test "${retrans:-0}" 
 for ns in "$S" "$C"; do
 	ip netns exec "$ns" nft list ruleset 2>/dev/null | grep -o 'counter packets [0-9]*' | sed "s/^/    $ns dropped: /" >&2 || true
 done
-expect_eq "three transfers, all ok" 3 "$(grep -c 'tftp peer=.*result=ok' "$T/bootherd.log")"
+# The transfers the clients completed are logged ok; a client that left
+# while its final ACK was lost shows as "unconfirmed" (or is still being
+# retried): never as a failure before the end.
+check "at least two transfers logged ok" test "$(grep -c 'tftp peer=.*result=ok' "$T/bootherd.log")" -ge 2
+check "no transfer failed" bash -c "! grep -qE 'result=(timeout|peer-error|unreachable|io-error)' $T/bootherd.log"
 finish

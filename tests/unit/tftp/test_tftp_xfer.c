@@ -280,14 +280,52 @@ static void test_rto_ceiling(void **state)
         p.max_retries = 10;
         tftp_xfer_start(&x, &p, 0, &a);
         int64_t now = 0;
+        /* Waits double past the RTO ceiling (1 s) up to 8 times it. */
+        static const int64_t waits[] = {2000, 4000, 8000, 8000, 8000, 8000};
         for (int i = 0; i < 6; i++) {
                 now = a.timer_ms;
                 tftp_xfer_on_timeout(&x, now, &a);
-                assert_true(a.timer_ms - now <= 1000);
+                expect_data(&a, 1, 1);
+                assert_int_equal(a.timer_ms - now, waits[i]);
         }
         /* A retransmitted window gives no RTT sample (Karn). */
         tftp_xfer_on_ack(&x, 1, now + 900, &a);
         assert_true(x.srtt_ms < 0);
+}
+
+static void test_oack_not_resent_on_timer(void **state)
+{
+        /* A second OACK makes atftp abort: wait for the client to repeat
+         * its ACK 0 (or its request) instead. */
+        struct tftp_xfer x;
+        struct tftp_xfer_action a;
+        struct tftp_xfer_params p = params(5000, 512, 4, true);
+        tftp_xfer_start(&x, &p, 0, &a);
+        assert_int_equal(a.send, TFTP_SEND_OACK);
+        int64_t now = a.timer_ms;
+        tftp_xfer_on_timeout(&x, now, &a);
+        assert_int_equal(a.send, TFTP_SEND_NONE);
+        assert_int_equal(a.result, TFTP_XFER_RUNNING);
+        assert_true(a.timer_ms > now);
+        tftp_xfer_on_ack(&x, 0, now + 5, &a); /* the client's repeated ACK 0 */
+        expect_data(&a, 1, 4);
+
+        /* After TFTP_OACK_QUIET_MS of silence the OACK goes again (curl
+         * repeats its ACK 0 only after 72 s); a client that never answers
+         * is given up after max_retries. */
+        tftp_xfer_start(&x, &p, 0, &a);
+        int oacks = 0;
+        for (int i = 0; i < 3; i++) {
+                now = a.timer_ms;
+                tftp_xfer_on_timeout(&x, now, &a);
+                assert_int_equal(a.result, TFTP_XFER_RUNNING);
+                if (now < TFTP_OACK_QUIET_MS)
+                        assert_int_equal(a.send, TFTP_SEND_NONE);
+                oacks += a.send == TFTP_SEND_OACK;
+        }
+        assert_int_equal(oacks, 1); /* at 1 s and 3 s nothing, at 7 s the OACK */
+        tftp_xfer_on_timeout(&x, a.timer_ms, &a);
+        assert_int_equal(a.result, TFTP_XFER_TIMEOUT);
 }
 
 static void test_block_wrap(void **state)
@@ -396,6 +434,7 @@ int main(void)
             cmocka_unit_test(test_timeout_backoff_and_give_up),
             cmocka_unit_test(test_progress_resets_retries),
             cmocka_unit_test(test_rto_ceiling),
+            cmocka_unit_test(test_oack_not_resent_on_timer),
             cmocka_unit_test(test_block_wrap),
             cmocka_unit_test(test_size_probe),
             cmocka_unit_test(test_peer_error_midway),
