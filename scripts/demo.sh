@@ -36,7 +36,6 @@ source tests/e2e/lib/net.sh # defines the cleanup stack (on_exit) first
 on_exit "rm -rf $T"
 source tests/e2e/lib/images.sh
 source tests/e2e/lib/vm.sh
-source tests/e2e/lib/refstack.sh
 source tests/e2e/lib/bootherd.sh
 
 say "Building two boot images, alpha and beta (cached after the first run)"
@@ -55,13 +54,7 @@ net_host "$SW" "$NS" "$IP/24"
 net_ra "$SW" # ends Debian iPXE's IPv6 wait (see tests/e2e/lib/ra.py)
 
 BH=$T/bootherd
-if [ -n "${E2E_HYBRID:-}" ]; then
-	bh_init "$BH" "$IP" off
-	ref_tree "$T/dnsmasq" "$IP"
-	REF_TFTP=0 ref_dnsmasq "$NS" "$T/dnsmasq" "$IP"
-else
-	bh_init "$BH" "$IP" server
-fi
+bh_init "$BH" "$IP" server
 bh_images "$BH" alpha beta
 bh "$BH" machine add "$MAC" --image alpha --hostname demo-1
 say "Starting bootherd (config $BH/bootherd.conf, log $BH/bootherd.log)"

@@ -15,9 +15,8 @@
 #   proxyDHCP mode (198.18.0.1):
 #     p-bios   SeaBIOS + NIC iPXE ROM  -> beta
 #     p-upxe   OVMF UEFI PXE           -> alpha
+#     p-uhttp  OVMF UEFI HTTP Boot     -> beta
 #
-#   E2E_HYBRID=1   dnsmasq does DHCP, bootherd TFTP + HTTP (to check the rest
-#                  while bootherd's DHCP is not merged)
 #   E2E_NO_RA=1    no router advertisement on the links (slower iPXE)
 #   E2E_PCAP=1     capture both links into $E2E_KEEP (or the temp dir)
 #   E2E_KEEP=DIR   keep logs, serial consoles and captures in DIR
@@ -49,18 +48,12 @@ net_host "$A" "${A}bh" "$IP/24"
 [ -z "${E2E_PCAP:-}" ] || net_pcap "$A" "$T/a.pcap"
 
 BA=$T/bh-a
-if [ -n "${E2E_HYBRID:-}" ]; then
-	bh_init "$BA" "$IP" off
-	ref_tree "$T/dnsmasq-a" "$IP"
-	REF_TFTP=0 ref_dnsmasq "${A}bh" "$T/dnsmasq-a" "$IP"
-else
-	bh_init "$BA" "$IP" server
-fi
+bh_init "$BA" "$IP" server
 bh_images "$BA" alpha beta
 declare -A mac=(
 	[m-bios]=52:54:00:e2:e0:01 [m-upxe]=52:54:00:e2:e0:02
 	[m-uhttp]=52:54:00:e2:e0:03 [m-new]=52:54:00:e2:e0:04
-	[p-bios]=52:54:00:e2:e0:11 [p-upxe]=52:54:00:e2:e0:12
+	[p-bios]=52:54:00:e2:e0:11 [p-upxe]=52:54:00:e2:e0:12 [p-uhttp]=52:54:00:e2:e0:13
 )
 bh "$BA" machine add "${mac[m-bios]}" --image alpha --hostname m-bios >/dev/null
 bh "$BA" machine add "${mac[m-upxe]}" --image beta --hostname m-upxe >/dev/null
@@ -68,11 +61,8 @@ bh "$BA" machine add "${mac[m-uhttp]}" --image beta --hostname m-uhttp >/dev/nul
 bh_start "${A}bh" "$BA"
 
 # --- switch B: site DHCP (dnsmasq) + bootherd proxyDHCP --------------------
-proxy_vms=(p-bios p-upxe)
-[ -z "${E2E_HYBRID:-}" ] || proxy_vms=()
 B=${NET_PREFIX}b
-[ ${#proxy_vms[@]} -eq 0 ] || {
-	net_switch "$B"
+net_switch "$B"
 net_host "$B" "${B}site" "198.18.0.2/24"
 net_host "$B" "${B}bh" "$IP/24"
 [ -n "${E2E_NO_RA:-}" ] || net_ra "$B"
@@ -83,18 +73,17 @@ bh_init "$BB" "$IP" proxy
 bh_images "$BB" alpha beta
 bh "$BB" machine add "${mac[p-bios]}" --image beta --hostname p-bios >/dev/null
 bh "$BB" machine add "${mac[p-upxe]}" --image alpha --hostname p-upxe >/dev/null
+bh "$BB" machine add "${mac[p-uhttp]}" --image beta --hostname p-uhttp >/dev/null
 bh_start "${B}bh" "$BB"
-}
 
 # --- power on ---------------------------------------------------------------
 vm_start "$A" m-bios "${mac[m-bios]}" bios
 vm_start "$A" m-upxe "${mac[m-upxe]}" uefi-pxe
 vm_start "$A" m-uhttp "${mac[m-uhttp]}" uefi-http
 vm_start "$A" m-new "${mac[m-new]}" bios
-[ ${#proxy_vms[@]} -eq 0 ] || {
-	vm_start "$B" p-bios "${mac[p-bios]}" bios
-	vm_start "$B" p-upxe "${mac[p-upxe]}" uefi-pxe
-}
+vm_start "$B" p-bios "${mac[p-bios]}" bios
+vm_start "$B" p-upxe "${mac[p-upxe]}" uefi-pxe
+vm_start "$B" p-uhttp "${mac[p-uhttp]}" uefi-http
 
 # expect_boot VM IMAGE: VM's console shows IMAGE's marker, from the script
 # for its own MAC (the cmdline carries what bootherd rendered).
@@ -122,10 +111,9 @@ expect_boot m-upxe beta
 expect_boot m-uhttp beta
 expect_boot m-new alpha
 check "bootherd (server mode) ran throughout, never restarted" kill -0 "${_bh_pid[$BA]}"
-if [ ${#proxy_vms[@]} -gt 0 ]; then
-	expect_boot p-bios beta
-	expect_boot p-upxe alpha
-fi
+expect_boot p-bios beta
+expect_boot p-upxe alpha
+expect_boot p-uhttp beta
 
 # --- reassign through the REST API and reboot --------------------------------
 vm_wait_exit m-bios 30 || true
@@ -135,8 +123,6 @@ check "m-bios reassigned to beta through the API" \
 vm_start "$A" m-bios-2 "${mac[m-bios]}" bios
 expect_boot m-bios-2 beta
 
-if [ ${#proxy_vms[@]} -gt 0 ]; then
-	check "the site's DHCP server leased the proxy-mode machines' addresses" \
-		grep -q "${mac[p-upxe]}" "$T/site/site-dnsmasq.leases"
-fi
+check "the site's DHCP server leased the proxy-mode machines' addresses" \
+	grep -q "${mac[p-upxe]}" "$T/site/site-dnsmasq.leases"
 finish
