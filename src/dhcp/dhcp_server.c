@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/validate.h"
 #include "dhcp/dhcp_alloc.h"
 #include "dhcp/dhcp_inventory.h"
@@ -435,6 +436,7 @@ static void log_decision(struct dhcp_server *srv, const struct dhcp_packet *req,
         const char *type = dhcp_msg_type_name(req->msg_type);
         if (d->action == DHCP_ACT_NONE) {
                 bool full = d->why && strcmp(d->why, "no free address") == 0;
+                metrics_dhcp_packet(type, full ? "pool_exhausted" : "no_answer");
                 uint32_t sup = 0;
                 if (full && log_ratelimit_ok(&srv->rl_full, loop_now_ms(srv->loop), 1, 10, &sup))
                         log_warn("dhcp xid=%08x mac=%s peer=%s %s: pool exhausted, no offer",
@@ -449,6 +451,7 @@ static void log_decision(struct dhcp_server *srv, const struct dhcp_packet *req,
         format_ipv4(o->yiaddr, ip);
         uint8_t rtype = o->data[o->opts[0].off];
         const char *file = d->plan.kind != BOOT_DHCP_NONE ? d->plan.file : "-";
+        metrics_dhcp_packet(type, dhcp_msg_type_name(rtype));
         log_info("dhcp xid=%08x mac=%s peer=%s %s arch=%s uc=%s client=%s -> %s ip=%s file=%s%s%s",
                  req->xid, mac, peer, type, arch, uc, boot_client_name(d->plan.client),
                  dhcp_msg_type_name(rtype), ip, file, d->plan.unknown_arch ? " (unknown arch)" : "",
@@ -460,6 +463,7 @@ static void bad_packet(struct dhcp_server *srv, const char *peer, const struct i
 {
         uint32_t sup = 0;
         srv->stats.malformed++;
+        metrics_dhcp_packet("malformed", "dropped");
         if (log_ratelimit_ok(&srv->rl_bad, loop_now_ms(srv->loop), 2, 20, &sup))
                 log_warn("dhcp peer=%s if=%s: dropped malformed packet: %s (%u similar "
                          "suppressed)",
