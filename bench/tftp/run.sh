@@ -18,7 +18,7 @@ CACHE=$ROOT/bench/out/cache
 BOOTHERD=${BOOTHERD:-$ROOT/build/bootherd}
 REPS=${REPS:-3}
 STORM_CLIENTS=${STORM_CLIENTS:-100}
-BIG_MB=64
+BIG_MB=${BIG_MB:-64}
 
 "$ROOT/scripts/deps.sh" test bench
 echo "load average at start: $(cut -d" " -f1-3 /proc/loadavg) (2 cores, shared)"
@@ -34,7 +34,8 @@ HPA=/usr/sbin/in.tftpd
 
 mkdir -p "$OUT/root" "$OUT/dl" "$OUT/state"
 chmod 755 "$OUT/root"
-[ -s "$OUT/root/big.bin" ] || head -c $((BIG_MB << 20)) /dev/urandom >"$OUT/root/big.bin"
+BIG=big-$BIG_MB.bin
+[ -s "$OUT/root/$BIG" ] || head -c $((BIG_MB << 20)) /dev/urandom >"$OUT/root/$BIG"
 [ -s "$OUT/root/small.bin" ] || head -c $((1 << 20)) /dev/urandom >"$OUT/root/small.bin"
 chmod 644 "$OUT/root/"*.bin
 
@@ -70,9 +71,11 @@ EOF
 BH_PID=$!
 PIDS+=("$BH_PID")
 "$HPA" -L -s "$OUT/root" -a "127.0.0.1:$P_HPA" -u root &
+HPA_PID=$!
 PIDS+=($!)
 "$ATFTPD" --daemon --no-fork --bind-address 127.0.0.1 --port "$P_AT" --user root --group root \
 	--maxthread 1000 --logfile /dev/null "$OUT/root" &
+AT_PID=$!
 PIDS+=($!)
 sleep 1
 for p in "$P_BH" "$P_HPA" "$P_AT"; do
@@ -80,8 +83,52 @@ for p in "$P_BH" "$P_HPA" "$P_AT"; do
 done
 SERVERS=(bootherd tftpd-hpa atftpd)
 declare -A PORT=([bootherd]=$P_BH [tftpd-hpa]=$P_HPA [atftpd]=$P_AT)
+declare -A SPID=([bootherd]=$BH_PID [tftpd-hpa]=$HPA_PID [atftpd]=$AT_PID)
+# Server CPU time in ms, user + system, robust where wall times are not (the
+# 2 cores are shared with other work).  tftpd-hpa forks a process per
+# transfer and does not reap them into its own counters, so each server runs
+# in a cpuacct cgroup of its own (v1), which its children inherit.
+CG=/sys/fs/cgroup/cpuacct
+declare -A CGDIR
+for s in "${SERVERS[@]}"; do
+	d=$CG/bh-tftp-bench-$$-$s
+	if mkdir "$d" 2>/dev/null && echo "${SPID[$s]}" >"$d/cgroup.procs"; then
+		CGDIR[$s]=$d
+	fi
+done
+cleanup_cg() {
+	local d
+	for d in "${CGDIR[@]}"; do
+		for ((i = 0; i < 50; i++)); do rmdir "$d" 2>/dev/null && break || sleep 0.1; done
+	done
+}
+trap 'cleanup; cleanup_cg' EXIT
+cpu_ms() { # cpu_ms SERVER
+	if [ -n "${CGDIR[$1]:-}" ]; then
+		echo $(($(cat "${CGDIR[$1]}/cpuacct.usage") / 1000000))
+	else
+		awk '{print ($14 + $15 + $16 + $17) * 10}' "/proc/${SPID[$1]}/stat"
+	fi
+}
 
 now_ns() { date +%s%N; }
+
+# (a) pins servers and client to the same CPU.  Unpinned, a lock-step
+# transfer on this (virtual) 2-core machine runs ~4x faster or slower
+# depending on whether client and server happen to share a CPU (a wakeup
+# across vCPUs costs ~100 us here), which drowns the differences between
+# servers; on one CPU every transfer pays the server's real cost.  (b) runs
+# unpinned, as a real storm would.
+NCPU=$(nproc)
+CLIENT_PIN=()
+pin_servers() { # pin_servers CPULIST
+	local s
+	for s in "${SERVERS[@]}"; do taskset -a -p -c "$1" "${SPID[$s]}" >/dev/null; done
+}
+if [ "$NCPU" -ge 2 ]; then
+	pin_servers 0
+	CLIENT_PIN=(taskset -c 0)
+fi
 
 # fetch CLIENT BLK WIN PORT FILE OUT: one download, 0 on success.
 fetch() {
@@ -91,10 +138,17 @@ fetch() {
 	atftp)
 		[ "$blk" = 512 ] && [ "$win" = 1 ] || opts+=(--option "blksize $blk")
 		[ "$win" = 1 ] || opts+=(--option "windowsize $win")
-		timeout 300 atftp "${opts[@]}" -g -r "$file" -l "$out" 127.0.0.1 "$port" >/dev/null 2>&1
+		timeout 300 "${CLIENT_PIN[@]}" atftp "${opts[@]}" -g -r "$file" -l "$out" 127.0.0.1 "$port" \
+			>/dev/null 2>&1
 		;;
-	tftp-hpa) timeout 300 tftp -m binary 127.0.0.1 "$port" -c get "$file" "$out" >/dev/null 2>&1 ;;
-	curl) timeout 300 curl -sS --tftp-blksize "$blk" "tftp://127.0.0.1:$port/$file" -o "$out" 2>/dev/null ;;
+	tftp-hpa)
+		timeout 300 "${CLIENT_PIN[@]}" tftp -m binary 127.0.0.1 "$port" -c get "$file" "$out" \
+			>/dev/null 2>&1
+		;;
+	curl)
+		timeout 300 "${CLIENT_PIN[@]}" curl -sS --tftp-blksize "$blk" \
+			"tftp://127.0.0.1:$port/$file" -o "$out" 2>/dev/null
+		;;
 	esac
 }
 
@@ -104,19 +158,21 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 CASES=("atftp 512 1" "atftp 512 8" "atftp 512 16" "atftp 1468 1" "atftp 1468 8" "atftp 1468 16"
 	"tftp-hpa 512 1" "curl 1468 1")
 declare -A MBS FAIL
-echo "== (a) one ${BIG_MB} MiB file, loopback, median of $REPS (MB/s = 10^6 bytes/s)"
+echo "== (a) one ${BIG_MB} MiB file, loopback, servers and client on CPU 0, median of $REPS (MB/s = 10^6 bytes/s)"
+declare -A CPU
 for c in "${CASES[@]}"; do
 	read -r client blk win <<<"$c"
 	for s in "${SERVERS[@]}"; do
 		: >"$OUT/t.$s"
 		FAIL[$c/$s]=0
+		CPU[$c/$s]=$(cpu_ms "$s")
 	done
 	for ((r = 0; r < REPS; r++)); do
 		for s in "${SERVERS[@]}"; do # interleaved, so load changes hit all alike
 			rm -f "$OUT/dl/big"
 			t0=$(now_ns)
-			if fetch "$client" "$blk" "$win" "${PORT[$s]}" big.bin "$OUT/dl/big" &&
-				cmp -s "$OUT/dl/big" "$OUT/root/big.bin"; then
+			if fetch "$client" "$blk" "$win" "${PORT[$s]}" "$BIG" "$OUT/dl/big" &&
+				cmp -s "$OUT/dl/big" "$OUT/root/$BIG"; then
 				t1=$(now_ns)
 				echo "$(((BIG_MB << 20) * 1000 / (t1 - t0)))" >>"$OUT/t.$s"
 			else
@@ -124,7 +180,9 @@ for c in "${CASES[@]}"; do
 			fi
 		done
 	done
+	sleep 0.3 # tftpd-hpa reaps its children
 	for s in "${SERVERS[@]}"; do
+		CPU[$c/$s]=$((($(cpu_ms "$s") - CPU[$c/$s]) / REPS))
 		if [ -s "$OUT/t.$s" ]; then
 			MBS[$c/$s]=$(median <"$OUT/t.$s")
 		else
@@ -146,8 +204,16 @@ for c in "${CASES[@]}"; do
 		"$(awk -v x="$b" -v y="$h" 'BEGIN{printf (y>0)?"%.2f":"-", x/y}')" \
 		"$(awk -v x="$b" -v y="$a" 'BEGIN{printf (y>0)?"%.2f":"-", x/y}')" "$note"
 done
+echo
+echo "server CPU per ${BIG_MB} MiB transfer (ms, user+system, mean of $REPS)"
+printf '%-26s %10s %10s %10s\n' "client blksize window" bootherd tftpd-hpa atftpd
+for c in "${CASES[@]}"; do
+	printf '%-26s %10s %10s %10s\n' "$c" "${CPU[$c/bootherd]}" "${CPU[$c/tftpd-hpa]}" "${CPU[$c/atftpd]}"
+done
 
 # ---- (b) storm ----
+CLIENT_PIN=()
+[ "$NCPU" -lt 2 ] || pin_servers "0-$((NCPU - 1))"
 # storm PORT BLK WIN: STORM_CLIENTS clients at once; prints "ms failures".
 storm() {
 	local port=$1 blk=$2 win=$3 i fails=0
@@ -179,11 +245,15 @@ for k in "${STORMS[@]}"; do
 		SF[$kind/$s]=0
 	done
 done
+declare -A SCPU
 for ((r = 0; r < REPS; r++)); do
 	for k in "${STORMS[@]}"; do
 		read -r kind blk win <<<"$k"
 		for s in "${SERVERS[@]}"; do
+			c0=$(cpu_ms "$s")
 			read -r ms f < <(storm "${PORT[$s]}" "$blk" "$win")
+			sleep 0.3
+			SCPU[$kind/$s]=$((${SCPU[$kind/$s]:-0} + $(cpu_ms "$s") - c0))
 			echo "$ms" >>"$OUT/s.$kind.$s"
 			SF[$kind/$s]=$((SF[$kind/$s] + f))
 		done
@@ -201,6 +271,13 @@ for k in "${STORMS[@]}"; do
 		"${ST[$kind/atftpd]} (${SF[$kind/atftpd]} fail)" \
 		"$(awk -v x="${ST[$kind/bootherd]}" -v y="${ST[$kind/tftpd-hpa]}" 'BEGIN{printf (y>0)?"%.2f":"-", x/y}')"
 done
+printf 'server CPU per storm (ms):   '
+for k in "${STORMS[@]}"; do
+	read -r kind blk win <<<"$k"
+	printf '%s: bootherd %d, tftpd-hpa %d, atftpd %d;  ' "$kind" $((SCPU[$kind/bootherd] / REPS)) \
+		$((SCPU[$kind/tftpd-hpa] / REPS)) $((SCPU[$kind/atftpd] / REPS))
+done
+echo
 RSS=$(awk '/VmHWM/ {print $2}' "/proc/$BH_PID/status")
 echo "bootherd peak RSS (VmHWM) over the whole run: $RSS kB"
 grep -o 'retransmits=[0-9]*' "$OUT/bootherd.log" | cut -d= -f2 |
