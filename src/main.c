@@ -41,12 +41,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"serve", cli_serve, false},
-    {"image", cli_image, true},
-    {"machine", cli_machine, true},
-    {"events", cli_events, false},
-    {"user", cli_user, true},
-    {"token", cli_token, true},
+    {"serve", cli_serve, false},   {"image", cli_image, true}, {"machine", cli_machine, true},
+    {"events", cli_events, false}, {"user", cli_user, true},   {"token", cli_token, true},
 };
 
 /* Global options come before the command; they override the file. */

@@ -1,6 +1,9 @@
 /* Boot-event queue: every protocol thread reports contacts here; the main
  * loop writes them to the store in one transaction per batch (group
- * commit), so a boot storm costs one commit per loop turn, not per request.
+ * commit), so a boot storm costs about one commit a second, not one per
+ * request: the consumer is woken at once after a quiet second, and while
+ * events keep coming its 1 s periodic flush writes them (or a wake-up when
+ * the queue is half full).
  *
  * Producers (HTTP worker threads, the DHCP/TFTP loop) call
  * boot_events_push(); the consumer watches boot_events_fd() and calls

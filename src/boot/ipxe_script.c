@@ -10,20 +10,28 @@
 
 static bool safe_byte(unsigned char c)
 {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               strchr("._~:/@+=,-", c) != NULL;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+                return true;
+        return c != '\0' && strchr("._~:/@+=,-", c) != NULL;
 }
 
 void ipxe_escape(struct strbuf *out, const char *s)
 {
         static const char hex[] = "0123456789ABCDEF";
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-                if (safe_byte(*p)) {
-                        strbuf_append(out, (const char *)p, 1);
-                } else {
-                        char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-                        strbuf_append(out, enc, 3);
-                }
+        const unsigned char *p = (const unsigned char *)s;
+        while (*p) {
+                /* Runs of safe bytes in one append: this runs for every URL
+                 * and value in every script served. */
+                const unsigned char *run = p;
+                while (*p && safe_byte(*p))
+                        p++;
+                if (p > run)
+                        strbuf_append(out, (const char *)run, (size_t)(p - run));
+                if (!*p)
+                        break;
+                char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+                strbuf_append(out, enc, 3);
+                p++;
         }
 }
 
@@ -209,7 +217,8 @@ int ipxe_script_image(const struct image *img, const struct script_vars *v, stru
         }
         for (size_t i = 0; i < img->n_initrds; i++) {
                 initrd_name(img, i, names);
-                strbuf_printf(out, " initrd=%s", names[i]);
+                strbuf_puts(out, " initrd="); /* not printf: it formats twice */
+                strbuf_puts(out, names[i]);
         }
         if (img->cmdline && *img->cmdline) {
                 strbuf_puts(out, " ");
@@ -223,7 +232,9 @@ int ipxe_script_image(const struct image *img, const struct script_vars *v, stru
         }
         strbuf_puts(out, " || goto failed\n");
         for (size_t i = 0; i < img->n_initrds; i++) {
-                strbuf_printf(out, "initrd --name %s ", names[i]);
+                strbuf_puts(out, "initrd --name ");
+                strbuf_puts(out, names[i]);
+                strbuf_puts(out, " ");
                 artifact_url(out, v, img->initrds[i]);
                 strbuf_puts(out, " || goto failed\n");
         }

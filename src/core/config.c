@@ -52,6 +52,8 @@ static const struct cfg_key keys[] = {
     {"boot", "event_retention", CFG_INT, F(boot_event_retention), "100000", 100, 100000000},
     {"auth", "session_idle_s", CFG_INT, F(auth_session_idle_s), "3600", 60, 2592000},
     {"auth", "session_max_s", CFG_INT, F(auth_session_max_s), "43200", 60, 2592000},
+    {"auth", "login_burst", CFG_INT, F(auth_login_burst), "5", 1, 1000},
+    {"auth", "login_refill_s", CFG_INT, F(auth_login_refill_s), "12", 1, 86400},
     {"auth", "metrics", CFG_METRICS, F(auth_metrics), "open", 0, 0},
     {"tftp", "enabled", CFG_BOOL, F(tftp_enabled), "true", 0, 0},
     {"tftp", "listen", CFG_LISTEN, F(tftp_listen), "0.0.0.0:69", 0, 0},

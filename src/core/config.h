@@ -46,6 +46,8 @@ struct config {
         /* [auth] web UI and REST API */
         int64_t auth_session_idle_s; /* a session unused this long ends */
         int64_t auth_session_max_s;  /* and every session ends this long after login */
+        int64_t auth_login_burst;    /* failed logins allowed per address/user name ... */
+        int64_t auth_login_refill_s; /* ... then one more every this many seconds */
         char *auth_metrics;          /* "open" or "token": who may read /metrics */
         /* [tftp] */
         bool tftp_enabled;

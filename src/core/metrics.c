@@ -134,12 +134,45 @@ void metrics_tftp_bytes(uint64_t n)
         metric_add(m, n);
 }
 
+/* Route labels are string literals, so (pointer, status) identifies a
+ * series: each HTTP thread remembers the ones it used and skips the label
+ * formatting and the global lock on the hot path. */
+#define HTTP_SERIES_CACHE 32
+
+struct http_series_slot {
+        const char *route;
+        unsigned status;
+        struct metric *m;
+};
+
+static _Thread_local struct http_series_slot http_cache[HTTP_SERIES_CACHE];
+static _Thread_local size_t http_cache_next;
+
+static struct metric *http_series(const char *route, unsigned status)
+{
+        for (size_t i = 0; i < HTTP_SERIES_CACHE && http_cache[i].route; i++)
+                if (http_cache[i].route == route && http_cache[i].status == status)
+                        return http_cache[i].m;
+        char code[12], labels[160];
+        snprintf(code, sizeof(code), "%u", status);
+        struct strbuf b;
+        strbuf_init(&b);
+        strbuf_puts(&b, "route=\"");
+        metrics_escape_label(&b, route);
+        strbuf_printf(&b, "\",status=\"%s\"", code);
+        snprintf(labels, sizeof(labels), "%s", b.s && !b.oom ? b.s : "");
+        strbuf_free(&b);
+        struct metric *m = metrics_counter("bootherd_http_requests_total", labels);
+        if (m) {
+                http_cache[http_cache_next] = (struct http_series_slot){route, status, m};
+                http_cache_next = (http_cache_next + 1) % HTTP_SERIES_CACHE;
+        }
+        return m;
+}
+
 void metrics_http_request(const char *route, unsigned status)
 {
-        char code[12];
-        snprintf(code, sizeof(code), "%u", status);
-        count2("bootherd_http_requests_total", "route", route ? route : "unknown", "status", code,
-               1);
+        metric_add(http_series(route ? route : "unknown", status), 1);
         if (status == 503 && route && strcmp(route, "images_busy") == 0)
                 metric_inc(metrics_counter("bootherd_image_transfers_refused_total", ""));
 }

@@ -29,7 +29,7 @@ struct rslot {
 struct dhcp_inventory {
         struct store *s;
         int64_t data_version;
-        uint32_t gen;
+        uint32_t gen, rgen; /* machine / reservation table generations */
         size_t n_m, n_r;
         struct mslot *m;
         struct rslot *r;
@@ -48,7 +48,7 @@ static size_t hash64(uint64_t k)
         return (size_t)((k * 0x9e3779b97f4a7c15ull) >> 40) & (SLOTS - 1);
 }
 
-static void drop_all(struct dhcp_inventory *inv)
+static void drop_machines(struct dhcp_inventory *inv)
 {
         for (size_t i = 0; i < SLOTS; i++)
                 if (inv->m[i].gen == inv->gen && inv->m[i].m) {
@@ -57,7 +57,20 @@ static void drop_all(struct dhcp_inventory *inv)
                         inv->m[i].m = NULL;
                 }
         inv->gen++;
-        inv->n_m = inv->n_r = 0;
+        inv->n_m = 0;
+}
+
+/* Never frees machine records: a caller may be holding one. */
+static void drop_reservations(struct dhcp_inventory *inv)
+{
+        inv->rgen++;
+        inv->n_r = 0;
+}
+
+static void drop_all(struct dhcp_inventory *inv)
+{
+        drop_machines(inv);
+        drop_reservations(inv);
 }
 
 int dhcp_inventory_new(struct store *s, struct dhcp_inventory **ret)
@@ -66,7 +79,7 @@ int dhcp_inventory_new(struct store *s, struct dhcp_inventory **ret)
         if (!inv)
                 return -ENOMEM;
         inv->s = s;
-        inv->gen = 1;
+        inv->gen = inv->rgen = 1;
         inv->m = calloc(SLOTS, sizeof(*inv->m));
         inv->r = calloc(SLOTS, sizeof(*inv->r));
         if (!inv->m || !inv->r) {
@@ -103,7 +116,7 @@ static struct mslot *mslot_for(struct dhcp_inventory *inv, const struct mac *mac
 {
         uint64_t k = mac_key(mac);
         if (inv->n_m >= SLOTS / 2)
-                drop_all(inv);
+                drop_machines(inv);
         for (size_t i = hash64(k);; i = (i + 1) & (SLOTS - 1)) {
                 struct mslot *sl = &inv->m[i];
                 if (sl->gen != inv->gen) {
@@ -146,20 +159,20 @@ const struct machine *dhcp_inventory_machine(struct dhcp_inventory *inv, const s
 int dhcp_inventory_reserved(struct dhcp_inventory *inv, uint32_t ip, struct mac *ret_owner)
 {
         if (inv->n_r >= SLOTS / 2)
-                drop_all(inv);
+                drop_reservations(inv);
         struct rslot *sl;
         size_t i = hash64(ip);
         for (;; i = (i + 1) & (SLOTS - 1)) {
                 sl = &inv->r[i];
-                if (sl->gen != inv->gen || sl->ip == ip)
+                if (sl->gen != inv->rgen || sl->ip == ip)
                         break;
         }
-        if (sl->gen != inv->gen) {
+        if (sl->gen != inv->rgen) {
                 struct mac owner = {{0}};
                 int r = store_lease_reservation(inv->s, ip, &owner);
                 if (r < 0 && r != -ENOENT)
                         return r; /* not cached */
-                *sl = (struct rslot){.ip = ip, .gen = inv->gen, .r = r, .owner = owner};
+                *sl = (struct rslot){.ip = ip, .gen = inv->rgen, .r = r, .owner = owner};
                 inv->n_r++;
         }
         if (sl->r == 0)

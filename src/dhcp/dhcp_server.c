@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/validate.h"
 #include "dhcp/dhcp_alloc.h"
 #include "dhcp/dhcp_inventory.h"
@@ -355,13 +356,10 @@ static int commit(struct dhcp_server *srv)
         return r;
 }
 
-/* Commits this turn's lease changes, then sends the replies that wait for
- * them.  An ACK is never sent for a lease that is not stored. */
-static void flush_batch(struct dhcp_server *srv)
+/* Sends the pending replies whose needs_commit equals acks, with one
+ * sendmmsg per run of replies on the same socket. */
+static void send_pending(struct dhcp_server *srv, bool acks)
 {
-        bool stored = commit(srv) >= 0;
-        /* One sendmmsg per socket for the turn's replies (all of a turn's
-         * replies leave by the socket the requests came in on). */
         struct mmsghdr mv[DRAIN_MAX];
         struct iovec iov[DRAIN_MAX];
         struct pending *src[DRAIN_MAX];
@@ -369,9 +367,10 @@ static void flush_batch(struct dhcp_server *srv)
         int fd = -1;
         for (size_t i = 0; i <= srv->n_pend; i++) {
                 struct pending *p = i < srv->n_pend ? &srv->pend[i] : NULL;
+                if (p && p->needs_commit != acks)
+                        continue;
                 if (n && (!p || p->fd != fd)) {
-                        size_t done = 0;
-                        while (done < n) {
+                        for (size_t done = 0; done < n;) {
                                 int k = sendmmsg(fd, mv + done, (unsigned)(n - done), 0);
                                 if (k <= 0) { /* report it, skip that datagram */
                                         send_one(srv, src[done]);
@@ -383,8 +382,8 @@ static void flush_batch(struct dhcp_server *srv)
                         }
                         n = 0;
                 }
-                if (!p || (p->needs_commit && !stored))
-                        continue;
+                if (!p)
+                        break;
                 fd = p->fd;
                 src[n] = p;
                 iov[n] = (struct iovec){.iov_base = p->buf, .iov_len = p->len};
@@ -394,6 +393,17 @@ static void flush_batch(struct dhcp_server *srv)
                                                      .msg_iovlen = 1}};
                 n++;
         }
+}
+
+/* End of a turn: replies that depend on no lease (OFFER, NAK, INFORM) go
+ * at once; then the turn's lease changes are committed in one transaction
+ * (group commit) and only then do the ACKs go.  An ACK is never sent for a
+ * lease that is not stored. */
+static void flush_batch(struct dhcp_server *srv)
+{
+        send_pending(srv, false);
+        if (commit(srv) >= 0)
+                send_pending(srv, true);
         srv->n_pend = 0;
 }
 
@@ -426,6 +436,7 @@ static void log_decision(struct dhcp_server *srv, const struct dhcp_packet *req,
         const char *type = dhcp_msg_type_name(req->msg_type);
         if (d->action == DHCP_ACT_NONE) {
                 bool full = d->why && strcmp(d->why, "no free address") == 0;
+                metrics_dhcp_packet(type, full ? "pool_exhausted" : "no_answer");
                 uint32_t sup = 0;
                 if (full && log_ratelimit_ok(&srv->rl_full, loop_now_ms(srv->loop), 1, 10, &sup))
                         log_warn("dhcp xid=%08x mac=%s peer=%s %s: pool exhausted, no offer",
@@ -440,6 +451,7 @@ static void log_decision(struct dhcp_server *srv, const struct dhcp_packet *req,
         format_ipv4(o->yiaddr, ip);
         uint8_t rtype = o->data[o->opts[0].off];
         const char *file = d->plan.kind != BOOT_DHCP_NONE ? d->plan.file : "-";
+        metrics_dhcp_packet(type, dhcp_msg_type_name(rtype));
         log_info("dhcp xid=%08x mac=%s peer=%s %s arch=%s uc=%s client=%s -> %s ip=%s file=%s%s%s",
                  req->xid, mac, peer, type, arch, uc, boot_client_name(d->plan.client),
                  dhcp_msg_type_name(rtype), ip, file, d->plan.unknown_arch ? " (unknown arch)" : "",
@@ -451,6 +463,7 @@ static void bad_packet(struct dhcp_server *srv, const char *peer, const struct i
 {
         uint32_t sup = 0;
         srv->stats.malformed++;
+        metrics_dhcp_packet("malformed", "dropped");
         if (log_ratelimit_ok(&srv->rl_bad, loop_now_ms(srv->loop), 2, 20, &sup))
                 log_warn("dhcp peer=%s if=%s: dropped malformed packet: %s (%u similar "
                          "suppressed)",

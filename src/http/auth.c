@@ -181,10 +181,11 @@ struct rl_slot {
 
 struct auth {
         pthread_mutex_t lock;
+        double burst, refill_s;
         struct rl_slot slots[AUTH_RL_SLOTS];
 };
 
-int auth_new(struct auth **ret)
+int auth_new(int64_t login_burst, int64_t login_refill_s, struct auth **ret)
 {
         if (auth_init() < 0)
                 return -EIO;
@@ -192,6 +193,8 @@ int auth_new(struct auth **ret)
         if (!a)
                 return -ENOMEM;
         pthread_mutex_init(&a->lock, NULL);
+        a->burst = (double)login_burst;
+        a->refill_s = (double)login_refill_s;
         *ret = a;
         return 0;
 }
@@ -204,12 +207,12 @@ void auth_free(struct auth *a)
         free(a);
 }
 
-static void refill(struct rl_slot *s, int64_t now_ms)
+static void refill(const struct auth *a, struct rl_slot *s, int64_t now_ms)
 {
         if (now_ms > s->last_ms) {
-                s->tokens += (double)(now_ms - s->last_ms) / (AUTH_LOGIN_REFILL_S * 1000.0);
-                if (s->tokens > AUTH_LOGIN_BURST)
-                        s->tokens = AUTH_LOGIN_BURST;
+                s->tokens += (double)(now_ms - s->last_ms) / (a->refill_s * 1000.0);
+                if (s->tokens > a->burst)
+                        s->tokens = a->burst;
         }
         s->last_ms = now_ms;
 }
@@ -223,14 +226,14 @@ static struct rl_slot *slot_find(struct auth *a, const char *key, int64_t now_ms
         for (size_t i = 0; i < AUTH_RL_SLOTS; i++) {
                 struct rl_slot *s = &a->slots[i];
                 if (s->key[0] && strcmp(s->key, key) == 0) {
-                        refill(s, now_ms);
+                        refill(a, s, now_ms);
                         return s;
                 }
                 if (!create)
                         continue;
-                double t = s->key[0] ? s->tokens + (double)(now_ms - s->last_ms) /
-                                                       (AUTH_LOGIN_REFILL_S * 1000.0)
-                                     : 1e9;
+                double t = s->key[0]
+                               ? s->tokens + (double)(now_ms - s->last_ms) / (a->refill_s * 1000.0)
+                               : 1e9;
                 if (t > best) {
                         best = t;
                         victim = s;
@@ -239,7 +242,7 @@ static struct rl_slot *slot_find(struct auth *a, const char *key, int64_t now_ms
         if (!victim)
                 return NULL;
         snprintf(victim->key, sizeof(victim->key), "%s", key);
-        victim->tokens = AUTH_LOGIN_BURST;
+        victim->tokens = a->burst;
         victim->last_ms = now_ms;
         return victim;
 }
@@ -250,7 +253,7 @@ long auth_login_wait(struct auth *a, const char *key, int64_t now_ms)
         struct rl_slot *s = slot_find(a, key, now_ms, false);
         long wait = 0;
         if (s && s->tokens < 1.0)
-                wait = (long)((1.0 - s->tokens) * AUTH_LOGIN_REFILL_S) + 1;
+                wait = (long)((1.0 - s->tokens) * a->refill_s) + 1;
         pthread_mutex_unlock(&a->lock);
         return wait;
 }

@@ -65,15 +65,13 @@ bool auth_origin_ok(const char *origin, const char *referer, const char *host, b
                     const char *public_url);
 
 /* ---- login rate limiting ----
- * A token bucket per client address and per user name: AUTH_LOGIN_BURST
- * failed attempts, then one more every AUTH_LOGIN_REFILL_S seconds.  A
+ * A token bucket per client address and per user name: [auth] login_burst
+ * failed attempts, then one more every [auth] login_refill_s seconds.  A
  * successful login refills the client's bucket. */
-#define AUTH_LOGIN_BURST    5
-#define AUTH_LOGIN_REFILL_S 12
-#define AUTH_RL_SLOTS       1024
+#define AUTH_RL_SLOTS 1024
 
 struct auth;
-int auth_new(struct auth **ret);
+int auth_new(int64_t login_burst, int64_t login_refill_s, struct auth **ret);
 void auth_free(struct auth *a);
 /* 0 when an attempt for key may go ahead now, else the seconds to wait. */
 long auth_login_wait(struct auth *a, const char *key, int64_t now_ms);

@@ -20,6 +20,14 @@
 #include "http/auth.h"
 #include "http/routes.h"
 
+/* Per-connection memory pool: request line and headers, then the response
+ * headers (bodies are sent from their own buffers or files).  libmicrohttpd
+ * 0.9.75 zeroes the whole pool after every request, so its size is a
+ * per-request cost: with the default 32 KiB, memset was ~4% of the
+ * daemon's CPU serving /boot/<mac>.ipxe (perf).  8 KiB still takes ~7 KB
+ * of request headers (iPXE sends ~100 bytes; larger gets 431). */
+#define HTTP_CONN_MEMORY (8 * 1024)
+
 struct http_server {
         struct MHD_Daemon *daemon;
         struct MHD_Daemon *tls_daemon; /* [http] tls_listen */
@@ -127,6 +135,81 @@ enum MHD_Result http_reply_error(struct http_req *r, unsigned status, const char
         return http_reply_json(r, status, j);
 }
 
+/* "a.b.c.d" (ip in host order) at out, which has room for 16; returns
+ * the length.  Hand-rolled: it runs on every request (peer, server URL),
+ * and inet_ntop + snprintf cost more than the rest of the formatting. */
+static size_t put_ipv4(char *out, uint32_t ip)
+{
+        char *p = out;
+        for (int shift = 24; shift >= 0; shift -= 8) {
+                unsigned v = (ip >> shift) & 0xff;
+                if (v >= 100)
+                        *p++ = (char)('0' + v / 100);
+                if (v >= 10)
+                        *p++ = (char)('0' + v / 10 % 10);
+                *p++ = (char)('0' + v % 10);
+                if (shift)
+                        *p++ = '.';
+        }
+        *p = '\0';
+        return (size_t)(p - out);
+}
+
+/* ":port" at out (room for 7); returns the length. */
+static size_t put_port(char *out, unsigned port)
+{
+        char digits[5];
+        size_t n = 0;
+        do {
+                digits[n++] = (char)('0' + port % 10);
+                port /= 10;
+        } while (port && n < sizeof(digits));
+        char *p = out;
+        *p++ = ':';
+        while (n)
+                *p++ = digits[--n];
+        *p = '\0';
+        return (size_t)(p - out);
+}
+
+/* The local address of each connection, taken once when it opens rather
+ * than with getsockname(2) on every request; kept in libmicrohttpd's
+ * per-connection pointer. */
+struct conn_local {
+        uint32_t ip; /* host order; 0 = unknown (not IPv4) */
+        uint16_t port;
+};
+
+/* getsockname(2) of the connection: IPv4 only, else false. */
+static bool local_addr(struct MHD_Connection *conn, struct conn_local *ret)
+{
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        if (!ci || getsockname(ci->connect_fd, (struct sockaddr *)&ss, &sl) < 0 ||
+            ss.ss_family != AF_INET)
+                return false;
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+        ret->ip = ntohl(sin->sin_addr.s_addr);
+        ret->port = ntohs(sin->sin_port);
+        return true;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+        if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+                free(*socket_context);
+                *socket_context = NULL;
+                return;
+        }
+        struct conn_local *cl = calloc(1, sizeof(*cl));
+        if (cl)
+                (void)local_addr(conn, cl);
+        *socket_context = cl;
+}
+
 static void server_url(struct http_req *r, bool tls, int port_override, char *out, size_t cap)
 {
         const struct config *c = r->ctx->cfg;
@@ -136,24 +219,24 @@ static void server_url(struct http_req *r, bool tls, int port_override, char *ou
         }
         /* The address this connection came in on is one the client reaches;
          * the Host header is client-controlled and not trusted here. */
-        struct sockaddr_storage ss;
-        socklen_t sl = sizeof(ss);
         const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        char host[INET6_ADDRSTRLEN] = "127.0.0.1";
-        unsigned port = tls ? 443 : 80;
-        if (ci && getsockname(ci->connect_fd, (struct sockaddr *)&ss, &sl) == 0 &&
-            ss.ss_family == AF_INET) {
-                struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-                inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-                port = ntohs(sin->sin_port);
-        }
+            MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        const struct conn_local *cl = ci ? ci->socket_context : NULL;
+        struct conn_local here = {.ip = 0x7f000001, .port = tls ? 443 : 80}; /* 127.0.0.1 */
+        if (cl && cl->ip)
+                here = *cl;
+        else if (!cl)
+                (void)local_addr(r->conn, &here);
+        unsigned port = here.port;
         if (port_override >= 0)
                 port = (unsigned)port_override;
-        if (port == (tls ? 443u : 80u))
-                snprintf(out, cap, "%s://%s", tls ? "https" : "http", host);
-        else
-                snprintf(out, cap, "%s://%s:%u", tls ? "https" : "http", host, port);
+        char buf[48];
+        size_t n = tls ? 8 : 7;
+        memcpy(buf, tls ? "https://" : "http://", n + 1);
+        n += put_ipv4(buf + n, here.ip);
+        if (port != (tls ? 443u : 80u))
+                put_port(buf + n, port);
+        snprintf(out, cap, "%s", buf);
 }
 
 void http_server_url(struct http_req *r, char *out, size_t cap)
@@ -211,10 +294,8 @@ static struct http_req *req_new(struct http_ctx *ctx, struct MHD_Connection *con
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET) {
                 const struct sockaddr_in *sin = (const struct sockaddr_in *)ci->client_addr;
-                char ip[INET_ADDRSTRLEN];
-                inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
-                snprintf(r->peer, sizeof(r->peer), "%s:%u", ip, ntohs(sin->sin_port));
                 r->peer_ip = ntohl(sin->sin_addr.s_addr);
+                put_port(r->peer + put_ipv4(r->peer, r->peer_ip), ntohs(sin->sin_port));
         } else {
                 snprintf(r->peer, sizeof(r->peer), "?");
         }
@@ -422,6 +503,7 @@ static int tls_start(struct http_server *srv)
                 MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
                 MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-TLS1.0:-VERS-TLS1.1",
                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv->ctx,
+                MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
                 MHD_OPTION_END);
         /* clang-format on */
         if (!srv->tls_daemon) {
@@ -463,7 +545,7 @@ int http_server_start(const struct config *c, struct boot_events *ev, struct htt
         free(images);
         int r = peer_map_new(&ctx->peers);
         if (r >= 0)
-                r = auth_new(&ctx->auth);
+                r = auth_new(c->auth_login_burst, c->auth_login_refill_s, &ctx->auth);
         if (r < 0 || !ctx->db_path) {
                 http_server_stop(srv);
                 return r < 0 ? r : -ENOMEM;
@@ -482,7 +564,9 @@ int http_server_start(const struct config *c, struct boot_events *ev, struct htt
                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->http_max_connections,
                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->http_connection_timeout_s,
                 MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, ctx,
+                MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
                 MHD_OPTION_END);
         /* clang-format on */
         if (!srv->daemon) {

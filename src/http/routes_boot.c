@@ -155,9 +155,12 @@ enum MHD_Result routes_boot_mac(struct http_req *r)
                                        "/boot/52:54:00:ab:cd:01.ipxe)");
         }
         struct machine m;
+        /* Machine and image in one read transaction (one snapshot). */
+        (void)store_read_begin(r->store);
         int rc = store_machine_get(r->store, &mac, &m);
         if (rc < 0 && rc != -ENOENT) {
                 log_error("http peer=%s: %s", r->peer, store_errmsg(r->store));
+                store_read_end(r->store);
                 return http_reply_text(r, MHD_HTTP_SERVICE_UNAVAILABLE, "database error");
         }
         const struct machine *mp = rc == 0 ? &m : NULL;
@@ -166,6 +169,7 @@ enum MHD_Result routes_boot_mac(struct http_req *r)
         const char *detail;
         bool via_default;
         render_plan(r, &mac, mp, &b, &detail, &via_default);
+        store_read_end(r->store);
         if (!r->is_head) {
                 boot_events_report(r->ctx->events, &mac, "script", r->peer, "%s%s", detail,
                                    via_default ? " (default image)" : "");

@@ -143,7 +143,7 @@ const char *auth_role_name(enum auth_role r);
 int auth_role_parse(const char *s, enum auth_role *ret);
 
 struct user {
-        char *name; /* [a-z_][a-z0-9_.-]{0,31} */
+        char *name;          /* [a-z_][a-z0-9_.-]{0,31} */
         char *password_hash; /* only from store_user_get() */
         enum auth_role role;
         int64_t created;
@@ -190,8 +190,8 @@ struct auth_session {
 
 void auth_session_done(struct auth_session *ss);
 
-int store_session_add(struct store *s, const uint8_t hash[STORE_SECRET_HASH_LEN],
-                      const char *user, const char *csrf, int64_t now);
+int store_session_add(struct store *s, const uint8_t hash[STORE_SECRET_HASH_LEN], const char *user,
+                      const char *csrf, int64_t now);
 /* Finds a live session: not idle for more than idle_ms and not older than
  * max_ms.  Touches last_used (at most every few seconds).  An expired
  * session is deleted and reported as -ENOENT. */
@@ -207,7 +207,7 @@ struct lease_row {
         uint32_t ip; /* host order */
         struct mac mac;
         char subnet[48];
-        char state[12]; /* offered, bound, released, declined, expired */
+        char state[12];       /* offered, bound, released, declined, expired */
         int64_t starts, ends; /* ms */
         char *hostname;       /* NULL = none */
 };
@@ -280,3 +280,14 @@ int store_data_version(struct store *s, int64_t *ret);
  * no such lease exists (proxyDHCP mode has none). */
 int store_lease_find_mac(struct store *s, uint32_t ip_host_order, struct mac *ret);
 
+/* ---- read snapshots ---- */
+
+/* Runs the reads that follow, until store_read_end(), in one read
+ * transaction: they see one consistent state of the database and pay
+ * SQLite's per-transaction cost (WAL snapshot, shared-memory locks: fcntl
+ * calls) once instead of once per statement.  For hot read paths such as
+ * the per-MAC boot script.  No writes in between (they would fail).  On
+ * failure the reads simply run one transaction each.  store_read_end() is
+ * a no-op without a snapshot. */
+int store_read_begin(struct store *s);
+void store_read_end(struct store *s);

@@ -6,33 +6,101 @@
 #include <stdio.h>
 #include <string.h>
 
+/* One row update per MAC and batch: ?2 is the time of the MAC's first event
+ * in the batch, ?4 the latest time, ?3 the stage of the last event with
+ * that latest time.  Applying it once gives the row that applying the
+ * per-event form (?2 = ?4 = the event's time) to each event in order
+ * would: first_seen/created come from the first event, last_seen and
+ * last_stage_at are maxima, and last_stage follows the last event that
+ * reached the running maximum, which is the last one at the maximum. */
 static const char SQL_SEEN[] =
     "INSERT INTO machine (mac, state, notes, first_seen, last_seen, last_stage, "
-    "last_stage_at, created) VALUES (?1, 'discovered', '', ?2, ?2, ?3, ?2, ?2) "
+    "last_stage_at, created) VALUES (?1, 'discovered', '', ?2, ?4, ?3, ?4, ?2) "
     "ON CONFLICT (mac) DO UPDATE SET "
     "first_seen = coalesce(first_seen, ?2), "
-    "last_seen = max(coalesce(last_seen, 0), ?2), "
-    "last_stage = CASE WHEN ?2 >= coalesce(last_stage_at, 0) THEN ?3 ELSE last_stage END, "
-    "last_stage_at = max(coalesce(last_stage_at, 0), ?2)";
+    "last_seen = max(coalesce(last_seen, 0), ?4), "
+    "last_stage = CASE WHEN ?4 >= coalesce(last_stage_at, 0) THEN ?3 ELSE last_stage END, "
+    "last_stage_at = max(coalesce(last_stage_at, 0), ?4)";
 static const char SQL_EVENT_ADD[] =
     "INSERT INTO event (time, mac, stage, detail, peer) VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char SQL_EVENT_TRIM[] =
     "DELETE FROM event WHERE id <= (SELECT max(id) FROM event) - ?1";
 
-static int record_one(struct store *s, const struct boot_event *e)
+/* A MAC's events in a batch: indexes of its first event and of the last
+ * event carrying its latest time.  Under load a batch holds several events
+ * per machine (script, kernel, initrd, retries); one upsert each instead of
+ * one per event. */
+struct seen {
+        uint32_t first, latest;
+        bool used;
+};
+
+static size_t mac_slot(const struct mac *m, size_t mask)
+{
+        uint64_t k = 0;
+        memcpy(&k, m->b, MAC_LEN);
+        return (size_t)((k * 0x9E3779B97F4A7C15ull) >> 40) & mask;
+}
+
+static struct seen *seen_find(struct seen *tab, size_t mask, const struct boot_event *evs,
+                              const struct mac *m)
+{
+        size_t i = mac_slot(m, mask);
+        while (tab[i].used && memcmp(evs[tab[i].first].mac.b, m->b, MAC_LEN) != 0)
+                i = (i + 1) & mask;
+        return &tab[i];
+}
+
+static int seen_write(struct store *s, const struct boot_event *first,
+                      const struct boot_event *latest)
 {
         char mac[MAC_STR_LEN];
-        mac_format(&e->mac, mac);
+        mac_format(&first->mac, mac);
         sqlite3_stmt *st = store_stmt(s, SQL_SEEN);
         if (!st)
                 return -EIO;
         sqlite3_bind_text(st, 1, mac, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, e->time);
-        sqlite3_bind_text(st, 3, e->stage, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, first->time);
+        sqlite3_bind_text(st, 3, latest->stage, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, latest->time);
         if (sqlite3_step(st) != SQLITE_DONE)
                 return store_sqlite_fail(s, "machine seen");
+        return 0;
+}
 
-        st = store_stmt(s, SQL_EVENT_ADD);
+/* Updates each machine seen in the batch once (creating unknown MACs as
+ * discovered), in the order of their first event. */
+static int record_seen(struct store *s, const struct boot_event *evs, size_t n)
+{
+        size_t cap = 64;
+        while (cap < 2 * n)
+                cap *= 2;
+        struct seen *tab = calloc(cap, sizeof(*tab));
+        if (!tab)
+                return store_fail(s, -ENOMEM, NULL, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+                struct seen *e = seen_find(tab, cap - 1, evs, &evs[i].mac);
+                if (!e->used)
+                        *e = (struct seen){
+                            .first = (uint32_t)i, .latest = (uint32_t)i, .used = true};
+                else if (evs[i].time >= evs[e->latest].time)
+                        e->latest = (uint32_t)i;
+        }
+        int r = 0;
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const struct seen *e = seen_find(tab, cap - 1, evs, &evs[i].mac);
+                if (e->first == i)
+                        r = seen_write(s, &evs[i], &evs[e->latest]);
+        }
+        free(tab);
+        return r;
+}
+
+static int record_one(struct store *s, const struct boot_event *e)
+{
+        char mac[MAC_STR_LEN];
+        mac_format(&e->mac, mac);
+        sqlite3_stmt *st = store_stmt(s, SQL_EVENT_ADD);
         if (!st)
                 return -EIO;
         sqlite3_bind_int64(st, 1, e->time);
@@ -52,6 +120,7 @@ int store_record_events(struct store *s, const struct boot_event *evs, size_t n,
         int r = store_begin(s);
         if (r < 0)
                 return r;
+        r = record_seen(s, evs, n);
         for (size_t i = 0; r >= 0 && i < n; i++)
                 r = record_one(s, &evs[i]);
         if (r >= 0 && retention > 0) {

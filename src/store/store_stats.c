@@ -33,5 +33,6 @@ void store_idle(struct store *s)
          * and this connection's next write fails with SQLITE_BUSY_SNAPSHOT
          * ("database is locked") once another connection has written. */
         for (size_t i = 0; s && i < s->n_cache; i++)
-                sqlite3_reset(s->cache[i].stmt);
+                if (sqlite3_stmt_busy(s->cache[i].stmt)) /* runs after every request */
+                        sqlite3_reset(s->cache[i].stmt);
 }

@@ -16,6 +16,7 @@
 
 #include "core/fsroot.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/validate.h"
 #include "tftp/tftp_path.h"
 #include "tftp/tftp_source.h"
@@ -163,6 +164,7 @@ static void log_refusal(struct tftp_server *srv, const struct sockaddr_in *peer,
 {
         uint32_t suppressed;
         srv->stats.refused++;
+        metrics_tftp_transfer("refused");
         if (!log_ratelimit_ok(&srv->rl_refuse, loop_now_ms(srv->loop), 10, 50, &suppressed))
                 return;
         char p[PEER_STR_MAX];
@@ -251,6 +253,8 @@ static void conn_end(struct tftp_conn *c, const char *result)
         } else {
                 srv->stats.transfers_failed++;
         }
+        metrics_tftp_transfer(ok ? "ok" : c->x.result == TFTP_XFER_PROBE ? "size_probe" : result);
+        metrics_tftp_bytes(c->sent_bytes);
         uint32_t suppressed;
         if (log_ratelimit_ok(&srv->rl_xfer, now, 100, 1000, &suppressed))
                 log_msg(fine ? LOG_INFO : LOG_WARN,

@@ -17,6 +17,10 @@ cat >"$T/bootherd.conf" <<CONF
 state_dir = $T/state
 [http]
 listen = 127.0.0.1:8080
+[auth]
+# An hour per refill: the rate-limit checks must not depend on how fast
+# argon2id hashes run on a loaded machine.
+login_refill_s = 3600
 [bootfiles]
 test.efi = $T/test.efi
 CONF

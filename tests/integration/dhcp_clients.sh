@@ -130,4 +130,12 @@ check "each decision logged with xid, MAC, arch, user class" \
 	"$T/bootherd.log"
 expect_eq "one bound lease per client, stored" 9 "$(sqlite3 "$T/state/bootherd.db" \
 	"select count(*) from lease where state='bound'")"
+
+# /metrics counts DHCP packets by message type and outcome.
+M=$(ip netns exec "$SRV" curl -s "http://198.18.0.1:$DH_HTTP_PORT/metrics")
+expect_match "metrics: DISCOVERs answered with OFFER" \
+	'bootherd_dhcp_packets_total\{type="DISCOVER",outcome="OFFER"\} [1-9]' "$M"
+expect_match "metrics: REQUESTs answered with ACK" \
+	'bootherd_dhcp_packets_total\{type="REQUEST",outcome="ACK"\} [1-9]' "$M"
+expect_match "metrics: leases in use per subnet" 'bootherd_leases_in_use\{subnet="[^"]*"\} [1-9]' "$M"
 finish

@@ -54,4 +54,9 @@ expect_eq "f3m.bin: one log line per transfer (4 transfers)" 4 "$(tftp_ok_lines 
 expect_match "log line has peer, options, size, duration, result" \
 	'tftp peer=127\.0\.0\.1:[0-9]+ file="f3m.bin" source=root mode=octet options=blksize=1468,windowsize=16 negotiated=blksize=1468,windowsize=16 size=3000000 sent=[0-9]+ duration_ms=[0-9]+ retransmits=[0-9]+ result=ok' \
 	"$(grep 'windowsize=16 negotiated' "$T/bootherd.log" | grep f3m.bin | head -1)"
+
+# /metrics counts transfers by outcome and the bytes sent.
+M=$(curl -s "http://127.0.0.1:$HP/metrics")
+expect_match "metrics: TFTP transfers by outcome" 'bootherd_tftp_transfers_total\{outcome="ok"\} [1-9]' "$M"
+expect_match "metrics: TFTP bytes sent" 'bootherd_tftp_bytes_total [1-9][0-9]{6,}' "$M"
 finish

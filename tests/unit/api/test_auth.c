@@ -6,6 +6,9 @@
 
 #include "http/auth.c"
 
+#define AUTH_LOGIN_BURST    5 /* as passed to auth_new() in these tests */
+#define AUTH_LOGIN_REFILL_S 12
+
 static void test_password_hash_verify(void **state)
 {
         char hash[AUTH_PWHASH_MAX];
@@ -112,7 +115,7 @@ static void test_origin(void **state)
 static void test_ratelimit(void **state)
 {
         struct auth *a = NULL;
-        assert_int_equal(auth_new(&a), 0);
+        assert_int_equal(auth_new(AUTH_LOGIN_BURST, AUTH_LOGIN_REFILL_S, &a), 0);
         int64_t t = 1000000;
         for (int i = 0; i < AUTH_LOGIN_BURST; i++) {
                 assert_int_equal(auth_login_wait(a, "ip:198.18.0.9", t), 0);
@@ -135,7 +138,7 @@ static void test_ratelimit(void **state)
 static void test_ratelimit_table_full(void **state)
 {
         struct auth *a = NULL;
-        assert_int_equal(auth_new(&a), 0);
+        assert_int_equal(auth_new(AUTH_LOGIN_BURST, AUTH_LOGIN_REFILL_S, &a), 0);
         char key[32];
         /* A blocked key survives a flood of single failures from others:
          * eviction takes the fullest buckets first. */

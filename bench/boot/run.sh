@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Boot benchmark: power-on -> marker-line time of real firmware (QEMU, TCG)
+# booting through bootherd alone vs the reference stack (ISC dhcpd +
+# tftpd-hpa + nginx with hand-written per-MAC files), per firmware path, side
+# by side in one run; then a boot storm of many VMs at once against each.
+#
+#   bench/boot/run.sh [--runs N] [--storm N] [--paths "bios uefi-pxe uefi-http"]
+#                     [--stacks "ref bootherd"] [--ra] [--no-storm]
+#
+#   --runs N     sequential boots per path and stack (default 3); the median counts
+#   --storm N    VMs powered on at once in the storm (default 12), firmware
+#                paths taken in turn; every one must boot
+#   --ra         a router advertisement on both links (ends Debian iPXE's ~13 s
+#                IPv6 wait for both stacks; see tests/e2e/lib/ra.py)
+#
+# One VM at a time in the per-path part (the machine has 2 cores and TCG is
+# CPU-bound); the two stacks alternate so drifting load hits both alike.  Both
+# stacks run in their own isolated namespace (198.18.0.0/24, no route out).
+# Results: a table on stdout and bench/out/boot-<time>/ (serial logs, server
+# logs, results.tsv).  Needs root and `scripts/deps.sh build e2e bench`.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+
+RUNS=3 STORM=12 PATHS="bios uefi-pxe uefi-http" STACKS="ref bootherd" RA= DO_STORM=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--runs) RUNS=$2; shift 2 ;;
+	--storm) STORM=$2; shift 2 ;;
+	--paths) PATHS=$2; shift 2 ;;
+	--stacks) STACKS=$2; shift 2 ;;
+	--ra) RA=1; shift ;;
+	--no-storm) DO_STORM=; shift ;;
+	*) echo "usage: see the header of $0" >&2; exit 2 ;;
+	esac
+done
+
+scripts/deps.sh build e2e bench
+scripts/build.sh
+
+OUT=$ROOT/bench/out/boot-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$OUT"
+T=$OUT
+export VM_DIR=$OUT/vms VM_TIMEOUT=900
+source tests/e2e/lib/net.sh
+source tests/e2e/lib/images.sh
+source tests/e2e/lib/vm.sh
+source tests/e2e/lib/refstack.sh
+source tests/e2e/lib/bootherd.sh
+
+images_build alpha beta
+IP=198.18.0.1
+declare -A SW
+
+# --- the two stacks, each on its own switch ----------------------------------
+for stack in $STACKS; do
+	sw=${NET_PREFIX}$stack
+	sw=${sw:0:12}
+	SW[$stack]=$sw
+	net_switch "$sw"
+	net_host "$sw" "${sw}s" "$IP/24"
+	[ -z "$RA" ] || net_ra "$sw"
+	case $stack in
+	ref)
+		ref_tree "$OUT/ref" "$IP"
+		ref_isc "${sw}s" "$OUT/ref" "$IP"
+		;;
+	bootherd)
+		BH_LOG_LEVEL=warn bh_init "$OUT/bootherd" "$IP" server
+		bh_images "$OUT/bootherd" alpha beta
+		bh_start "${sw}s" "$OUT/bootherd"
+		;;
+	esac
+done
+# The reference's HTTP server must be up before the first boot.
+sleep 1
+
+# assign STACK MAC IMAGE
+assign() {
+	case $1 in
+	ref) ref_assign "$OUT/ref" "$2" "$3" ;;
+	bootherd) bh "$OUT/bootherd" machine add "$2" --image "$3" >/dev/null 2>&1 ;;
+	esac
+}
+
+# A fresh MAC per boot (first-boot cost: ISC dhcpd pings every new address).
+n_mac=0
+# next_mac: sets MAC (not printed: a $(...) subshell would lose the count).
+next_mac() {
+	n_mac=$((n_mac + 1))
+	MAC=$(printf '52:54:00:b0:%02x:%02x' $((n_mac / 256)) $((n_mac % 256)))
+}
+
+printf 'stack\tpath\trun\tseconds\n' >"$OUT/results.tsv"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/load.txt"
+
+# --- per path, one VM at a time ----------------------------------------------
+for ((run = 1; run <= RUNS; run++)); do
+	order=$STACKS
+	# Alternate which stack goes first.
+	[ $((run % 2)) -eq 1 ] || order=$(echo "$STACKS" | tr ' ' '\n' | tac | tr '\n' ' ')
+	for path in $PATHS; do
+		for stack in $order; do
+			next_mac
+			mac=$MAC
+			assign "$stack" "$mac" alpha
+			name="$stack-$path-$run"
+			vm_start "${SW[$stack]}" "$name" "$mac" "$path"
+			if vm_wait_marker "$name" 600 >/dev/null; then
+				s=$(vm_elapsed "$name")
+			else
+				s=FAIL
+			fi
+			vm_wait_exit "$name" 20 || true
+			vm_stop "$name"
+			printf '%s\t%s\t%s\t%s\n' "$stack" "$path" "$run" "$s" >>"$OUT/results.tsv"
+			printf '  %-9s %-10s run %d: %s s\n' "$stack" "$path" "$run" "$s"
+		done
+	done
+done
+
+# --- storm: STORM VMs at once, per stack ---------------------------------------
+storm() {
+	local stack=$1 i names=() fws=(bios uefi-pxe uefi-http) t0 ok=0 last=0 s
+	for ((i = 0; i < STORM; i++)); do
+		next_mac
+		assign "$stack" "$MAC" $([ $((i % 2)) -eq 0 ] && echo alpha || echo beta)
+		names+=("storm-$stack-$i")
+		macs[$i]=$MAC
+	done
+	t0=$SECONDS
+	for ((i = 0; i < STORM; i++)); do
+		vm_start "${SW[$stack]}" "${names[$i]}" "${macs[$i]}" "${fws[$((i % 3))]}"
+	done
+	for ((i = 0; i < STORM; i++)); do
+		if vm_wait_marker "${names[$i]}" 850 >/dev/null; then
+			ok=$((ok + 1))
+			s=$(vm_elapsed "${names[$i]}")
+			printf '%s\tstorm-%s\t%d\t%s\n' "$stack" "${fws[$((i % 3))]}" "$i" "$s" >>"$OUT/results.tsv"
+			last=$(awk -v a="$last" -v b="$s" 'BEGIN { print (b > a) ? b : a }')
+		else
+			printf '%s\tstorm-%s\t%d\tFAIL\n' "$stack" "${fws[$((i % 3))]}" "$i" >>"$OUT/results.tsv"
+		fi
+	done
+	for ((i = 0; i < STORM; i++)); do
+		vm_wait_exit "${names[$i]}" 30 || true
+		vm_stop "${names[$i]}"
+	done
+	printf '  storm %-9s %d/%d booted, last marker %.1f s after the first power-on (%d s wall)\n' \
+		"$stack" "$ok" "$STORM" "$last" $((SECONDS - t0)) | tee -a "$OUT/storm.txt"
+}
+declare -A macs
+if [ -n "$DO_STORM" ]; then
+	for stack in $STACKS; do storm "$stack"; done
+fi
+
+# --- summary ---------------------------------------------------------------------
+python3 - "$OUT/results.tsv" "$STACKS" <<'EOF' | tee "$OUT/summary.txt"
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+stacks = sys.argv[2].split()
+def times(stack, path):
+    v = [r["seconds"] for r in rows if r["stack"] == stack and r["path"] == path]
+    return [float(x) for x in v if x != "FAIL"], sum(1 for x in v if x == "FAIL")
+paths = []
+for r in rows:
+    if r["path"] not in paths:
+        paths.append(r["path"])
+print()
+print("power-on -> marker, seconds (median [min-max] of runs; storm: every VM)")
+print(f"{'path':<16}" + "".join(f"{s:>26}" for s in stacks) + ("   ratio bootherd/ref" if set(stacks) >= {"ref", "bootherd"} else ""))
+for p in paths:
+    line = f"{p:<16}"
+    med = {}
+    for s in stacks:
+        v, fails = times(s, p)
+        if v:
+            med[s] = statistics.median(v)
+            cell = f"{med[s]:.1f} [{min(v):.1f}-{max(v):.1f}]" + (f" {fails} FAIL" if fails else "")
+        else:
+            cell = f"{fails} FAIL" if fails else "-"
+        line += f"{cell:>26}"
+    if "ref" in med and "bootherd" in med:
+        line += f"   {med['bootherd'] / med['ref']:.2f}"
+    print(line)
+EOF
+echo "results: $OUT"

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Diskless QEMU machines that network-boot, one per firmware path, for the
+# end-to-end tests, benchmarks and demo.  Recipes from pxe-facts.md
+# ("Working VM recipes"), all q35 + virtio-net-pci with bootindex=1, no disk,
+# TCG (KVM hangs Linux guests on this machine), serial console to a file:
+#
+#   bios       SeaBIOS + QEMU's default iPXE ROM for virtio-net ("NIC flashed
+#              with iPXE").  No romfile=: naming the ROM skips its device-id
+#              fix-up and SeaBIOS then ignores it ("No bootable device").
+#   uefi-pxe   OVMF's own PXE stack (romfile= empty, IPv6 PXE off)
+#              -> TFTP ipxe.efi -> iPXE -> HTTP.
+#   uefi-http  OVMF UEFI HTTP Boot (IPv4 and IPv6 PXE off).
+#
+#   vm_start SW NAME MAC FIRMWARE   starts a VM in switch namespace SW (needs
+#                                   net.sh); serial log in $VM_DIR/NAME.serial
+#   vm_wait_marker NAME SECONDS     waits for the image's marker line; prints it
+#   vm_wait_exit NAME SECONDS       waits until the VM powered itself off
+#   vm_stop NAME                    kills it (if still running)
+#   vm_elapsed NAME                 seconds (decimal) from start to marker
+#
+# Every VM is also bounded by VM_TIMEOUT seconds of wall time (timeout(1)),
+# and killed by the cleanup stack on any exit path.
+
+VM_DIR=${VM_DIR:-${T:-/tmp}/vms}
+VM_TIMEOUT=${VM_TIMEOUT:-300}
+VM_MEM=${VM_MEM:-256}
+OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
+OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
+VM_MARKER='BOOTHERD-MARKER image='
+# Serial output after which a VM will never boot by itself: SeaBIOS out of
+# boot devices, or OVMF fallen through to its built-in shell.
+VM_DEAD_END='No bootable device|Shell> '
+
+declare -A _vm_pid _vm_start _vm_sw _vm_tap _vm_watcher
+_vm_seq=0
+
+# _vm_now: seconds since the epoch with nanoseconds.
+_vm_now() { date +%s.%N; }
+
+vm_start() {
+	local sw=$1 name=$2 mac=$3 fw=$4
+	mkdir -p "$VM_DIR"
+	# Tap names must be unique within the switch and at most 15 bytes.
+	_vm_seq=$((_vm_seq + 1))
+	local tap="vmtap$_vm_seq"
+	local args=(-M q35 -accel tcg -m "$VM_MEM" -smp 1 -nodefaults -nographic
+		-monitor none -serial "file:$VM_DIR/$name.serial" -no-reboot
+		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no")
+	case $fw in
+	bios)
+		# SeaBIOS is QEMU's default firmware; its default ROM for
+		# virtio-net-pci is Debian ipxe-qemu's efi-virtio.rom.
+		args+=(-device "virtio-net-pci,netdev=n0,mac=$mac,bootindex=1")
+		;;
+	uefi-pxe | uefi-http)
+		cp "$OVMF_VARS" "$VM_DIR/$name.vars.fd"
+		args+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
+			-drive "if=pflash,format=raw,unit=1,file=$VM_DIR/$name.vars.fd"
+			-device "virtio-net-pci,netdev=n0,mac=$mac,bootindex=1,romfile="
+			-fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=no)
+		[ "$fw" = uefi-http ] &&
+			args+=(-fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=no)
+		;;
+	*)
+		echo "vm_start: unknown firmware $fw" >&2
+		return 1
+		;;
+	esac
+	: >"$VM_DIR/$name.serial"
+	rm -f "$VM_DIR/$name.t_marker"
+	net_tap "$sw" "$tap"
+	_vm_sw[$name]=$sw
+	_vm_tap[$name]=$tap
+	_vm_start[$name]=$(_vm_now)
+	timeout -k 5 "$VM_TIMEOUT" ip netns exec "$sw" qemu-system-x86_64 "${args[@]}" \
+		>"$VM_DIR/$name.qemu.log" 2>&1 &
+	_vm_pid[$name]=$!
+	on_exit "vm_stop $name"
+	_vm_watch "$name" "${_vm_pid[$name]}" &
+	_vm_watcher[$name]=$!
+}
+
+# _vm_watch NAME PID: records when NAME's marker line first appears (polled
+# every 0.1 s, so power-on -> marker times have that resolution).
+_vm_watch() {
+	local name=$1 pid=$2 i
+	for ((i = 0; i < VM_TIMEOUT * 10; i++)); do
+		if grep -aq "$VM_MARKER" "$VM_DIR/$name.serial" 2>/dev/null; then
+			_vm_now >"$VM_DIR/$name.t_marker"
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+}
+
+# vm_marker NAME: the marker line of NAME's serial log, if any.
+vm_marker() {
+	grep -a -m1 -o "$VM_MARKER.*" "$VM_DIR/$1.serial" 2>/dev/null | tr -d '\r'
+}
+
+vm_running() { kill -0 "${_vm_pid[$1]}" 2>/dev/null; }
+
+vm_wait_marker() {
+	local name=$1 deadline=$((SECONDS + $2)) line
+	while [ $SECONDS -lt $deadline ]; do
+		if line=$(vm_marker "$name") && [ -n "$line" ]; then
+			printf '%s\n' "$line"
+			return 0
+		fi
+		# Powered off (or died) without a marker: no point waiting.
+		vm_running "$name" || { vm_marker "$name"; return 1; }
+		# The firmware gave up on the network and sits at a dead end.
+		if grep -aqE "$VM_DEAD_END" "$VM_DIR/$name.serial"; then
+			echo "vm $name: firmware gave up: $(grep -aoE -m1 "$VM_DEAD_END" "$VM_DIR/$name.serial")" >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+vm_wait_exit() {
+	local name=$1 deadline=$((SECONDS + $2))
+	while vm_running "$name"; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.2
+	done
+	wait "${_vm_pid[$name]}" 2>/dev/null || true
+}
+
+# vm_elapsed NAME: power-on -> marker seen, in seconds (0.1 s resolution).
+vm_elapsed() {
+	local t0=${_vm_start[$1]} t1 i
+	for ((i = 0; i < 20; i++)); do
+		[ -s "$VM_DIR/$1.t_marker" ] && break
+		sleep 0.1
+	done
+	t1=$(cat "$VM_DIR/$1.t_marker") || return 1
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", b - a }'
+}
+
+vm_stop() {
+	local name=$1 pid=${_vm_pid[$1]:-}
+	if [ -n "${_vm_watcher[$name]:-}" ]; then
+		kill "${_vm_watcher[$name]}" 2>/dev/null || true
+	fi
+	if [ -n "$pid" ]; then
+		# timeout(1) forwards TERM to QEMU, which exits at once.
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	if [ -n "${_vm_tap[$name]:-}" ]; then
+		net_tap_del "${_vm_sw[$name]}" "${_vm_tap[$name]}"
+	fi
+	unset "_vm_pid[$name]" "_vm_tap[$name]" "_vm_watcher[$name]"
+}
