@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-static int hexval(char c)
+int hex_digit_value(char c)
 {
         if (c >= '0' && c <= '9')
                 return c - '0';
@@ -19,7 +19,7 @@ static int hexval(char c)
 static bool parse_hex_run(const char *s, size_t n, uint8_t *out)
 {
         for (size_t i = 0; i < n; i += 2) {
-                int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+                int hi = hex_digit_value(s[i]), lo = hex_digit_value(s[i + 1]);
                 if (hi < 0 || lo < 0)
                         return false;
                 out[i / 2] = (uint8_t)(hi << 4 | lo);
@@ -33,14 +33,14 @@ static bool parse_grouped(const char *s, size_t len, char sep, uint8_t out[MAC_L
         size_t pos = 0;
         for (int g = 0; g < MAC_LEN; g++) {
                 size_t start = pos;
-                while (pos < len && pos - start < 3 && hexval(s[pos]) >= 0)
+                while (pos < len && pos - start < 3 && hex_digit_value(s[pos]) >= 0)
                         pos++;
                 size_t digits = pos - start;
                 if (digits == 0 || digits > 2 || (sep == '-' && digits != 2))
                         return false;
-                int v = hexval(s[start]);
+                int v = hex_digit_value(s[start]);
                 if (digits == 2)
-                        v = v << 4 | hexval(s[start + 1]);
+                        v = v << 4 | hex_digit_value(s[start + 1]);
                 out[g] = (uint8_t)v;
                 if (g < MAC_LEN - 1) {
                         if (pos >= len || s[pos] != sep)

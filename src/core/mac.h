@@ -31,3 +31,6 @@ void mac_format(const struct mac *m, char out[MAC_STR_LEN]);
 void mac_format_hyphen(const struct mac *m, char out[MAC_STR_LEN]);
 
 bool mac_equal(const struct mac *a, const struct mac *b);
+
+/* 0-15 for a hex digit of either case, -1 otherwise. */
+int hex_digit_value(char c);

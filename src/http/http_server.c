@@ -401,17 +401,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         *con_cls = NULL;
 }
 
-static int hexval(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* Percent-decodes in place like MHD_http_unescape(), except that "%00"
  * stays as text: a decoded NUL would cut the path short, and
  * "/images/vmlinuz%00.txt" would serve "vmlinuz". */
@@ -419,8 +408,8 @@ static size_t unescape_keep_nul(void *cls, struct MHD_Connection *conn, char *s)
 {
         char *w = s;
         for (const char *p = s; *p;) {
-                int hi = p[0] == '%' ? hexval(p[1]) : -1;
-                int lo = hi >= 0 ? hexval(p[2]) : -1;
+                int hi = p[0] == '%' ? hex_digit_value(p[1]) : -1;
+                int lo = hi >= 0 ? hex_digit_value(p[2]) : -1;
                 if (lo >= 0 && (hi | lo) != 0) {
                         *w++ = (char)(hi << 4 | lo);
                         p += 3;
