@@ -43,6 +43,7 @@ static const struct cfg_key keys[] = {
     {"http", "retry_after_s", CFG_INT, F(http_retry_after_s), "5", 1, 3600},
     {"http", "max_connections", CFG_INT, F(http_max_connections), "4096", 16, 1000000},
     {"http", "connection_timeout_s", CFG_INT, F(http_connection_timeout_s), "60", 1, 3600},
+    {"http", "script_cache", CFG_INT, F(http_script_cache), "16384", 0, 10000000},
     {"http", "tls_listen", CFG_LISTEN, F(http_tls_listen), "", 0, 0},
     {"http", "tls_cert", CFG_STR, F(http_tls_cert), "", 0, 0},
     {"http", "tls_key", CFG_STR, F(http_tls_key), "", 0, 0},

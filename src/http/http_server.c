@@ -19,6 +19,7 @@
 #include "core/validate.h"
 #include "http/auth.h"
 #include "http/routes.h"
+#include "http/script_cache.h"
 
 /* Per-connection memory pool: request line and headers, then the response
  * headers (bodies are sent from their own buffers or files).  libmicrohttpd
@@ -28,33 +29,65 @@
  * of request headers (iPXE sends ~100 bytes; larger gets 431). */
 #define HTTP_CONN_MEMORY (8 * 1024)
 
+/* The local address of each connection, taken once when it opens rather
+ * than with getsockname(2) on every request; kept in libmicrohttpd's
+ * per-connection pointer. */
+struct conn_local {
+        uint32_t ip; /* host order; 0 = unknown (not IPv4) */
+        uint16_t port;
+};
+
+#define HTTP_THREADS_MAX 64 /* [http] threads upper bound */
+
 struct http_server {
-        struct MHD_Daemon *daemon;
+        struct MHD_Daemon *daemons[HTTP_THREADS_MAX]; /* one per thread, see plain_start() */
+        size_t n_daemons;
         struct MHD_Daemon *tls_daemon; /* [http] tls_listen */
         char *tls_cert, *tls_key;      /* PEM, kept for the daemon's lifetime */
+        struct conn_local plain_local, tls_local; /* listen addresses (on_connection) */
         struct http_ctx ctx;
 };
 
-/* One store connection per libmicrohttpd thread, closed when it exits. */
-static pthread_key_t store_key;
-static pthread_once_t store_key_once = PTHREAD_ONCE_INIT;
+/* Per libmicrohttpd thread: its store connection and its cache of
+ * rendered boot scripts, both closed when the thread exits. */
+struct http_thread {
+        struct store *store;
+        struct script_cache *scripts; /* NULL: [http] script_cache = 0 */
+};
 
-static void store_key_destroy(void *p)
+static pthread_key_t thread_key;
+static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
+
+static void thread_destroy(void *p)
 {
-        store_close(p);
+        struct http_thread *t = p;
+        script_cache_free(t->scripts);
+        store_close(t->store);
+        free(t);
 }
 
-static void store_key_init(void)
+static void thread_key_init(void)
 {
-        (void)pthread_key_create(&store_key, store_key_destroy);
+        (void)pthread_key_create(&thread_key, thread_destroy);
 }
 
-static struct store *thread_store(struct http_ctx *ctx)
+static struct http_thread *thread_state(struct http_ctx *ctx)
 {
-        struct store *s = pthread_getspecific(store_key);
-        if (!s && store_open(ctx->db_path, &s) == 0)
-                pthread_setspecific(store_key, s);
-        return s;
+        struct http_thread *t = pthread_getspecific(thread_key);
+        if (t)
+                return t;
+        t = calloc(1, sizeof(*t));
+        if (!t)
+                return NULL;
+        if (store_open(ctx->db_path, &t->store) < 0) {
+                free(t);
+                return NULL;
+        }
+        /* Without a cache (disabled, or no memory) every request renders. */
+        if (ctx->cfg->http_script_cache > 0)
+                (void)script_cache_new((size_t)ctx->cfg->http_script_cache, &t->scripts);
+        pthread_setspecific(thread_key, t);
+        return t;
 }
 
 static int64_t now_us(void)
@@ -172,14 +205,6 @@ static size_t put_port(char *out, unsigned port)
         return (size_t)(p - out);
 }
 
-/* The local address of each connection, taken once when it opens rather
- * than with getsockname(2) on every request; kept in libmicrohttpd's
- * per-connection pointer. */
-struct conn_local {
-        uint32_t ip; /* host order; 0 = unknown (not IPv4) */
-        uint16_t port;
-};
-
 /* getsockname(2) of the connection: IPv4 only, else false. */
 static bool local_addr(struct MHD_Connection *conn, struct conn_local *ret)
 {
@@ -196,12 +221,22 @@ static bool local_addr(struct MHD_Connection *conn, struct conn_local *ret)
         return true;
 }
 
+/* cls: the listener's own address (struct conn_local), ip 0 when it listens
+ * on 0.0.0.0.  A listener bound to one address knows every connection's
+ * local address already and shares that one record (no getsockname(2), no
+ * allocation per connection); a wildcard listener asks per connection. */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
+        struct conn_local *listener = cls;
         if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-                free(*socket_context);
+                if (*socket_context != listener)
+                        free(*socket_context);
                 *socket_context = NULL;
+                return;
+        }
+        if (listener && listener->ip) {
+                *socket_context = listener;
                 return;
         }
         struct conn_local *cl = calloc(1, sizeof(*cl));
@@ -344,7 +379,9 @@ static enum MHD_Result dispatch(struct http_req *r)
         if (r->body_too_large)
                 return http_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
                                         "request body larger than %d bytes", HTTP_BODY_MAX);
-        r->store = thread_store(r->ctx);
+        struct http_thread *t = thread_state(r->ctx);
+        r->store = t ? t->store : NULL;
+        r->scripts = t ? t->scripts : NULL;
         if (!r->store)
                 return http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
                                         "database unavailable");
@@ -477,6 +514,7 @@ static int tls_start(struct http_server *srv)
                 log_error("http: tls_key %s: %s", c->http_tls_key, strerror(-r));
                 return r;
         }
+        srv->tls_local = (struct conn_local){.ip = addr, .port = port};
         struct sockaddr_in sin = {
             .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(addr)};
         /* clang-format off */
@@ -492,7 +530,7 @@ static int tls_start(struct http_server *srv)
                 MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
                 MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-TLS1.0:-VERS-TLS1.1",
                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv->ctx,
-                MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+                MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv->tls_local,
                 MHD_OPTION_END);
         /* clang-format on */
         if (!srv->tls_daemon) {
@@ -506,6 +544,80 @@ static int tls_start(struct http_server *srv)
         return 0;
 }
 
+/* True when nothing listens on addr:port: a plain bind (no SO_REUSEPORT)
+ * fails on any socket bound there, including another program's reuseport
+ * group, which our SO_REUSEPORT sockets would otherwise silently join. */
+static bool port_free(const struct sockaddr_in *sin)
+{
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return true; /* let the daemons' own bind report the error */
+        int one = 1;
+        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        bool ok = bind(fd, (const struct sockaddr *)sin, sizeof(*sin)) == 0 || errno != EADDRINUSE;
+        close(fd);
+        return ok;
+}
+
+/* The plain-HTTP listener: one libmicrohttpd daemon per thread, each with
+ * its own SO_REUSEPORT listening socket and epoll set, so the kernel hands
+ * each new connection to one thread.  libmicrohttpd 0.9.75's thread pool
+ * puts one shared listening socket in every thread's epoll set instead:
+ * every connection woke all threads and all but one failed accept(2)
+ * (EAGAIN; ~1 in 5 accept calls under a Connection: close load), and the
+ * thread that won kept winning while the others slept, which is how one
+ * worker sometimes took all connections. */
+static int plain_start(struct http_server *srv, uint32_t addr, uint16_t port)
+{
+        const struct config *c = srv->ctx.cfg;
+        struct sockaddr_in sin = {
+            .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(addr)};
+        srv->plain_local = (struct conn_local){.ip = addr, .port = port};
+        size_t n = (size_t)c->http_threads;
+        if (n > HTTP_THREADS_MAX)
+                n = HTTP_THREADS_MAX;
+        unsigned limit = (unsigned)((c->http_max_connections + (int64_t)n - 1) / (int64_t)n);
+        if (port != 0 && !port_free(&sin)) {
+                log_error("http: cannot listen on %s: address in use", c->http_listen);
+                return -EADDRINUSE;
+        }
+        for (size_t i = 0; i < n; i++) {
+                /* clang-format off */
+                struct MHD_Daemon *d = MHD_start_daemon(
+                        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO,
+                        port, NULL, NULL, on_request, &srv->ctx,
+                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
+                        MHD_OPTION_SOCK_ADDR, &sin,
+                        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, /* SO_REUSEPORT */
+                        MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL,
+                        MHD_OPTION_CONNECTION_LIMIT, limit,
+                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->http_connection_timeout_s,
+                        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv->ctx,
+                        MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv->plain_local,
+                        MHD_OPTION_END);
+                /* clang-format on */
+                if (!d) {
+                        log_error("http: cannot listen on %s", c->http_listen);
+                        return -EADDRINUSE;
+                }
+                srv->daemons[srv->n_daemons++] = d;
+                if (port == 0) {
+                        /* An ephemeral port (tests): the other threads join
+                         * the one the kernel picked. */
+                        const union MHD_DaemonInfo *di =
+                            MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+                        if (!di || !di->port)
+                                break;
+                        port = di->port;
+                        sin.sin_port = htons(port);
+                        srv->plain_local.port = port;
+                }
+        }
+        return 0;
+}
+
 int http_server_start(const struct config *c, struct boot_events *ev, struct http_server **ret)
 {
         if (!c->http_listen || !*c->http_listen) {
@@ -516,7 +628,7 @@ int http_server_start(const struct config *c, struct boot_events *ev, struct htt
         uint16_t port;
         if (validate_listen(c->http_listen, &addr, &port) < 0)
                 return -EINVAL;
-        pthread_once(&store_key_once, store_key_init);
+        pthread_once(&thread_key_once, thread_key_init);
 
         struct http_server *srv = calloc(1, sizeof(*srv));
         if (!srv)
@@ -540,28 +652,9 @@ int http_server_start(const struct config *c, struct boot_events *ev, struct htt
                 return r < 0 ? r : -ENOMEM;
         }
 
-        struct sockaddr_in sin = {
-            .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(addr)};
-        /* clang-format off */
-        srv->daemon = MHD_start_daemon(
-                MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO,
-                port, NULL, NULL, on_request, ctx,
-                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
-                MHD_OPTION_SOCK_ADDR, &sin,
-                MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL,
-                MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->http_threads,
-                MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->http_max_connections,
-                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->http_connection_timeout_s,
-                MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-                MHD_OPTION_NOTIFY_COMPLETED, on_completed, ctx,
-                MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-                MHD_OPTION_END);
-        /* clang-format on */
-        if (!srv->daemon) {
-                log_error("http: cannot listen on %s", c->http_listen);
+        if ((r = plain_start(srv, addr, port)) < 0) {
                 http_server_stop(srv);
-                return -EADDRINUSE;
+                return r;
         }
         log_info("http: listening on %s (%lld threads)", c->http_listen,
                  (long long)c->http_threads);
@@ -580,8 +673,8 @@ void http_server_stop(struct http_server *srv)
                 return;
         if (srv->tls_daemon)
                 MHD_stop_daemon(srv->tls_daemon);
-        if (srv->daemon)
-                MHD_stop_daemon(srv->daemon);
+        for (size_t i = 0; i < srv->n_daemons; i++)
+                MHD_stop_daemon(srv->daemons[i]);
         free(srv->tls_cert);
         if (srv->tls_key)
                 explicit_bzero(srv->tls_key, strlen(srv->tls_key));

@@ -22,6 +22,7 @@
 
 struct http_server;
 struct auth;
+struct script_cache;
 
 /* Shared, read-mostly state that route handlers see. */
 struct http_ctx {
@@ -43,6 +44,7 @@ struct http_req {
         const char *method;
         const char *path; /* decoded by libmicrohttpd */
         struct store *store;
+        struct script_cache *scripts; /* this thread's rendered boot scripts, or NULL */
         char peer[48];    /* "198.18.0.5:51234" */
         uint32_t peer_ip; /* host order, 0 for non-IPv4 */
         char *body;       /* request body (routes that accept one), NUL-terminated */

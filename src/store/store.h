@@ -291,3 +291,14 @@ int store_lease_find_mac(struct store *s, uint32_t ip_host_order, struct mac *re
  * a no-op without a snapshot. */
 int store_read_begin(struct store *s);
 void store_read_end(struct store *s);
+
+/* ---- boot-script generation (store_generation.c) ---- */
+
+/* A number that changes whenever something a /boot/<mac>.ipxe script is
+ * rendered from changes: a machine's image, hostname, IPv4, netboot switch
+ * or existence (beyond discovery), or any image or initrd; by any writer,
+ * in this process or another (the CLI).  Boot contacts do not change it.
+ * One indexed read; callers compare it with the value their cached scripts
+ * were rendered under.  A backend shared by several servers must bump it
+ * in the same transaction as the change (SQLite: triggers, schema v4). */
+int store_script_generation(struct store *s, int64_t *ret);

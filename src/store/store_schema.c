@@ -79,6 +79,43 @@ static const char *const migrations[] = {
     "  csrf TEXT NOT NULL,"
     "  created INTEGER NOT NULL,"
     "  last_used INTEGER NOT NULL);",
+
+    /* 3 -> 4: the boot-script generation (store_generation.c).  One counter,
+     * bumped by triggers whenever a column that a /boot/<mac>.ipxe script is
+     * rendered from changes, whoever writes it (daemon, API, the CLI in
+     * another process).  HTTP workers cache rendered scripts and compare this
+     * value on every request.  Boot contacts (first/last seen, last stage)
+     * and notes/state/boot_file do not bump it.  An insert bumps it only
+     * when the new row differs from an unknown MAC, so machines discovered
+     * by boot events do not flush the caches. */
+    "CREATE TABLE script_generation ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  gen INTEGER NOT NULL);"
+    "INSERT INTO script_generation (id, gen) VALUES (1, 1);"
+    "CREATE TRIGGER machine_script_ins AFTER INSERT ON machine"
+    "  WHEN NEW.image IS NOT NULL OR NEW.hostname IS NOT NULL OR NEW.ipv4 IS NOT NULL"
+    "    OR NEW.netboot IS NOT 1"
+    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+    "CREATE TRIGGER machine_script_upd AFTER UPDATE OF mac, hostname, image, ipv4, netboot"
+    "  ON machine"
+    "  WHEN OLD.mac IS NOT NEW.mac OR OLD.hostname IS NOT NEW.hostname"
+    "    OR OLD.image IS NOT NEW.image OR OLD.ipv4 IS NOT NEW.ipv4"
+    "    OR OLD.netboot IS NOT NEW.netboot"
+    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+    "CREATE TRIGGER machine_script_del AFTER DELETE ON machine"
+    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+    "CREATE TRIGGER image_script_ins AFTER INSERT ON image"
+    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+    "CREATE TRIGGER image_script_upd AFTER UPDATE ON image"
+    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+    "CREATE TRIGGER image_script_del AFTER DELETE ON image"
+    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+    "CREATE TRIGGER initrd_script_ins AFTER INSERT ON image_initrd"
+    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+    "CREATE TRIGGER initrd_script_upd AFTER UPDATE ON image_initrd"
+    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+    "CREATE TRIGGER initrd_script_del AFTER DELETE ON image_initrd"
+    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
