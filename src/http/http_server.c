@@ -42,8 +42,8 @@ struct conn_local {
 struct http_server {
         struct MHD_Daemon *daemons[HTTP_THREADS_MAX]; /* one per thread, see plain_start() */
         size_t n_daemons;
-        struct MHD_Daemon *tls_daemon; /* [http] tls_listen */
-        char *tls_cert, *tls_key;      /* PEM, kept for the daemon's lifetime */
+        struct MHD_Daemon *tls_daemon;            /* [http] tls_listen */
+        char *tls_cert, *tls_key;                 /* PEM, kept for the daemon's lifetime */
         struct conn_local plain_local, tls_local; /* listen addresses (on_connection) */
         struct http_ctx ctx;
 };
