@@ -45,9 +45,9 @@ struct http_req {
         const char *path; /* decoded by libmicrohttpd */
         struct store *store;
         struct script_cache *scripts; /* this thread's rendered boot scripts, or NULL */
-        char peer[48];    /* "198.18.0.5:51234" */
-        uint32_t peer_ip; /* host order, 0 for non-IPv4 */
-        char *body;       /* request body (routes that accept one), NUL-terminated */
+        char peer[48];                /* "198.18.0.5:51234" */
+        uint32_t peer_ip;             /* host order, 0 for non-IPv4 */
+        char *body;                   /* request body (routes that accept one), NUL-terminated */
         size_t body_len;
         bool body_too_large;
         int64_t start_us;

@@ -2,6 +2,7 @@
  * /boot/<mac>.ipxe (the machine's script, from its assigned image). */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "boot/boot_plan.h"
 #include "boot/ipxe_script.h"
@@ -165,6 +166,38 @@ static void record_contact(struct http_req *r, const struct mac *mac, const char
         peer_map_set(r->ctx->peers, r->peer_ip, mac, store_now_ms());
 }
 
+/* A boot contact answered from the cache.  Repeats of the same script to
+ * the same MAC and address within CONTACT_REPEAT_MS are one contact: a
+ * real client fetches its script once per boot, and at most every few
+ * seconds in a retry loop (the scripts sleep >= 1 s), so nothing a person
+ * reads is lost; but a client stuck in a loop without a sleep (a
+ * hand-written script chaining itself) would otherwise write thousands of
+ * event rows a second, pushing the rest of the boot history out of the
+ * bounded event log and keeping the writer busy.  Per thread, so a
+ * machine's contacts are recorded at most once a second per thread; its
+ * last seen lags by at most that. */
+#define CONTACT_REPEAT_MS 1000
+
+static int64_t mono_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void record_cached_contact(struct http_req *r, struct script_cache_entry *e)
+{
+        if (r->is_head)
+                return;
+        int64_t now = mono_ms();
+        if (e->reported_ms && e->reported_ip == r->peer_ip &&
+            now - e->reported_ms < CONTACT_REPEAT_MS)
+                return;
+        e->reported_ms = now;
+        e->reported_ip = r->peer_ip;
+        record_contact(r, &e->mac, e->detail);
+}
+
 /* Queues a script response the cache keeps a reference to (so no
  * MHD_destroy_response here: the cache owns that reference). */
 static enum MHD_Result queue_cached(struct http_req *r, const struct script_cache_entry *e)
@@ -219,7 +252,11 @@ static enum MHD_Result render_and_reply(struct http_req *r, const struct mac *ma
          * Not cacheable (a public_url too long for an entry): send it once. */
         if (script_cache_put(r->scripts, mac, server, detail, resp, len) < 0)
                 return http_queue(r, MHD_HTTP_OK, resp, len);
-        const struct script_cache_entry *e = script_cache_get(r->scripts, mac, server);
+        struct script_cache_entry *e = script_cache_get(r->scripts, mac, server);
+        if (!r->is_head) { /* record_contact() above */
+                e->reported_ms = mono_ms();
+                e->reported_ip = r->peer_ip;
+        }
         return queue_cached(r, e);
 }
 
@@ -240,9 +277,9 @@ enum MHD_Result routes_boot_mac(struct http_req *r)
         int64_t gen;
         if (r->scripts && store_script_generation(r->store, &gen) == 0) {
                 script_cache_sync(r->scripts, gen);
-                const struct script_cache_entry *e = script_cache_get(r->scripts, &mac, server);
+                struct script_cache_entry *e = script_cache_get(r->scripts, &mac, server);
                 if (e) {
-                        record_contact(r, &mac, e->detail);
+                        record_cached_contact(r, e);
                         return queue_cached(r, e);
                 }
         }

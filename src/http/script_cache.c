@@ -88,8 +88,8 @@ static size_t find(const struct script_cache *c, uint64_t key)
         return i;
 }
 
-const struct script_cache_entry *script_cache_get(const struct script_cache *c,
-                                                  const struct mac *mac, const char *server)
+struct script_cache_entry *script_cache_get(const struct script_cache *c, const struct mac *mac,
+                                            const char *server)
 {
         const struct slot *s = &c->slots[find(c, mac_key(mac))];
         if (!s->key || strcmp(s->e->server, server) != 0)
@@ -123,6 +123,8 @@ int script_cache_put(struct script_cache *c, const struct mac *mac, const char *
         memcpy(e->detail, detail, dl + 1);
         e->resp = resp;
         e->len = len;
+        e->reported_ms = 0;
+        e->reported_ip = 0;
         return 0;
 }
 

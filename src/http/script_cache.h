@@ -29,6 +29,10 @@ struct script_cache_entry {
         char detail[SCRIPT_CACHE_DETAIL_MAX]; /* boot-event detail ("debian12", "no image") */
         struct MHD_Response *resp;            /* one reference held by the cache */
         size_t len;                           /* body bytes */
+        /* The last boot contact recorded from this entry (routes_boot.c):
+         * CLOCK_MONOTONIC ms and peer IPv4; 0 = none yet. */
+        int64_t reported_ms;
+        uint32_t reported_ip;
 };
 
 /* max_entries: entries kept (>= 1); when full, everything is dropped and the
@@ -42,8 +46,8 @@ void script_cache_free(struct script_cache *c);
 void script_cache_sync(struct script_cache *c, int64_t gen);
 
 /* The entry for (mac, server), or NULL. */
-const struct script_cache_entry *script_cache_get(const struct script_cache *c,
-                                                  const struct mac *mac, const char *server);
+struct script_cache_entry *script_cache_get(const struct script_cache *c, const struct mac *mac,
+                                            const char *server);
 
 /* Stores (replacing any entry for mac) a response for (mac, server) and
  * takes over the caller's reference to resp.  -EINVAL (server or detail
