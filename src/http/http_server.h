@@ -1,8 +1,10 @@
 /* The HTTP server: libmicrohttpd glue, routing, request bodies, access log,
  * per-thread store handles.  Route handlers live in routes_*.c.
  *
- * libmicrohttpd runs its own epoll thread pool; handlers run on those
- * threads, each with its own store connection (http_req.store).  Boot
+ * The plain listener is one libmicrohttpd epoll daemon per thread, each
+ * with its own SO_REUSEPORT listening socket; handlers run on those
+ * threads, each with its own store connection (http_req.store) and cache
+ * of rendered boot scripts (http_req.scripts, script_cache.h).  Boot
  * contacts go to the boot-event queue, which the main loop writes. */
 #pragma once
 
