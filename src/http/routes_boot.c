@@ -175,7 +175,7 @@ static void record_contact(struct http_req *r, const struct mac *mac, const char
  * event rows a second, pushing the rest of the boot history out of the
  * bounded event log and keeping the writer busy.  Per thread, so a
  * machine's contacts are recorded at most once a second per thread; its
- * last seen lags by at most that. */
+ * last seen lags by at most that.  The peer map is updated every time. */
 #define CONTACT_REPEAT_MS 1000
 
 static int64_t mono_ms(void)
@@ -191,8 +191,12 @@ static void record_cached_contact(struct http_req *r, struct script_cache_entry 
                 return;
         int64_t now = mono_ms();
         if (e->reported_ms && e->reported_ip == r->peer_ip &&
-            now - e->reported_ms < CONTACT_REPEAT_MS)
+            now - e->reported_ms < CONTACT_REPEAT_MS) {
+                /* The address's MAC for /images stages stays exact even if
+                 * another MAC used the address meanwhile. */
+                peer_map_set(r->ctx->peers, r->peer_ip, &e->mac, store_now_ms());
                 return;
+        }
         e->reported_ms = now;
         e->reported_ip = r->peer_ip;
         record_contact(r, &e->mac, e->detail);
