@@ -562,11 +562,9 @@ static bool port_free(const struct sockaddr_in *sin)
 /* The plain-HTTP listener: one libmicrohttpd daemon per thread, each with
  * its own SO_REUSEPORT listening socket and epoll set, so the kernel hands
  * each new connection to one thread.  libmicrohttpd 0.9.75's thread pool
- * puts one shared listening socket in every thread's epoll set instead:
- * every connection woke all threads and all but one failed accept(2)
- * (EAGAIN; ~1 in 5 accept calls under a Connection: close load), and the
- * thread that won kept winning while the others slept, which is how one
- * worker sometimes took all connections. */
+ * puts one shared listening socket in every thread's epoll set instead, so
+ * every new connection can wake every thread, and which thread accepts is
+ * a race (the benchmark README once saw one worker take all connections). */
 static int plain_start(struct http_server *srv, uint32_t addr, uint16_t port)
 {
         const struct config *c = srv->ctx.cfg;
