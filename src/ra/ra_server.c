@@ -45,7 +45,7 @@ struct ra_iface {
         int64_t retry_ms; /* current back-off after a failed send, 0 = none */
         struct loop_timer periodic;
         struct loop_timer reply; /* a solicited RA waiting out its random delay */
-        struct log_ratelimit rl;
+        struct log_ratelimit rl, rl_rs;
 };
 
 struct ra_server {
@@ -223,6 +223,11 @@ static void handle_one(struct ra_iface *f, const uint8_t *buf, size_t n, int fla
         if (m.type == RA_WIRE_TYPE_RA)
                 return foreign_ra(f, &m, &from->sin6_addr);
         f->srv->stats.solicitations++;
+        char a[INET6_ADDRSTRLEN];
+        uint32_t sup;
+        if (log_ratelimit_ok(&f->rl_rs, loop_now_ms(f->srv->loop), 1, 10, &sup))
+                log_debug("ra iface=%s peer=%s: router solicitation, answering", f->name,
+                          addr6(&from->sin6_addr, a));
         schedule_reply(f);
 }
 
@@ -288,6 +293,21 @@ static int sockopts(int fd, const char *name, unsigned ifindex, const char **wha
         return 0;
 }
 
+/* True when sysctl net.ipv6.conf.NAME.disable_ipv6 is 1: the kernel then
+ * has no link-local address there and refuses every send. */
+static bool ipv6_disabled(const char *name)
+{
+        char path[96], v = '0';
+        snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+        FILE *fp = fopen(path, "re");
+        if (!fp)
+                return false; /* no such file: the socket calls will tell */
+        if (fread(&v, 1, 1, fp) != 1)
+                v = '0';
+        fclose(fp);
+        return v == '1';
+}
+
 /* Opens f's socket.  Returns 0, -EPERM/-EACCES (no CAP_NET_RAW: the caller
  * gives up on every interface), or another negative errno after logging why
  * this interface is skipped. */
@@ -299,6 +319,12 @@ static int iface_open(struct ra_server *srv, struct ra_iface *f)
                 log_error("ra iface=%s: no such interface; no router advertisements there",
                           f->name);
                 return -ENODEV;
+        }
+        if (ipv6_disabled(f->name)) {
+                log_error("ra iface=%s: IPv6 is disabled on it (net.ipv6.conf.%s.disable_ipv6 = "
+                          "1); no router advertisements there",
+                          f->name, f->name);
+                return -EAFNOSUPPORT;
         }
         f->fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
         int r = f->fd < 0 ? -errno : sockopts(f->fd, f->name, f->ifindex, &what);
