@@ -13,6 +13,8 @@
 #   --snponly    a third stack, bootherd-snp: bootherd with the site knob
 #                [dhcp] boot_efi_x64 = boot_http_x64 = snponly.efi (UEFI paths
 #                only; the shipped default is ipxe.efi)
+#   --pcap       capture each stack's link into OUT/<stack>.pcap (for the
+#                where-the-time-goes analysis in README.md)
 #   --ra         also tests/e2e/lib/ra.py's router advertisement on every link,
 #                so the reference gets one too (bootherd always sends its own:
 #                [ra] enabled = true; the reference as shipped sends none)
@@ -26,7 +28,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 
-RUNS=3 STORM=12 PATHS="bios uefi-pxe uefi-http" STACKS="ref bootherd" RA= DO_STORM=1
+RUNS=3 STORM=12 PATHS="bios uefi-pxe uefi-http" STACKS="ref bootherd" RA= DO_STORM=1 PCAP=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
@@ -34,6 +36,7 @@ while [ $# -gt 0 ]; do
 	--paths) PATHS=$2; shift 2 ;;
 	--stacks) STACKS=$2; shift 2 ;;
 	--ra) RA=1; shift ;;
+	--pcap) PCAP=1; shift ;;
 	--snponly) STACKS="$STACKS bootherd-snp"; shift ;;
 	--no-storm) DO_STORM=; shift ;;
 	*) echo "usage: see the header of $0" >&2; exit 2 ;;
@@ -66,6 +69,7 @@ for stack in $STACKS; do
 	net_switch "$sw"
 	net_host "$sw" "${sw}s" "$IP/24"
 	[ -z "$RA" ] || net_ra "$sw"
+	[ -z "$PCAP" ] || net_pcap "$sw" "$OUT/$stack.pcap"
 	case $stack in
 	ref)
 		ref_tree "$OUT/ref" "$IP"
