@@ -72,6 +72,8 @@ vm_start() {
 	_vm_sw[$name]=$sw
 	_vm_tap[$name]=$tap
 	_vm_start[$name]=$(_vm_now)
+	# Power-on time on disk too: lines up packet captures with the boot.
+	echo "${_vm_start[$name]}" >"$VM_DIR/$name.t_start"
 	timeout -k 5 "$VM_TIMEOUT" ip netns exec "$sw" qemu-system-x86_64 "${args[@]}" \
 		>"$VM_DIR/$name.qemu.log" 2>&1 &
 	_vm_pid[$name]=$!
