@@ -28,7 +28,8 @@
 #define MAX_RA_DELAY_TIME_MS               500
 #define MIN_DELAY_BETWEEN_RAS_MS           3000
 
-#define RETRY_FIRST_MS 1000 /* a failed send (no link-local address yet): retry, doubling */
+#define RETRY_FIRST_MS 1000  /* a failed send (no link-local address yet): retry, doubling */
+#define SETTLE_MS      10000 /* failures this soon after start-up are expected (DAD) */
 
 struct ra_server;
 
@@ -39,7 +40,7 @@ struct ra_iface {
         int fd;
         bool stopped;      /* another router is on this link */
         bool peer_logged;  /* another configure-nothing sender was logged */
-        bool send_failing; /* one log line per failure episode */
+        bool send_failing; /* a failure was logged (one line per failure episode) */
         unsigned sent;     /* successful multicast RAs (initial ones are capped) */
         int64_t last_mcast_ms;
         int64_t retry_ms; /* current back-off after a failed send, 0 = none */
@@ -50,6 +51,7 @@ struct ra_iface {
 
 struct ra_server {
         struct loop *loop;
+        int64_t started_ms;
         int64_t max_ms, min_ms; /* MaxRtrAdvInterval, MinRtrAdvInterval */
         uint8_t pkt[16];
         size_t pkt_len;
@@ -98,11 +100,20 @@ static void send_ra(struct ra_iface *f)
         inet_pton(AF_INET6, "ff02::1", &dst.sin6_addr);
         loop_timer_disarm(srv->loop, &f->reply);
         if (sendto(f->fd, srv->pkt, srv->pkt_len, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
-                if (!f->send_failing)
+                /* Right after the link comes up its link-local address is
+                 * still tentative (duplicate address detection, ~1-2 s):
+                 * expected, so only a failure that lasts is worth a warning. */
+                bool settling = errno == EADDRNOTAVAIL && now - srv->started_ms < SETTLE_MS;
+                if (settling)
+                        log_debug("ra iface=%s: no usable link-local address yet (duplicate "
+                                  "address detection?); retrying",
+                                  f->name);
+                else if (!f->send_failing) {
                         log_warn("ra iface=%s: cannot send a router advertisement: %s (no IPv6 "
-                                 "link-local address yet?); retrying",
+                                 "link-local address?); retrying",
                                  f->name, strerror(errno));
-                f->send_failing = true;
+                        f->send_failing = true;
+                }
                 f->retry_ms = f->retry_ms ? f->retry_ms * 2 : RETRY_FIRST_MS;
                 if (f->retry_ms > srv->max_ms)
                         f->retry_ms = srv->max_ms;
@@ -427,6 +438,7 @@ int ra_server_start(struct loop *l, const struct config *c, struct ra_server **r
         if (!srv)
                 return -ENOMEM;
         srv->loop = l;
+        srv->started_ms = loop_now_ms(l);
         srv->max_ms = c->ra_interval_s * 1000;
         srv->min_ms = min_interval_ms(srv->max_ms);
         const struct ra_params p = {0}; /* configures nothing: see ra_wire.h */
