@@ -33,9 +33,10 @@
 #ifndef WAL_HIGH
 #define WAL_HIGH 4096
 #endif
-/* FULL waits for the writer lock (and for readers on older snapshots) this
- * long at most; on timeout the next run tries again. */
-#define FULL_WAIT_MS 50
+/* FULL waits for the writer lock, then (holding it, so the loop's commits
+ * wait too) for readers on older snapshots: this long at most; on timeout
+ * the next run tries again. */
+#define FULL_WAIT_MS 10
 
 struct store_checkpointer {
         struct store *loop_store; /* the loop's connection (hook owner) */
