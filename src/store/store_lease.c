@@ -139,19 +139,34 @@ static int lease_put_one(struct store *s, const struct lease *l)
         return 0;
 }
 
+static const char SQL_LEASE_BEGIN[] = "BEGIN IMMEDIATE";
+static const char SQL_LEASE_COMMIT[] = "COMMIT";
+
+/* BEGIN/COMMIT as cached statements: sqlite3_exec() would parse them
+ * again on every DHCP loop turn that commits. */
+static int lease_tx(struct store *s, const char *sql, const char *what)
+{
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : store_sqlite_fail(s, what);
+}
+
 int store_lease_put_many(struct store *s, const struct lease *ls, size_t n)
 {
         if (n == 0)
                 return 0;
         /* A cached SELECT left open would make BEGIN fail on a stale snapshot. */
         store_idle(s);
-        int r = store_begin(s);
+        int r = lease_tx(s, SQL_LEASE_BEGIN, "lease begin");
         if (r < 0)
                 return r;
         for (size_t i = 0; r >= 0 && i < n; i++)
                 r = lease_put_one(s, &ls[i]);
         if (r >= 0)
-                r = store_commit(s);
+                r = lease_tx(s, SQL_LEASE_COMMIT, "lease commit");
         if (r < 0)
                 store_rollback(s);
         return r;
