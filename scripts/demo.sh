@@ -51,9 +51,10 @@ NS=${NET_PREFIX}bh
 say "Creating an isolated network: bridge + bootherd at $IP"
 net_switch "$SW"
 net_host "$SW" "$NS" "$IP/24"
-net_ra "$SW" # ends Debian iPXE's IPv6 wait (see tests/e2e/lib/ra.py)
 
 BH=$T/bootherd
+# bh_init turns on [ra]: bootherd's own router advertisement ends Debian
+# iPXE's ~13 s wait for IPv6 (docs/dhcp.md, "Router advertisements").
 bh_init "$BH" "$IP" server
 bh_images "$BH" alpha beta
 bh "$BH" machine add "$MAC" --image alpha --hostname demo-1

@@ -5,13 +5,19 @@
 # by side in one run; then a boot storm of many VMs at once against each.
 #
 #   bench/boot/run.sh [--runs N] [--storm N] [--paths "bios uefi-pxe uefi-http"]
-#                     [--stacks "ref bootherd"] [--ra] [--no-storm]
+#                     [--stacks "ref bootherd"] [--snponly] [--ra] [--no-storm]
 #
 #   --runs N     sequential boots per path and stack (default 3); the median counts
 #   --storm N    VMs powered on at once in the storm (default 12), firmware
 #                paths taken in turn; every one must boot
-#   --ra         a router advertisement on both links (ends Debian iPXE's ~13 s
-#                IPv6 wait for both stacks; see tests/e2e/lib/ra.py)
+#   --snponly    a third stack, bootherd-snp: bootherd with the site knob
+#                [dhcp] boot_efi_x64 = boot_http_x64 = snponly.efi (UEFI paths
+#                only; the shipped default is ipxe.efi)
+#   --pcap       capture each stack's link into OUT/<stack>.pcap (for the
+#                where-the-time-goes analysis in README.md)
+#   --ra         also tests/e2e/lib/ra.py's router advertisement on every link,
+#                so the reference gets one too (bootherd always sends its own:
+#                [ra] enabled = true; the reference as shipped sends none)
 #
 # One VM at a time in the per-path part (the machine has 2 cores and TCG is
 # CPU-bound); the two stacks alternate so drifting load hits both alike.  Both
@@ -22,7 +28,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 
-RUNS=3 STORM=12 PATHS="bios uefi-pxe uefi-http" STACKS="ref bootherd" RA= DO_STORM=1
+RUNS=3 STORM=12 PATHS="bios uefi-pxe uefi-http" STACKS="ref bootherd" RA= DO_STORM=1 PCAP=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
@@ -30,6 +36,8 @@ while [ $# -gt 0 ]; do
 	--paths) PATHS=$2; shift 2 ;;
 	--stacks) STACKS=$2; shift 2 ;;
 	--ra) RA=1; shift ;;
+	--pcap) PCAP=1; shift ;;
+	--snponly) STACKS="$STACKS bootherd-snp"; shift ;;
 	--no-storm) DO_STORM=; shift ;;
 	*) echo "usage: see the header of $0" >&2; exit 2 ;;
 	esac
@@ -51,24 +59,33 @@ source tests/e2e/lib/bootherd.sh
 images_build alpha beta
 IP=198.18.0.1
 declare -A SW
+# Short, distinct switch-name tags (namespace and veth names stay <= 15 chars).
+declare -A TAG=([ref]=r [bootherd]=b [bootherd-snp]=s)
 
-# --- the two stacks, each on its own switch ----------------------------------
+# --- the stacks, each on its own switch -----------------------------------------
 for stack in $STACKS; do
-	sw=${NET_PREFIX}$stack
-	sw=${sw:0:12}
+	sw=${NET_PREFIX}${TAG[$stack]}
 	SW[$stack]=$sw
 	net_switch "$sw"
 	net_host "$sw" "${sw}s" "$IP/24"
 	[ -z "$RA" ] || net_ra "$sw"
+	[ -z "$PCAP" ] || net_pcap "$sw" "$OUT/$stack.pcap"
 	case $stack in
 	ref)
 		ref_tree "$OUT/ref" "$IP"
 		ref_isc "${sw}s" "$OUT/ref" "$IP"
 		;;
 	bootherd)
+		# [ra] enabled = true (bh_init): bootherd's own router advertisement.
 		BH_LOG_LEVEL=warn bh_init "$OUT/bootherd" "$IP" server
 		bh_images "$OUT/bootherd" alpha beta
 		bh_start "${sw}s" "$OUT/bootherd"
+		;;
+	bootherd-snp)
+		BH_LOG_LEVEL=warn BH_DHCP_EXTRA=$'boot_efi_x64 = snponly.efi\nboot_http_x64 = snponly.efi' \
+			bh_init "$OUT/$stack" "$IP" server
+		bh_images "$OUT/$stack" alpha beta
+		bh_start "${sw}s" "$OUT/$stack"
 		;;
 	esac
 done
@@ -79,7 +96,7 @@ sleep 1
 assign() {
 	case $1 in
 	ref) ref_assign "$OUT/ref" "$2" "$3" ;;
-	bootherd) bh "$OUT/bootherd" machine add "$2" --image "$3" >/dev/null 2>&1 ;;
+	bootherd*) bh "$OUT/$1" machine add "$2" --image "$3" >/dev/null 2>&1 ;;
 	esac
 }
 
@@ -101,6 +118,8 @@ for ((run = 1; run <= RUNS; run++)); do
 	[ $((run % 2)) -eq 1 ] || order=$(echo "$STACKS" | tr ' ' '\n' | tac | tr '\n' ' ')
 	for path in $PATHS; do
 		for stack in $order; do
+			# snponly.efi changes nothing on the BIOS path (iPXE ROM).
+			[ "$stack:$path" != bootherd-snp:bios ] || continue
 			next_mac
 			mac=$MAC
 			assign "$stack" "$mac" alpha
@@ -151,7 +170,7 @@ storm() {
 }
 declare -A macs
 if [ -n "$DO_STORM" ]; then
-	for stack in $STACKS; do storm "$stack"; done
+	for stack in $STACKS; do [ "$stack" = bootherd-snp ] || storm "$stack"; done
 fi
 
 # --- summary ---------------------------------------------------------------------
@@ -168,7 +187,8 @@ for r in rows:
         paths.append(r["path"])
 print()
 print("power-on -> marker, seconds (median [min-max] of runs; storm: every VM)")
-print(f"{'path':<16}" + "".join(f"{s:>26}" for s in stacks) + ("   ratio bootherd/ref" if set(stacks) >= {"ref", "bootherd"} else ""))
+others = [s for s in stacks if s != "ref"] if "ref" in stacks else []
+print(f"{'path':<16}" + "".join(f"{s:>26}" for s in stacks) + "".join(f"{s + '/ref':>20}" for s in others))
 for p in paths:
     line = f"{p:<16}"
     med = {}
@@ -180,8 +200,8 @@ for p in paths:
         else:
             cell = f"{fails} FAIL" if fails else "-"
         line += f"{cell:>26}"
-    if "ref" in med and "bootherd" in med:
-        line += f"   {med['bootherd'] / med['ref']:.2f}"
+    for s in others:
+        line += f"{med[s] / med['ref']:>20.2f}" if "ref" in med and s in med else f"{'-':>20}"
     print(line)
 EOF
 echo "results: $OUT"

@@ -15,6 +15,7 @@
 #include "core/privdrop.h"
 #include "dhcp/dhcp_server.h"
 #include "http/http_server.h"
+#include "ra/ra_server.h"
 #include "tftp/tftp_server.h"
 
 #define EVENT_QUEUE_CAP 65536
@@ -31,6 +32,7 @@ struct daemon {
         struct http_server *http;
         struct dhcp_server *dhcp;
         struct tftp_server *tftp;
+        struct ra_server *ra;
 };
 
 static void flush_events(struct daemon *d)
@@ -119,11 +121,14 @@ static int daemon_start(struct daemon *d)
                 return r;
         if ((r = tftp_server_start(d->loop, cfg, d->store, d->events, &d->tftp)) < 0)
                 return r;
+        if ((r = ra_server_start(d->loop, cfg, &d->ra)) < 0)
+                return r;
         return drop_privileges(cfg);
 }
 
 static void daemon_stop(struct daemon *d)
 {
+        ra_server_stop(d->ra);
         tftp_server_stop(d->tftp);
         http_server_stop(d->http);
         dhcp_server_stop(d->dhcp);

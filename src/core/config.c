@@ -18,6 +18,7 @@ enum cfg_type {
         CFG_URL,
         CFG_IMAGE,
         CFG_METRICS,
+        CFG_IFLIST,
 };
 
 struct cfg_key {
@@ -65,9 +66,30 @@ static const struct cfg_key keys[] = {
     {"tftp", "timeout_ms", CFG_INT, F(tftp_timeout_ms), "1000", 100, 255000},
     {"tftp", "retries", CFG_INT, F(tftp_retries), "8", 1, 100},
     {"tftp", "pxelinux_tftp_paths", CFG_BOOL, F(tftp_pxelinux_tftp_paths), "false", 0, 0},
+    {"ra", "enabled", CFG_BOOL, F(ra_enabled), "false", 0, 0},
+    {"ra", "interfaces", CFG_IFLIST, F(ra_interfaces), "", 0, 0},
+    {"ra", "interval_s", CFG_INT, F(ra_interval_s), "600", 4, 1800},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* "eth0 eth1" (spaces or commas): 1 to CONFIG_IFLIST_MAX interface names
+ * of 1 to 15 characters, none "." / ".." or with a '/' (IFNAMSIZ rules). */
+static bool iflist_ok(const char *s)
+{
+        size_t n = 0;
+        while (*s) {
+                size_t len = strcspn(s, " \t,");
+                if (len > 0) {
+                        if (len > 15 || ++n > CONFIG_IFLIST_MAX || memchr(s, '/', len) ||
+                            strncmp(s, ".", len) == 0 || strncmp(s, "..", len) == 0)
+                                return false;
+                        s += len;
+                }
+                s += strspn(s, " \t,");
+        }
+        return true;
+}
 
 static int set_value(struct config *c, const struct cfg_key *k, const char *value, const char **why)
 {
@@ -127,6 +149,12 @@ static int set_value(struct config *c, const struct cfg_key *k, const char *valu
         case CFG_METRICS:
                 if (strcmp(value, "open") != 0 && strcmp(value, "token") != 0) {
                         *why = "expected open or token";
+                        return -EINVAL;
+                }
+                break;
+        case CFG_IFLIST:
+                if (!iflist_ok(value)) {
+                        *why = "expected interface names separated by spaces (at most 8)";
                         return -EINVAL;
                 }
                 break;

@@ -15,6 +15,7 @@
 
 #define CONFIG_DEFAULT_PATH "/etc/bootherd/bootherd.conf"
 #define CONFIG_ERR_MAX      512
+#define CONFIG_IFLIST_MAX   8 /* names in an interface list ([ra] interfaces) */
 
 struct config {
         /* [server] */
@@ -63,6 +64,11 @@ struct config {
 
         /* [bootfiles] name = path, over Debian's defaults */
         struct bootfiles bootfiles;
+
+        /* [ra] IPv6 router advertisements that end iPXE's IPv6 wait (ra/ra_server.c) */
+        bool ra_enabled;
+        char *ra_interfaces;   /* space-separated names; empty = the interfaces DHCP serves */
+        int64_t ra_interval_s; /* MaxRtrAdvInterval (RFC 4861 §6.2.1) */
 
         /* [dhcp] and [subnet NAME] (parsed by dhcp/dhcp_config.c) */
         struct dhcp_config dhcp;

@@ -157,7 +157,8 @@ static int machine_write(struct store *s, const struct machine *m, bool insert)
         return 0;
 }
 
-static int machine_add_tx(struct store *s, const struct machine *m)
+/* One transaction for add and update: they differ only in what an existing row means. */
+static int machine_save_tx(struct store *s, const struct machine *m, bool adding)
 {
         char mac[MAC_STR_LEN];
         mac_format(&m->mac, mac);
@@ -168,36 +169,23 @@ static int machine_add_tx(struct store *s, const struct machine *m)
         int exists = machine_lookup_state(s, mac, &st);
         if (exists < 0)
                 return exists;
-        if (exists && st != MACHINE_DISCOVERED)
-                return store_fail(s, -EEXIST, "mac", "machine %s already exists", mac);
+        if (!adding && !exists)
+                return store_fail(s, -ENOENT, "mac", "no machine %s", mac);
         /* Adding a discovered machine adopts it, keeping its history. */
+        if (adding && exists && st != MACHINE_DISCOVERED)
+                return store_fail(s, -EEXIST, "mac", "machine %s already exists", mac);
         return machine_write(s, m, !exists);
 }
 
-static int machine_update_tx(struct store *s, const struct machine *m)
+static int machine_save(struct store *s, const struct machine *m, bool adding)
 {
-        char mac[MAC_STR_LEN];
-        mac_format(&m->mac, mac);
-        int r = image_must_exist(s, m->image);
+        int r = machine_validate(s, m);
         if (r < 0)
                 return r;
-        enum machine_state st;
-        int exists = machine_lookup_state(s, mac, &st);
-        if (exists < 0)
-                return exists;
-        if (!exists)
-                return store_fail(s, -ENOENT, "mac", "no machine %s", mac);
-        return machine_write(s, m, false);
-}
-
-typedef int (*tx_fn)(struct store *s, const struct machine *m);
-
-static int in_tx(struct store *s, tx_fn fn, const struct machine *m)
-{
-        int r = store_begin(s);
+        r = store_begin(s);
         if (r < 0)
                 return r;
-        r = fn(s, m);
+        r = machine_save_tx(s, m, adding);
         if (r >= 0)
                 r = store_commit(s);
         if (r < 0)
@@ -207,14 +195,12 @@ static int in_tx(struct store *s, tx_fn fn, const struct machine *m)
 
 int store_machine_add(struct store *s, const struct machine *m)
 {
-        int r = machine_validate(s, m);
-        return r < 0 ? r : in_tx(s, machine_add_tx, m);
+        return machine_save(s, m, true);
 }
 
 int store_machine_update(struct store *s, const struct machine *m)
 {
-        int r = machine_validate(s, m);
-        return r < 0 ? r : in_tx(s, machine_update_tx, m);
+        return machine_save(s, m, false);
 }
 
 #define MACHINE_COLS                                                                               \

@@ -32,6 +32,10 @@
 #define PEER_STR_MAX    24
 #define IP_UDP_TFTP_HDR (20 + 8 + TFTP_HDR_LEN)
 #define GSO_MAX_BYTES   63000 /* a UDP GSO super-datagram must fit in 64 KiB */
+/* Lock-step read-ahead per transfer: one preadv for several blocks (5 at
+ * iPXE's blksize 1432), so a block costs a recv and a send, not a third
+ * system call; small enough that max_transfers of them stay cheap. */
+#define RA_BYTES 8192
 
 struct tftp_conn;
 
@@ -73,6 +77,9 @@ struct tftp_conn {
         uint64_t tx_next, tx_end; /* DATA blocks still to send of the current action */
         bool want_out;
         bool gso;          /* UDP_SEGMENT works on this socket (until it fails once) */
+        uint8_t *ra;       /* lock-step read-ahead (RA_BYTES): DATA datagrams of */
+        uint64_t ra_first; /* blocks ra_first..ra_first+ra_n-1, stride 4+blksize */
+        uint64_t ra_n;
         uint64_t na_block; /* netascii: block that na_cur starts */
         struct na_point na_cur, na_next;
         bool na_next_valid;
@@ -273,6 +280,7 @@ static void conn_end(struct tftp_conn *c, const char *result)
         close(c->fd);
         tftp_source_done(&c->src);
         conn_unlink(c);
+        free(c->ra);
         free(c);
 }
 
@@ -293,17 +301,16 @@ static int send_failed(struct tftp_conn *c, int err)
         return 2;
 }
 
-/* Reads blocks first..first+n-1 into the shared buffer with one preadv,
- * each behind its 4-byte DATA header, so block i is the contiguous datagram
+/* Reads blocks first..first+n-1 into buf with one preadv, each behind its
+ * 4-byte DATA header, so block i is the contiguous datagram
  * buf[i * stride .. + 4 + len_i).  Returns 0 or a negative errno. */
-static int read_batch(struct tftp_conn *c, uint64_t first, uint64_t n, size_t stride,
+static int read_batch(struct tftp_conn *c, uint8_t *buf, uint64_t first, uint64_t n, size_t stride,
                       size_t lens[TX_BATCH])
 {
-        struct tftp_server *srv = c->srv;
         struct iovec iov[TX_BATCH];
         size_t total = 0;
         for (uint64_t i = 0; i < n; i++) {
-                uint8_t *dgram = srv->buf + i * stride;
+                uint8_t *dgram = buf + i * stride;
                 lens[i] = tftp_xfer_block_len(&c->x, first + i);
                 tftp_wire_data_header(dgram, tftp_xfer_wire_block(first + i));
                 iov[i] = (struct iovec){dgram + TFTP_HDR_LEN, lens[i]};
@@ -364,6 +371,44 @@ static int send_gso(struct tftp_conn *c, uint64_t n, size_t stride, const size_t
         return sendmsg(c->fd, &mh, MSG_DONTWAIT) < 0 ? -errno : (int)n;
 }
 
+/* Lock-step (window 1): the block from the transfer's read-ahead, refilled
+ * with one preadv when the block is not in it (a retransmission of the
+ * block before is still there).  Returns as pump_octet(). */
+static int pump_lockstep(struct tftp_conn *c, size_t stride)
+{
+        while (c->tx_next < c->tx_end) {
+                uint64_t b = c->tx_next;
+                if (b > c->x.last)
+                        return -EPROTO; /* the state machine never asks for this */
+                if (!c->ra || b < c->ra_first || b - c->ra_first >= c->ra_n) {
+                        if (!c->ra && !(c->ra = malloc(RA_BYTES)))
+                                return -ENOMEM;
+                        uint64_t n = RA_BYTES / stride;
+                        n = n < TX_BATCH ? n : TX_BATCH;
+                        if (c->x.last - b + 1 < n)
+                                n = c->x.last - b + 1;
+                        size_t lens[TX_BATCH];
+                        c->ra_n = 0;
+                        int r = read_batch(c, c->ra, b, n, stride, lens);
+                        if (r < 0)
+                                return r;
+                        c->ra_first = b;
+                        c->ra_n = n;
+                }
+                size_t len = tftp_xfer_block_len(&c->x, b);
+                if (send(c->fd, c->ra + (b - c->ra_first) * stride, TFTP_HDR_LEN + len,
+                         MSG_DONTWAIT) < 0) {
+                        int r = send_failed(c, errno);
+                        if (r <= 1)
+                                return r;
+                        continue; /* that datagram is lost; the timer covers it */
+                }
+                c->sent_bytes += len;
+                c->tx_next++;
+        }
+        return 0;
+}
+
 /* Sends the current action's remaining DATA blocks: one preadv per batch
  * into the shared buffer, then one GSO send (or one sendmmsg where GSO is
  * unavailable).  Returns 0 when all went out, 1 when the socket is full
@@ -371,6 +416,8 @@ static int send_gso(struct tftp_conn *c, uint64_t n, size_t stride, const size_t
 static int pump_octet(struct tftp_conn *c)
 {
         size_t stride = TFTP_HDR_LEN + c->x.p.blksize;
+        if (c->x.p.windowsize == 1 && stride <= RA_BYTES / 2)
+                return pump_lockstep(c, stride);
         uint64_t per = c->srv->buf_cap / stride;
         size_t lens[TX_BATCH];
 
@@ -381,7 +428,7 @@ static int pump_octet(struct tftp_conn *c)
                 bool gso = c->gso && n > 1 && stride <= GSO_MAX_BYTES / 2;
                 if (gso && n * stride > GSO_MAX_BYTES)
                         n = GSO_MAX_BYTES / stride;
-                int r = read_batch(c, c->tx_next, n, stride, lens);
+                int r = read_batch(c, c->srv->buf, c->tx_next, n, stride, lens);
                 if (r < 0)
                         return r;
                 int k = gso ? send_gso(c, n, stride, lens) : send_mmsg(c, n, stride, lens);

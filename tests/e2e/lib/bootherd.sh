@@ -6,6 +6,11 @@
 #
 #   bh_init DIR IP MODE [IFACE]   DIR/bootherd.conf + DIR/state; MODE is the
 #                                 [dhcp] mode: server, proxy or off
+#                                 BH_RA=false: no router advertisements ([ra];
+#                                 on by default here: without one Debian's iPXE
+#                                 waits ~13 s for IPv6 on every start)
+#                                 BH_DHCP_EXTRA: more [dhcp] lines, e.g.
+#                                 "boot_efi_x64 = snponly.efi"
 #   bh_images DIR NAME...         copies vmlinuz + NAME.cpio.gz from $E2E_CACHE
 #                                 into the images root and adds image NAME
 #   bh DIR ARGS...                the CLI on that state
@@ -40,6 +45,9 @@ listen = $ip:80
 
 [boot]
 unknown_retry_s = ${BH_RETRY_S:-5}
+
+[ra]
+enabled = ${BH_RA:-true}
 EOF
 		case $mode in
 		server)
@@ -49,6 +57,7 @@ EOF
 mode = server
 interface = $ifc
 range = 198.18.0.100 198.18.0.199
+${BH_DHCP_EXTRA:-}
 EOF
 			;;
 		proxy)
@@ -57,6 +66,7 @@ EOF
 [dhcp]
 mode = proxy
 interface = $ifc
+${BH_DHCP_EXTRA:-}
 EOF
 			;;
 		esac

@@ -72,6 +72,8 @@ vm_start() {
 	_vm_sw[$name]=$sw
 	_vm_tap[$name]=$tap
 	_vm_start[$name]=$(_vm_now)
+	# Power-on time on disk too: lines up packet captures with the boot.
+	echo "${_vm_start[$name]}" >"$VM_DIR/$name.t_start"
 	timeout -k 5 "$VM_TIMEOUT" ip netns exec "$sw" qemu-system-x86_64 "${args[@]}" \
 		>"$VM_DIR/$name.qemu.log" 2>&1 &
 	_vm_pid[$name]=$!
@@ -94,9 +96,16 @@ _vm_watch() {
 	done
 }
 
-# vm_marker NAME: the marker line of NAME's serial log, if any.
+# vm_marker NAME: the marker line of NAME's serial log, if any.  Only a
+# complete line counts: QEMU may be half-way through writing it (a poll once
+# caught "... bootherd.image=" and failed the match).  The log only grows, so
+# its first SIZE bytes are fixed: read them twice, drop a last unfinished line.
 vm_marker() {
-	grep -a -m1 -o "$VM_MARKER.*" "$VM_DIR/$1.serial" 2>/dev/null | tr -d '\r'
+	local f="$VM_DIR/$1.serial" size last
+	size=$(stat -c %s "$f" 2>/dev/null) || return 0
+	last=$(head -c "$size" "$f" | tail -c 1 | tr -d '\n')
+	head -c "$size" "$f" | { if [ -n "$last" ]; then sed '$d'; else cat; fi; } |
+		grep -a -m1 -o "$VM_MARKER.*" | tr -d '\r'
 }
 
 vm_running() { kill -0 "${_vm_pid[$1]}" 2>/dev/null; }

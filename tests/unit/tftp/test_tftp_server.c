@@ -392,6 +392,57 @@ static void test_block_wrap(void **state)
         result_done(&r);
 }
 
+/* Lock-step blocks come from the transfer's read-ahead: across its refills,
+ * again after a withheld ACK (the retransmission carries the same bytes),
+ * and across the 16-bit block-number wrap. */
+static void test_lockstep_readahead(void **state)
+{
+        int fd = client_open("127.0.0.6");
+        struct tftp_options o = {.has_blksize = true, .blksize = 8};
+        send_request(fd, TFTP_RRQ, "big.bin", "octet", &o);
+        uint8_t buf[64], prev[64];
+        struct sockaddr_in tid;
+        size_t n = recv_pkt(fd, buf, sizeof(buf), &tid, RECV_TIMEOUT_MS);
+        assert_true(n > 0 && buf[1] == TFTP_OACK);
+        send_ack(fd, &tid, 0);
+        size_t off = 0, prev_len = 0;
+        uint64_t block = 1;
+        const uint64_t withhold = 1000; /* after some refills (64 blocks each) */
+        bool withheld = false;
+        for (;;) {
+                n = recv_pkt(fd, buf, sizeof(buf), &tid, RECV_TIMEOUT_MS);
+                assert_true(n >= 4);
+                assert_int_equal(buf[1], TFTP_DATA);
+                uint16_t wire = (uint16_t)(buf[2] << 8 | buf[3]);
+                if (wire == (uint16_t)(block - 1)) {
+                        /* The retransmission of the unacknowledged block. */
+                        assert_true(withheld);
+                        assert_int_equal(n, prev_len);
+                        assert_memory_equal(buf, prev, n);
+                        send_ack(fd, &tid, wire);
+                        continue;
+                }
+                assert_int_equal(wire, (uint16_t)block);
+                assert_true(off + n - 4 <= G.big_len);
+                assert_memory_equal(buf + 4, G.big + off, n - 4);
+                off += n - 4;
+                block++;
+                if (block - 1 == withhold && !withheld) {
+                        withheld = true;
+                        memcpy(prev, buf, n);
+                        prev_len = n;
+                        continue; /* no ACK: the server sends it again */
+                }
+                send_ack(fd, &tid, wire);
+                if (n - 4 < 8)
+                        break;
+        }
+        assert_true(withheld);
+        assert_int_equal(off, G.big_len);
+        assert_true(block - 1 > 65536);
+        close(fd);
+}
+
 static void test_size_probe(void **state)
 {
         uint64_t probes = G.srv->stats.probes;
@@ -653,6 +704,7 @@ int main(void)
             cmocka_unit_test(test_options_window),
             cmocka_unit_test(test_netascii),
             cmocka_unit_test(test_block_wrap),
+            cmocka_unit_test(test_lockstep_readahead),
             cmocka_unit_test(test_size_probe),
             cmocka_unit_test(test_confinement),
             cmocka_unit_test(test_write_and_mode_refused),

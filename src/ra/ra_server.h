@@ -1,0 +1,37 @@
+/* The router-advertisement sender: ends the IPv6 autoconfiguration wait of
+ * iPXE (Debian's 2019 build waits ~13 s for a router after DHCPv4 on every
+ * start unless a router advertisement appears on the link).
+ *
+ * On each configured interface ([ra] interfaces, else the interfaces DHCP
+ * serves) it sends an RA that configures nothing (no prefix, router
+ * lifetime 0, M = O = 0) to ff02::1 from the interface's link-local
+ * address: in answer to each Router Solicitation (after RFC 4861 §6.2.6's
+ * random 0–0.5 s delay, at most one per 3 s) and unsolicited every
+ * 0.33–1 × [ra] interval_s (§6.2.4; the first three at most 16 s apart).
+ * When it hears another router's RA on an interface it stops sending
+ * there for good (that router already ends the wait, and our M = O = 0
+ * could override its flags on Linux hosts) and logs it once.
+ *
+ * Needs CAP_NET_RAW for the ICMPv6 raw sockets, opened here before
+ * privileges are dropped.  Every set-up failure (no permission, no IPv6 on
+ * an interface) is one log line; the daemon keeps serving without RAs. */
+#pragma once
+
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/loop.h"
+
+struct ra_server;
+
+/* Starts sending on the configured interfaces when c->ra_enabled.
+ * Disabled, or nothing usable: *ret = NULL and 0 (the reason logged).
+ * Returns a negative errno only for programming/resource errors (ENOMEM,
+ * loop registration). */
+int ra_server_start(struct loop *l, const struct config *c, struct ra_server **ret);
+void ra_server_stop(struct ra_server *srv); /* NULL ok */
+
+struct ra_server_stats {
+        uint64_t sent, solicitations, foreign, dropped;
+};
+void ra_server_stats(const struct ra_server *srv, struct ra_server_stats *ret);
