@@ -14,6 +14,9 @@
 #   bench/dhcp/run.sh [SERVERS...]   (default: bootherd bootherd-fsync kea kea-mt dnsmasq)
 #   env: PERIOD=8 (s per probe)  CLIENTS=50000  START=500  MAX=32000  COMMON=200
 #        BOOTHERD=build/bootherd  KEEP=1 (keep the state dir)
+#        RATES="1000 2000" (after the search, every server is probed at these
+#        rates and at each server's best rate: latency at the same rates)
+#        SEARCH=0 (skip the search: only COMMON and RATES)
 # Needs root, perfdhcp (kea-admin), kea-dhcp4-server, dnsmasq-base.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,6 +26,8 @@ CLIENTS=${CLIENTS:-50000}
 START=${START:-500}
 MAX=${MAX:-32000}
 COMMON=${COMMON:-200}
+RATES=${RATES:-}
+SEARCH=${SEARCH:-1}
 SERVERS=("$@")
 [ ${#SERVERS[@]} -gt 0 ] || SERVERS=(bootherd bootherd-fsync kea kea-mt dnsmasq)
 # State on a real disk (not tmpfs), so fsync costs what it costs.
@@ -193,6 +198,7 @@ for i in "${!SERVERS[@]}"; do
 done
 log "== search (interleaved)"
 left=${#SERVERS[@]}
+[ "$SEARCH" = 1 ] || left=0
 while [ "$left" -gt 0 ]; do
 	for i in "${!SERVERS[@]}"; do
 		[ "${DONE[$i]}" -eq 0 ] || continue
@@ -221,6 +227,21 @@ while [ "$left" -gt 0 ]; do
 	done
 done
 
+# Latency at the same rates: each server's best rate and RATES, every
+# server probed at each (interleaved, one probe each, no retry).
+SAME=$(printf '%s\n' $RATES "${LO[@]}" | awk '$1 > 0' | sort -n | uniq | tr '\n' ' ')
+declare -A SR
+if [ -n "$SAME" ]; then
+	log "== same rates: $SAME"
+	for r in $SAME; do
+		for i in "${!SERVERS[@]}"; do
+			probe "$i" "$r"
+			SR[$i,$r]="$P_DO_AVG/$P_AVG/$P_MAX/$P_DROP"
+			log "  ${SERVERS[$i]} rate=$r done=$P_RATE/s drops=$P_DROP% avg DO=${P_DO_AVG}ms RA=${P_AVG}ms max RA=${P_MAX}ms"
+		done
+	done
+fi
+
 printf '\n%-16s %10s %11s %11s %11s %14s %9s\n' server "DORA/s<1%" "avg DO ms" \
 	"avg RA ms" "max RA ms" "RA ms @$COMMON/s" "non-uniq"
 for i in "${!SERVERS[@]}"; do
@@ -228,6 +249,16 @@ for i in "${!SERVERS[@]}"; do
 		"${BEST_AVG[$i]}" "${BEST_MAX[$i]}" "${CAVG[$i]}" "${NU[$i]}"
 done
 echo "(latency: at the best passing probe; DO = DISCOVER-OFFER, RA = REQUEST-ACK)"
+if [ -n "$SAME" ]; then
+	printf '\nsame rates: avg DO ms / avg RA ms / max RA ms / drops %%\n%-8s' "DORA/s"
+	for i in "${!SERVERS[@]}"; do printf ' %-30s' "${SERVERS[$i]}"; done
+	echo
+	for r in $SAME; do
+		printf '%-8s' "$r"
+		for i in "${!SERVERS[@]}"; do printf ' %-30s' "${SR[$i,$r]}"; done
+		echo
+	done
+fi
 echo
 ratio() { # A B
 	local a=-1 b=-1 i

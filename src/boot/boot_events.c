@@ -38,6 +38,7 @@ struct boot_events {
         struct boot_event *pending; /* filled by producers */
         struct boot_event *batch;   /* being written by the consumer */
         size_t n_pending, n_batch, cap;
+        size_t batch_off;      /* batch[0, batch_off) already written */
         bool woken;            /* a wake-up is on the eventfd, not yet flushed */
         int64_t last_flush_ms; /* CLOCK_MONOTONIC_COARSE */
         _Atomic uint64_t dropped;
@@ -121,23 +122,21 @@ void boot_events_report(struct boot_events *q, const struct mac *mac, const char
         boot_events_push(q, &ev);
 }
 
-int boot_events_flush(struct boot_events *q, struct store *s, int64_t retention)
+/* Moves what producers queued into the consumer's batch (as much as fits)
+ * unless part of the batch is already written: that one is finished first,
+ * so the written prefix never has to be compacted away.  Returns whether
+ * producers' events are still waiting.  Under q->lock. */
+static bool take_pending(struct boot_events *q)
 {
-        uint64_t junk;
-        ssize_t rd = read(q->efd, &junk, sizeof(junk));
-        (void)rd;
-
-        /* A batch left over from a failed commit goes first; then take what
-         * producers queued meanwhile (as much as fits). */
-        pthread_mutex_lock(&q->lock);
-        if (q->n_batch == 0) {
+        if (q->batch_off == 0 && q->n_batch == 0) {
                 /* The usual case: swap the arrays, no copy under the lock. */
                 struct boot_event *t = q->batch;
                 q->batch = q->pending;
                 q->pending = t;
                 q->n_batch = q->n_pending;
                 q->n_pending = 0;
-        } else {
+        } else if (q->batch_off == 0) {
+                /* A batch left over from a failed commit goes first. */
                 size_t take = q->cap - q->n_batch;
                 if (take > q->n_pending)
                         take = q->n_pending;
@@ -146,8 +145,18 @@ int boot_events_flush(struct boot_events *q, struct store *s, int64_t retention)
                 q->n_pending -= take;
                 q->n_batch += take;
         }
-        bool more = q->n_pending > 0;
-        q->woken = more;
+        return q->n_pending > 0;
+}
+
+int boot_events_flush_max(struct boot_events *q, struct store *s, int64_t retention, size_t max)
+{
+        uint64_t junk;
+        ssize_t rd = read(q->efd, &junk, sizeof(junk));
+        (void)rd;
+
+        pthread_mutex_lock(&q->lock);
+        bool more = take_pending(q);
+        q->woken = more || q->n_batch - q->batch_off > max;
         if (q->n_batch) /* an idle periodic flush must not delay the next wake */
                 q->last_flush_ms = mono_ms();
         pthread_mutex_unlock(&q->lock);
@@ -159,23 +168,37 @@ int boot_events_flush(struct boot_events *q, struct store *s, int64_t retention)
                 q->dropped_reported = dropped;
         }
         int r = 0;
-        if (q->n_batch) {
-                r = store_record_events(s, q->batch, q->n_batch, retention);
+        size_t n = q->n_batch - q->batch_off;
+        if (n > max)
+                n = max;
+        if (n) {
+                r = store_record_events(s, q->batch + q->batch_off, n, retention);
                 if (r < 0) {
-                        log_error("events: cannot record %zu boot events (will retry): %s",
-                                  q->n_batch, store_errmsg(s));
+                        log_error("events: cannot record %zu boot events (will retry): %s", n,
+                                  store_errmsg(s));
                         more = true;
                 } else {
-                        r = (int)q->n_batch;
-                        q->n_batch = 0;
+                        r = (int)n;
+                        q->batch_off += n;
+                        if (q->batch_off == q->n_batch)
+                                q->batch_off = q->n_batch = 0;
+                        more = more || q->n_batch > 0;
                 }
         }
         if (more) {
+                pthread_mutex_lock(&q->lock);
+                q->woken = true;
+                pthread_mutex_unlock(&q->lock);
                 uint64_t one = 1;
                 ssize_t w = write(q->efd, &one, sizeof(one));
                 (void)w;
         }
         return r;
+}
+
+int boot_events_flush(struct boot_events *q, struct store *s, int64_t retention)
+{
+        return boot_events_flush_max(q, s, retention, SIZE_MAX);
 }
 
 uint64_t boot_events_dropped(const struct boot_events *q)

@@ -37,5 +37,11 @@ void boot_events_report(struct boot_events *q, const struct mac *mac, const char
  * retried at the next flush, never silently lost. */
 int boot_events_flush(struct boot_events *q, struct store *s, int64_t retention);
 
+/* The same, but writes at most max events (one transaction) and leaves the
+ * fd readable while more are waiting: the event loop writes a boot storm's
+ * events a chunk per turn, between its packets, instead of stalling them
+ * for one long transaction.  Events still reach the store in order. */
+int boot_events_flush_max(struct boot_events *q, struct store *s, int64_t retention, size_t max);
+
 /* Counters for /metrics and the status API. */
 uint64_t boot_events_dropped(const struct boot_events *q);

@@ -20,11 +20,13 @@
 
 #define EVENT_QUEUE_CAP 65536
 #define EVENT_FLUSH_MS  1000
+#define EVENT_CHUNK     128 /* events per loop turn: ~1.5 ms of writing */
 
 struct daemon {
         struct cli *cli;
         struct loop *loop;
         struct store *store;
+        struct store_checkpointer *ckpt;
         struct boot_events *events;
         struct loop_timer flush_timer;
         struct http_server *http;
@@ -35,7 +37,8 @@ struct daemon {
 
 static void flush_events(struct daemon *d)
 {
-        (void)boot_events_flush(d->events, d->store, d->cli->cfg.boot_event_retention);
+        (void)boot_events_flush_max(d->events, d->store, d->cli->cfg.boot_event_retention,
+                                    EVENT_CHUNK);
 }
 
 static void on_events(struct loop *l, int fd, uint32_t ev, void *data)
@@ -90,6 +93,11 @@ static int daemon_start(struct daemon *d)
         d->store = cli_store(d->cli);
         if (!d->store)
                 return -EIO;
+        char *db = config_database_path(cfg);
+        r = db ? store_checkpointer_start(d->store, db, &d->ckpt) : -ENOMEM;
+        free(db);
+        if (r < 0)
+                return r;
         if (!*cfg->images_root) {
                 /* The default images root lives in the state directory. */
                 char *images = config_images_root(cfg);
@@ -124,9 +132,10 @@ static void daemon_stop(struct daemon *d)
         tftp_server_stop(d->tftp);
         http_server_stop(d->http);
         dhcp_server_stop(d->dhcp);
-        if (d->events && d->store)
-                flush_events(d); /* what the servers reported last */
+        if (d->events && d->store) /* what the servers reported last */
+                (void)boot_events_flush(d->events, d->store, d->cli->cfg.boot_event_retention);
         boot_events_free(d->events);
+        store_checkpointer_stop(d->ckpt);
         loop_free(d->loop);
 }
 

@@ -302,3 +302,21 @@ void store_read_end(struct store *s);
  * were rendered under.  A backend shared by several servers must bump it
  * in the same transaction as the change (SQLite: triggers, schema v4). */
 int store_script_generation(struct store *s, int64_t *ret);
+
+/* ---- WAL checkpoints off the event loop (store_checkpoint.c) ---- */
+
+struct store_checkpointer;
+/* Takes the WAL checkpoints of s (the event loop's connection) off its
+ * thread: turns s's automatic checkpoint off and starts a thread with its
+ * own connection to path that runs a PASSIVE checkpoint each time s's
+ * commits have grown the WAL by 1000 frames, and every second (for the
+ * frames other connections wrote); past 4096 frames a FULL checkpoint
+ * (a few ms of writer lock) lets the WAL start over, so it stays bounded.
+ * s must outlive the checkpointer.  Durability is unchanged: commits are
+ * durable in the WAL, checkpoints only move them into the database file. */
+int store_checkpointer_start(struct store *s, const char *path, struct store_checkpointer **ret);
+/* Stops the thread and gives s its automatic checkpoint back.  NULL is fine. */
+void store_checkpointer_stop(struct store_checkpointer *c);
+/* Checkpoints run so far (tests, metrics); *ret_full (if not NULL): how
+ * many of them were followed by a FULL one to bound the WAL. */
+uint64_t store_checkpointer_runs(const struct store_checkpointer *c, uint64_t *ret_full);

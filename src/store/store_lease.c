@@ -112,14 +112,16 @@ int store_lease_get(struct store *s, uint32_t ip, struct lease *ret)
 
 static const char SQL_LEASE_PUT[] =
     "INSERT OR REPLACE INTO lease (" LEASE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+/* The same row for the same client (renewals, the ACK after a stored
+ * offer): update in place, leaving the lease_mac index alone.  REPLACE
+ * deletes and re-inserts, rewriting the index page too: one more page in
+ * the WAL per DHCP commit, and more for the checkpointer to copy back. */
+static const char SQL_LEASE_UPDATE[] =
+    "UPDATE lease SET client_id = ?3, subnet = ?4, state = ?5, starts = ?6, ends = ?7, "
+    "hostname = ?8 WHERE ip = ?1 AND mac = ?2";
 
-static int lease_put_one(struct store *s, const struct lease *l)
+static void lease_bind(sqlite3_stmt *st, const struct lease *l, const char *mac)
 {
-        char mac[MAC_STR_LEN];
-        mac_format(&l->mac, mac);
-        sqlite3_stmt *st = store_stmt(s, SQL_LEASE_PUT);
-        if (!st)
-                return -EIO;
         sqlite3_bind_int64(st, 1, l->ip);
         sqlite3_bind_text(st, 2, mac, -1, SQLITE_TRANSIENT);
         if (l->client_id_len)
@@ -134,9 +136,42 @@ static int lease_put_one(struct store *s, const struct lease *l)
                 sqlite3_bind_text(st, 8, l->hostname, -1, SQLITE_STATIC);
         else
                 sqlite3_bind_null(st, 8);
+}
+
+static int lease_put_one(struct store *s, const struct lease *l)
+{
+        char mac[MAC_STR_LEN];
+        mac_format(&l->mac, mac);
+        sqlite3_stmt *st = store_stmt(s, SQL_LEASE_UPDATE);
+        if (!st)
+                return -EIO;
+        lease_bind(st, l, mac);
+        if (sqlite3_step(st) != SQLITE_DONE)
+                return store_sqlite_fail(s, "lease write");
+        if (sqlite3_changes(s->db) > 0)
+                return 0;
+        st = store_stmt(s, SQL_LEASE_PUT);
+        if (!st)
+                return -EIO;
+        lease_bind(st, l, mac);
         if (sqlite3_step(st) != SQLITE_DONE)
                 return store_sqlite_fail(s, "lease write");
         return 0;
+}
+
+static const char SQL_LEASE_BEGIN[] = "BEGIN IMMEDIATE";
+static const char SQL_LEASE_COMMIT[] = "COMMIT";
+
+/* BEGIN/COMMIT as cached statements: sqlite3_exec() would parse them
+ * again on every DHCP loop turn that commits. */
+static int lease_tx(struct store *s, const char *sql, const char *what)
+{
+        sqlite3_stmt *st = store_stmt(s, sql);
+        if (!st)
+                return -EIO;
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : store_sqlite_fail(s, what);
 }
 
 int store_lease_put_many(struct store *s, const struct lease *ls, size_t n)
@@ -145,13 +180,13 @@ int store_lease_put_many(struct store *s, const struct lease *ls, size_t n)
                 return 0;
         /* A cached SELECT left open would make BEGIN fail on a stale snapshot. */
         store_idle(s);
-        int r = store_begin(s);
+        int r = lease_tx(s, SQL_LEASE_BEGIN, "lease begin");
         if (r < 0)
                 return r;
         for (size_t i = 0; r >= 0 && i < n; i++)
                 r = lease_put_one(s, &ls[i]);
         if (r >= 0)
-                r = store_commit(s);
+                r = lease_tx(s, SQL_LEASE_COMMIT, "lease commit");
         if (r < 0)
                 store_rollback(s);
         return r;

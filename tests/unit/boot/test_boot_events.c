@@ -207,13 +207,56 @@ static void test_concurrent_producers(void **state)
         boot_events_free(q);
 }
 
+/* A chunked flush writes at most max events per call, oldest first, keeps
+ * the fd readable while more wait, takes producers' new events only after
+ * the batch it started, and retries a failed chunk. */
+static void test_flush_in_chunks(void **state)
+{
+        struct fixture *f = *state;
+        struct boot_events *q;
+        assert_int_equal(boot_events_new(64, &q), 0);
+        for (unsigned i = 0; i < 10; i++) {
+                struct mac m = mac_n(i);
+                boot_events_report(q, &m, "script", "", "%u", i);
+        }
+        assert_int_equal(boot_events_flush_max(q, f->s, 0, 4), 4);
+        assert_true(readable(boot_events_fd(q)));
+        struct mac late = mac_n(99);
+        boot_events_report(q, &late, "script", "", "late");
+        assert_int_equal(boot_events_flush_max(q, f->s, 0, 4), 4);
+        assert_true(readable(boot_events_fd(q)));
+        /* The store fails mid-batch: that chunk stays, and is retried. */
+        sql(f->db, "ALTER TABLE event RENAME TO event_away");
+        assert_true(boot_events_flush_max(q, f->s, 0, 4) < 0);
+        assert_true(readable(boot_events_fd(q)));
+        sql(f->db, "ALTER TABLE event_away RENAME TO event");
+        assert_int_equal(boot_events_flush_max(q, f->s, 0, 4), 2); /* the batch's rest */
+        assert_true(readable(boot_events_fd(q)));                  /* "late" waits */
+        assert_int_equal(boot_events_flush_max(q, f->s, 0, 4), 1);
+        assert_false(readable(boot_events_fd(q)));
+        assert_int_equal(boot_events_flush_max(q, f->s, 0, 4), 0);
+
+        struct boot_event *evs;
+        size_t n;
+        assert_int_equal(store_events_list(f->s, NULL, 0, 100, &evs, &n), 0);
+        assert_int_equal(n, 11);
+        assert_string_equal(evs[0].detail, "late"); /* newest first: in order, once */
+        for (unsigned i = 0; i < 10; i++) {
+                char want[8];
+                snprintf(want, sizeof(want), "%u", 9 - i);
+                assert_string_equal(evs[i + 1].detail, want);
+        }
+        free(evs);
+        boot_events_free(q);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         const struct CMUnitTest tests[] = {
             T(test_push_flush),           T(test_long_fields_truncated),
             T(test_full_queue_drops),     T(test_failed_write_is_retried),
-            T(test_concurrent_producers),
+            T(test_concurrent_producers), T(test_flush_in_chunks),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,26 @@ static void test_lease_rows(void **state)
         struct lease g;
         assert_int_equal(store_lease_get(s, l[0].ip, &g), 0);
         assert_int_equal(g.state, LEASE_RELEASED);
+        /* Same client (updated in place): cleared fields are cleared. */
+        l[1].client_id_len = 0;
+        l[1].hostname[0] = 0;
+        l[1].ends = 9001;
+        assert_int_equal(store_lease_put_many(s, &l[1], 1), 0);
+        assert_int_equal(store_lease_get(s, l[1].ip, &g), 0);
+        assert_int_equal(g.ends, 9001);
+        assert_int_equal(g.client_id_len, 0);
+        assert_string_equal(g.hostname, "");
+        assert_true(mac_equal(&g.mac, &l[1].mac));
+        /* Another client on the same address replaces the row. */
+        l[2].mac.b[5] = 0x77;
+        l[2].state = LEASE_OFFERED;
+        assert_int_equal(store_lease_put_many(s, &l[2], 1), 0);
+        assert_int_equal(store_lease_get(s, l[2].ip, &g), 0);
+        assert_true(mac_equal(&g.mac, &l[2].mac));
+        assert_int_equal(g.state, LEASE_OFFERED);
+        struct mac found;
+        assert_int_equal(store_lease_find_mac(s, l[2].ip, &found), 0);
+        assert_true(mac_equal(&found, &l[2].mac));
         assert_int_equal(store_lease_delete(s, l[0].ip), 0);
         assert_int_equal(store_lease_get(s, l[0].ip, &g), -ENOENT);
         assert_int_equal(store_lease_delete(s, l[0].ip), -ENOENT);
