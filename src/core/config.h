@@ -33,9 +33,9 @@ struct config {
         int64_t http_max_connections;
         int64_t http_connection_timeout_s;
         int64_t http_script_cache; /* rendered boot scripts kept per thread; 0 = none */
-        char *http_tls_listen; /* "ADDR:PORT" for HTTPS (UI, API, boot paths); empty = off */
-        char *http_tls_cert;   /* PEM certificate chain */
-        char *http_tls_key;    /* PEM private key */
+        char *http_tls_listen;     /* "ADDR:PORT" for HTTPS (UI, API, boot paths); empty = off */
+        char *http_tls_cert;       /* PEM certificate chain */
+        char *http_tls_key;        /* PEM private key */
 
         /* [images] */
         char *images_root; /* empty = <state_dir>/images */
