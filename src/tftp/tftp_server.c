@@ -4,6 +4,7 @@
 #include "tftp/tftp_server.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -134,6 +135,35 @@ static uint64_t fnv1a(const void *p, size_t n)
         return h;
 }
 
+/* sendmsg() of one buffer with one control message (IP_PKTINFO for the
+ * source address, UDP_SEGMENT for a GSO window); to may be NULL on a
+ * connected socket.  Returns sendmsg()'s result. */
+static ssize_t send_with_cmsg(int fd, const struct sockaddr_in *to, void *buf, size_t len,
+                              int level, int type, const void *data, size_t data_len)
+{
+        struct iovec iov = {buf, len};
+        union {
+                char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+                struct cmsghdr align;
+        } ctl;
+        assert(CMSG_SPACE(data_len) <= sizeof(ctl.buf));
+        memset(&ctl, 0, sizeof(ctl));
+        struct msghdr mh = {
+            .msg_name = (void *)to,
+            .msg_namelen = to ? sizeof(*to) : 0,
+            .msg_iov = &iov,
+            .msg_iovlen = 1,
+            .msg_control = ctl.buf,
+            .msg_controllen = CMSG_SPACE(data_len),
+        };
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+        cm->cmsg_level = level;
+        cm->cmsg_type = type;
+        cm->cmsg_len = CMSG_LEN(data_len);
+        memcpy(CMSG_DATA(cm), data, data_len);
+        return sendmsg(fd, &mh, MSG_DONTWAIT);
+}
+
 /* Sends an ERROR from the listen socket, with the source address the
  * request was sent to (IP_PKTINFO), for refusals before any transfer. */
 static void send_listen_error(struct tftp_server *srv, uint32_t local,
@@ -143,27 +173,9 @@ static void send_listen_error(struct tftp_server *srv, uint32_t local,
         int len = tftp_wire_encode_error(pkt, sizeof(pkt), code, msg);
         if (len < 0)
                 return;
-        struct iovec iov = {pkt, (size_t)len};
-        union {
-                char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-                struct cmsghdr align;
-        } ctl;
-        memset(&ctl, 0, sizeof(ctl));
-        struct msghdr mh = {
-            .msg_name = (void *)peer,
-            .msg_namelen = sizeof(*peer),
-            .msg_iov = &iov,
-            .msg_iovlen = 1,
-            .msg_control = ctl.buf,
-            .msg_controllen = sizeof(ctl.buf),
-        };
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-        cm->cmsg_level = IPPROTO_IP;
-        cm->cmsg_type = IP_PKTINFO;
-        cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
         struct in_pktinfo pi = {.ipi_spec_dst.s_addr = htonl(local)};
-        memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-        (void)sendmsg(srv->fd, &mh, MSG_DONTWAIT);
+        (void)send_with_cmsg(srv->fd, peer, pkt, (size_t)len, IPPROTO_IP, IP_PKTINFO, &pi,
+                             sizeof(pi));
 }
 
 static void log_refusal(struct tftp_server *srv, const struct sockaddr_in *peer, const char *file,
@@ -350,25 +362,10 @@ static int send_mmsg(struct tftp_conn *c, uint64_t n, size_t stride, const size_
 static int send_gso(struct tftp_conn *c, uint64_t n, size_t stride, const size_t lens[])
 {
         size_t total = (n - 1) * stride + TFTP_HDR_LEN + lens[n - 1];
-        struct iovec iov = {c->srv->buf, total};
-        union {
-                char buf[CMSG_SPACE(sizeof(uint16_t))];
-                struct cmsghdr align;
-        } ctl;
-        memset(&ctl, 0, sizeof(ctl));
-        struct msghdr mh = {
-            .msg_iov = &iov,
-            .msg_iovlen = 1,
-            .msg_control = ctl.buf,
-            .msg_controllen = sizeof(ctl.buf),
-        };
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-        cm->cmsg_level = SOL_UDP;
-        cm->cmsg_type = UDP_SEGMENT;
-        cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
         uint16_t seg = (uint16_t)stride;
-        memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
-        return sendmsg(c->fd, &mh, MSG_DONTWAIT) < 0 ? -errno : (int)n;
+        ssize_t r = send_with_cmsg(c->fd, NULL, c->srv->buf, total, SOL_UDP, UDP_SEGMENT, &seg,
+                                   sizeof(seg));
+        return r < 0 ? -errno : (int)n;
 }
 
 /* Lock-step (window 1): the block from the transfer's read-ahead, refilled
