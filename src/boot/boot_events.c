@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/loop.h"
 #include "core/log.h"
 #include "core/metrics.h"
 
@@ -25,13 +26,6 @@
  * under load an event reaches the store within about a second. */
 #define WAKE_INTERVAL_MS 1000
 
-static int64_t mono_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct boot_events {
         pthread_mutex_t lock;
         int efd;
@@ -40,7 +34,7 @@ struct boot_events {
         size_t n_pending, n_batch, cap;
         size_t batch_off;      /* batch[0, batch_off) already written */
         bool woken;            /* a wake-up is on the eventfd, not yet flushed */
-        int64_t last_flush_ms; /* CLOCK_MONOTONIC_COARSE */
+        int64_t last_flush_ms; /* loop_clock_ms() */
         _Atomic uint64_t dropped;
         uint64_t dropped_reported;
 };
@@ -84,7 +78,7 @@ int boot_events_fd(const struct boot_events *q)
 void boot_events_push(struct boot_events *q, const struct boot_event *ev)
 {
         bool wake = false;
-        int64_t now = ev->time ? 0 : store_now_ms(), mono = mono_ms();
+        int64_t now = ev->time ? 0 : store_now_ms(), mono = loop_clock_ms();
         metrics_boot_stage(ev->stage); /* bootherd_boot_stages_total */
         pthread_mutex_lock(&q->lock);
         if (q->n_pending < q->cap) {
@@ -158,7 +152,7 @@ int boot_events_flush_max(struct boot_events *q, struct store *s, int64_t retent
         bool more = take_pending(q);
         q->woken = more || q->n_batch - q->batch_off > max;
         if (q->n_batch) /* an idle periodic flush must not delay the next wake */
-                q->last_flush_ms = mono_ms();
+                q->last_flush_ms = loop_clock_ms();
         pthread_mutex_unlock(&q->lock);
 
         uint64_t dropped = atomic_load(&q->dropped);

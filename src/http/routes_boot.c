@@ -2,10 +2,10 @@
  * /boot/<mac>.ipxe (the machine's script, from its assigned image). */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "boot/boot_plan.h"
 #include "boot/ipxe_script.h"
+#include "core/loop.h"
 #include "core/log.h"
 #include "core/validate.h"
 #include "http/routes.h"
@@ -178,18 +178,11 @@ static void record_contact(struct http_req *r, const struct mac *mac, const char
  * last seen lags by at most that.  The peer map is updated every time. */
 #define CONTACT_REPEAT_MS 1000
 
-static int64_t mono_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void record_cached_contact(struct http_req *r, struct script_cache_entry *e)
 {
         if (r->is_head)
                 return;
-        int64_t now = mono_ms();
+        int64_t now = loop_clock_ms();
         if (e->reported_ms && e->reported_ip == r->peer_ip &&
             now - e->reported_ms < CONTACT_REPEAT_MS) {
                 /* The address's MAC for /images stages stays exact even if
@@ -258,7 +251,7 @@ static enum MHD_Result render_and_reply(struct http_req *r, const struct mac *ma
                 return http_queue(r, MHD_HTTP_OK, resp, len);
         struct script_cache_entry *e = script_cache_get(r->scripts, mac, server);
         if (!r->is_head) { /* record_contact() above */
-                e->reported_ms = mono_ms();
+                e->reported_ms = loop_clock_ms();
                 e->reported_ip = r->peer_ip;
         }
         return queue_cached(r, e);

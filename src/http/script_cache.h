@@ -30,7 +30,7 @@ struct script_cache_entry {
         struct MHD_Response *resp;            /* one reference held by the cache */
         size_t len;                           /* body bytes */
         /* The last boot contact recorded from this entry (routes_boot.c):
-         * CLOCK_MONOTONIC ms and peer IPv4; 0 = none yet. */
+         * loop_clock_ms() and peer IPv4; 0 = none yet. */
         int64_t reported_ms;
         uint32_t reported_ip;
 };
