@@ -32,6 +32,10 @@
 #        by the LD_PRELOAD shim rcvbuf.c, = bootherd's own; 0 = none)
 #        KEA_THREADS=0 (Kea-MT thread-pool-size, 0 = one per core)
 #        KEA_QUEUE=64 (Kea-MT packet-queue-size)
+#        PRIO="chrt -f 10" (run servers and perfdhcp under this prefix: on a
+#        shared machine, real-time priority takes the other sessions' load
+#        out of low-rate latency probes; use it with SEARCH=0 and low RATES
+#        only, since it can starve everything else)
 #        BOOTHERD=build/bootherd  KEEP=1 (keep the state dir)
 # Needs root, perfdhcp (kea-admin), kea-dhcp4-server, dnsmasq-base.
 set -euo pipefail
@@ -48,6 +52,7 @@ TOPO=${TOPO:-flat}
 KEA_THREADS=${KEA_THREADS:-0}
 KEA_QUEUE=${KEA_QUEUE:-64}
 RCVBUF=${RCVBUF:-4194304}
+PRIO=${PRIO:-}
 SERVERS=("$@")
 [ ${#SERVERS[@]} -gt 0 ] || SERVERS=(bootherd bootherd-fsync kea kea-mt dnsmasq)
 # State on a real disk (not tmpfs), so fsync costs what it costs.
@@ -127,7 +132,7 @@ range = 198.19.0.10 198.19.255.250
 router = 198.19.0.1
 lease_time = 3600
 CONF
-	ip netns exec "$1" "$BOOTHERD" --config "$2/bh.conf" serve 2>"$2/log" &
+	ip netns exec "$1" $PRIO "$BOOTHERD" --config "$2/bh.conf" serve 2>"$2/log" &
 	PIDS+=($!)
 }
 
@@ -148,7 +153,7 @@ start_kea() { # NS DIR false|true (multi-threading) raw|udp (socket type)
                    "output_options": [ { "output": "$2/kea.log" } ] } ]
 } }
 CONF
-	ip netns exec "$1" env KEA_PIDFILE_DIR="$2" KEA_LOCKFILE_DIR="$2" $PRELOAD \
+	ip netns exec "$1" $PRIO env KEA_PIDFILE_DIR="$2" KEA_LOCKFILE_DIR="$2" $PRELOAD \
 		kea-dhcp4 -c "$2/kea.conf" >"$2/stdout" 2>&1 &
 	PIDS+=($!)
 }
@@ -156,7 +161,7 @@ CONF
 start_dnsmasq() { # NS DIR
 	mkdir -p "$2"
 	# --no-ping: like Kea and bootherd, no ICMP probe before an offer.
-	ip netns exec "$1" env $PRELOAD dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 \
+	ip netns exec "$1" $PRIO env $PRELOAD dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 \
 		-u root --interface=bsrv --bind-interfaces --no-ping --quiet-dhcp \
 		--dhcp-range=198.19.0.10,198.19.255.250,255.255.0.0,1h --dhcp-lease-max=70000 \
 		--dhcp-leasefile="$2/leases" --pid-file="$2/pid" --log-facility="$2/log" &
@@ -202,7 +207,7 @@ probe() {
 	hz=$(getconf CLK_TCK)
 	c0=$(cpu_ticks "${SPID[$1]}")
 	d0=$(sock_drops "$1")
-	out=$(ip netns exec "$TAG-c$1" timeout $((PERIOD + 30)) perfdhcp -4 -l 198.19.0.2 \
+	out=$(ip netns exec "$TAG-c$1" $PRIO timeout $((PERIOD + 30)) perfdhcp -4 -l 198.19.0.2 \
 		-r "$2" -p "$PERIOD" -R "$CLIENTS" -W 1000000 "${DST[$1]}" 2>&1 || true)
 	c1=$(cpu_ticks "${SPID[$1]}")
 	P_SDROP=$(($(sock_drops "$1") - d0))
