@@ -2,10 +2,10 @@
  * the process opens gets a receive buffer of $BENCH_RCVBUF bytes
  * (SO_RCVBUFFORCE; the process must be root).  This is what raising
  * net.core.rmem_default does for a server that never sets SO_RCVBUF itself
- * (Kea, dnsmasq) -- ISC's own advice for a busy Kea -- but for one process
- * only, since that sysctl cannot be set inside a network namespace here.
- * bootherd sets the same 4 MiB itself, so every server gets equal room for a
- * burst while it is not scheduled.  Built and used by bench/dhcp/run.sh. */
+ * (Kea) -- ISC's own advice for a busy Kea -- but for one process only,
+ * since that sysctl cannot be set inside a network namespace here.
+ * bootherd sets the same 4 MiB itself, so both get equal room for a burst
+ * while they are not scheduled.  Built and used by bench/dhcp/run.sh. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdlib.h>
