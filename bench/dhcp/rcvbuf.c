@@ -2,7 +2,7 @@
  * the process opens gets a receive buffer of $BENCH_RCVBUF bytes
  * (SO_RCVBUFFORCE; the process must be root).  This is what raising
  * net.core.rmem_default does for a server that never sets SO_RCVBUF itself
- * (Kea) -- ISC's own advice for a busy Kea -- but for one process only,
+ * (Kea) -- the usual tuning for a busy UDP server -- but for one process only,
  * since that sysctl cannot be set inside a network namespace here.
  * bootherd sets the same 4 MiB itself, so both get equal room for a burst
  * while they are not scheduled.  Built and used by bench/dhcp/run.sh. */
