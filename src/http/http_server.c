@@ -632,7 +632,7 @@ static void boot_setup(struct http_server *srv)
         };
         ctx->endpoints = (struct boot_endpoints_conf){
             .public_url = ctx->cfg->public_url,
-            .http_port = srv->plain_local.port,
+            .http_port = config_listen_port(&ctx->http->listen), /* port 0: plain_start() */
             .https_port = srv->tls_daemon ? srv->tls_local.port : 0,
         };
 }
