@@ -127,8 +127,3 @@ const struct boot_endpoints *boot_endpoints_get(struct boot_endpoints_table *t, 
         t->e[t->n++] = e;
         return e;
 }
-
-const struct boot_endpoints_conf *boot_endpoints_table_conf(const struct boot_endpoints_table *t)
-{
-        return &t->conf;
-}

@@ -58,6 +58,3 @@ void boot_endpoints_table_free(struct boot_endpoints_table *t); /* NULL ok */
  * *tmp is NULL otherwise.  NULL on -ENOMEM. */
 const struct boot_endpoints *boot_endpoints_get(struct boot_endpoints_table *t, uint32_t local,
                                                 struct boot_endpoints **tmp);
-
-/* The configuration the table was built from. */
-const struct boot_endpoints_conf *boot_endpoints_table_conf(const struct boot_endpoints_table *t);

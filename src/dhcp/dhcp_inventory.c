@@ -248,11 +248,6 @@ const struct boot_inventory *dhcp_inventory_view(struct dhcp_inventory *inv)
         return &inv->view;
 }
 
-size_t dhcp_inventory_count(const struct dhcp_inventory *inv)
-{
-        return inv->snap.n;
-}
-
 bool dhcp_inventory_event_due(struct dhcp_inventory *inv, const struct mac *mac, uint64_t sig,
                               int64_t now_ms, int64_t window_ms)
 {

@@ -42,9 +42,6 @@ int dhcp_inventory_refresh(struct dhcp_inventory *inv);
 /* The snapshot as a boot inventory (valid as long as inv). */
 const struct boot_inventory *dhcp_inventory_view(struct dhcp_inventory *inv);
 
-/* Managed machines in the snapshot. */
-size_t dhcp_inventory_count(const struct dhcp_inventory *inv);
-
 /* True when an event with signature sig for mac should be reported now:
  * the signature changed or window_ms passed since the last report. */
 bool dhcp_inventory_event_due(struct dhcp_inventory *inv, const struct mac *mac, uint64_t sig,

@@ -636,11 +636,6 @@ void http_server_stop(struct http_server *srv)
         free(srv);
 }
 
-struct http_ctx *http_server_ctx(struct http_server *srv)
-{
-        return &srv->ctx;
-}
-
 uint16_t http_server_port(const struct http_server *srv)
 {
         return srv->plain_local.port;

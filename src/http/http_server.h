@@ -83,7 +83,6 @@ typedef enum MHD_Result (*http_handler)(struct http_req *r);
 int http_server_start(const struct config *c, const struct http_config *hc, struct boot_events *ev,
                       struct http_server **ret);
 void http_server_stop(struct http_server *srv);
-struct http_ctx *http_server_ctx(struct http_server *srv);
 /* The plain listener's port (the one the kernel chose for port 0). */
 uint16_t http_server_port(const struct http_server *srv);
 

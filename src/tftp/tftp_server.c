@@ -458,8 +458,3 @@ void tftp_server_stop(struct tftp_server *srv)
         free(srv->buf);
         free(srv);
 }
-
-uint16_t tftp_server_port(const struct tftp_server *srv)
-{
-        return srv->port;
-}

@@ -41,6 +41,3 @@ int tftp_server_start(struct loop *l, const struct config *c, const struct tftp_
 /* Ends every transfer (logged as "shutdown") and closes the sockets.
  * NULL is fine. */
 void tftp_server_stop(struct tftp_server *srv);
-
-/* The port it listens on (the one the kernel chose for port 0). */
-uint16_t tftp_server_port(const struct tftp_server *srv);

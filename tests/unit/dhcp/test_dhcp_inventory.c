@@ -49,7 +49,6 @@ static void test_snapshot_and_reload(void **state)
         assert_string_equal(got->boot_file, "snponly.efi");
         assert_int_equal(owner_of(inv, 0xc6120032u, &owner), 0);
         assert_true(mac_equal(&owner, &mac));
-        assert_int_equal(dhcp_inventory_count(inv), 1);
 
         /* Nothing changed: a refresh keeps the snapshot (same records). */
         assert_int_equal(dhcp_inventory_refresh(inv), 0);
@@ -72,7 +71,6 @@ static void test_snapshot_and_reload(void **state)
                 assert_int_equal(store_machine_add(other, &x), 0);
         }
         assert_int_equal(dhcp_inventory_refresh(inv), 0);
-        assert_int_equal(dhcp_inventory_count(inv), 301);
         for (int i = 0; i < 300; i++) {
                 struct mac x = {{4, 0, 0, 0, (uint8_t)(i >> 8), (uint8_t)i}};
                 assert_int_equal(machine_of(inv, &x, &got), 0);
