@@ -3,11 +3,11 @@
 #   scripts/deps.sh build|test|e2e|bench|browser ...
 set -euo pipefail
 
-build=(meson ninja-build gcc pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev
+build=(meson ninja-build gcc pkg-config libmicrohttpd-dev libsqlite3-dev libpq-dev libjansson-dev
 	libsodium-dev libinih-dev libcmocka-dev libgnutls28-dev clang libclang-rt-14-dev
 	clang-format sqlite3 python3)
 test=(curl iproute2 busybox isc-dhcp-client isc-dhcp-server kea-admin kea-dhcp4-server
-	dnsmasq-base tftp-hpa atftp nftables iputils-ping psmisc procps jq openssl)
+	dnsmasq-base tftp-hpa atftp nftables iputils-ping psmisc procps jq openssl postgresql-15)
 e2e=(qemu-system-x86 ovmf ipxe ipxe-qemu cpio gzip busybox dnsmasq-base curl iproute2 tcpdump)
 bench=(wrk nginx-light kea-dhcp4-server tftpd-hpa hyperfine isc-dhcp-server)
 browser=(chromium)

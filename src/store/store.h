@@ -22,9 +22,20 @@
 
 struct store;
 
-/* Opens (creating if needed) the database at path and migrates its schema to
- * the current version.  sqlite: WAL mode, foreign keys, busy timeout. */
-int store_open(const char *path, struct store **ret);
+/* Opens the database at `where` and migrates its schema to the current
+ * version.  `where` is a file path (SQLite, created if needed: WAL mode,
+ * foreign keys, busy timeout) or a libpq connection URI starting with
+ * postgresql:// or postgres:// (PostgreSQL 11 or later; the database must
+ * exist, its tables are created).  On failure prints one line naming the
+ * database (without its password) to stderr. */
+int store_open(const char *where, struct store **ret);
+/* Whether `where` names a PostgreSQL database rather than a SQLite file. */
+bool store_is_url(const char *where);
+/* `where` as safe to log: a URI without its user-info part and with any
+ * password parameter masked. */
+void store_location_display(const char *where, char *buf, size_t cap);
+/* "sqlite" or "postgresql". */
+const char *store_backend_name(const struct store *s);
 void store_close(struct store *s);
 const char *store_errmsg(const struct store *s);
 const char *store_errfield(const struct store *s);

@@ -5,7 +5,6 @@
  * copy of the database does not let anyone log in or call the API. */
 #include "store/store_internal.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,20 +79,20 @@ void auth_session_done(struct auth_session *ss)
         memset(ss, 0, sizeof(*ss));
 }
 
-static int role_col(sqlite3_stmt *st, int col)
+static int role_col(struct store_stmt *st, int col)
 {
         enum auth_role r = AUTH_ROLE_VIEWER;
-        (void)auth_role_parse((const char *)sqlite3_column_text(st, col), &r);
+        (void)auth_role_parse(store_col_text(st, col), &r);
         return (int)r;
 }
 
 /* Runs a prepared one-row write; -ENOENT when it changed nothing. */
-static int step_write(struct store *s, sqlite3_stmt *st, const char *what, const char *field,
+static int step_write(struct store *s, struct store_stmt *st, const char *what, const char *field,
                       const char *name)
 {
-        if (sqlite3_step(st) != SQLITE_DONE)
-                return store_sqlite_fail(s, what);
-        if (sqlite3_changes(s->db) == 0)
+        if (store_step(st) < 0)
+                return store_db_fail(s, what);
+        if (store_changes(st) == 0)
                 return store_fail(s, -ENOENT, field, "no %s named %s", field, name);
         return 0;
 }
@@ -101,7 +100,7 @@ static int step_write(struct store *s, sqlite3_stmt *st, const char *what, const
 /* ---- users ---- */
 
 static const char SQL_USER_ADD[] =
-    "INSERT INTO user (name, password_hash, role, created) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO \"user\" (name, password_hash, role, created) VALUES (?1, ?2, ?3, ?4)";
 
 int store_user_add(struct store *s, const char *name, const char *password_hash,
                    enum auth_role role)
@@ -110,42 +109,43 @@ int store_user_add(struct store *s, const char *name, const char *password_hash,
                 return store_fail(s, -EINVAL, "name",
                                   "invalid user name \"%s\": use [a-z_][a-z0-9_.-]{0,31}",
                                   name ? name : "");
-        sqlite3_stmt *st = store_stmt(s, SQL_USER_ADD);
+        struct store_stmt *st = store_prepare(s, SQL_USER_ADD);
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, password_hash, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, auth_role_name(role), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, store_now_ms());
-        if (sqlite3_step(st) != SQLITE_DONE) {
-                if (sqlite3_errcode(s->db) == SQLITE_CONSTRAINT)
+        store_bind_text(st, 1, name);
+        store_bind_text(st, 2, password_hash);
+        store_bind_text(st, 3, auth_role_name(role));
+        store_bind_int64(st, 4, store_now_ms());
+        int rc = store_step(st);
+        if (rc < 0) {
+                if (rc == -EEXIST)
                         return store_fail(s, -EEXIST, "name", "user %s already exists", name);
-                return store_sqlite_fail(s, "user add");
+                return store_db_fail(s, "user add");
         }
         return 0;
 }
 
-static const char SQL_USER_PASSWD[] = "UPDATE user SET password_hash = ?2 WHERE name = ?1";
-static const char SQL_USER_END_SESSIONS[] = "DELETE FROM session WHERE user = ?1";
+static const char SQL_USER_PASSWD[] = "UPDATE \"user\" SET password_hash = ?2 WHERE name = ?1";
+static const char SQL_USER_END_SESSIONS[] = "DELETE FROM session WHERE \"user\" = ?1";
 
 int store_user_set_password(struct store *s, const char *name, const char *password_hash)
 {
         int r = store_begin(s);
         if (r < 0)
                 return r;
-        sqlite3_stmt *st = store_stmt(s, SQL_USER_PASSWD);
+        struct store_stmt *st = store_prepare(s, SQL_USER_PASSWD);
         r = st ? 0 : -EIO;
         if (r == 0) {
-                sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 2, password_hash, -1, SQLITE_STATIC);
+                store_bind_text(st, 1, name);
+                store_bind_text(st, 2, password_hash);
                 r = step_write(s, st, "user password", "user", name);
         }
-        if (r == 0 && !(st = store_stmt(s, SQL_USER_END_SESSIONS)))
+        if (r == 0 && !(st = store_prepare(s, SQL_USER_END_SESSIONS)))
                 r = -EIO;
         if (r == 0) {
-                sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-                if (sqlite3_step(st) != SQLITE_DONE)
-                        r = store_sqlite_fail(s, "end sessions");
+                store_bind_text(st, 1, name);
+                if (store_step(st) < 0)
+                        r = store_db_fail(s, "end sessions");
         }
         if (r == 0)
                 r = store_commit(s);
@@ -155,26 +155,26 @@ int store_user_set_password(struct store *s, const char *name, const char *passw
 }
 
 static const char SQL_USER_GET[] =
-    "SELECT name, password_hash, role, created FROM user WHERE name = ?1";
+    "SELECT name, password_hash, role, created FROM \"user\" WHERE name = ?1";
 
 int store_user_get(struct store *s, const char *name, struct user *ret)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_USER_GET);
+        struct store_stmt *st = store_prepare(s, SQL_USER_GET);
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
+        store_bind_text(st, 1, name);
+        int rc = store_step(st);
+        if (rc == STORE_DONE)
                 return store_fail(s, -ENOENT, "user", "no user named %s", name);
-        if (rc != SQLITE_ROW)
-                return store_sqlite_fail(s, "user read");
+        if (rc != STORE_ROW)
+                return store_db_fail(s, "user read");
         bool oom = false;
         struct user u = {0};
-        u.name = store_col_text(st, 0, &oom);
-        u.password_hash = store_col_text(st, 1, &oom);
+        u.name = store_col_dup(st, 0, &oom);
+        u.password_hash = store_col_dup(st, 1, &oom);
         u.role = (enum auth_role)role_col(st, 2);
-        u.created = sqlite3_column_int64(st, 3);
-        sqlite3_reset(st);
+        u.created = store_col_int64(st, 3);
+        store_reset(st);
         if (oom || !u.name || !u.password_hash) {
                 user_done(&u);
                 return store_fail(s, -ENOMEM, NULL, "out of memory");
@@ -183,17 +183,17 @@ int store_user_get(struct store *s, const char *name, struct user *ret)
         return 0;
 }
 
-static const char SQL_USER_LIST[] = "SELECT name, role, created FROM user ORDER BY name";
+static const char SQL_USER_LIST[] = "SELECT name, role, created FROM \"user\" ORDER BY name";
 
 int store_user_list(struct store *s, struct user **ret, size_t *ret_n)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_USER_LIST);
+        struct store_stmt *st = store_prepare(s, SQL_USER_LIST);
         if (!st)
                 return -EIO;
         struct user *v = NULL;
         size_t n = 0;
         int rc, r = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = store_step(st)) == STORE_ROW) {
                 struct user *nv = realloc(v, (n + 1) * sizeof(*nv));
                 if (!nv) {
                         r = -ENOMEM;
@@ -201,18 +201,18 @@ int store_user_list(struct store *s, struct user **ret, size_t *ret_n)
                 }
                 v = nv;
                 bool oom = false;
-                v[n] = (struct user){.name = store_col_text(st, 0, &oom),
+                v[n] = (struct user){.name = store_col_dup(st, 0, &oom),
                                      .role = (enum auth_role)role_col(st, 1),
-                                     .created = sqlite3_column_int64(st, 2)};
+                                     .created = store_col_int64(st, 2)};
                 n++;
                 if (oom || !v[n - 1].name) {
                         r = -ENOMEM;
                         break;
                 }
         }
-        sqlite3_reset(st);
-        if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-                r = store_sqlite_fail(s, "user list");
+        store_reset(st);
+        if (r == 0 && rc != STORE_DONE && rc != STORE_ROW)
+                r = store_db_fail(s, "user list");
         if (r < 0) {
                 user_list_free(v, n);
                 return r == -ENOMEM ? store_fail(s, r, NULL, "out of memory") : r;
@@ -222,28 +222,28 @@ int store_user_list(struct store *s, struct user **ret, size_t *ret_n)
         return 0;
 }
 
-static const char SQL_USER_DELETE[] = "DELETE FROM user WHERE name = ?1";
+static const char SQL_USER_DELETE[] = "DELETE FROM \"user\" WHERE name = ?1";
 
 int store_user_remove(struct store *s, const char *name)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_USER_DELETE);
+        struct store_stmt *st = store_prepare(s, SQL_USER_DELETE);
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        store_bind_text(st, 1, name);
         return step_write(s, st, "user remove", "user", name);
 }
 
-static const char SQL_USER_COUNT[] = "SELECT count(*) FROM user";
+static const char SQL_USER_COUNT[] = "SELECT count(*) FROM \"user\"";
 
 int store_user_count(struct store *s, int64_t *ret)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_USER_COUNT);
+        struct store_stmt *st = store_prepare(s, SQL_USER_COUNT);
         if (!st)
                 return -EIO;
-        if (sqlite3_step(st) != SQLITE_ROW)
-                return store_sqlite_fail(s, "user count");
-        *ret = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
+        if (store_step(st) != STORE_ROW)
+                return store_db_fail(s, "user count");
+        *ret = store_col_int64(st, 0);
+        store_reset(st);
         return 0;
 }
 
@@ -259,17 +259,18 @@ int store_token_add(struct store *s, const char *name, const uint8_t hash[STORE_
                 return store_fail(s, -EINVAL, "name",
                                   "invalid token name \"%s\": use [a-z_][a-z0-9_.-]{0,31}",
                                   name ? name : "");
-        sqlite3_stmt *st = store_stmt(s, SQL_TOKEN_ADD);
+        struct store_stmt *st = store_prepare(s, SQL_TOKEN_ADD);
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 2, hash, STORE_SECRET_HASH_LEN, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, auth_role_name(role), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, store_now_ms());
-        if (sqlite3_step(st) != SQLITE_DONE) {
-                if (sqlite3_errcode(s->db) == SQLITE_CONSTRAINT)
+        store_bind_text(st, 1, name);
+        store_bind_blob(st, 2, hash, STORE_SECRET_HASH_LEN);
+        store_bind_text(st, 3, auth_role_name(role));
+        store_bind_int64(st, 4, store_now_ms());
+        int rc = store_step(st);
+        if (rc < 0) {
+                if (rc == -EEXIST)
                         return store_fail(s, -EEXIST, "name", "token %s already exists", name);
-                return store_sqlite_fail(s, "token add");
+                return store_db_fail(s, "token add");
         }
         return 0;
 }
@@ -279,13 +280,13 @@ static const char SQL_TOKEN_LIST[] =
 
 int store_token_list(struct store *s, struct api_token **ret, size_t *ret_n)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_TOKEN_LIST);
+        struct store_stmt *st = store_prepare(s, SQL_TOKEN_LIST);
         if (!st)
                 return -EIO;
         struct api_token *v = NULL;
         size_t n = 0;
         int rc, r = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = store_step(st)) == STORE_ROW) {
                 struct api_token *nv = realloc(v, (n + 1) * sizeof(*nv));
                 if (!nv) {
                         r = -ENOMEM;
@@ -293,19 +294,19 @@ int store_token_list(struct store *s, struct api_token **ret, size_t *ret_n)
                 }
                 v = nv;
                 bool oom = false;
-                v[n] = (struct api_token){.name = store_col_text(st, 0, &oom),
+                v[n] = (struct api_token){.name = store_col_dup(st, 0, &oom),
                                           .role = (enum auth_role)role_col(st, 1),
-                                          .created = sqlite3_column_int64(st, 2),
-                                          .last_used = sqlite3_column_int64(st, 3)};
+                                          .created = store_col_int64(st, 2),
+                                          .last_used = store_col_int64(st, 3)};
                 n++;
                 if (oom || !v[n - 1].name) {
                         r = -ENOMEM;
                         break;
                 }
         }
-        sqlite3_reset(st);
-        if (r == 0 && rc != SQLITE_DONE)
-                r = store_sqlite_fail(s, "token list");
+        store_reset(st);
+        if (r == 0 && rc != STORE_DONE)
+                r = store_db_fail(s, "token list");
         if (r < 0) {
                 api_token_list_free(v, n);
                 return r == -ENOMEM ? store_fail(s, r, NULL, "out of memory") : r;
@@ -319,10 +320,10 @@ static const char SQL_TOKEN_DELETE[] = "DELETE FROM token WHERE name = ?1";
 
 int store_token_remove(struct store *s, const char *name)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_TOKEN_DELETE);
+        struct store_stmt *st = store_prepare(s, SQL_TOKEN_DELETE);
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        store_bind_text(st, 1, name);
         return step_write(s, st, "token revoke", "token", name);
 }
 
@@ -333,31 +334,31 @@ static const char SQL_TOKEN_TOUCH[] = "UPDATE token SET last_used = ?2 WHERE nam
 int store_token_lookup(struct store *s, const uint8_t hash[STORE_SECRET_HASH_LEN], int64_t now,
                        struct api_token *ret)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_TOKEN_FIND);
+        struct store_stmt *st = store_prepare(s, SQL_TOKEN_FIND);
         if (!st)
                 return -EIO;
-        sqlite3_bind_blob(st, 1, hash, STORE_SECRET_HASH_LEN, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
+        store_bind_blob(st, 1, hash, STORE_SECRET_HASH_LEN);
+        int rc = store_step(st);
+        if (rc == STORE_DONE)
                 return store_fail(s, -ENOENT, NULL, "unknown token");
-        if (rc != SQLITE_ROW)
-                return store_sqlite_fail(s, "token lookup");
+        if (rc != STORE_ROW)
+                return store_db_fail(s, "token lookup");
         bool oom = false;
-        struct api_token t = {.name = store_col_text(st, 0, &oom),
+        struct api_token t = {.name = store_col_dup(st, 0, &oom),
                               .role = (enum auth_role)role_col(st, 1),
-                              .created = sqlite3_column_int64(st, 2),
-                              .last_used = sqlite3_column_int64(st, 3)};
-        sqlite3_reset(st);
+                              .created = store_col_int64(st, 2),
+                              .last_used = store_col_int64(st, 3)};
+        store_reset(st);
         if (oom || !t.name) {
                 free(t.name);
                 return store_fail(s, -ENOMEM, NULL, "out of memory");
         }
-        if (now - t.last_used >= TOKEN_TOUCH_MS && (st = store_stmt(s, SQL_TOKEN_TOUCH))) {
-                sqlite3_bind_text(st, 1, t.name, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(st, 2, now);
+        if (now - t.last_used >= TOKEN_TOUCH_MS && (st = store_prepare(s, SQL_TOKEN_TOUCH))) {
+                store_bind_text(st, 1, t.name);
+                store_bind_int64(st, 2, now);
                 /* Best effort: a busy database must not fail the request. */
-                (void)sqlite3_step(st);
-                sqlite3_reset(st);
+                (void)store_step(st);
+                store_reset(st);
                 t.last_used = now;
         }
         *ret = t;
@@ -367,62 +368,61 @@ int store_token_lookup(struct store *s, const uint8_t hash[STORE_SECRET_HASH_LEN
 /* ---- sessions ---- */
 
 static const char SQL_SESSION_ADD[] =
-    "INSERT INTO session (hash, user, csrf, created, last_used) VALUES (?1, ?2, ?3, ?4, ?4)";
+    "INSERT INTO session (hash, \"user\", csrf, created, last_used) VALUES (?1, ?2, ?3, ?4, ?4)";
 
 int store_session_add(struct store *s, const uint8_t hash[STORE_SECRET_HASH_LEN], const char *user,
                       const char *csrf, int64_t now)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_SESSION_ADD);
+        struct store_stmt *st = store_prepare(s, SQL_SESSION_ADD);
         if (!st)
                 return -EIO;
-        sqlite3_bind_blob(st, 1, hash, STORE_SECRET_HASH_LEN, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, csrf, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, now);
-        if (sqlite3_step(st) != SQLITE_DONE)
-                return store_sqlite_fail(s, "session add");
+        store_bind_blob(st, 1, hash, STORE_SECRET_HASH_LEN);
+        store_bind_text(st, 2, user);
+        store_bind_text(st, 3, csrf);
+        store_bind_int64(st, 4, now);
+        if (store_step(st) < 0)
+                return store_db_fail(s, "session add");
         return 0;
 }
 
 static const char SQL_SESSION_FIND[] =
-    "SELECT s.user, u.role, s.csrf, s.created, s.last_used FROM session s "
-    "JOIN user u ON u.name = s.user WHERE s.hash = ?1";
+    "SELECT s.\"user\", u.role, s.csrf, s.created, s.last_used FROM session s "
+    "JOIN \"user\" u ON u.name = s.\"user\" WHERE s.hash = ?1";
 static const char SQL_SESSION_TOUCH[] = "UPDATE session SET last_used = ?2 WHERE hash = ?1";
 static const char SQL_SESSION_DELETE[] = "DELETE FROM session WHERE hash = ?1";
 
 static void session_exec_hash(struct store *s, const char *sql,
                               const uint8_t hash[STORE_SECRET_HASH_LEN], int64_t now)
 {
-        sqlite3_stmt *st = store_stmt(s, sql);
+        struct store_stmt *st = store_prepare(s, sql);
         if (!st)
                 return;
-        sqlite3_bind_blob(st, 1, hash, STORE_SECRET_HASH_LEN, SQLITE_STATIC);
+        store_bind_blob(st, 1, hash, STORE_SECRET_HASH_LEN);
         if (now)
-                sqlite3_bind_int64(st, 2, now);
-        (void)sqlite3_step(st);
-        sqlite3_reset(st);
+                store_bind_int64(st, 2, now);
+        (void)store_step(st);
+        store_reset(st);
 }
 
 int store_session_lookup(struct store *s, const uint8_t hash[STORE_SECRET_HASH_LEN], int64_t now,
                          int64_t idle_ms, int64_t max_ms, struct auth_session *ret)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_SESSION_FIND);
+        struct store_stmt *st = store_prepare(s, SQL_SESSION_FIND);
         if (!st)
                 return -EIO;
-        sqlite3_bind_blob(st, 1, hash, STORE_SECRET_HASH_LEN, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
+        store_bind_blob(st, 1, hash, STORE_SECRET_HASH_LEN);
+        int rc = store_step(st);
+        if (rc == STORE_DONE)
                 return store_fail(s, -ENOENT, NULL, "no such session");
-        if (rc != SQLITE_ROW)
-                return store_sqlite_fail(s, "session lookup");
+        if (rc != STORE_ROW)
+                return store_db_fail(s, "session lookup");
         bool oom = false;
-        struct auth_session ss = {.user = store_col_text(st, 0, &oom),
+        struct auth_session ss = {.user = store_col_dup(st, 0, &oom),
                                   .role = (enum auth_role)role_col(st, 1),
-                                  .created = sqlite3_column_int64(st, 3),
-                                  .last_used = sqlite3_column_int64(st, 4)};
-        const unsigned char *csrf = sqlite3_column_text(st, 2);
-        snprintf(ss.csrf, sizeof(ss.csrf), "%s", csrf ? (const char *)csrf : "");
-        sqlite3_reset(st);
+                                  .created = store_col_int64(st, 3),
+                                  .last_used = store_col_int64(st, 4)};
+        store_col_copy(st, 2, ss.csrf, sizeof(ss.csrf));
+        store_reset(st);
         if (oom || !ss.user) {
                 auth_session_done(&ss);
                 return store_fail(s, -ENOMEM, NULL, "out of memory");
@@ -442,29 +442,29 @@ int store_session_lookup(struct store *s, const uint8_t hash[STORE_SECRET_HASH_L
 
 int store_session_remove(struct store *s, const uint8_t hash[STORE_SECRET_HASH_LEN])
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_SESSION_DELETE);
+        struct store_stmt *st = store_prepare(s, SQL_SESSION_DELETE);
         if (!st)
                 return -EIO;
-        sqlite3_bind_blob(st, 1, hash, STORE_SECRET_HASH_LEN, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-                return store_sqlite_fail(s, "session remove");
-        if (sqlite3_changes(s->db) == 0)
+        store_bind_blob(st, 1, hash, STORE_SECRET_HASH_LEN);
+        if (store_step(st) < 0)
+                return store_db_fail(s, "session remove");
+        if (store_changes(st) == 0)
                 return store_fail(s, -ENOENT, NULL, "no such session");
         return 0;
 }
 
-static const char SQL_SESSION_PURGE[] =
-    "DELETE FROM session WHERE last_used < ?1 - ?2 OR created < ?1 - ?3";
+static const char SQL_SESSION_PURGE[] = "DELETE FROM session WHERE last_used < CAST(?1 AS BIGINT) "
+                                        "- ?2 OR created < CAST(?1 AS BIGINT) - ?3";
 
 int store_session_purge(struct store *s, int64_t now, int64_t idle_ms, int64_t max_ms)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_SESSION_PURGE);
+        struct store_stmt *st = store_prepare(s, SQL_SESSION_PURGE);
         if (!st)
                 return -EIO;
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_int64(st, 2, idle_ms);
-        sqlite3_bind_int64(st, 3, max_ms);
-        if (sqlite3_step(st) != SQLITE_DONE)
-                return store_sqlite_fail(s, "session purge");
-        return sqlite3_changes(s->db);
+        store_bind_int64(st, 1, now);
+        store_bind_int64(st, 2, idle_ms);
+        store_bind_int64(st, 3, max_ms);
+        if (store_step(st) < 0)
+                return store_db_fail(s, "session purge");
+        return (int)store_changes(st);
 }

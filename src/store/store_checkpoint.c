@@ -9,10 +9,11 @@
  * PASSIVE never takes the writer lock nor waits for readers, so the loop's
  * next commit proceeds while the copy and the fsyncs run.  Durability is
  * unchanged: a commit is durable in the WAL (process crash: at COMMIT;
- * power loss: with synchronous=FULL), a checkpoint only moves it. */
+ * power loss: with synchronous=FULL), a checkpoint only moves it.
+ * SQLite only: on PostgreSQL the server checkpoints, and starting a
+ * checkpointer gives NULL (nothing to run). */
 #include "store/store_internal.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -122,6 +123,10 @@ static void *checkpoint_thread(void *arg)
 
 int store_checkpointer_start(struct store *s, const char *path, struct store_checkpointer **ret)
 {
+        if (s->ops != &store_sqlite_ops) {
+                *ret = NULL;
+                return 0;
+        }
         struct store_checkpointer *c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
@@ -177,6 +182,11 @@ void store_checkpointer_stop(struct store_checkpointer *c)
 uint64_t store_checkpointer_runs(const struct store_checkpointer *c, uint64_t *ret_full)
 {
         struct store_checkpointer *m = (struct store_checkpointer *)c;
+        if (!m) {
+                if (ret_full)
+                        *ret_full = 0;
+                return 0;
+        }
         if (ret_full)
                 *ret_full = atomic_load(&m->full_runs);
         return atomic_load(&m->runs);

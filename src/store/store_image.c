@@ -1,7 +1,6 @@
 /* Images: a kernel, ordered initrds and a command line (or a script template). */
 #include "store/store_internal.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,47 +84,47 @@ static const char SQL_INITRD_ADD[] =
 
 static int image_write(struct store *s, const struct image *img, bool create)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_IMAGE_EXISTS);
+        struct store_stmt *st = store_prepare(s, SQL_IMAGE_EXISTS);
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, img->name, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-                return store_sqlite_fail(s, "image lookup");
-        sqlite3_reset(st);
-        bool exists = rc == SQLITE_ROW;
+        store_bind_text(st, 1, img->name);
+        int rc = store_step(st);
+        if (rc < 0)
+                return store_db_fail(s, "image lookup");
+        store_reset(st);
+        bool exists = rc == STORE_ROW;
         if (create && exists)
                 return store_fail(s, -EEXIST, "name", "image %s already exists", img->name);
         if (!create && !exists)
                 return store_fail(s, -ENOENT, "name", "no image named %s", img->name);
 
-        st = store_stmt(s, SQL_IMAGE_UPSERT);
+        st = store_prepare(s, SQL_IMAGE_UPSERT);
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, img->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, img->kernel ? img->kernel : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, img->cmdline ? img->cmdline : "", -1, SQLITE_STATIC);
-        store_bind_text_or_null(st, 4, img->script && *img->script ? img->script : NULL);
-        sqlite3_bind_text(st, 5, img->description ? img->description : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, store_now_ms());
-        if (sqlite3_step(st) != SQLITE_DONE)
-                return store_sqlite_fail(s, "image write");
+        store_bind_text(st, 1, img->name);
+        store_bind_text(st, 2, img->kernel ? img->kernel : "");
+        store_bind_text(st, 3, img->cmdline ? img->cmdline : "");
+        store_bind_text(st, 4, img->script && *img->script ? img->script : NULL);
+        store_bind_text(st, 5, img->description ? img->description : "");
+        store_bind_int64(st, 6, store_now_ms());
+        if (store_step(st) < 0)
+                return store_db_fail(s, "image write");
 
-        st = store_stmt(s, SQL_INITRD_CLEAR);
+        st = store_prepare(s, SQL_INITRD_CLEAR);
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, img->name, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-                return store_sqlite_fail(s, "initrd write");
+        store_bind_text(st, 1, img->name);
+        if (store_step(st) < 0)
+                return store_db_fail(s, "initrd write");
         for (size_t i = 0; i < img->n_initrds; i++) {
-                st = store_stmt(s, SQL_INITRD_ADD);
+                st = store_prepare(s, SQL_INITRD_ADD);
                 if (!st)
                         return -EIO;
-                sqlite3_bind_text(st, 1, img->name, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
-                sqlite3_bind_text(st, 3, img->initrds[i], -1, SQLITE_STATIC);
-                if (sqlite3_step(st) != SQLITE_DONE)
-                        return store_sqlite_fail(s, "initrd write");
+                store_bind_text(st, 1, img->name);
+                store_bind_int64(st, 2, (int64_t)i);
+                store_bind_text(st, 3, img->initrds[i]);
+                if (store_step(st) < 0)
+                        return store_db_fail(s, "initrd write");
         }
         return 0;
 }
@@ -146,43 +145,44 @@ int store_image_put(struct store *s, const struct image *img, bool create)
         return r;
 }
 
-static const char SQL_IMAGE_GET[] =
-    "SELECT name, kernel, cmdline, script, description, created, updated FROM image "
-    "WHERE name = ?1";
+#define IMAGE_COLS "name, kernel, cmdline, script, description, created, updated"
+
+static const char SQL_IMAGE_GET[] = "SELECT " IMAGE_COLS " FROM image WHERE name = ?1";
+static const char SQL_IMAGE_LIST[] = "SELECT " IMAGE_COLS " FROM image ORDER BY name";
 static const char SQL_INITRD_GET[] = "SELECT path FROM image_initrd WHERE image = ?1 ORDER BY pos";
 
 static int load_initrds(struct store *s, struct image *img)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_INITRD_GET);
+        struct store_stmt *st = store_prepare(s, SQL_INITRD_GET);
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, img->name, -1, SQLITE_STATIC);
+        store_bind_text(st, 1, img->name);
         int rc;
         bool oom = false;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = store_step(st)) == STORE_ROW) {
                 char **n = realloc(img->initrds, (img->n_initrds + 1) * sizeof(*n));
                 if (!n)
                         return -ENOMEM;
                 img->initrds = n;
-                img->initrds[img->n_initrds] = store_col_text(st, 0, &oom);
+                img->initrds[img->n_initrds] = store_col_dup(st, 0, &oom);
                 if (oom)
                         return -ENOMEM;
                 img->n_initrds++;
         }
-        return rc == SQLITE_DONE ? 0 : store_sqlite_fail(s, "initrd read");
+        return rc == STORE_DONE ? 0 : store_db_fail(s, "initrd read");
 }
 
-static int image_from_row(struct store *s, sqlite3_stmt *st, struct image *img)
+static int image_from_row(struct store *s, struct store_stmt *st, struct image *img)
 {
         bool oom = false;
         *img = (struct image){0};
-        img->name = store_col_text(st, 0, &oom);
-        img->kernel = store_col_text(st, 1, &oom);
-        img->cmdline = store_col_text(st, 2, &oom);
-        img->script = store_col_text(st, 3, &oom);
-        img->description = store_col_text(st, 4, &oom);
-        img->created = sqlite3_column_int64(st, 5);
-        img->updated = sqlite3_column_int64(st, 6);
+        img->name = store_col_dup(st, 0, &oom);
+        img->kernel = store_col_dup(st, 1, &oom);
+        img->cmdline = store_col_dup(st, 2, &oom);
+        img->script = store_col_dup(st, 3, &oom);
+        img->description = store_col_dup(st, 4, &oom);
+        img->created = store_col_int64(st, 5);
+        img->updated = store_col_int64(st, 6);
         if (oom || !img->name) {
                 image_done(img);
                 return store_fail(s, -ENOMEM, NULL, "out of memory");
@@ -192,18 +192,18 @@ static int image_from_row(struct store *s, sqlite3_stmt *st, struct image *img)
 
 int store_image_get(struct store *s, const char *name, struct image *ret)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_IMAGE_GET);
+        struct store_stmt *st = store_prepare(s, SQL_IMAGE_GET);
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
+        store_bind_text(st, 1, name);
+        int rc = store_step(st);
+        if (rc == STORE_DONE)
                 return store_fail(s, -ENOENT, "image", "no image named %s", name);
-        if (rc != SQLITE_ROW)
-                return store_sqlite_fail(s, "image read");
+        if (rc != STORE_ROW)
+                return store_db_fail(s, "image read");
         struct image img;
         int r = image_from_row(s, st, &img);
-        sqlite3_reset(st);
+        store_reset(st);
         if (r < 0)
                 return r;
         r = load_initrds(s, &img);
@@ -217,16 +217,13 @@ int store_image_get(struct store *s, const char *name, struct image *ret)
 
 int store_image_list(struct store *s, struct image **ret, size_t *ret_n)
 {
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db,
-                               "SELECT name, kernel, cmdline, script, description, "
-                               "created, updated FROM image ORDER BY name",
-                               -1, &st, NULL) != SQLITE_OK)
-                return store_sqlite_fail(s, "image list");
+        struct store_stmt *st = store_prepare(s, SQL_IMAGE_LIST);
+        if (!st)
+                return -EIO;
         struct image *v = NULL;
         size_t n = 0;
         int rc, r = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = store_step(st)) == STORE_ROW) {
                 struct image *nv = realloc(v, (n + 1) * sizeof(*nv));
                 if (!nv) {
                         r = -ENOMEM;
@@ -238,9 +235,9 @@ int store_image_list(struct store *s, struct image **ret, size_t *ret_n)
                         break;
                 n++;
         }
-        if (r == 0 && rc != SQLITE_DONE)
-                r = store_sqlite_fail(s, "image list");
-        sqlite3_finalize(st);
+        if (r == 0 && rc != STORE_DONE)
+                r = store_db_fail(s, "image list");
+        store_reset(st);
         for (size_t i = 0; r == 0 && i < n; i++)
                 r = load_initrds(s, &v[i]);
         if (r < 0) {
@@ -257,49 +254,58 @@ static const char SQL_IMAGE_UNASSIGN[] =
     "UPDATE machine SET image = NULL, state = 'unassigned' WHERE image = ?1";
 static const char SQL_IMAGE_DELETE[] = "DELETE FROM image WHERE name = ?1";
 
-static int image_remove_tx(struct store *s, const char *name, bool force)
+/* Lists the machines using the image into users (truncated); their count. */
+static int image_users(struct store *s, const char *name, char *users, size_t cap, size_t *used)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_IMAGE_USERS);
+        struct store_stmt *st = store_prepare(s, SQL_IMAGE_USERS);
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        char users[200] = "";
-        size_t n_users = 0, used = 0;
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                const char *mac = (const char *)sqlite3_column_text(st, 0);
-                if (used + 24 < sizeof(users))
-                        used += (size_t)snprintf(users + used, sizeof(users) - used, "%s%s",
-                                                 n_users ? ", " : "", mac);
+        store_bind_text(st, 1, name);
+        int n_users = 0, rc;
+        while ((rc = store_step(st)) == STORE_ROW) {
+                const char *mac = store_col_text(st, 0);
+                if (*used + 24 < cap)
+                        *used += (size_t)snprintf(users + *used, cap - *used, "%s%s",
+                                                  n_users ? ", " : "", mac ? mac : "");
                 n_users++;
         }
-        if (rc != SQLITE_DONE)
-                return store_sqlite_fail(s, "image users");
+        if (rc != STORE_DONE)
+                return store_db_fail(s, "image users");
+        return n_users;
+}
+
+static int image_remove_tx(struct store *s, const char *name, bool force)
+{
+        char users[200] = "";
+        size_t used = 0;
+        int n_users = image_users(s, name, users, sizeof(users), &used);
+        if (n_users < 0)
+                return n_users;
         if (n_users && !force)
                 return store_fail(s, -EBUSY, "name",
-                                  "image %s is assigned to %zu machine%s (%s%s); "
+                                  "image %s is assigned to %d machine%s (%s%s); "
                                   "unassign them or force the removal",
                                   name, n_users, n_users == 1 ? "" : "s", users,
                                   used + 24 >= sizeof(users) ? ", ..." : "");
+        struct store_stmt *st;
         if (n_users) {
-                st = store_stmt(s, SQL_IMAGE_UNASSIGN);
+                st = store_prepare(s, SQL_IMAGE_UNASSIGN);
                 if (!st)
                         return -EIO;
-                sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-                if (sqlite3_step(st) != SQLITE_DONE)
-                        return store_sqlite_fail(s, "unassign");
+                store_bind_text(st, 1, name);
+                if (store_step(st) < 0)
+                        return store_db_fail(s, "unassign");
         }
-        st = store_stmt(s, SQL_IMAGE_DELETE);
+        st = store_prepare(s, SQL_IMAGE_DELETE);
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-                return store_sqlite_fail(s, "image delete");
-        if (sqlite3_changes(s->db) == 0)
+        store_bind_text(st, 1, name);
+        if (store_step(st) < 0)
+                return store_db_fail(s, "image delete");
+        if (store_changes(st) == 0)
                 return store_fail(s, -ENOENT, "name", "no image named %s", name);
         return 0;
 }
-
 int store_image_remove(struct store *s, const char *name, bool force)
 {
         int r = store_begin(s);

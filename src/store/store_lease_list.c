@@ -3,7 +3,6 @@
  * times are milliseconds like everywhere in the store. */
 #include "store/store_internal.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,36 +14,47 @@ void lease_row_list_free(struct lease_row *ls, size_t n)
         free(ls);
 }
 
-#define LEASE_FILTER "WHERE (?1 IS NULL OR mac = ?1) AND (?2 IS NULL OR state = ?2)"
+#define LEASE_FILTER "WHERE (mac = ?1 OR ?1 IS NULL) AND (state = ?2 OR ?2 IS NULL)"
 
 static const char SQL_LEASE_LIST[] =
     "SELECT ip, mac, subnet, state, starts, ends, hostname FROM lease " LEASE_FILTER
     " ORDER BY ip LIMIT ?3 OFFSET ?4";
 static const char SQL_LEASE_COUNT[] = "SELECT count(*) FROM lease " LEASE_FILTER;
 
-static void copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
+static void bind_lease_filter(struct store_stmt *st, const char *mac, const char *state)
 {
-        const unsigned char *t = sqlite3_column_text(st, col);
-        snprintf(dst, cap, "%s", t ? (const char *)t : "");
+        store_bind_text(st, 1, mac);
+        store_bind_text(st, 2, state);
 }
 
-static void bind_lease_filter(sqlite3_stmt *st, const char *mac, const char *state)
-{
-        store_bind_text_or_null(st, 1, mac);
-        store_bind_text_or_null(st, 2, state);
-}
-
-static int lease_row_read(sqlite3_stmt *st, struct lease_row *l)
+static int lease_row_read(struct store_stmt *st, struct lease_row *l)
 {
         bool oom = false;
-        *l = (struct lease_row){.ip = (uint32_t)sqlite3_column_int64(st, 0)};
-        (void)mac_parse_str((const char *)sqlite3_column_text(st, 1), &l->mac);
-        copy_text(l->subnet, sizeof(l->subnet), st, 2);
-        copy_text(l->state, sizeof(l->state), st, 3);
-        l->starts = sqlite3_column_int64(st, 4);
-        l->ends = sqlite3_column_int64(st, 5);
-        l->hostname = store_col_text(st, 6, &oom);
+        *l = (struct lease_row){.ip = (uint32_t)store_col_int64(st, 0)};
+        const char *mac = store_col_text(st, 1);
+        if (mac)
+                (void)mac_parse_str(mac, &l->mac);
+        store_col_copy(st, 2, l->subnet, sizeof(l->subnet));
+        store_col_copy(st, 3, l->state, sizeof(l->state));
+        l->starts = store_col_int64(st, 4);
+        l->ends = store_col_int64(st, 5);
+        l->hostname = store_col_dup(st, 6, &oom);
         return oom ? -ENOMEM : 0;
+}
+
+static int lease_count(struct store *s, const char *mac, const char *state, int64_t *ret)
+{
+        struct store_stmt *st = store_prepare(s, SQL_LEASE_COUNT);
+        if (!st)
+                return -EIO;
+        bind_lease_filter(st, mac, state);
+        int r = 0;
+        if (store_step(st) == STORE_ROW)
+                *ret = store_col_int64(st, 0);
+        else
+                r = store_db_fail(s, "lease count");
+        store_reset(st);
+        return r;
 }
 
 int store_lease_rows(struct store *s, const struct mac *mac, const char *state, int64_t offset,
@@ -53,16 +63,16 @@ int store_lease_rows(struct store *s, const struct mac *mac, const char *state, 
         char m[MAC_STR_LEN];
         if (mac)
                 mac_format(mac, m);
-        sqlite3_stmt *st = store_stmt(s, SQL_LEASE_LIST);
+        struct store_stmt *st = store_prepare(s, SQL_LEASE_LIST);
         if (!st)
                 return -EIO;
         bind_lease_filter(st, mac ? m : NULL, state);
-        sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
-        sqlite3_bind_int64(st, 4, offset > 0 ? offset : 0);
+        store_bind_int64(st, 3, limit > 0 ? limit : INT64_MAX);
+        store_bind_int64(st, 4, offset > 0 ? offset : 0);
         struct lease_row *v = NULL;
         size_t n = 0;
         int rc, r = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = store_step(st)) == STORE_ROW) {
                 struct lease_row *nv = realloc(v, (n + 1) * sizeof(*nv));
                 if (!nv) {
                         r = -ENOMEM;
@@ -73,23 +83,12 @@ int store_lease_rows(struct store *s, const struct mac *mac, const char *state, 
                 if (r < 0)
                         break;
         }
-        if (r == 0 && rc != SQLITE_DONE)
-                r = store_sqlite_fail(s, "lease list");
-        sqlite3_reset(st);
+        if (r == 0 && rc != STORE_DONE)
+                r = store_db_fail(s, "lease list");
+        store_reset(st);
         int64_t total = 0;
-        if (r == 0 && ret_total) {
-                st = store_stmt(s, SQL_LEASE_COUNT);
-                if (!st) {
-                        r = -EIO;
-                } else {
-                        bind_lease_filter(st, mac ? m : NULL, state);
-                        if (sqlite3_step(st) == SQLITE_ROW)
-                                total = sqlite3_column_int64(st, 0);
-                        else
-                                r = store_sqlite_fail(s, "lease count");
-                        sqlite3_reset(st);
-                }
-        }
+        if (r == 0 && ret_total)
+                r = lease_count(s, mac ? m : NULL, state, &total);
         if (r < 0) {
                 lease_row_list_free(v, n);
                 return r == -ENOMEM ? store_fail(s, r, NULL, "out of memory") : r;
@@ -107,29 +106,29 @@ static const char SQL_LEASE_IN_USE[] =
 
 int store_lease_in_use(struct store *s, int64_t now, struct lease_subnet_count **ret, size_t *ret_n)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_LEASE_IN_USE);
+        struct store_stmt *st = store_prepare(s, SQL_LEASE_IN_USE);
         if (!st)
                 return -EIO;
-        sqlite3_bind_int64(st, 1, now);
+        store_bind_int64(st, 1, now);
         struct lease_subnet_count *v = NULL;
         size_t n = 0;
         int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = store_step(st)) == STORE_ROW) {
                 struct lease_subnet_count *nv = realloc(v, (n + 1) * sizeof(*nv));
                 if (!nv) {
                         free(v);
-                        sqlite3_reset(st);
+                        store_reset(st);
                         return store_fail(s, -ENOMEM, NULL, "out of memory");
                 }
                 v = nv;
-                copy_text(v[n].subnet, sizeof(v[n].subnet), st, 0);
-                v[n].in_use = sqlite3_column_int64(st, 1);
+                store_col_copy(st, 0, v[n].subnet, sizeof(v[n].subnet));
+                v[n].in_use = store_col_int64(st, 1);
                 n++;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE) {
+        store_reset(st);
+        if (rc != STORE_DONE) {
                 free(v);
-                return store_sqlite_fail(s, "lease count");
+                return store_db_fail(s, "lease count");
         }
         *ret = v;
         *ret_n = n;

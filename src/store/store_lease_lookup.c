@@ -6,31 +6,29 @@
  * canonical MAC). */
 #include "store/store_internal.h"
 
-#include <errno.h>
-
 static const char SQL_LEASE_MAC[] =
     "SELECT mac FROM lease WHERE ip = ?1 AND state IN ('offered', 'bound')";
 
 int store_lease_find_mac(struct store *s, uint32_t ip_host_order, struct mac *ret)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_LEASE_MAC);
+        struct store_stmt *st = store_prepare(s, SQL_LEASE_MAC);
         if (!st)
                 return -EIO;
-        sqlite3_bind_int64(st, 1, ip_host_order);
-        int rc = sqlite3_step(st);
+        store_bind_int64(st, 1, ip_host_order);
+        int rc = store_step(st);
         int r;
         struct mac m;
-        if (rc == SQLITE_DONE)
+        const char *mac;
+        if (rc == STORE_DONE)
                 r = store_fail(s, -ENOENT, "ip", "no active lease for this address");
-        else if (rc != SQLITE_ROW)
-                r = store_sqlite_fail(s, "lease lookup");
-        else if (!sqlite3_column_text(st, 0) ||
-                 mac_parse_str((const char *)sqlite3_column_text(st, 0), &m) < 0)
+        else if (rc != STORE_ROW)
+                r = store_db_fail(s, "lease lookup");
+        else if (!(mac = store_col_text(st, 0)) || mac_parse_str(mac, &m) < 0)
                 r = store_fail(s, -EIO, "mac", "lease has an invalid MAC");
         else
                 r = 0;
         /* Do not keep a read snapshot open on the loop's connection. */
-        sqlite3_reset(st);
+        store_reset(st);
         if (r == 0)
                 *ret = m;
         return r;

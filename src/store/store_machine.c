@@ -2,7 +2,6 @@
  * discovered by trying to boot. */
 #include "store/store_internal.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,16 +83,16 @@ static int image_must_exist(struct store *s, const char *image)
 {
         if (!image)
                 return 0;
-        sqlite3_stmt *st = store_stmt(s, SQL_IMAGE_CHECK);
+        struct store_stmt *st = store_prepare(s, SQL_IMAGE_CHECK);
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, image, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
+        store_bind_text(st, 1, image);
+        int rc = store_step(st);
+        if (rc == STORE_DONE)
                 return store_fail(s, -ENOENT, "image", "no image named %s", image);
-        if (rc != SQLITE_ROW)
-                return store_sqlite_fail(s, "image lookup");
-        sqlite3_reset(st);
+        if (rc != STORE_ROW)
+                return store_db_fail(s, "image lookup");
+        store_reset(st);
         return 0;
 }
 
@@ -102,18 +101,19 @@ static const char SQL_MACHINE_STATE[] = "SELECT state FROM machine WHERE mac = ?
 /* Returns 1 and the state if the MAC exists, 0 if not. */
 static int machine_lookup_state(struct store *s, const char *mac, enum machine_state *ret)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_MACHINE_STATE);
+        struct store_stmt *st = store_prepare(s, SQL_MACHINE_STATE);
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
+        store_bind_text(st, 1, mac);
+        int rc = store_step(st);
+        if (rc == STORE_DONE)
                 return 0;
-        if (rc != SQLITE_ROW)
-                return store_sqlite_fail(s, "machine lookup");
-        if (machine_state_parse((const char *)sqlite3_column_text(st, 0), ret) < 0)
+        if (rc != STORE_ROW)
+                return store_db_fail(s, "machine lookup");
+        const char *state = store_col_text(st, 0);
+        if (!state || machine_state_parse(state, ret) < 0)
                 *ret = MACHINE_UNASSIGNED;
-        sqlite3_reset(st);
+        store_reset(st);
         return 1;
 }
 
@@ -128,35 +128,35 @@ static int machine_write(struct store *s, const struct machine *m, bool insert)
 {
         char mac[MAC_STR_LEN];
         mac_format(&m->mac, mac);
-        sqlite3_stmt *st = store_stmt(s, insert ? SQL_MACHINE_INSERT : SQL_MACHINE_SET);
+        struct store_stmt *st = store_prepare(s, insert ? SQL_MACHINE_INSERT : SQL_MACHINE_SET);
         if (!st)
                 return -EIO;
         enum machine_state state = m->image ? MACHINE_ASSIGNED : MACHINE_UNASSIGNED;
-        sqlite3_bind_text(st, 1, mac, -1, SQLITE_TRANSIENT);
-        store_bind_text_or_null(st, 2, m->hostname);
-        store_bind_text_or_null(st, 3, m->image);
+        store_bind_text(st, 1, mac);
+        store_bind_text(st, 2, m->hostname);
+        store_bind_text(st, 3, m->image);
         if (m->ipv4)
-                sqlite3_bind_int64(st, 4, m->ipv4);
+                store_bind_int64(st, 4, m->ipv4);
         else
-                sqlite3_bind_null(st, 4);
-        sqlite3_bind_text(st, 5, m->notes ? m->notes : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, machine_state_name(state), -1, SQLITE_STATIC);
-        store_bind_text_or_null(st, 7, m->boot_file);
-        sqlite3_bind_int(st, 8, m->netboot ? 1 : 0);
+                store_bind_null(st, 4);
+        store_bind_text(st, 5, m->notes ? m->notes : "");
+        store_bind_text(st, 6, machine_state_name(state));
+        store_bind_text(st, 7, m->boot_file);
+        store_bind_int64(st, 8, m->netboot ? 1 : 0);
         if (insert)
-                sqlite3_bind_int64(st, 9, store_now_ms());
-        if (sqlite3_step(st) != SQLITE_DONE) {
-                if (sqlite3_errcode(s->db) == SQLITE_CONSTRAINT && m->ipv4) {
+                store_bind_int64(st, 9, store_now_ms());
+        int rc = store_step(st);
+        if (rc < 0) {
+                if (rc == -EEXIST && m->ipv4) {
                         char ip[16];
                         format_ipv4(m->ipv4, ip);
                         return store_fail(s, -EEXIST, "ip",
                                           "address %s is already reserved for another machine", ip);
                 }
-                return store_sqlite_fail(s, "machine write");
+                return store_db_fail(s, "machine write");
         }
         return 0;
 }
-
 /* One transaction for add and update: they differ only in what an existing row means. */
 static int machine_save_tx(struct store *s, const struct machine *m, bool adding)
 {
@@ -207,25 +207,27 @@ int store_machine_update(struct store *s, const struct machine *m)
         "mac, hostname, image, ipv4, notes, state, first_seen, last_seen, last_stage, "            \
         "last_stage_at, created, boot_file, netboot"
 
-static int machine_from_row(struct store *s, sqlite3_stmt *st, struct machine *m)
+static int machine_from_row(struct store *s, struct store_stmt *st, struct machine *m)
 {
         bool oom = false;
         *m = (struct machine){0};
-        if (mac_parse_str((const char *)sqlite3_column_text(st, 0), &m->mac) < 0)
+        const char *mac = store_col_text(st, 0);
+        if (!mac || mac_parse_str(mac, &m->mac) < 0)
                 return store_fail(s, -EIO, NULL, "corrupt MAC in database");
-        m->hostname = store_col_text(st, 1, &oom);
-        m->image = store_col_text(st, 2, &oom);
-        m->ipv4 = (uint32_t)sqlite3_column_int64(st, 3);
-        m->notes = store_col_text(st, 4, &oom);
-        if (machine_state_parse((const char *)sqlite3_column_text(st, 5), &m->state) < 0)
+        m->hostname = store_col_dup(st, 1, &oom);
+        m->image = store_col_dup(st, 2, &oom);
+        m->ipv4 = (uint32_t)store_col_int64(st, 3);
+        m->notes = store_col_dup(st, 4, &oom);
+        const char *state = store_col_text(st, 5);
+        if (!state || machine_state_parse(state, &m->state) < 0)
                 m->state = MACHINE_UNASSIGNED;
-        m->first_seen = sqlite3_column_int64(st, 6);
-        m->last_seen = sqlite3_column_int64(st, 7);
-        m->last_stage = store_col_text(st, 8, &oom);
-        m->last_stage_at = sqlite3_column_int64(st, 9);
-        m->created = sqlite3_column_int64(st, 10);
-        m->boot_file = store_col_text(st, 11, &oom);
-        m->netboot = sqlite3_column_int(st, 12) != 0;
+        m->first_seen = store_col_int64(st, 6);
+        m->last_seen = store_col_int64(st, 7);
+        m->last_stage = store_col_dup(st, 8, &oom);
+        m->last_stage_at = store_col_int64(st, 9);
+        m->created = store_col_int64(st, 10);
+        m->boot_file = store_col_dup(st, 11, &oom);
+        m->netboot = store_col_int64(st, 12) != 0;
         if (!m->notes && !oom)
                 m->notes = strdup("");
         if (oom || !m->notes) {
@@ -241,68 +243,69 @@ int store_machine_get(struct store *s, const struct mac *mac, struct machine *re
 {
         char m[MAC_STR_LEN];
         mac_format(mac, m);
-        sqlite3_stmt *st = store_stmt(s, SQL_MACHINE_GET);
+        struct store_stmt *st = store_prepare(s, SQL_MACHINE_GET);
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, m, -1, SQLITE_TRANSIENT);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
+        store_bind_text(st, 1, m);
+        int rc = store_step(st);
+        if (rc == STORE_DONE)
                 return store_fail(s, -ENOENT, "mac", "no machine %s", m);
-        if (rc != SQLITE_ROW)
-                return store_sqlite_fail(s, "machine read");
+        if (rc != STORE_ROW)
+                return store_db_fail(s, "machine read");
         int r = machine_from_row(s, st, ret);
-        sqlite3_reset(st);
+        store_reset(st);
         return r;
 }
 
+/* Each parameter's first use gives PostgreSQL its type (store_internal.h). */
 #define MACHINE_FILTER                                                                             \
-        "WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR image = ?2) AND "                     \
-        "(?3 IS NULL OR instr(mac, lower(?3)) OR instr(lower(coalesce(hostname, '')), "            \
-        "lower(?3)) OR instr(lower(notes), lower(?3)) OR instr(coalesce(image, ''), lower(?3)))"
+        "WHERE (state = ?1 OR ?1 IS NULL) AND (image = ?2 OR ?2 IS NULL) AND "                     \
+        "(instr(mac, lower(?3)) > 0 OR instr(lower(coalesce(hostname, '')), lower(?3)) > 0 OR "    \
+        "instr(lower(notes), lower(?3)) > 0 OR instr(coalesce(image, ''), lower(?3)) > 0 OR "      \
+        "?3 IS NULL)"
 
 static const char SQL_MACHINE_LIST[] =
     "SELECT " MACHINE_COLS " FROM machine " MACHINE_FILTER " ORDER BY mac LIMIT ?4 OFFSET ?5";
 static const char SQL_MACHINE_COUNT[] = "SELECT count(*) FROM machine " MACHINE_FILTER;
 
-static void bind_filter(sqlite3_stmt *st, const struct machine_filter *f)
+static void bind_filter(struct store_stmt *st, const struct machine_filter *f)
 {
         if (f && f->state >= 0)
-                sqlite3_bind_text(st, 1, machine_state_name((enum machine_state)f->state), -1,
-                                  SQLITE_STATIC);
+                store_bind_text(st, 1, machine_state_name((enum machine_state)f->state));
         if (f && f->image)
-                sqlite3_bind_text(st, 2, f->image, -1, SQLITE_STATIC);
+                store_bind_text(st, 2, f->image);
         if (f && f->text && *f->text)
-                sqlite3_bind_text(st, 3, f->text, -1, SQLITE_STATIC);
+                store_bind_text(st, 3, f->text);
 }
 
 static int machine_count(struct store *s, const struct machine_filter *f, int64_t *ret)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_MACHINE_COUNT);
+        struct store_stmt *st = store_prepare(s, SQL_MACHINE_COUNT);
         if (!st)
                 return -EIO;
         bind_filter(st, f);
-        if (sqlite3_step(st) != SQLITE_ROW)
-                return store_sqlite_fail(s, "machine count");
-        *ret = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
+        if (store_step(st) != STORE_ROW)
+                return store_db_fail(s, "machine count");
+        *ret = store_col_int64(st, 0);
+        store_reset(st);
         return 0;
 }
 
 int store_machine_list(struct store *s, const struct machine_filter *f, struct machine **ret,
                        size_t *ret_n, int64_t *ret_total)
 {
-        sqlite3_stmt *st = store_stmt(s, SQL_MACHINE_LIST);
+        struct store_stmt *st = store_prepare(s, SQL_MACHINE_LIST);
         if (!st)
                 return -EIO;
         bind_filter(st, f);
-        sqlite3_bind_int64(st, 4, f && f->limit > 0 ? f->limit : -1);
-        sqlite3_bind_int64(st, 5, f && f->offset > 0 ? f->offset : 0);
+        store_bind_int64(st, 4, f && f->limit > 0 ? f->limit : INT64_MAX);
+        store_bind_int64(st, 5, f && f->offset > 0 ? f->offset : 0);
 
         struct machine *v = NULL;
         size_t n = 0;
         int64_t total = 0;
         int rc, r = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = store_step(st)) == STORE_ROW) {
                 struct machine *nv = realloc(v, (n + 1) * sizeof(*nv));
                 if (!nv) {
                         r = store_fail(s, -ENOMEM, NULL, "out of memory");
@@ -314,9 +317,9 @@ int store_machine_list(struct store *s, const struct machine_filter *f, struct m
                         break;
                 n++;
         }
-        if (r == 0 && rc != SQLITE_DONE)
-                r = store_sqlite_fail(s, "machine list");
-        sqlite3_reset(st);
+        if (r == 0 && rc != STORE_DONE)
+                r = store_db_fail(s, "machine list");
+        store_reset(st);
         if (r == 0 && ret_total)
                 r = machine_count(s, f, &total);
         if (r < 0) {
@@ -336,13 +339,13 @@ int store_machine_remove(struct store *s, const struct mac *mac)
 {
         char m[MAC_STR_LEN];
         mac_format(mac, m);
-        sqlite3_stmt *st = store_stmt(s, SQL_MACHINE_DELETE);
+        struct store_stmt *st = store_prepare(s, SQL_MACHINE_DELETE);
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, m, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(st) != SQLITE_DONE)
-                return store_sqlite_fail(s, "machine delete");
-        if (sqlite3_changes(s->db) == 0)
+        store_bind_text(st, 1, m);
+        if (store_step(st) < 0)
+                return store_db_fail(s, "machine delete");
+        if (store_changes(st) == 0)
                 return store_fail(s, -ENOENT, "mac", "no machine %s", m);
         return 0;
 }
@@ -353,19 +356,18 @@ static int assign_one(struct store *s, const struct mac *mac, const char *image)
 {
         char m[MAC_STR_LEN];
         mac_format(mac, m);
-        sqlite3_stmt *st = store_stmt(s, SQL_MACHINE_ASSIGN);
+        struct store_stmt *st = store_prepare(s, SQL_MACHINE_ASSIGN);
         if (!st)
                 return -EIO;
-        sqlite3_bind_text(st, 1, m, -1, SQLITE_TRANSIENT);
-        store_bind_text_or_null(st, 2, image);
-        sqlite3_bind_text(st, 3, image ? "assigned" : "unassigned", -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-                return store_sqlite_fail(s, "assign");
-        if (sqlite3_changes(s->db) == 0)
+        store_bind_text(st, 1, m);
+        store_bind_text(st, 2, image);
+        store_bind_text(st, 3, image ? "assigned" : "unassigned");
+        if (store_step(st) < 0)
+                return store_db_fail(s, "assign");
+        if (store_changes(st) == 0)
                 return store_fail(s, -ENOENT, "mac", "no machine %s", m);
         return 0;
 }
-
 int store_machine_assign_many(struct store *s, const struct mac *macs, size_t n, const char *image)
 {
         if (image && !validate_image_name(image))

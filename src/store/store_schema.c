@@ -1,171 +1,102 @@
-/* Versioned schema migrations.
- *
- * migrations[i] takes the schema from version i to i+1 (PRAGMA user_version).
- * Each runs in its own transaction with the version bump, so a failure leaves
- * the previous version intact.  Never edit a migration that has shipped: add
- * a new one. */
+/* Versioned schema migrations, for either backend: each backend lists its
+ * migrations (store_schema_sqlite.c, store_schema_pg.c) and keeps its
+ * version (PRAGMA user_version; the bootherd_schema table).  Each migration
+ * runs in its own transaction with the version bump, so a failure leaves
+ * the previous version intact; two servers opening one PostgreSQL database
+ * at once migrate it once (the backend's schema_lock). */
 #include "store/store_internal.h"
 
-#include <errno.h>
 #include <stdio.h>
 
-static const char *const migrations[] = {
-    /* 0 -> 1: inventory (images, machines) and the boot event log. */
-    "CREATE TABLE image ("
-    "  name TEXT PRIMARY KEY,"
-    "  kernel TEXT NOT NULL DEFAULT '',"
-    "  cmdline TEXT NOT NULL DEFAULT '',"
-    "  script TEXT,"
-    "  description TEXT NOT NULL DEFAULT '',"
-    "  created INTEGER NOT NULL,"
-    "  updated INTEGER NOT NULL);"
-    "CREATE TABLE image_initrd ("
-    "  image TEXT NOT NULL REFERENCES image(name) ON DELETE CASCADE ON UPDATE CASCADE,"
-    "  pos INTEGER NOT NULL,"
-    "  path TEXT NOT NULL,"
-    "  PRIMARY KEY (image, pos));"
-    "CREATE TABLE machine ("
-    "  mac TEXT PRIMARY KEY,"
-    "  hostname TEXT,"
-    "  image TEXT REFERENCES image(name) ON UPDATE CASCADE,"
-    "  ipv4 INTEGER UNIQUE,"
-    "  notes TEXT NOT NULL DEFAULT '',"
-    "  state TEXT NOT NULL CHECK (state IN ('discovered', 'assigned', 'unassigned')),"
-    "  first_seen INTEGER,"
-    "  last_seen INTEGER,"
-    "  last_stage TEXT,"
-    "  last_stage_at INTEGER,"
-    "  created INTEGER NOT NULL);"
-    "CREATE INDEX machine_image ON machine(image);"
-    "CREATE TABLE event ("
-    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-    "  time INTEGER NOT NULL,"
-    "  mac TEXT NOT NULL,"
-    "  stage TEXT NOT NULL,"
-    "  detail TEXT NOT NULL DEFAULT '',"
-    "  peer TEXT NOT NULL DEFAULT '');"
-    "CREATE INDEX event_mac_id ON event(mac, id);",
-
-    /* 1 -> 2: DHCP — per-machine boot file override, netboot switch, leases. */
-    "ALTER TABLE machine ADD COLUMN boot_file TEXT;"
-    "ALTER TABLE machine ADD COLUMN netboot INTEGER NOT NULL DEFAULT 1;"
-    "CREATE TABLE lease ("
-    "  ip INTEGER PRIMARY KEY,"
-    "  mac TEXT NOT NULL,"
-    "  client_id BLOB,"
-    "  subnet TEXT NOT NULL,"
-    "  state TEXT NOT NULL CHECK (state IN"
-    "    ('offered', 'bound', 'released', 'declined', 'expired')),"
-    "  starts INTEGER NOT NULL,"
-    "  ends INTEGER NOT NULL,"
-    "  hostname TEXT);"
-    "CREATE INDEX lease_mac ON lease(mac);",
-
-    /* 2 -> 3: web control system — users, API tokens, browser sessions. */
-    "CREATE TABLE user ("
-    "  name TEXT PRIMARY KEY,"
-    "  password_hash TEXT NOT NULL,"
-    "  role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),"
-    "  created INTEGER NOT NULL);"
-    "CREATE TABLE token ("
-    "  name TEXT PRIMARY KEY,"
-    "  hash BLOB NOT NULL UNIQUE,"
-    "  role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),"
-    "  created INTEGER NOT NULL,"
-    "  last_used INTEGER);"
-    "CREATE TABLE session ("
-    "  hash BLOB PRIMARY KEY,"
-    "  user TEXT NOT NULL REFERENCES user(name) ON DELETE CASCADE,"
-    "  csrf TEXT NOT NULL,"
-    "  created INTEGER NOT NULL,"
-    "  last_used INTEGER NOT NULL);",
-
-    /* 3 -> 4: the boot-script generation (store_generation.c).  One counter,
-     * bumped by triggers whenever a column that a /boot/<mac>.ipxe script is
-     * rendered from changes, whoever writes it (daemon, API, the CLI in
-     * another process).  HTTP workers cache rendered scripts and compare this
-     * value on every request.  Boot contacts (first/last seen, last stage)
-     * and notes/state/boot_file do not bump it.  An insert bumps it only
-     * when the new row differs from an unknown MAC, so machines discovered
-     * by boot events do not flush the caches. */
-    "CREATE TABLE script_generation ("
-    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
-    "  gen INTEGER NOT NULL);"
-    "INSERT INTO script_generation (id, gen) VALUES (1, 1);"
-    "CREATE TRIGGER machine_script_ins AFTER INSERT ON machine"
-    "  WHEN NEW.image IS NOT NULL OR NEW.hostname IS NOT NULL OR NEW.ipv4 IS NOT NULL"
-    "    OR NEW.netboot IS NOT 1"
-    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
-    "CREATE TRIGGER machine_script_upd AFTER UPDATE OF mac, hostname, image, ipv4, netboot"
-    "  ON machine"
-    "  WHEN OLD.mac IS NOT NEW.mac OR OLD.hostname IS NOT NEW.hostname"
-    "    OR OLD.image IS NOT NEW.image OR OLD.ipv4 IS NOT NEW.ipv4"
-    "    OR OLD.netboot IS NOT NEW.netboot"
-    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
-    "CREATE TRIGGER machine_script_del AFTER DELETE ON machine"
-    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
-    "CREATE TRIGGER image_script_ins AFTER INSERT ON image"
-    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
-    "CREATE TRIGGER image_script_upd AFTER UPDATE ON image"
-    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
-    "CREATE TRIGGER image_script_del AFTER DELETE ON image"
-    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
-    "CREATE TRIGGER initrd_script_ins AFTER INSERT ON image_initrd"
-    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
-    "CREATE TRIGGER initrd_script_upd AFTER UPDATE ON image_initrd"
-    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
-    "CREATE TRIGGER initrd_script_del AFTER DELETE ON image_initrd"
-    "  BEGIN UPDATE script_generation SET gen = gen + 1; END;",
-};
-
-#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+static int latest_of(const struct store_schema *sc)
+{
+        return sc->list[sc->n - 1].to;
+}
 
 int store_schema_latest(void)
 {
-        return N_MIGRATIONS;
+        return latest_of(&store_sqlite_schema);
 }
 
 int store_schema_version(struct store *s, int *ret)
 {
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-                return store_sqlite_fail(s, "read schema version");
-        int r = -EIO;
-        if (sqlite3_step(st) == SQLITE_ROW) {
-                *ret = sqlite3_column_int(st, 0);
-                r = 0;
+        return s->ops->schema_version(s, ret);
+}
+
+/* The migration that starts at version, or NULL. */
+static const struct store_migration *migration_from(const struct store_schema *sc, int version)
+{
+        for (size_t i = 0; i < sc->n; i++) {
+                int from = i ? sc->list[i - 1].to : 0;
+                if (from == version)
+                        return &sc->list[i];
         }
-        sqlite3_finalize(st);
-        return r < 0 ? store_sqlite_fail(s, "read schema version") : 0;
+        return NULL;
+}
+
+static int newer_than_us(struct store *s, int version, int latest)
+{
+        return store_fail(s, -EPROTO, NULL,
+                          "database schema version %d is newer than this bootherd (%d)", version,
+                          latest);
+}
+
+/* One step under the write lock: 1 = migrated one version, 0 = current. */
+static int migrate_step(struct store *s, const struct store_schema *sc)
+{
+        int version = 0, latest = latest_of(sc);
+        int r = s->ops->schema_lock(s);
+        if (r >= 0)
+                r = s->ops->schema_version(s, &version);
+        if (r < 0)
+                return r;
+        if (version > latest)
+                return newer_than_us(s, version, latest);
+        if (version == latest)
+                return 0;
+        const struct store_migration *m = migration_from(sc, version);
+        if (!m)
+                return store_fail(s, -EPROTO, NULL, "no %s migration from schema version %d",
+                                  s->ops->name, version);
+        r = store_exec(s, m->sql);
+        if (r >= 0)
+                r = s->ops->schema_set(s, m->to);
+        if (r < 0) {
+                char why[sizeof(s->errmsg)];
+                snprintf(why, sizeof(why), "%s", s->errmsg);
+                return store_fail(s, r, NULL, "migration to schema %d failed: %s", m->to, why);
+        }
+        return 1;
 }
 
 int store_migrate(struct store *s)
 {
-        int version;
-        int r = store_schema_version(s, &version);
+        const struct store_schema *sc = s->ops->schema;
+        int version, latest = latest_of(sc);
+        /* The common case, a current schema, takes no write lock. */
+        int r = s->ops->schema_version(s, &version);
         if (r < 0)
                 return r;
-        if (version > N_MIGRATIONS)
-                return store_fail(s, -EPROTO, NULL,
-                                  "database schema version %d is newer than this bootherd (%d)",
-                                  version, N_MIGRATIONS);
-        for (int v = version; v < N_MIGRATIONS; v++) {
-                char bump[64];
-                snprintf(bump, sizeof(bump), "PRAGMA user_version=%d", v + 1);
+        if (version > latest)
+                return newer_than_us(s, version, latest);
+        while (version < latest) {
                 r = store_begin(s);
-                if (r >= 0)
-                        r = store_exec(s, migrations[v]);
-                if (r >= 0)
-                        r = store_exec(s, bump);
-                if (r >= 0)
+                if (r < 0)
+                        return r;
+                r = migrate_step(s, sc);
+                if (r > 0) {
                         r = store_commit(s);
-                if (r < 0) {
-                        char why[sizeof(s->errmsg)];
-                        snprintf(why, sizeof(why), "%s", s->errmsg);
-                        store_rollback(s);
-                        return store_fail(s, r, NULL, "migration to schema %d failed: %s", v + 1,
-                                          why);
+                        if (r >= 0)
+                                r = 1;
                 }
+                if (r <= 0) {
+                        store_rollback(s);
+                        return r;
+                }
+                version = -1; /* next turn reads it again, locked */
+                r = s->ops->schema_version(s, &version);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }

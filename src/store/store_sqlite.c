@@ -1,72 +1,36 @@
-/* SQLite connection management, statement cache, errors, transactions. */
+/* The SQLite backend of the store's database layer: connection settings,
+ * statements, errors, transactions and read snapshots (store_ops). */
 #include "store/store_internal.h"
 
-#include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-int64_t store_now_ms(void)
+int store_sqlite_errno(int rc)
 {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        rc &= 0xff; /* extended codes: the primary one */
+        return rc == SQLITE_CONSTRAINT ? -EEXIST : rc == SQLITE_BUSY ? -EAGAIN : -EIO;
 }
 
-int store_fail(struct store *s, int err, const char *field, const char *fmt, ...)
+static int lite_db_fail(struct store *s, const char *what)
 {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
-        va_end(ap);
-        /* One line, whatever values the message quotes ("linux\nboot"). */
-        for (char *p = s->errmsg; *p; p++)
-                if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                        *p = '?';
-        s->errfield = field;
-        return err;
-}
-
-int store_sqlite_fail(struct store *s, const char *what)
-{
-        int code = sqlite3_errcode(s->db);
-        int err = (code == SQLITE_CONSTRAINT) ? -EEXIST : (code == SQLITE_BUSY) ? -EAGAIN : -EIO;
+        int err = store_sqlite_errno(sqlite3_errcode(s->db));
         return store_fail(s, err, NULL, "%s: %s", what, sqlite3_errmsg(s->db));
 }
 
-sqlite3_stmt *store_stmt(struct store *s, const char *sql)
+static int lite_prepare(struct store *s, struct store_stmt *st)
 {
-        for (size_t i = 0; i < s->n_cache; i++) {
-                if (s->cache[i].sql == sql) {
-                        sqlite3_stmt *st = s->cache[i].stmt;
-                        sqlite3_reset(st);
-                        sqlite3_clear_bindings(st);
-                        return st;
-                }
+        if (sqlite3_prepare_v3(s->db, st->sql, -1, SQLITE_PREPARE_PERSISTENT, &st->lite, NULL) !=
+            SQLITE_OK) {
+                st->lite = NULL;
+                return lite_db_fail(s, "prepare");
         }
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-                store_sqlite_fail(s, "prepare");
-                return NULL;
-        }
-        if (s->n_cache < STORE_STMT_CACHE) {
-                s->cache[s->n_cache].sql = sql;
-                s->cache[s->n_cache].stmt = st;
-                s->n_cache++;
-        } else {
-                /* Cache full: a programming error (too many distinct statements);
-                 * degrade by replacing the last slot rather than leaking. */
-                sqlite3_finalize(s->cache[STORE_STMT_CACHE - 1].stmt);
-                s->cache[STORE_STMT_CACHE - 1].sql = sql;
-                s->cache[STORE_STMT_CACHE - 1].stmt = st;
-        }
-        return st;
+        return 0;
 }
 
-int store_exec(struct store *s, const char *sql)
+static int lite_exec(struct store *s, const char *sql)
 {
         char *msg = NULL;
         if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -77,69 +41,105 @@ int store_exec(struct store *s, const char *sql)
         return 0;
 }
 
-int store_begin(struct store *s)
+static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_READ_BEGIN[] = "BEGIN";
+static const char SQL_READ_END[] = "COMMIT";
+
+static int lite_begin(struct store *s)
 {
-        return store_exec(s, "BEGIN IMMEDIATE");
+        return store_run(s, SQL_BEGIN, "begin");
 }
 
-int store_commit(struct store *s)
+static int lite_commit(struct store *s)
 {
-        return store_exec(s, "COMMIT");
+        return store_run(s, SQL_COMMIT, "commit");
 }
 
-void store_rollback(struct store *s)
+static void lite_rollback(struct store *s)
 {
         if (!sqlite3_get_autocommit(s->db))
                 sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static const char SQL_READ_BEGIN[] = "BEGIN";
-static const char SQL_READ_END[] = "COMMIT";
-
-int store_read_begin(struct store *s)
+static int lite_read_begin(struct store *s)
 {
         if (!sqlite3_get_autocommit(s->db))
                 return store_fail(s, -EBUSY, NULL, "a transaction is already open");
-        sqlite3_stmt *st = store_stmt(s, SQL_READ_BEGIN);
-        if (!st)
-                return -EIO;
-        int rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        return rc == SQLITE_DONE ? 0 : store_sqlite_fail(s, "begin");
+        return store_run(s, SQL_READ_BEGIN, "begin");
 }
 
-void store_read_end(struct store *s)
+/* A cached statement that stepped to a row and was never reset keeps its
+ * read transaction open; in WAL mode that pins an old snapshot, and this
+ * connection's next write fails with SQLITE_BUSY_SNAPSHOT ("database is
+ * locked") once another connection has written. */
+static void lite_idle(struct store *s)
+{
+        for (size_t i = 0; i < s->n_stmts; i++)
+                if (sqlite3_stmt_busy(s->stmts[i].lite)) /* runs after every request */
+                        sqlite3_reset(s->stmts[i].lite);
+}
+
+static void lite_read_end(struct store *s)
 {
         if (sqlite3_get_autocommit(s->db))
                 return;
         /* Statements left on a row would keep the snapshot (and a WAL read
          * mark) alive after the COMMIT; finish them first. */
-        for (size_t i = 0; i < s->n_cache; i++)
-                if (sqlite3_stmt_busy(s->cache[i].stmt))
-                        sqlite3_reset(s->cache[i].stmt);
-        sqlite3_stmt *st = store_stmt(s, SQL_READ_END);
+        lite_idle(s);
+        struct store_stmt *st = store_prepare(s, SQL_READ_END);
         if (st) {
-                (void)sqlite3_step(st);
-                sqlite3_reset(st);
+                (void)sqlite3_step(st->lite);
+                sqlite3_reset(st->lite);
         }
 }
 
-char *store_col_text(sqlite3_stmt *st, int col, bool *oom)
+static int lite_schema_version(struct store *s, int *ret)
 {
-        if (sqlite3_column_type(st, col) == SQLITE_NULL)
-                return NULL;
-        const unsigned char *t = sqlite3_column_text(st, col);
-        char *d = strdup(t ? (const char *)t : "");
-        if (!d)
-                *oom = true;
-        return d;
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+                return lite_db_fail(s, "read schema version");
+        int r = -EIO;
+        if (sqlite3_step(st) == SQLITE_ROW) {
+                *ret = sqlite3_column_int(st, 0);
+                r = 0;
+        }
+        sqlite3_finalize(st);
+        return r < 0 ? lite_db_fail(s, "read schema version") : 0;
 }
 
-int store_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s)
+static int lite_schema_lock(struct store *s)
 {
-        if (!s)
-                return sqlite3_bind_null(st, idx);
-        return sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
+        (void)s; /* BEGIN IMMEDIATE already holds the writer lock */
+        return 0;
+}
+
+static int lite_schema_set(struct store *s, int version)
+{
+        char bump[64];
+        snprintf(bump, sizeof(bump), "PRAGMA user_version=%d", version);
+        return lite_exec(s, bump);
+}
+
+static int lite_set_fsync(struct store *s, bool full)
+{
+        lite_idle(s);
+        return lite_exec(s, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+}
+
+static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
+
+static int lite_data_version(struct store *s, int64_t *ret)
+{
+        struct store_stmt *st = store_prepare(s, SQL_DATA_VERSION);
+        if (!st)
+                return -EIO;
+        if (store_step(st) != STORE_ROW)
+                return lite_db_fail(s, "data_version");
+        int64_t v = store_col_int64(st, 0);
+        store_reset(st);
+        *ret = v;
+        return 0;
 }
 
 /* Process-wide SQLite settings, before the library initialises itself.
@@ -148,7 +148,7 @@ int store_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s)
  * their own connection that mutex was contended on every request (futex
  * calls).  Nothing here reads the statistics.  Too late (SQLITE_MISUSE,
  * e.g. another library used SQLite first) just keeps the default. */
-static void store_global_init(void)
+static void lite_global_init(void)
 {
         (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
@@ -174,22 +174,15 @@ static int on_busy(void *arg, int tries)
         return 1;
 }
 
-int store_open(const char *path, struct store **ret)
+static int lite_open(struct store *s, const char *path)
 {
         static pthread_once_t once = PTHREAD_ONCE_INIT;
-        pthread_once(&once, store_global_init);
-        struct store *s = calloc(1, sizeof(*s));
-        if (!s)
-                return -ENOMEM;
+        pthread_once(&once, lite_global_init);
         int rc = sqlite3_open_v2(
             path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-        if (rc != SQLITE_OK) {
-                fprintf(stderr, "bootherd: cannot open database %s: %s\n", path,
-                        s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-                sqlite3_close(s->db);
-                free(s);
-                return -EIO;
-        }
+        if (rc != SQLITE_OK)
+                return store_fail(s, -EIO, NULL, "%s",
+                                  s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
         sqlite3_busy_handler(s->db, on_busy, NULL);
         /* WAL: readers never block the writer.  synchronous=NORMAL: a commit
          * survives a crash of the process (kill -9); only an OS crash can
@@ -198,35 +191,34 @@ int store_open(const char *path, struct store **ret)
          * used).  With the default 2 MiB, the boot-event writer re-read the
          * event index from the file (pread) on every batch once the event log
          * outgrew it: ~30% of its CPU under a /boot/<mac>.ipxe load. */
-        int r = store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                              "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768;");
-        if (r >= 0)
-                r = store_migrate(s);
-        if (r < 0) {
-                fprintf(stderr, "bootherd: cannot open database %s: %s\n", path, s->errmsg);
-                store_close(s);
-                return r;
-        }
-        *ret = s;
-        return 0;
+        return lite_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                            "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768;");
 }
 
-void store_close(struct store *s)
+static void lite_close(struct store *s)
 {
-        if (!s)
-                return;
-        for (size_t i = 0; i < s->n_cache; i++)
-                sqlite3_finalize(s->cache[i].stmt);
+        for (size_t i = 0; i < s->n_stmts; i++)
+                sqlite3_finalize(s->stmts[i].lite);
         sqlite3_close(s->db);
-        free(s);
 }
 
-const char *store_errmsg(const struct store *s)
-{
-        return s->errmsg;
-}
-
-const char *store_errfield(const struct store *s)
-{
-        return s->errfield;
-}
+const struct store_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .open = lite_open,
+    .close = lite_close,
+    .prepare = lite_prepare,
+    .exec = lite_exec,
+    .begin = lite_begin,
+    .commit = lite_commit,
+    .rollback = lite_rollback,
+    .read_begin = lite_read_begin,
+    .read_end = lite_read_end,
+    .idle = lite_idle,
+    .db_fail = lite_db_fail,
+    .schema_version = lite_schema_version,
+    .schema_lock = lite_schema_lock,
+    .schema_set = lite_schema_set,
+    .set_fsync = lite_set_fsync,
+    .data_version = lite_data_version,
+    .schema = &store_sqlite_schema,
+};

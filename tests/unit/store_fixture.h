@@ -1,10 +1,13 @@
-/* A cmocka fixture with a fresh database in a temporary directory, shared by
- * the tests that need a real store.  Include after test_util.h. */
+/* A cmocka fixture with a fresh database, shared by the tests that need a
+ * real store: a SQLite file in a temporary directory, or a fresh schema in
+ * the PostgreSQL database BOOTHERD_TEST_PG names (store_db.h).  f->db is
+ * the location store_open() takes.  Include after test_util.h. */
 #pragma once
 
 #include <stdio.h>
 
 #include "store/store.h"
+#include "store_db.h"
 
 struct fixture {
         char *dir;
@@ -17,7 +20,7 @@ static int setup(void **state)
         struct fixture *f = calloc(1, sizeof(*f));
         assert_non_null(f);
         f->dir = tu_tmpdir();
-        snprintf(f->db, sizeof(f->db), "%s/bootherd.db", f->dir);
+        tu_db_location(f->dir, "bootherd", f->db, sizeof(f->db));
         assert_int_equal(store_open(f->db, &f->s), 0);
         *state = f;
         return 0;

@@ -10,8 +10,11 @@
 
 #include "store/store.h"
 
+#include "../store_db.h"
+
 struct fx {
         char *dir;
+        char db[512];
         struct store *s;
 };
 
@@ -19,9 +22,8 @@ static int setup(void **state)
 {
         struct fx *f = calloc(1, sizeof(*f));
         f->dir = tu_tmpdir();
-        char path[512];
-        snprintf(path, sizeof(path), "%s/t.db", f->dir);
-        assert_int_equal(store_open(path, &f->s), 0);
+        tu_db_location(f->dir, "t", f->db, sizeof(f->db));
+        assert_int_equal(store_open(f->db, &f->s), 0);
         *state = f;
         return 0;
 }
@@ -188,10 +190,12 @@ static void test_session_password_change_and_purge(void **state)
 
 static void exec_sql(struct fx *f, const char *sql)
 {
-        char path[512];
-        snprintf(path, sizeof(path), "%s/t.db", f->dir);
+        if (tu_pg_url()) {
+                tu_pg_exec(f->db, sql);
+                return;
+        }
         sqlite3 *db;
-        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
         assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
         sqlite3_close(db);
 }

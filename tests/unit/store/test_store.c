@@ -803,6 +803,8 @@ static int sql_int(const char *path, const char *sql)
 
 static void test_migrate_from_empty(void **state)
 {
+        if (tu_pg_url())
+                skip(); /* SQLite files (test_store_pg.c has these) */
         struct fixture *f = *state;
         int v = -1;
         assert_int_equal(store_schema_version(f->s, &v), 0);
@@ -828,6 +830,8 @@ static void test_migrate_from_empty(void **state)
 
 static void test_migrate_from_v1(void **state)
 {
+        if (tu_pg_url())
+                skip(); /* SQLite files (test_store_pg.c has these) */
         struct fixture *f = *state;
         store_close(f->s);
         f->s = NULL;
@@ -894,6 +898,8 @@ static void test_migrate_from_v1(void **state)
 
 static void test_failed_migration_keeps_previous_version(void **state)
 {
+        if (tu_pg_url())
+                skip(); /* SQLite files (test_store_pg.c has these) */
         struct fixture *f = *state;
         char path[700];
         snprintf(path, sizeof(path), "%s/v1-conflict.db", f->dir);
@@ -915,6 +921,8 @@ static void test_failed_migration_keeps_previous_version(void **state)
 
 static void test_newer_database_refused(void **state)
 {
+        if (tu_pg_url())
+                skip(); /* SQLite files (test_store_pg.c has these) */
         struct fixture *f = *state;
         store_close(f->s);
         f->s = NULL;
@@ -931,6 +939,8 @@ static void test_newer_database_refused(void **state)
 
 static void test_open_errors(void **state)
 {
+        if (tu_pg_url())
+                skip(); /* SQLite files (test_store_pg.c has these) */
         struct fixture *f = *state;
         struct store *s = NULL;
         char path[700];

@@ -9,12 +9,14 @@
 
 #include "store/store.h"
 
+#include "store_db.h"
+
 static void assign_is_seen_after_image_read(void **state)
 {
         (void)state;
         char *dir = tu_tmpdir();
         char path[512];
-        snprintf(path, sizeof(path), "%s/bootherd.db", dir);
+        tu_db_location(dir, "bootherd", path, sizeof(path));
         struct store *worker, *cli;
         assert_int_equal(store_open(path, &worker), 0);
         assert_int_equal(store_open(path, &cli), 0);

@@ -9,6 +9,8 @@
 
 #include "store/store.h"
 
+#include "../store_db.h"
+
 struct fixture {
         char *dir;
         struct store *batched, *single;
@@ -20,9 +22,9 @@ static int setup(void **state)
         assert_non_null(f);
         f->dir = tu_tmpdir();
         char p[600];
-        snprintf(p, sizeof(p), "%s/batched.db", f->dir);
+        tu_db_location(f->dir, "batched", p, sizeof(p));
         assert_int_equal(store_open(p, &f->batched), 0);
-        snprintf(p, sizeof(p), "%s/single.db", f->dir);
+        tu_db_location(f->dir, "single", p, sizeof(p));
         assert_int_equal(store_open(p, &f->single), 0);
         *state = f;
         return 0;

@@ -1,0 +1,39 @@
+/* Internals of the PostgreSQL backend (store_pg.c, store_pg_stmt.c), on
+ * top of store_internal.h.  Only these two files include libpq. */
+#pragma once
+
+#include <libpq-fe.h>
+
+#include "store/store_internal.h"
+
+/* One statement's PostgreSQL side: its name on the server, parameters as
+ * bound (not copied: see store_bind_text()), the result being read. */
+struct store_pg_stmt {
+        char name[16];
+        uint64_t session; /* connection it was prepared on (store_pg_state) */
+        int nparams;
+        const char *values[STORE_PARAMS_MAX];
+        int lengths[STORE_PARAMS_MAX];
+        int formats[STORE_PARAMS_MAX];
+        char num[STORE_PARAMS_MAX][24]; /* int64 parameters as text */
+        PGresult *res;
+        int row, ntuples;
+        bool ran;
+        char text[]; /* the SQL with $N placeholders */
+};
+
+struct store_pg_state {
+        char *url;
+        /* Bumped at each (re)connection: statements prepared on an older
+         * one are prepared again before they run. */
+        uint64_t session;
+        int64_t retry_at; /* CLOCK_MONOTONIC ms: no reconnection before */
+};
+
+/* Connected, or reconnected now; -EAGAIN with the reason if not. */
+int store_pg_ready(struct store *s);
+/* Records a failed result (and clears it); returns the errno. */
+int store_pg_result_error(struct store *s, PGresult *res);
+
+int store_pg_prepare(struct store *s, struct store_stmt *st);
+void store_pg_finalize(struct store_stmt *st);

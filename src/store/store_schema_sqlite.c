@@ -1,0 +1,116 @@
+/* The SQLite schema, as versioned migrations (PRAGMA user_version).
+ *
+ * Entry i takes the schema from version i to i+1.  Each runs in its own
+ * transaction with the version bump, so a failure leaves the previous
+ * version intact.  Never edit a migration that has shipped: add a new one
+ * here AND in store_schema_pg.c (same version number). */
+#include "store/store_internal.h"
+
+static const struct store_migration migrations[] = {
+    /* 0 -> 1: inventory (images, machines) and the boot event log. */
+    {1, "CREATE TABLE image ("
+        "  name TEXT PRIMARY KEY,"
+        "  kernel TEXT NOT NULL DEFAULT '',"
+        "  cmdline TEXT NOT NULL DEFAULT '',"
+        "  script TEXT,"
+        "  description TEXT NOT NULL DEFAULT '',"
+        "  created INTEGER NOT NULL,"
+        "  updated INTEGER NOT NULL);"
+        "CREATE TABLE image_initrd ("
+        "  image TEXT NOT NULL REFERENCES image(name) ON DELETE CASCADE ON UPDATE CASCADE,"
+        "  pos INTEGER NOT NULL,"
+        "  path TEXT NOT NULL,"
+        "  PRIMARY KEY (image, pos));"
+        "CREATE TABLE machine ("
+        "  mac TEXT PRIMARY KEY,"
+        "  hostname TEXT,"
+        "  image TEXT REFERENCES image(name) ON UPDATE CASCADE,"
+        "  ipv4 INTEGER UNIQUE,"
+        "  notes TEXT NOT NULL DEFAULT '',"
+        "  state TEXT NOT NULL CHECK (state IN ('discovered', 'assigned', 'unassigned')),"
+        "  first_seen INTEGER,"
+        "  last_seen INTEGER,"
+        "  last_stage TEXT,"
+        "  last_stage_at INTEGER,"
+        "  created INTEGER NOT NULL);"
+        "CREATE INDEX machine_image ON machine(image);"
+        "CREATE TABLE event ("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  time INTEGER NOT NULL,"
+        "  mac TEXT NOT NULL,"
+        "  stage TEXT NOT NULL,"
+        "  detail TEXT NOT NULL DEFAULT '',"
+        "  peer TEXT NOT NULL DEFAULT '');"
+        "CREATE INDEX event_mac_id ON event(mac, id);"},
+    /* 1 -> 2: DHCP — per-machine boot file override, netboot switch, leases. */
+    {2, "ALTER TABLE machine ADD COLUMN boot_file TEXT;"
+        "ALTER TABLE machine ADD COLUMN netboot INTEGER NOT NULL DEFAULT 1;"
+        "CREATE TABLE lease ("
+        "  ip INTEGER PRIMARY KEY,"
+        "  mac TEXT NOT NULL,"
+        "  client_id BLOB,"
+        "  subnet TEXT NOT NULL,"
+        "  state TEXT NOT NULL CHECK (state IN"
+        "    ('offered', 'bound', 'released', 'declined', 'expired')),"
+        "  starts INTEGER NOT NULL,"
+        "  ends INTEGER NOT NULL,"
+        "  hostname TEXT);"
+        "CREATE INDEX lease_mac ON lease(mac);"},
+    /* 2 -> 3: web control system — users, API tokens, browser sessions. */
+    {3, "CREATE TABLE user ("
+        "  name TEXT PRIMARY KEY,"
+        "  password_hash TEXT NOT NULL,"
+        "  role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),"
+        "  created INTEGER NOT NULL);"
+        "CREATE TABLE token ("
+        "  name TEXT PRIMARY KEY,"
+        "  hash BLOB NOT NULL UNIQUE,"
+        "  role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),"
+        "  created INTEGER NOT NULL,"
+        "  last_used INTEGER);"
+        "CREATE TABLE session ("
+        "  hash BLOB PRIMARY KEY,"
+        "  user TEXT NOT NULL REFERENCES user(name) ON DELETE CASCADE,"
+        "  csrf TEXT NOT NULL,"
+        "  created INTEGER NOT NULL,"
+        "  last_used INTEGER NOT NULL);"},
+    /* 3 -> 4: the boot-script generation (store_generation.c).  One counter,
+     * bumped by triggers whenever a column that a /boot/<mac>.ipxe script is
+     * rendered from changes, whoever writes it (daemon, API, the CLI in
+     * another process).  HTTP workers cache rendered scripts and compare this
+     * value on every request.  Boot contacts (first/last seen, last stage)
+     * and notes/state/boot_file do not bump it.  An insert bumps it only
+     * when the new row differs from an unknown MAC, so machines discovered
+     * by boot events do not flush the caches. */
+    {4, "CREATE TABLE script_generation ("
+        "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+        "  gen INTEGER NOT NULL);"
+        "INSERT INTO script_generation (id, gen) VALUES (1, 1);"
+        "CREATE TRIGGER machine_script_ins AFTER INSERT ON machine"
+        "  WHEN NEW.image IS NOT NULL OR NEW.hostname IS NOT NULL OR NEW.ipv4 IS NOT NULL"
+        "    OR NEW.netboot IS NOT 1"
+        "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+        "CREATE TRIGGER machine_script_upd AFTER UPDATE OF mac, hostname, image, ipv4, netboot"
+        "  ON machine"
+        "  WHEN OLD.mac IS NOT NEW.mac OR OLD.hostname IS NOT NEW.hostname"
+        "    OR OLD.image IS NOT NEW.image OR OLD.ipv4 IS NOT NEW.ipv4"
+        "    OR OLD.netboot IS NOT NEW.netboot"
+        "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+        "CREATE TRIGGER machine_script_del AFTER DELETE ON machine"
+        "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+        "CREATE TRIGGER image_script_ins AFTER INSERT ON image"
+        "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+        "CREATE TRIGGER image_script_upd AFTER UPDATE ON image"
+        "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+        "CREATE TRIGGER image_script_del AFTER DELETE ON image"
+        "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+        "CREATE TRIGGER initrd_script_ins AFTER INSERT ON image_initrd"
+        "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+        "CREATE TRIGGER initrd_script_upd AFTER UPDATE ON image_initrd"
+        "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+        "CREATE TRIGGER initrd_script_del AFTER DELETE ON image_initrd"
+        "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"},
+};
+
+const struct store_schema store_sqlite_schema = {migrations,
+                                                 sizeof(migrations) / sizeof(migrations[0])};
