@@ -89,18 +89,18 @@ static int parse_globals(int argc, char **argv, struct cli *c, int *ret_index)
 int main(int argc, char **argv)
 {
         struct cli c = {0};
-        if (config_init(&c.cfg) < 0) {
+        if (cli_config_init(&c) < 0) {
                 fputs("bootherd: out of memory\n", stderr);
                 return CLI_ERR;
         }
         int idx = 0, rc = parse_globals(argc, argv, &c, &idx);
         if (rc != 0) {
-                config_done(&c.cfg);
+                cli_config_done(&c);
                 return rc < 0 ? 0 : rc;
         }
         if (idx >= argc || strcmp(argv[idx], "help") == 0) {
                 fputs(usage_text, idx >= argc ? stderr : stdout);
-                config_done(&c.cfg);
+                cli_config_done(&c);
                 return idx >= argc ? CLI_USAGE : CLI_OK;
         }
         rc = -1;
@@ -112,6 +112,6 @@ int main(int argc, char **argv)
         if (rc < 0)
                 rc = cli_usage("unknown command \"%s\"", argv[idx]);
         store_close(c.store);
-        config_done(&c.cfg);
+        cli_config_done(&c);
         return rc;
 }

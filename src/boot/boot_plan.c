@@ -140,13 +140,29 @@ static const char *slot_file(const struct boot_dhcp_ctx *ctx, enum boot_arch_slo
         return f && *f ? f : NULL;
 }
 
-/* Writes server_url + "/" + file, or file itself when it is a URL. */
-static bool make_url(char *out, const char *server_url, const char *file)
+/* The plan's file is file, under this server's HTTP base unless it is
+ * already a URL. */
+static void set_url(struct boot_dhcp_plan *p, const struct boot_endpoints *ep, const char *file)
 {
-        int n = strstr(file, "://") ? snprintf(out, BOOT_DHCP_FILE_MAX, "%s", file)
-                                    : snprintf(out, BOOT_DHCP_FILE_MAX, "%s/%s",
-                                               server_url ? server_url : "", file);
-        return n > 0 && n < BOOT_DHCP_FILE_MAX;
+        p->kind = BOOT_DHCP_URL;
+        p->file = file;
+        if (strstr(file, "://")) {
+                p->file_base = NULL;
+                p->file_len = strlen(file);
+        } else {
+                p->file_base = ep->http;
+                p->file_len = ep->http_len + 1 + strlen(file);
+        }
+}
+
+void boot_dhcp_plan_file(const struct boot_dhcp_plan *p, char *out, size_t cap)
+{
+        if (p->kind == BOOT_DHCP_NONE || !p->file)
+                snprintf(out, cap, "%s", "");
+        else if (p->file_base)
+                snprintf(out, cap, "%s/%s", p->file_base, p->file);
+        else
+                snprintf(out, cap, "%s", p->file);
 }
 
 static void plan_first_stage(const struct boot_dhcp_facts *f, const struct machine *m,
@@ -163,15 +179,12 @@ static void plan_first_stage(const struct boot_dhcp_facts *f, const struct machi
                 return;
         if (p->client == BOOT_CLIENT_HTTP_BOOT) {
                 /* UEFI HTTP Boot wants the URL and 60 echoed (UEFI 2.5 §24.7). */
-                if (!make_url(p->file, ctx->server_url, file))
-                        return;
-                p->kind = BOOT_DHCP_URL;
+                set_url(p, ctx->ep, file);
                 p->vendor_echo = "HTTPClient";
                 return;
         }
-        int n = snprintf(p->file, sizeof(p->file), "%s", file);
-        if (n <= 0 || n >= (int)sizeof(p->file))
-                return;
+        p->file = file;
+        p->file_len = strlen(file);
         p->kind = strstr(file, "://") ? BOOT_DHCP_URL : BOOT_DHCP_TFTP;
         if (f->vendor == BOOT_VENDOR_PXE)
                 p->vendor_echo = "PXEClient";
@@ -202,9 +215,7 @@ void boot_plan_dhcp(const struct boot_dhcp_facts *f, const struct machine *m,
         case BOOT_CLIENT_IPXE:
                 /* Running iPXE gets its script over HTTP: never a binary
                  * again, so it cannot chain-load itself in a loop. */
-                if (!make_url(p->file, ctx->server_url, "boot.ipxe"))
-                        return;
-                p->kind = BOOT_DHCP_URL;
+                set_url(p, ctx->ep, "boot.ipxe");
                 /* Echoing PXEClient spares iPXE its ~3 s ProxyDHCP wait
                  * (pitfall 2) and is required for a proxy offer to count. */
                 if (f->vendor == BOOT_VENDOR_PXE)

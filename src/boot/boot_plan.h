@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "boot/boot_endpoints.h"
 #include "store/store.h"
 
 enum boot_script_kind {
@@ -88,13 +89,11 @@ enum boot_vendor boot_vendor_of(const uint8_t *v, size_t len);
 bool boot_user_class_has(const uint8_t *uc, size_t len, const char *name);
 
 struct boot_dhcp_ctx {
-        const char *server_url;   /* "http://198.18.0.1[:port]" (no trailing '/') */
-        const char *const *files; /* [BOOT_ARCH_N]; "" or NULL = none */
-        bool authoritative;       /* we are the DHCP server (not a proxy) */
-        bool boot_server;         /* answering a PXE boot-server request on port 4011 */
+        const struct boot_endpoints *ep; /* the boot URLs of the receiving interface */
+        const char *const *files;        /* [BOOT_ARCH_N]; "" or NULL = none */
+        bool authoritative;              /* we are the DHCP server (not a proxy) */
+        bool boot_server;                /* answering a PXE boot-server request on port 4011 */
 };
-
-#define BOOT_DHCP_FILE_MAX 256
 
 enum boot_dhcp_kind {
         BOOT_DHCP_NONE, /* address only */
@@ -106,7 +105,13 @@ struct boot_dhcp_plan {
         enum boot_dhcp_kind kind;
         enum boot_client client;
         enum boot_arch_slot slot;
-        char file[BOOT_DHCP_FILE_MAX];
+        /* The boot file is file_base + "/" + file when file_base is set (a
+         * URL on this server), else file; both point into the context or
+         * the inventory record, so no length limit applies here (DHCP
+         * carries long values as RFC 3396 instances). */
+        const char *file_base;
+        const char *file;
+        size_t file_len;            /* of the whole boot file */
         const char *vendor_echo;    /* "PXEClient", "HTTPClient" or NULL */
         bool pxe_discovery_control; /* option 43 = {6: 8}: boot the file now */
         bool ipxe_no_pxedhcp;       /* option 175.176 = 1 */
@@ -116,9 +121,14 @@ struct boot_dhcp_plan {
 
 /* The decision.  m: inventory record or NULL (unknown MAC).  Always fills
  * *ret (kind NONE when nothing applies: plain client, netboot off, no file
- * configured for the arch, or a name too long). */
+ * configured for the arch).  *ret points into m and ctx: valid while
+ * they are. */
 void boot_plan_dhcp(const struct boot_dhcp_facts *f, const struct machine *m,
                     const struct boot_dhcp_ctx *ctx, struct boot_dhcp_plan *ret);
 
 /* "plain", "pxe", "ipxe", "http-boot". */
 const char *boot_client_name(enum boot_client c);
+
+/* Copies the plan's boot file into out (cap bytes, NUL-terminated, cut
+ * when it does not fit); "" for kind NONE.  For logs and fixed fields. */
+void boot_dhcp_plan_file(const struct boot_dhcp_plan *p, char *out, size_t cap);

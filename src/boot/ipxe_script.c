@@ -256,7 +256,7 @@ void ipxe_script_wait(const struct script_vars *v, long retry_s, struct strbuf *
         strbuf_puts(out, "#!ipxe\n:retry\necho bootherd: machine ");
         ipxe_escape(out, v->mac);
         strbuf_puts(out, " has no image assigned.\necho Assign one at ");
-        ipxe_escape(out, v->server);
+        ipxe_escape(out, v->console ? v->console : v->server);
         strbuf_puts(out, "/ (Discovered machines) or with: bootherd machine assign ");
         ipxe_escape(out, v->mac);
         strbuf_printf(out, " IMAGE\necho Retrying in %ld seconds.\nsleep %ld\n", retry_s, retry_s);

@@ -22,6 +22,10 @@ struct script_vars {
         const char *image;      /* image name */
         const char *server;     /* base URL of this server, "http://198.18.0.1" */
         const char *images_url; /* server + "/images" */
+        /* Not a template variable: where an administrator assigns an image
+         * (the web UI's base URL), named by the wait-and-retry files; NULL =
+         * server.  Differs from server when the script's URLs are tftp://. */
+        const char *console;
 };
 
 #define SCRIPT_ERR_MAX 160

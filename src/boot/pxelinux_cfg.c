@@ -87,7 +87,7 @@ static void render_wait(const struct script_vars *v, long retry_s, struct strbuf
         strbuf_puts(out, "SAY bootherd: machine ");
         ipxe_escape(out, v->mac);
         strbuf_puts(out, " has no image assigned.\nSAY Assign one at ");
-        ipxe_escape(out, v->server);
+        ipxe_escape(out, v->console ? v->console : v->server);
         strbuf_puts(out, "/ or with: bootherd machine assign ");
         ipxe_escape(out, v->mac);
         strbuf_printf(out, " IMAGE\nSAY Rebooting in %ld seconds to try again.\n", retry_s);

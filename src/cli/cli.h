@@ -10,16 +10,29 @@
 #include <stdbool.h>
 
 #include "core/config.h"
+#include "dhcp/dhcp_config.h"
+#include "http/http_config.h"
+#include "ra/ra_config.h"
 #include "store/store.h"
+#include "tftp/tftp_config.h"
 
 #define CLI_OK    0
 #define CLI_ERR   1
 #define CLI_USAGE 2
 
 struct cli {
-        struct config cfg;
+        struct config cfg; /* core's sections; the protocols' below (cli_config.c) */
+        struct http_config http;
+        struct tftp_config tftp;
+        struct dhcp_config dhcp;
+        struct ra_config ra;
         struct store *store; /* opened on demand by cli_store() */
 };
+
+/* The whole configuration with its defaults: core's keys plus the
+ * sections every protocol registers (cli_config.c).  0 or -ENOMEM. */
+int cli_config_init(struct cli *c);
+void cli_config_done(struct cli *c);
 
 /* Prints "bootherd: <message>" on stderr; returns CLI_ERR. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

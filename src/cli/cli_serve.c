@@ -85,6 +85,43 @@ static int drop_privileges(const struct config *cfg)
         return r;
 }
 
+/* Where the RA server advertises without an [ra] interfaces list: the
+ * interfaces DHCP serves. */
+static void ra_fallback(const struct dhcp_config *dc, const char *names[DHCP_IFACES_MAX],
+                        struct ra_fallback *ret)
+{
+        for (size_t i = 0; i < dc->n_interfaces; i++)
+                names[i] = dc->interfaces[i];
+        *ret = (struct ra_fallback){
+            .names = names, .n = dc->n_interfaces, .dhcp_on = dc->mode != DHCP_MODE_OFF};
+}
+
+/* The protocol servers, HTTP first: its bound ports are part of the boot
+ * URLs the others hand out (boot/boot_endpoints.h). */
+static int servers_start(struct daemon *d)
+{
+        struct cli *c = d->cli;
+        const struct config *cfg = &c->cfg;
+        int r = http_server_start(cfg, &c->http, d->events, &d->http);
+        if (r < 0)
+                return r;
+        struct boot_endpoints_conf ep = {
+            .public_url = cfg->public_url,
+            .http_port = d->http              ? http_server_port(d->http)
+                         : c->http.listen.set ? config_listen_port(&c->http.listen)
+                                              : 80,
+            .https_port = c->http.tls_listen.set ? config_listen_port(&c->http.tls_listen) : 0,
+        };
+        if ((r = dhcp_server_start(d->loop, &c->dhcp, &ep, d->store, d->events, &d->dhcp)) < 0)
+                return r;
+        if ((r = tftp_server_start(d->loop, cfg, &c->tftp, &ep, d->store, d->events, &d->tftp)) < 0)
+                return r;
+        const char *names[DHCP_IFACES_MAX];
+        struct ra_fallback fb;
+        ra_fallback(&c->dhcp, names, &fb);
+        return ra_server_start(d->loop, &c->ra, &fb, &d->ra);
+}
+
 static int daemon_start(struct daemon *d)
 {
         struct config *cfg = &d->cli->cfg;
@@ -115,13 +152,7 @@ static int daemon_start(struct daemon *d)
                 0)
                 return r;
         signal(SIGPIPE, SIG_IGN);
-        if ((r = http_server_start(cfg, d->events, &d->http)) < 0)
-                return r;
-        if ((r = dhcp_server_start(d->loop, cfg, d->store, d->events, &d->dhcp)) < 0)
-                return r;
-        if ((r = tftp_server_start(d->loop, cfg, d->store, d->events, &d->tftp)) < 0)
-                return r;
-        if ((r = ra_server_start(d->loop, cfg, &d->ra)) < 0)
+        if ((r = servers_start(d)) < 0)
                 return r;
         return drop_privileges(cfg);
 }

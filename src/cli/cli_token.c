@@ -9,7 +9,7 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
-#include "http/auth.h"
+#include "auth/auth_secret.h"
 #include "json/inventory_json.h"
 
 static int token_create(struct cli *c, int argc, char **argv)

@@ -14,7 +14,7 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
-#include "http/auth.h"
+#include "auth/auth_secret.h"
 #include "json/inventory_json.h"
 
 /* Reads one line (without the newline) into buf; -EINVAL when too long. */

@@ -320,12 +320,12 @@ static bool excluded(const struct pool *p, uint32_t ip)
 
 /* 1 = reserved for mac, 0 = not reserved, -1 = reserved for someone else
  * (or the lookup failed: assume the worst). */
-static int reservation(const struct dhcp_alloc_view *view, uint32_t ip, const struct mac *mac)
+static int reservation(const struct boot_inventory *inv, uint32_t ip, const struct mac *mac)
 {
-        if (!view || !view->reserved)
+        if (!inv)
                 return 0;
         struct mac owner;
-        int r = view->reserved(view->ctx, ip, &owner);
+        int r = boot_inventory_reservation(inv, ip, &owner);
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
@@ -335,7 +335,7 @@ static int reservation(const struct dhcp_alloc_view *view, uint32_t ip, const st
 
 bool dhcp_alloc_available(struct dhcp_alloc *a, int pool, uint32_t ip,
                           const struct dhcp_client_key *k, const struct mac *mac, int64_t now,
-                          const struct dhcp_alloc_view *view)
+                          const struct boot_inventory *inv)
 {
         if (pool < 0 || (size_t)pool >= a->n_pools)
                 return false;
@@ -350,7 +350,7 @@ bool dhcp_alloc_available(struct dhcp_alloc *a, int pool, uint32_t ip,
                 if (l->state == LEASE_DECLINED && l->ends > now)
                         return false;
         }
-        int res = reservation(view, ip, mac);
+        int res = reservation(inv, ip, mac);
         if (res < 0)
                 return false;
         bool in_range = p->first && ip >= p->first && ip <= p->last;
@@ -359,14 +359,14 @@ bool dhcp_alloc_available(struct dhcp_alloc *a, int pool, uint32_t ip,
 
 /* Pass 1: addresses never used since start-up (no entry). */
 static uint32_t scan_unused(struct dhcp_alloc *a, int pool, const struct dhcp_client_key *k,
-                            const struct mac *mac, int64_t now, const struct dhcp_alloc_view *view)
+                            const struct mac *mac, int64_t now, const struct boot_inventory *inv)
 {
         struct pool *p = &a->pools[pool];
         while (p->first && p->cursor >= p->first && p->cursor <= p->last) {
                 uint32_t ip = p->cursor++;
                 if (p->cursor == 0) /* wrapped past 255.255.255.255 */
                         p->cursor = p->last + 1;
-                if (find_ip(a, ip) == NIL && dhcp_alloc_available(a, pool, ip, k, mac, now, view))
+                if (find_ip(a, ip) == NIL && dhcp_alloc_available(a, pool, ip, k, mac, now, inv))
                         return ip;
         }
         return 0;
@@ -374,7 +374,7 @@ static uint32_t scan_unused(struct dhcp_alloc *a, int pool, const struct dhcp_cl
 
 /* Pass 2: released, expired or timed-out entries, one lap at most. */
 static uint32_t scan_reuse(struct dhcp_alloc *a, int pool, const struct dhcp_client_key *k,
-                           const struct mac *mac, int64_t now, const struct dhcp_alloc_view *view)
+                           const struct mac *mac, int64_t now, const struct boot_inventory *inv)
 {
         struct pool *p = &a->pools[pool];
         if (!p->first || p->full_until > now)
@@ -385,7 +385,7 @@ static uint32_t scan_reuse(struct dhcp_alloc *a, int pool, const struct dhcp_cli
                 p->reclaim_cursor = ip >= p->last ? p->first : ip + 1;
                 int32_t i = find_ip(a, ip);
                 if (i != NIL && !holds(&a->e[i].l, now) &&
-                    dhcp_alloc_available(a, pool, ip, k, mac, now, view))
+                    dhcp_alloc_available(a, pool, ip, k, mac, now, inv))
                         return ip;
         }
         /* Nothing frees up before some lease ends; a release resets this. */
@@ -395,24 +395,24 @@ static uint32_t scan_reuse(struct dhcp_alloc *a, int pool, const struct dhcp_cli
 
 int dhcp_alloc_pick(struct dhcp_alloc *a, int pool, const struct dhcp_client_key *k,
                     const struct mac *mac, uint32_t reserved_ip, uint32_t requested, int64_t now,
-                    const struct dhcp_alloc_view *view, uint32_t *ret_ip)
+                    const struct boot_inventory *inv, uint32_t *ret_ip)
 {
         if (pool < 0 || (size_t)pool >= a->n_pools)
                 return -EINVAL;
         uint32_t ip = 0;
-        if (reserved_ip && dhcp_alloc_available(a, pool, reserved_ip, k, mac, now, view))
+        if (reserved_ip && dhcp_alloc_available(a, pool, reserved_ip, k, mac, now, inv))
                 ip = reserved_ip;
         if (!ip) {
                 int32_t i = find_key(a, pool, k);
-                if (i != NIL && dhcp_alloc_available(a, pool, a->e[i].l.ip, k, mac, now, view))
+                if (i != NIL && dhcp_alloc_available(a, pool, a->e[i].l.ip, k, mac, now, inv))
                         ip = a->e[i].l.ip;
         }
-        if (!ip && requested && dhcp_alloc_available(a, pool, requested, k, mac, now, view))
+        if (!ip && requested && dhcp_alloc_available(a, pool, requested, k, mac, now, inv))
                 ip = requested;
         if (!ip)
-                ip = scan_unused(a, pool, k, mac, now, view);
+                ip = scan_unused(a, pool, k, mac, now, inv);
         if (!ip)
-                ip = scan_reuse(a, pool, k, mac, now, view);
+                ip = scan_reuse(a, pool, k, mac, now, inv);
         if (!ip)
                 return -ENOSPC;
         *ret_ip = ip;
@@ -468,9 +468,9 @@ static int32_t take(struct dhcp_alloc *a, int pool, uint32_t ip, const struct dh
 
 int dhcp_alloc_offer(struct dhcp_alloc *a, int pool, uint32_t ip, const struct dhcp_client_key *k,
                      const struct mac *mac, int64_t now, int64_t hold_ms,
-                     const struct dhcp_alloc_view *view)
+                     const struct boot_inventory *inv)
 {
-        if (!dhcp_alloc_available(a, pool, ip, k, mac, now, view))
+        if (!dhcp_alloc_available(a, pool, ip, k, mac, now, inv))
                 return -EEXIST;
         drop_others(a, pool, ip, k, now, NULL);
         int32_t i = take(a, pool, ip, k, mac);
@@ -487,9 +487,9 @@ int dhcp_alloc_offer(struct dhcp_alloc *a, int pool, uint32_t ip, const struct d
 
 int dhcp_alloc_bind(struct dhcp_alloc *a, int pool, uint32_t ip, const struct dhcp_client_key *k,
                     const struct mac *mac, const char *hostname, int64_t now, int64_t lease_ms,
-                    const struct dhcp_alloc_view *view, struct dhcp_alloc_change *ret)
+                    const struct boot_inventory *inv, struct dhcp_alloc_change *ret)
 {
-        if (!dhcp_alloc_available(a, pool, ip, k, mac, now, view))
+        if (!dhcp_alloc_available(a, pool, ip, k, mac, now, inv))
                 return -EEXIST;
         struct dhcp_alloc_change ch = {.n = 0};
         /* One address per client and pool: an old one goes back. */

@@ -2,8 +2,10 @@
  *
  * In-memory lease table (the store keeps the durable copy; the server loads
  * it at start and persists every change this module reports).  Pure: no
- * I/O, time injected (wall-clock ms, the store's unit).  Reservations are
- * looked up through a read-only view of the inventory.
+ * I/O, time injected (wall-clock ms, the store's unit).  Reservations come
+ * from the read-only inventory it is given (boot/boot_inventory.h); the
+ * DHCP server gives it its in-memory snapshot (dhcp_inventory.h), so
+ * allocating never reads the store.
  *
  * The one invariant: an address is never held by two clients.  A holder is
  * a bound lease (until it ends), an outstanding offer (until the hold ends),
@@ -16,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "boot/boot_inventory.h"
 #include "core/mac.h"
 #include "store/store.h"
 
@@ -31,14 +34,6 @@ struct dhcp_client_key {
  * DHCP_KEY_MAX keep their first bytes plus a hash of the whole. */
 void dhcp_client_key_make(struct dhcp_client_key *k, const uint8_t *client_id, size_t id_len,
                           const struct mac *mac);
-
-/* Inventory view: returns 0 and the owner's MAC when ip is reserved
- * (machine.ipv4), -ENOENT when not, another negative errno on failure
- * (treated as "reserved", so a failing store never double-assigns). */
-struct dhcp_alloc_view {
-        int (*reserved)(void *ctx, uint32_t ip, struct mac *ret_owner);
-        void *ctx;
-};
 
 struct dhcp_alloc;
 
@@ -72,14 +67,14 @@ const struct lease *dhcp_alloc_find_client(const struct dhcp_alloc *a, int pool,
  * excluded, inside the range unless reserved for mac, no other holder.) */
 bool dhcp_alloc_available(struct dhcp_alloc *a, int pool, uint32_t ip,
                           const struct dhcp_client_key *k, const struct mac *mac, int64_t now,
-                          const struct dhcp_alloc_view *view);
+                          const struct boot_inventory *inv);
 
 /* Chooses an address for a DISCOVER: the machine's reservation, else the
  * client's current or last address, else the requested one (option 50),
  * else a free one from the range.  -ENOSPC when nothing is free. */
 int dhcp_alloc_pick(struct dhcp_alloc *a, int pool, const struct dhcp_client_key *k,
                     const struct mac *mac, uint32_t reserved_ip, uint32_t requested, int64_t now,
-                    const struct dhcp_alloc_view *view, uint32_t *ret_ip);
+                    const struct boot_inventory *inv, uint32_t *ret_ip);
 
 /* Changes.  Each returns the records to persist (at most 2) in out[]; an
  * offer changes nothing durable and returns none. */
@@ -94,12 +89,12 @@ struct dhcp_alloc_change {
  * client stays bound).  -EEXIST when someone else holds it. */
 int dhcp_alloc_offer(struct dhcp_alloc *a, int pool, uint32_t ip, const struct dhcp_client_key *k,
                      const struct mac *mac, int64_t now, int64_t hold_ms,
-                     const struct dhcp_alloc_view *view);
+                     const struct boot_inventory *inv);
 /* Binds ip to the client until now + lease_ms.  A different address the
  * client held in this pool is released.  -EEXIST when not available. */
 int dhcp_alloc_bind(struct dhcp_alloc *a, int pool, uint32_t ip, const struct dhcp_client_key *k,
                     const struct mac *mac, const char *hostname, int64_t now, int64_t lease_ms,
-                    const struct dhcp_alloc_view *view, struct dhcp_alloc_change *ret);
+                    const struct boot_inventory *inv, struct dhcp_alloc_change *ret);
 /* The client gives ip back (RELEASE).  -ENOENT when it does not hold it. */
 int dhcp_alloc_release(struct dhcp_alloc *a, uint32_t ip, const struct dhcp_client_key *k,
                        int64_t now, struct dhcp_alloc_change *ret);

@@ -25,9 +25,22 @@ static void subnet_defaults(struct dhcp_subnet_conf *s, const char *name)
         s->lease_time_s = 3600;
 }
 
+static int section_set(void *data, const char *section, const char *key, const char *value,
+                       char *err, size_t cap)
+{
+        char why[DHCP_CONFIG_ERR_MAX];
+        int r = dhcp_config_set(data, section, key, value, why);
+        if (r < 0)
+                snprintf(err, cap, "%s", why);
+        return r;
+}
+
 int dhcp_config_init(struct dhcp_config *c)
 {
         memset(c, 0, sizeof(*c));
+        c->section = (struct config_section){.name = "dhcp", .set = section_set, .data = c};
+        c->subnet_section = (struct config_section){
+            .name = "subnet", .prefix = true, .set = section_set, .data = c};
         c->mode = DHCP_MODE_OFF;
         c->decline_quarantine_s = 3600;
         subnet_defaults(&c->local, "");
@@ -50,11 +63,6 @@ void dhcp_config_done(struct dhcp_config *c)
         free(c->subnets);
         c->subnets = NULL;
         c->n_subnets = 0;
-}
-
-bool dhcp_config_owns(const char *section)
-{
-        return strcmp(section, "dhcp") == 0 || strncmp(section, "subnet ", 7) == 0;
 }
 
 int dhcp_config_parse_cidr(const char *s, uint32_t *ret_network, uint32_t *ret_mask)

@@ -1,7 +1,8 @@
 /* DHCP configuration: the [dhcp] section and one [subnet NAME] section per
- * relayed network.  Parsed key by key from core/config.c (which routes these
- * sections here), with its own data-driven key table; cross-key checks
- * (range inside its network, ...) run once in dhcp_config_check().
+ * relayed network.  dhcp_config_init() prepares the two sections for
+ * config_register() (core/config.h), which then routes their keys here;
+ * cross-key checks (range inside its network, ...) run once in
+ * dhcp_config_check().
  *
  *   [dhcp]
  *   mode = server | proxy | off        interface = eth1 [eth2 ...]
@@ -18,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/config.h"
 
 #define DHCP_DNS_MAX        4
 #define DHCP_IFACES_MAX     8
@@ -56,14 +59,13 @@ struct dhcp_config {
         struct dhcp_subnet_conf local;    /* [dhcp] */
         struct dhcp_subnet_conf *subnets; /* [subnet NAME], relayed */
         size_t n_subnets;
-        char *boot_files[DHCP_BOOT_SLOTS]; /* by enum boot_arch_slot; "" = none */
+        char *boot_files[DHCP_BOOT_SLOTS];             /* by enum boot_arch_slot; "" = none */
+        struct config_section section, subnet_section; /* [dhcp], [subnet NAME] */
 };
 
+/* Defaults, and the two sections ready for config_register(). */
 int dhcp_config_init(struct dhcp_config *c);
 void dhcp_config_done(struct dhcp_config *c);
-
-/* True for the sections this module owns: "dhcp" and "subnet NAME". */
-bool dhcp_config_owns(const char *section);
 
 /* Sets one key.  On error returns a negative errno and writes
  * "[section] key = "value": why" into err. */

@@ -1,38 +1,40 @@
-/* Cached inventory reads for the DHCP server; see dhcp_inventory.h.
+/* The DHCP server's inventory snapshot; see dhcp_inventory.h.
  *
- * Two open-addressing tables (linear probing) whose slots are valid only
- * when their generation matches the table's: dropping the cache is one
- * increment (plus freeing the copied machine records). */
+ * The snapshot is the store's list of managed machines plus two
+ * open-addressing indexes (linear probing) into it, by MAC and by reserved
+ * address, rebuilt together on each reload.  The event windows are a third
+ * table, independent of reloads. */
 #include "dhcp/dhcp_inventory.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SLOTS 65536u /* power of two; refilled from scratch at half full */
+#define EV_SLOTS 65536u /* power of two; cleared at half full */
 
-struct mslot {
-        uint64_t key; /* MAC as an integer */
-        uint32_t gen;
-        bool loaded;       /* record looked up (m may still be NULL: unknown) */
-        struct machine *m; /* copy, or NULL */
-        uint64_t ev_sig;   /* last event reported */
-        int64_t ev_ms;
+struct snapshot {
+        struct machine *ms; /* the store's lists, concatenated */
+        size_t n;
+        int32_t *by_mac, *by_ip; /* indexes into ms; -1 = free */
+        size_t mask;             /* slots - 1 */
 };
 
-struct rslot {
-        uint32_t ip, gen;
-        int r; /* 0 reserved, -ENOENT not */
-        struct mac owner;
+struct ev_slot {
+        uint64_t key; /* mac_key(); 0 = free */
+        uint64_t sig;
+        int64_t ms;
 };
 
 struct dhcp_inventory {
         struct store *s;
         int64_t data_version;
-        uint32_t gen, rgen; /* machine / reservation table generations */
-        size_t n_m, n_r;
-        struct mslot *m;
-        struct rslot *r;
+        bool loaded; /* a snapshot was loaded at least once */
+        struct snapshot snap;
+        struct boot_inventory view;
+        struct image img; /* the last image() answer, while have_img */
+        bool have_img;
+        struct ev_slot *ev;
+        size_t n_ev;
 };
 
 static uint64_t mac_key(const struct mac *mac)
@@ -40,38 +42,163 @@ static uint64_t mac_key(const struct mac *mac)
         uint64_t k = 0;
         for (int i = 0; i < MAC_LEN; i++)
                 k = k << 8 | mac->b[i];
-        return k;
+        return k | 1ull << 63; /* never 0 */
 }
 
 static size_t hash64(uint64_t k)
 {
-        return (size_t)((k * 0x9e3779b97f4a7c15ull) >> 40) & (SLOTS - 1);
+        return (size_t)((k * 0x9e3779b97f4a7c15ull) >> 32);
 }
 
-static void drop_machines(struct dhcp_inventory *inv)
+static void snapshot_free(struct snapshot *sn)
 {
-        for (size_t i = 0; i < SLOTS; i++)
-                if (inv->m[i].gen == inv->gen && inv->m[i].m) {
-                        machine_done(inv->m[i].m);
-                        free(inv->m[i].m);
-                        inv->m[i].m = NULL;
+        machine_list_free(sn->ms, sn->n);
+        free(sn->by_mac);
+        free(sn->by_ip);
+        *sn = (struct snapshot){0};
+}
+
+/* Appends the managed machines in one state to *sn's list. */
+static int load_state(struct store *s, enum machine_state st, struct snapshot *sn)
+{
+        struct machine_filter f = {.state = (int)st};
+        struct machine *ms;
+        size_t n;
+        int r = store_machine_list(s, &f, &ms, &n, NULL);
+        if (r < 0)
+                return r;
+        if (n == 0) {
+                free(ms);
+                return 0;
+        }
+        struct machine *all = realloc(sn->ms, (sn->n + n) * sizeof(*all));
+        if (!all) {
+                machine_list_free(ms, n);
+                return -ENOMEM;
+        }
+        memcpy(all + sn->n, ms, n * sizeof(*ms));
+        free(ms); /* the records' strings now belong to all */
+        sn->ms = all;
+        sn->n += n;
+        return 0;
+}
+
+static int index_build(struct snapshot *sn)
+{
+        size_t slots = 16;
+        while (slots < 2 * sn->n)
+                slots *= 2;
+        sn->by_mac = malloc(slots * sizeof(int32_t));
+        sn->by_ip = malloc(slots * sizeof(int32_t));
+        if (!sn->by_mac || !sn->by_ip)
+                return -ENOMEM;
+        memset(sn->by_mac, 0xff, slots * sizeof(int32_t));
+        memset(sn->by_ip, 0xff, slots * sizeof(int32_t));
+        sn->mask = slots - 1;
+        for (size_t i = 0; i < sn->n; i++) {
+                size_t j = hash64(mac_key(&sn->ms[i].mac)) & sn->mask;
+                while (sn->by_mac[j] >= 0)
+                        j = (j + 1) & sn->mask;
+                sn->by_mac[j] = (int32_t)i;
+                if (!sn->ms[i].ipv4)
+                        continue;
+                j = hash64(sn->ms[i].ipv4) & sn->mask;
+                while (sn->by_ip[j] >= 0)
+                        j = (j + 1) & sn->mask;
+                sn->by_ip[j] = (int32_t)i;
+        }
+        return 0;
+}
+
+/* Loads a new snapshot; the current one stays unless this succeeds. */
+static int reload(struct dhcp_inventory *inv)
+{
+        struct snapshot sn = {0};
+        int r = load_state(inv->s, MACHINE_ASSIGNED, &sn);
+        if (r >= 0)
+                r = load_state(inv->s, MACHINE_UNASSIGNED, &sn);
+        if (r >= 0 && sn.n > INT32_MAX)
+                r = -E2BIG;
+        if (r >= 0)
+                r = index_build(&sn);
+        store_idle(inv->s);
+        if (r < 0) {
+                snapshot_free(&sn);
+                return r;
+        }
+        snapshot_free(&inv->snap);
+        inv->snap = sn;
+        inv->loaded = true;
+        return 0;
+}
+
+/* ---- the boot inventory interface ---- */
+
+static int view_machine(void *ctx, const struct mac *mac, const struct machine **ret)
+{
+        const struct snapshot *sn = &((struct dhcp_inventory *)ctx)->snap;
+        if (!sn->n)
+                return -ENOENT;
+        for (size_t j = hash64(mac_key(mac)) & sn->mask; sn->by_mac[j] >= 0;
+             j = (j + 1) & sn->mask) {
+                const struct machine *m = &sn->ms[sn->by_mac[j]];
+                if (mac_equal(&m->mac, mac)) {
+                        *ret = m;
+                        return 0;
                 }
-        inv->gen++;
-        inv->n_m = 0;
+        }
+        return -ENOENT;
 }
 
-/* Never frees machine records: a caller may be holding one. */
-static void drop_reservations(struct dhcp_inventory *inv)
+static int view_reservation(void *ctx, uint32_t ip, struct mac *ret_owner)
 {
-        inv->rgen++;
-        inv->n_r = 0;
+        const struct dhcp_inventory *inv = ctx;
+        const struct snapshot *sn = &inv->snap;
+        if (!inv->loaded)
+                return -EIO; /* unknown: the allocator assumes the worst */
+        if (!sn->n)
+                return -ENOENT;
+        for (size_t j = hash64(ip) & sn->mask; sn->by_ip[j] >= 0; j = (j + 1) & sn->mask) {
+                const struct machine *m = &sn->ms[sn->by_ip[j]];
+                if (m->ipv4 == ip) {
+                        *ret_owner = m->mac;
+                        return 0;
+                }
+        }
+        return -ENOENT;
 }
 
-static void drop_all(struct dhcp_inventory *inv)
+/* Images are not part of the snapshot: one store read, kept until the
+ * next call (DHCP itself never asks). */
+static int view_image(void *ctx, const char *name, const struct image **ret)
 {
-        drop_machines(inv);
-        drop_reservations(inv);
+        struct dhcp_inventory *inv = ctx;
+        if (inv->have_img)
+                image_done(&inv->img);
+        inv->have_img = false;
+        int r = store_image_get(inv->s, name, &inv->img);
+        store_idle(inv->s);
+        if (r < 0)
+                return r;
+        inv->have_img = true;
+        *ret = &inv->img;
+        return 0;
 }
+
+static const char *view_errmsg(void *ctx)
+{
+        struct dhcp_inventory *inv = ctx;
+        return store_errmsg(inv->s);
+}
+
+static const struct boot_inventory_ops view_ops = {
+    .machine = view_machine,
+    .image = view_image,
+    .reservation = view_reservation,
+    .errmsg = view_errmsg,
+};
+
+/* ---- life cycle ---- */
 
 int dhcp_inventory_new(struct store *s, struct dhcp_inventory **ret)
 {
@@ -79,14 +206,14 @@ int dhcp_inventory_new(struct store *s, struct dhcp_inventory **ret)
         if (!inv)
                 return -ENOMEM;
         inv->s = s;
-        inv->gen = inv->rgen = 1;
-        inv->m = calloc(SLOTS, sizeof(*inv->m));
-        inv->r = calloc(SLOTS, sizeof(*inv->r));
-        if (!inv->m || !inv->r) {
+        inv->view = (struct boot_inventory){.ops = &view_ops, .ctx = inv};
+        inv->ev = calloc(EV_SLOTS, sizeof(*inv->ev));
+        if (!inv->ev) {
                 dhcp_inventory_free(inv);
                 return -ENOMEM;
         }
-        store_data_version(s, &inv->data_version);
+        if (store_data_version(s, &inv->data_version) == 0)
+                (void)reload(inv); /* else: the first refresh tries again */
         *ret = inv;
         return 0;
 }
@@ -95,98 +222,51 @@ void dhcp_inventory_free(struct dhcp_inventory *inv)
 {
         if (!inv)
                 return;
-        if (inv->m)
-                drop_all(inv);
-        free(inv->m);
-        free(inv->r);
+        snapshot_free(&inv->snap);
+        if (inv->have_img)
+                image_done(&inv->img);
+        free(inv->ev);
         free(inv);
 }
 
-void dhcp_inventory_refresh(struct dhcp_inventory *inv)
+int dhcp_inventory_refresh(struct dhcp_inventory *inv)
 {
         int64_t v;
-        /* On a read error, drop the cache too: better a fresh read. */
-        if (store_data_version(inv->s, &v) < 0 || v != inv->data_version) {
-                inv->data_version = v;
-                drop_all(inv);
-        }
-}
-
-static struct mslot *mslot_for(struct dhcp_inventory *inv, const struct mac *mac)
-{
-        uint64_t k = mac_key(mac);
-        if (inv->n_m >= SLOTS / 2)
-                drop_machines(inv);
-        for (size_t i = hash64(k);; i = (i + 1) & (SLOTS - 1)) {
-                struct mslot *sl = &inv->m[i];
-                if (sl->gen != inv->gen) {
-                        if (sl->m) { /* stale copy from an older generation */
-                                machine_done(sl->m);
-                                free(sl->m);
-                        }
-                        *sl = (struct mslot){.key = k, .gen = inv->gen};
-                        inv->n_m++;
-                        return sl;
-                }
-                if (sl->key == k)
-                        return sl;
-        }
-}
-
-const struct machine *dhcp_inventory_machine(struct dhcp_inventory *inv, const struct mac *mac)
-{
-        struct mslot *sl = mslot_for(inv, mac);
-        if (sl->loaded)
-                return sl->m;
-        struct machine m;
-        int r = store_machine_get(inv->s, mac, &m);
-        if (r == -ENOENT) {
-                sl->loaded = true;
-                return NULL;
-        }
+        int r = store_data_version(inv->s, &v);
         if (r < 0)
-                return NULL; /* not cached: try again next time */
-        sl->m = malloc(sizeof(*sl->m));
-        if (!sl->m) {
-                machine_done(&m);
-                return NULL;
-        }
-        *sl->m = m;
-        sl->loaded = true;
-        return sl->m;
+                return r;
+        if (inv->loaded && v == inv->data_version)
+                return 0;
+        r = reload(inv);
+        if (r == 0)
+                inv->data_version = v;
+        return r;
 }
 
-int dhcp_inventory_reserved(struct dhcp_inventory *inv, uint32_t ip, struct mac *ret_owner)
+const struct boot_inventory *dhcp_inventory_view(struct dhcp_inventory *inv)
 {
-        if (inv->n_r >= SLOTS / 2)
-                drop_reservations(inv);
-        struct rslot *sl;
-        size_t i = hash64(ip);
-        for (;; i = (i + 1) & (SLOTS - 1)) {
-                sl = &inv->r[i];
-                if (sl->gen != inv->rgen || sl->ip == ip)
-                        break;
-        }
-        if (sl->gen != inv->rgen) {
-                struct mac owner = {{0}};
-                int r = store_lease_reservation(inv->s, ip, &owner);
-                if (r < 0 && r != -ENOENT)
-                        return r; /* not cached */
-                *sl = (struct rslot){.ip = ip, .gen = inv->rgen, .r = r, .owner = owner};
-                inv->n_r++;
-        }
-        if (sl->r == 0)
-                *ret_owner = sl->owner;
-        return sl->r;
+        return &inv->view;
 }
 
 bool dhcp_inventory_event_due(struct dhcp_inventory *inv, const struct mac *mac, uint64_t sig,
                               int64_t now_ms, int64_t window_ms)
 {
-        struct mslot *sl = mslot_for(inv, mac);
-        if (sl->ev_ms && sl->ev_sig == sig && now_ms - sl->ev_ms < window_ms)
+        uint64_t k = mac_key(mac);
+        if (inv->n_ev >= EV_SLOTS / 2) {
+                memset(inv->ev, 0, EV_SLOTS * sizeof(*inv->ev));
+                inv->n_ev = 0;
+        }
+        size_t i = hash64(k) & (EV_SLOTS - 1);
+        while (inv->ev[i].key && inv->ev[i].key != k)
+                i = (i + 1) & (EV_SLOTS - 1);
+        struct ev_slot *sl = &inv->ev[i];
+        if (!sl->key) {
+                *sl = (struct ev_slot){.key = k};
+                inv->n_ev++;
+        }
+        if (sl->ms && sl->sig == sig && now_ms - sl->ms < window_ms)
                 return false;
-        sl->ev_sig = sig;
-        sl->ev_ms = now_ms;
+        sl->sig = sig;
+        sl->ms = now_ms;
         return true;
 }

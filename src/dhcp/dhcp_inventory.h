@@ -1,12 +1,21 @@
-/* The DHCP server's view of the inventory: machine records (boot_file,
- * netboot, hostname, reservation) by MAC, and reservation owners by
- * address, read from the store and cached.
+/* The DHCP server's inventory: an in-memory snapshot of the machines an
+ * administrator manages (boot_file, netboot, hostname, reservation) by MAC,
+ * and of reservations by address, served through the boot inventory
+ * interface (boot/boot_inventory.h) to the policy and the allocator.
  *
- * The cache is dropped whenever another connection (the API, the CLI) has
- * committed to the database (PRAGMA data_version, checked once per batch of
- * packets), so an edit takes effect at the next packet; this connection's
- * own writes (leases, boot events) never change a machine's admin fields.
- * A boot storm then costs no inventory reads per packet.
+ * dhcp_inventory_refresh(), called once per batch of packets before any
+ * decision, reloads the snapshot when another connection (the API, the
+ * CLI) has committed to the database (PRAGMA data_version), so an edit
+ * takes effect at the next packet; this connection's own writes (leases,
+ * boot events) never change a machine's admin fields.  Deciding then
+ * never reads the store: a boot storm costs no inventory reads per packet,
+ * and the allocator stays pure.  When a reload fails the last good
+ * snapshot stays in use; before any snapshot was loaded, reservations are
+ * "unknown" (the allocator then treats every address as reserved).
+ *
+ * A machine that was only discovered (no admin fields) is not in the
+ * snapshot: for DHCP it is the same as an unknown MAC.  Images are not
+ * kept (DHCP never renders); image() reads the store.
  *
  * It also remembers, per MAC, the last boot event reported, so that one
  * DHCP exchange (DISCOVER then REQUEST, same outcome) is one event. */
@@ -15,24 +24,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "boot/boot_inventory.h"
 #include "core/mac.h"
 #include "store/store.h"
 
 struct dhcp_inventory;
 
+/* Loads the first snapshot (a failure is not fatal: see above). */
 int dhcp_inventory_new(struct store *s, struct dhcp_inventory **ret);
 void dhcp_inventory_free(struct dhcp_inventory *inv);
 
-/* Drops the cache if the database changed under us.  Call once per batch. */
-void dhcp_inventory_refresh(struct dhcp_inventory *inv);
+/* Reloads the snapshot if the database changed.  Call once per batch.
+ * Returns 0, or a negative errno when a reload failed (store_errmsg()
+ * says why; the previous snapshot stays). */
+int dhcp_inventory_refresh(struct dhcp_inventory *inv);
 
-/* The machine record for mac, or NULL (unknown, or the store failed).
- * Valid until the next call into this module. */
-const struct machine *dhcp_inventory_machine(struct dhcp_inventory *inv, const struct mac *mac);
-
-/* 0 and the owner when ip is reserved, -ENOENT when not, another negative
- * errno when the store failed (dhcp_alloc treats that as reserved). */
-int dhcp_inventory_reserved(struct dhcp_inventory *inv, uint32_t ip, struct mac *ret_owner);
+/* The snapshot as a boot inventory (valid as long as inv). */
+const struct boot_inventory *dhcp_inventory_view(struct dhcp_inventory *inv);
 
 /* True when an event with signature sig for mac should be reported now:
  * the signature changed or window_ms passed since the last report. */

@@ -12,6 +12,36 @@ static const uint8_t ipxe_no_pxedhcp[] = {176, 1, 1};
  * in this packet, no boot-server discovery", then END (pxe-facts.md). */
 static const uint8_t pxe_discovery_control[] = {6, 1, 8, 255};
 
+static const char *const why_names[DHCP_WHY_N] = {
+    [DHCP_WHY_NONE] = "",
+    [DHCP_WHY_NO_FREE_ADDRESS] = "no free address",
+    [DHCP_WHY_OTHER_SERVER_CHOSEN] = "client chose another server",
+    [DHCP_WHY_REQUEST_NO_ADDRESS] = "REQUEST without an address",
+    [DHCP_WHY_WRONG_NETWORK] = "address not on this network",
+    [DHCP_WHY_ADDRESS_TAKEN] = "address not available",
+    [DHCP_WHY_OUT_OF_MEMORY] = "out of memory",
+    [DHCP_WHY_INFORM_NO_CIADDR] = "INFORM without ciaddr",
+    [DHCP_WHY_NO_SUBNET] = "no subnet for this request",
+    [DHCP_WHY_FOR_OTHER_SERVER] = "for another server",
+    [DHCP_WHY_RELEASE_NOT_HELD] = "RELEASE of an address the client does not hold",
+    [DHCP_WHY_RELEASED] = "released",
+    [DHCP_WHY_DECLINE_NOT_HELD] = "DECLINE of an address the client does not hold",
+    [DHCP_WHY_DECLINED] = "declined: address quarantined",
+    [DHCP_WHY_UNSUPPORTED_TYPE] = "unsupported message type",
+    [DHCP_WHY_PROXY_NOT_PXE] = "proxy: not a PXE client",
+    [DHCP_WHY_PROXY_ONLY_DISCOVER] = "proxy: only DISCOVER on port 67",
+    [DHCP_WHY_PROXY_ONLY_REQUEST] = "proxy: only REQUEST on port 4011",
+    [DHCP_WHY_NETBOOT_OFF] = "netboot off",
+    [DHCP_WHY_NO_BOOT_FILE] = "no boot file",
+    [DHCP_WHY_NO_SERVER_ADDRESS] = "no server address for this request",
+    [DHCP_WHY_OFF] = "DHCP is off",
+};
+
+const char *dhcp_why_name(enum dhcp_why w)
+{
+        return (unsigned)w < DHCP_WHY_N ? why_names[w] : "unknown";
+}
+
 void dhcp_policy_facts(const struct dhcp_packet *p, struct boot_dhcp_facts *ret)
 {
         struct boot_dhcp_facts f = {0};
@@ -73,14 +103,22 @@ static void boot_options(struct dhcp_decision *d, const struct dhcp_packet *req,
         if (pl->kind == BOOT_DHCP_NONE)
                 return;
         o->siaddr = server; /* next-server: TFTP lives here too */
-        size_t flen = strlen(pl->file);
+        size_t flen = pl->file_len;
         if (flen < sizeof(o->file) - 1)
-                memcpy(o->file, pl->file, flen + 1);
+                boot_dhcp_plan_file(pl, o->file, sizeof(o->file));
         /* Option 67 too when the client asks, the name does not fit the file
-         * field, or it is a URL (UEFI HTTP Boot reads it from either). */
+         * field, or it is a URL (UEFI HTTP Boot reads it from either).  A
+         * value over 255 bytes goes out as RFC 3396 instances, whole. */
         if (flen >= sizeof(o->file) - 1 || pl->kind == BOOT_DHCP_URL ||
-            requested(req, DHCP_OPT_BOOTFILE))
-                dhcp_out_add_str(o, DHCP_OPT_BOOTFILE, pl->file);
+            requested(req, DHCP_OPT_BOOTFILE)) {
+                if (pl->file_base) {
+                        dhcp_out_add_str(o, DHCP_OPT_BOOTFILE, pl->file_base);
+                        dhcp_out_extend(o, "/", 1);
+                        dhcp_out_extend(o, pl->file, strlen(pl->file));
+                } else {
+                        dhcp_out_add_str(o, DHCP_OPT_BOOTFILE, pl->file);
+                }
+        }
         if (pl->kind == BOOT_DHCP_TFTP && requested(req, DHCP_OPT_TFTP_SERVER)) {
                 char ip[16];
                 format_ipv4(server, ip);
@@ -151,7 +189,7 @@ static void network_options(struct dhcp_out *o, const struct dhcp_subnet *sn,
                 dhcp_out_add_str(o, DHCP_OPT_HOSTNAME, m->hostname);
 }
 
-static void silent(struct dhcp_decision *d, const char *why)
+static void silent(struct dhcp_decision *d, enum dhcp_why why)
 {
         d->action = DHCP_ACT_NONE;
         d->why = why;
@@ -176,12 +214,12 @@ static void give(struct dhcp_decision *d, const struct dhcp_packet *req, const s
 }
 
 static void nak(struct dhcp_decision *d, const struct dhcp_packet *req,
-                const struct dhcp_subnet *sn, const char *why)
+                const struct dhcp_subnet *sn, enum dhcp_why why)
 {
         struct dhcp_out *o = &d->out;
         dhcp_out_reply(o, req, DHCP_NAK);
         dhcp_out_add_ip(o, DHCP_OPT_SERVER_ID, sn->server_id);
-        dhcp_out_add_str(o, DHCP_OPT_MESSAGE, why);
+        dhcp_out_add_str(o, DHCP_OPT_MESSAGE, dhcp_why_name(why));
         /* RFC 2131 §4.3.2: through a relay, the NAK is broadcast on the
          * client's segment. */
         if (req->giaddr)
@@ -220,13 +258,13 @@ static void on_discover(struct dhcp_decision *d, const struct dhcp_packet *req,
         uint32_t want = 0, ip;
         dhcp_pkt_ip(req, DHCP_OPT_REQUESTED_IP, &want);
         if (dhcp_alloc_pick(ctx->alloc, sn->pool, k, mac, reservation_in(m, sn), want, ctx->now,
-                            ctx->view, &ip) < 0) {
-                silent(d, "no free address");
+                            ctx->inv, &ip) < 0) {
+                silent(d, DHCP_WHY_NO_FREE_ADDRESS);
                 return;
         }
         if (dhcp_alloc_offer(ctx->alloc, sn->pool, ip, k, mac, ctx->now, ctx->offer_hold_ms,
-                             ctx->view) < 0) {
-                silent(d, "no free address");
+                             ctx->inv) < 0) {
+                silent(d, DHCP_WHY_NO_FREE_ADDRESS);
                 return;
         }
         give(d, req, m, sn, ctx, DHCP_OFFER, ip, lease_seconds(req, sn));
@@ -245,9 +283,9 @@ static void on_request(struct dhcp_decision *d, const struct dhcp_packet *req,
                 const struct lease *l = dhcp_alloc_find_client(ctx->alloc, sn->pool, k);
                 if (l && l->state == LEASE_OFFERED)
                         dhcp_alloc_offer(ctx->alloc, sn->pool, l->ip, k, mac, ctx->now, 0,
-                                         ctx->view);
+                                         ctx->inv);
                 {
-                        silent(d, "client chose another server");
+                        silent(d, DHCP_WHY_OTHER_SERVER_CHOSEN);
                         return;
                 }
         }
@@ -258,19 +296,19 @@ static void on_request(struct dhcp_decision *d, const struct dhcp_packet *req,
         else if (has_want)
                 ip = want;
         else {
-                silent(d, "REQUEST without an address");
+                silent(d, DHCP_WHY_REQUEST_NO_ADDRESS);
                 return;
         }
         if ((ip & sn->mask) != sn->network) {
-                nak(d, req, sn, "address not on this network");
+                nak(d, req, sn, DHCP_WHY_WRONG_NETWORK);
                 return;
         }
         char hbuf[LEASE_HOSTNAME_MAX];
         uint32_t lease_s = lease_seconds(req, sn);
         int r = dhcp_alloc_bind(ctx->alloc, sn->pool, ip, k, mac, hostname_for(req, m, hbuf),
-                                ctx->now, (int64_t)lease_s * 1000, ctx->view, &d->persist);
+                                ctx->now, (int64_t)lease_s * 1000, ctx->inv, &d->persist);
         if (r < 0) {
-                nak(d, req, sn, r == -EEXIST ? "address not available" : "out of memory");
+                nak(d, req, sn, r == -EEXIST ? DHCP_WHY_ADDRESS_TAKEN : DHCP_WHY_OUT_OF_MEMORY);
                 return;
         }
         /* The machine's reservation moved: bind it, but steer it there at
@@ -283,7 +321,7 @@ static void on_inform(struct dhcp_decision *d, const struct dhcp_packet *req,
                       const struct dhcp_policy_ctx *ctx)
 {
         if (!req->ciaddr) {
-                silent(d, "INFORM without ciaddr");
+                silent(d, DHCP_WHY_INFORM_NO_CIADDR);
                 return;
         }
         /* §4.3.5: no lease time, no yiaddr. */
@@ -300,7 +338,7 @@ static void server_mode(struct dhcp_decision *d, const struct dhcp_packet *req,
         client_key(req, &k);
         memcpy(mac.b, req->chaddr, MAC_LEN);
         if (!sn || sn->pool < 0) {
-                silent(d, "no subnet for this request");
+                silent(d, DHCP_WHY_NO_SUBNET);
                 return;
         }
         uint32_t sid = 0, ip = 0;
@@ -320,32 +358,32 @@ static void server_mode(struct dhcp_decision *d, const struct dhcp_packet *req,
         case DHCP_RELEASE:
         case DHCP_DECLINE:
                 if (dhcp_pkt_ip(req, DHCP_OPT_SERVER_ID, &sid) && sid != sn->server_id) {
-                        silent(d, "for another server");
+                        silent(d, DHCP_WHY_FOR_OTHER_SERVER);
                         return;
                 }
                 if (req->msg_type == DHCP_RELEASE) {
                         if (dhcp_alloc_release(ctx->alloc, req->ciaddr, &k, ctx->now, &d->persist) <
                             0) {
-                                silent(d, "RELEASE of an address the client does not hold");
+                                silent(d, DHCP_WHY_RELEASE_NOT_HELD);
                                 return;
                         }
                         {
-                                silent(d, "released");
+                                silent(d, DHCP_WHY_RELEASED);
                                 return;
                         }
                 }
                 if (!dhcp_pkt_ip(req, DHCP_OPT_REQUESTED_IP, &ip) ||
                     dhcp_alloc_decline(ctx->alloc, ip, &k, ctx->now, ctx->decline_quarantine_ms,
                                        &d->persist) < 0) {
-                        silent(d, "DECLINE of an address the client does not hold");
+                        silent(d, DHCP_WHY_DECLINE_NOT_HELD);
                         return;
                 }
                 {
-                        silent(d, "declined: address quarantined");
+                        silent(d, DHCP_WHY_DECLINED);
                         return;
                 }
         }
-        silent(d, "unsupported message type");
+        silent(d, DHCP_WHY_UNSUPPORTED_TYPE);
 }
 
 /* ProxyDHCP: PXE clients only, boot information only. */
@@ -354,20 +392,20 @@ static void proxy_mode(struct dhcp_decision *d, const struct dhcp_packet *req,
                        const struct dhcp_policy_ctx *ctx)
 {
         if (d->facts.vendor == BOOT_VENDOR_NONE) {
-                silent(d, "proxy: not a PXE client");
+                silent(d, DHCP_WHY_PROXY_NOT_PXE);
                 return;
         }
         if (!ctx->boot_server && req->msg_type != DHCP_DISCOVER) {
-                silent(d, "proxy: only DISCOVER on port 67");
+                silent(d, DHCP_WHY_PROXY_ONLY_DISCOVER);
                 return;
         }
         if (ctx->boot_server && req->msg_type != DHCP_REQUEST && req->msg_type != DHCP_INFORM) {
-                silent(d, "proxy: only REQUEST on port 4011");
+                silent(d, DHCP_WHY_PROXY_ONLY_REQUEST);
                 return;
         }
         plan_boot(d, m, ctx, false);
         if (d->plan.kind == BOOT_DHCP_NONE) {
-                silent(d, d->plan.netboot_off ? "netboot off" : "no boot file");
+                silent(d, d->plan.netboot_off ? DHCP_WHY_NETBOOT_OFF : DHCP_WHY_NO_BOOT_FILE);
                 return;
         }
         struct dhcp_out *o = &d->out;
@@ -390,7 +428,7 @@ void dhcp_policy_decide(const struct dhcp_packet *req, const struct machine *m,
 {
         struct dhcp_decision *d = ret;
         d->action = DHCP_ACT_NONE;
-        d->why = NULL;
+        d->why = DHCP_WHY_NONE;
         d->persist.n = 0;
         d->have_plan = false;
         d->max_len = max_len_of(req);
@@ -403,7 +441,7 @@ void dhcp_policy_decide(const struct dhcp_packet *req, const struct machine *m,
                         return;
                 }
                 if (!sn) {
-                        silent(d, "no subnet for this request");
+                        silent(d, DHCP_WHY_NO_SUBNET);
                         return;
                 }
                 {
@@ -412,7 +450,7 @@ void dhcp_policy_decide(const struct dhcp_packet *req, const struct machine *m,
                 }
         case DHCP_MODE_PROXY:
                 if (!sn) {
-                        silent(d, "no server address for this request");
+                        silent(d, DHCP_WHY_NO_SERVER_ADDRESS);
                         return;
                 }
                 {
@@ -422,5 +460,5 @@ void dhcp_policy_decide(const struct dhcp_packet *req, const struct machine *m,
         case DHCP_MODE_OFF:
                 break;
         }
-        silent(d, "DHCP is off");
+        silent(d, DHCP_WHY_OFF);
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "boot/boot_inventory.h"
 #include "boot/boot_plan.h"
 #include "dhcp/dhcp_alloc.h"
 #include "dhcp/dhcp_config.h"
@@ -31,9 +32,9 @@ struct dhcp_policy_ctx {
         enum dhcp_mode mode;
         bool boot_server; /* the request came to port 4011 */
         struct dhcp_alloc *alloc;
-        const struct dhcp_alloc_view *view;
-        struct boot_dhcp_ctx boot; /* server URL, per-arch files; authoritative set here */
-        int64_t now;               /* wall-clock ms */
+        const struct boot_inventory *inv; /* reservations, for the allocator */
+        struct boot_dhcp_ctx boot;        /* boot URLs, per-arch files; authoritative set here */
+        int64_t now;                      /* wall-clock ms */
         int64_t offer_hold_ms;
         int64_t decline_quarantine_ms;
 };
@@ -43,10 +44,41 @@ enum dhcp_action {
         DHCP_ACT_REPLY, /* persist, then send out */
 };
 
+/* Why a request got no answer or a NAK. */
+enum dhcp_why {
+        DHCP_WHY_NONE,
+        DHCP_WHY_NO_FREE_ADDRESS,
+        DHCP_WHY_OTHER_SERVER_CHOSEN,
+        DHCP_WHY_REQUEST_NO_ADDRESS,
+        DHCP_WHY_WRONG_NETWORK, /* NAK */
+        DHCP_WHY_ADDRESS_TAKEN, /* NAK */
+        DHCP_WHY_OUT_OF_MEMORY, /* NAK */
+        DHCP_WHY_INFORM_NO_CIADDR,
+        DHCP_WHY_NO_SUBNET,
+        DHCP_WHY_FOR_OTHER_SERVER,
+        DHCP_WHY_RELEASE_NOT_HELD,
+        DHCP_WHY_RELEASED,
+        DHCP_WHY_DECLINE_NOT_HELD,
+        DHCP_WHY_DECLINED,
+        DHCP_WHY_UNSUPPORTED_TYPE,
+        DHCP_WHY_PROXY_NOT_PXE,
+        DHCP_WHY_PROXY_ONLY_DISCOVER,
+        DHCP_WHY_PROXY_ONLY_REQUEST,
+        DHCP_WHY_NETBOOT_OFF,
+        DHCP_WHY_NO_BOOT_FILE,
+        DHCP_WHY_NO_SERVER_ADDRESS,
+        DHCP_WHY_OFF,
+        DHCP_WHY_N
+};
+
+/* The text for logs, boot events and a NAK's message (option 56): "no
+ * free address", "address not on this network", ...; "" for NONE. */
+const char *dhcp_why_name(enum dhcp_why w);
+
 struct dhcp_decision {
         enum dhcp_action action;
-        const char *why;                  /* short reason, for the log */
-        struct dhcp_out out;              /* the reply */
+        enum dhcp_why why;                /* silent, or a NAK: the reason */
+        struct dhcp_out out;              /* the reply (out.msg_type: OFFER, ACK, NAK) */
         size_t max_len;                   /* encode limit: the client's max message size */
         struct dhcp_alloc_change persist; /* write these before sending (or when silent) */
         struct boot_dhcp_facts facts;

@@ -7,21 +7,21 @@
  * [dhcp] durability = fsync the commit is also fsynced. */
 #pragma once
 
+#include "boot/boot_endpoints.h"
 #include "boot/boot_events.h"
-#include "core/config.h"
 #include "core/loop.h"
+#include "dhcp/dhcp_config.h"
 #include "store/store.h"
 
 struct dhcp_server;
 
-/* Starts the server in c->dhcp.mode.  Mode off: *ret = NULL, returns 0.
- * s is the loop thread's store handle; ev receives stage "dhcp" events.
- * Opens its sockets here (before privileges are dropped). */
-int dhcp_server_start(struct loop *l, const struct config *c, struct store *s,
-                      struct boot_events *ev, struct dhcp_server **ret);
+/* Starts the server in dc->mode.  Mode off: *ret = NULL, returns 0.
+ * ep: the boot URLs' configuration (public_url, the HTTP listener's port);
+ * each interface gets the URLs of its address.  s is the loop thread's
+ * store handle; ev receives stage "dhcp" events.  dc, s and ev must
+ * outlive the server.  Opens its sockets here (before privileges are
+ * dropped). */
+int dhcp_server_start(struct loop *l, const struct dhcp_config *dc,
+                      const struct boot_endpoints_conf *ep, struct store *s, struct boot_events *ev,
+                      struct dhcp_server **ret);
 void dhcp_server_stop(struct dhcp_server *srv); /* NULL ok */
-
-struct dhcp_server_stats {
-        uint64_t received, malformed, replies, acks, naks, silent, store_errors;
-};
-void dhcp_server_stats(const struct dhcp_server *srv, struct dhcp_server_stats *ret);

@@ -259,6 +259,7 @@ void dhcp_out_reply(struct dhcp_out *o, const struct dhcp_packet *req, uint8_t m
         o->flags = req->flags;
         o->giaddr = req->giaddr;
         memcpy(o->chaddr, req->chaddr, sizeof(o->chaddr));
+        o->msg_type = msg_type;
         dhcp_out_add_u8(o, DHCP_OPT_MSG_TYPE, msg_type);
 }
 
@@ -274,6 +275,18 @@ void dhcp_out_add(struct dhcp_out *o, uint8_t code, const void *data, size_t len
         o->opts[o->n_opts].off = (uint16_t)o->data_len;
         o->opts[o->n_opts].len = (uint16_t)len;
         o->n_opts++;
+        o->data_len += len;
+}
+
+void dhcp_out_extend(struct dhcp_out *o, const void *data, size_t len)
+{
+        if (o->n_opts == 0 || len > sizeof(o->data) - o->data_len ||
+            o->opts[o->n_opts - 1].len + len > UINT16_MAX) {
+                o->overflow = true;
+                return;
+        }
+        memcpy(o->data + o->data_len, data, len);
+        o->opts[o->n_opts - 1].len += (uint16_t)len;
         o->data_len += len;
 }
 

@@ -85,6 +85,7 @@ bool dhcp_pkt_u32(const struct dhcp_packet *p, uint8_t code, uint32_t *ret);
  * values longer than 255 bytes are split into consecutive instances
  * (RFC 3396 §6). */
 struct dhcp_out {
+        uint8_t msg_type; /* option 53 as dhcp_out_reply() set it (DHCP_OFFER, ...) */
         uint8_t op, htype, hlen, hops;
         uint32_t xid;
         uint16_t secs, flags;
@@ -111,6 +112,9 @@ void dhcp_out_add_u16(struct dhcp_out *o, uint8_t code, uint16_t v);
 void dhcp_out_add_u32(struct dhcp_out *o, uint8_t code, uint32_t v);
 void dhcp_out_add_ip(struct dhcp_out *o, uint8_t code, uint32_t ip);
 void dhcp_out_add_str(struct dhcp_out *o, uint8_t code, const char *s);
+/* Appends to the value of the option added last (a value built from
+ * pieces, such as a base URL and a file name). */
+void dhcp_out_extend(struct dhcp_out *o, const void *data, size_t len);
 /* True when the message already carries code. */
 bool dhcp_out_has(const struct dhcp_out *o, uint8_t code);
 

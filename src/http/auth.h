@@ -1,13 +1,7 @@
-/* Authentication for the web UI and the REST API: password hashing,
- * session ids and API tokens, CSRF checks, login rate limiting.
+/* Authentication for the web UI and the REST API: cookies, bearer tokens,
+ * CSRF checks, login rate limiting.  Password hashing and session/token
+ * secrets live in auth/auth_secret.h (shared with the CLI).
  *
- * - Passwords: argon2id through libsodium's crypto_pwhash_str (salted,
- *   self-describing string; parameters can be raised later without
- *   invalidating stored hashes).
- * - Session ids and API tokens: 256 bits from randombytes_buf(), shown to
- *   the client once, stored only as BLAKE2b-256 (crypto_generichash).  A
- *   lookup by hash never compares secrets byte by byte, so it leaks no
- *   timing about them; CSRF tokens are compared with sodium_memcmp().
  * - Requests are authenticated by `Authorization: Bearer <token>` (scripts)
  *   or the session cookie (the browser).  Cookie-authenticated requests
  *   that change state must carry a matching Origin and the session's CSRF
@@ -18,39 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth/auth_secret.h" /* password hashing, secrets: shared with the CLI */
 #include "store/store.h"
 
 struct http_ctx;
 
-#define AUTH_PWHASH_MAX   128 /* crypto_pwhash_STRBYTES */
-#define AUTH_SECRET_HEX   64  /* 32 random bytes, hex */
-#define AUTH_TOKEN_PREFIX "bht_"
-#define AUTH_TOKEN_LEN    (4 + AUTH_SECRET_HEX)
-#define AUTH_PASSWORD_MIN 8
-#define AUTH_PASSWORD_MAX 1024
-#define AUTH_COOKIE       "bh_session"
-#define AUTH_COOKIE_TLS   "__Host-bh_session" /* Secure, Path=/, no Domain */
-#define AUTH_CSRF_HEADER  "X-CSRF-Token"
-
-/* Initialises libsodium (idempotent).  0 or -EIO. */
-int auth_init(void);
-
-/* argon2id hash of password into out (a NUL-terminated string).  -EINVAL
- * when the password is shorter than AUTH_PASSWORD_MIN or longer than
- * AUTH_PASSWORD_MAX; -ENOMEM when argon2 cannot get its memory. */
-int auth_password_hash(const char *password, char out[AUTH_PWHASH_MAX]);
-/* True when password matches hash. */
-bool auth_password_verify(const char *hash, const char *password);
-/* Spends the time a verification takes, so an unknown user name answers
- * as slowly as a wrong password. */
-void auth_password_dummy(const char *password);
-
-/* prefix + 64 hex characters of fresh randomness; cap >= strlen(prefix)+65. */
-void auth_new_secret(const char *prefix, char *out, size_t cap);
-/* BLAKE2b-256 of the secret string, the form the store keeps. */
-void auth_secret_hash(const char *secret, uint8_t out[STORE_SECRET_HASH_LEN]);
-/* Constant-time equality of two strings of the same length. */
-bool auth_secret_equal(const char *a, const char *b);
+#define AUTH_COOKIE      "bh_session"
+#define AUTH_COOKIE_TLS  "__Host-bh_session" /* Secure, Path=/, no Domain */
+#define AUTH_CSRF_HEADER "X-CSRF-Token"
 
 /* Finds cookie `name` in a Cookie header; copies its value (at most cap-1
  * bytes, else -E2BIG).  -ENOENT when absent. */

@@ -14,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boot/boot_inventory_store.h"
 #include "core/fsroot.h"
 #include "core/log.h"
 #include "core/metrics.h"
-#include "core/validate.h"
 #include "http/auth.h"
 #include "http/routes.h"
 #include "http/script_cache.h"
@@ -50,10 +50,14 @@ struct http_server {
         struct http_ctx ctx;
 };
 
-/* Per libmicrohttpd thread: its store connection and its cache of
- * rendered boot scripts, both closed when the thread exits. */
+/* Per libmicrohttpd thread: its store connection, the boot inventory on
+ * it, its boot URLs and its cache of rendered boot scripts, all released
+ * when the thread exits. */
 struct http_thread {
         struct store *store;
+        struct boot_inventory_store inv_store;
+        struct boot_inventory inv;
+        struct boot_endpoints_table *endpoints;
         struct script_cache *scripts; /* NULL: [http] script_cache = 0 */
 };
 
@@ -64,6 +68,7 @@ static void thread_destroy(void *p)
 {
         struct http_thread *t = p;
         script_cache_free(t->scripts);
+        boot_endpoints_table_free(t->endpoints);
         store_close(t->store);
         free(t);
 }
@@ -81,13 +86,19 @@ static struct http_thread *thread_state(struct http_ctx *ctx)
         t = calloc(1, sizeof(*t));
         if (!t)
                 return NULL;
-        if (store_open(ctx->db_path, &t->store) < 0) {
+        if (boot_endpoints_table_new(&ctx->endpoints, &t->endpoints) < 0) {
                 free(t);
                 return NULL;
         }
+        if (store_open(ctx->db_path, &t->store) < 0) {
+                boot_endpoints_table_free(t->endpoints);
+                free(t);
+                return NULL;
+        }
+        boot_inventory_store_init(&t->inv_store, t->store, &t->inv);
         /* Without a cache (disabled, or no memory) every request renders. */
-        if (ctx->cfg->http_script_cache > 0)
-                (void)script_cache_new((size_t)ctx->cfg->http_script_cache, &t->scripts);
+        if (ctx->http->script_cache > 0)
+                (void)script_cache_new((size_t)ctx->http->script_cache, &t->scripts);
         pthread_setspecific(thread_key, t);
         return t;
 }
@@ -97,77 +108,6 @@ static int64_t now_us(void)
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-void http_date(int64_t t, char out[32])
-{
-        time_t tt = (time_t)t;
-        struct tm tm;
-        gmtime_r(&tt, &tm);
-        strftime(out, 32, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-}
-
-const char *http_header(struct http_req *r, const char *name)
-{
-        return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
-}
-
-enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp,
-                           uint64_t body_len)
-{
-        if (!resp)
-                return MHD_NO;
-        r->status = status;
-        r->bytes = body_len;
-        enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
-        MHD_destroy_response(resp);
-        return ret;
-}
-
-enum MHD_Result http_reply_take(struct http_req *r, unsigned status, const char *content_type,
-                                char *body, size_t len)
-{
-        struct MHD_Response *resp =
-            MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-        if (!resp) {
-                free(body);
-                return MHD_NO;
-        }
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-        return http_queue(r, status, resp, len);
-}
-
-enum MHD_Result http_reply_text(struct http_req *r, unsigned status, const char *text)
-{
-        char *body = NULL;
-        if (asprintf(&body, "%s\n", text) < 0)
-                return MHD_NO;
-        return http_reply_take(r, status, "text/plain; charset=utf-8", body, strlen(body));
-}
-
-enum MHD_Result http_reply_json(struct http_req *r, unsigned status, json_t *j)
-{
-        char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
-        json_decref(j);
-        if (!body)
-                return MHD_NO;
-        size_t len = strlen(body);
-        /* jansson allocates with malloc by default, so MUST_FREE is right. */
-        return http_reply_take(r, status, "application/json", body, len);
-}
-
-enum MHD_Result http_reply_error(struct http_req *r, unsigned status, const char *field,
-                                 const char *fmt, ...)
-{
-        char msg[512];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        json_t *j = json_pack("{s:s}", "error", msg);
-        if (j && field)
-                json_object_set_new(j, "field", json_string(field));
-        return http_reply_json(r, status, j);
 }
 
 /* "a.b.c.d" (ip in host order) at out, which has room for 16; returns
@@ -247,48 +187,28 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         *socket_context = cl;
 }
 
-static void server_url(struct http_req *r, bool tls, int port_override, char *out, size_t cap)
+/* The local address r arrived on (host order), 0 when unknown. */
+static uint32_t req_local_ip(struct http_req *r)
 {
-        const struct config *c = r->ctx->cfg;
-        if (c->public_url && *c->public_url) {
-                snprintf(out, cap, "%s", c->public_url);
-                return;
-        }
-        /* The address this connection came in on is one the client reaches;
-         * the Host header is client-controlled and not trusted here. */
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
         const struct conn_local *cl = ci ? ci->socket_context : NULL;
-        struct conn_local here = {.ip = 0x7f000001, .port = tls ? 443 : 80}; /* 127.0.0.1 */
-        if (cl && cl->ip)
-                here = *cl;
-        else if (!cl)
-                (void)local_addr(r->conn, &here);
-        unsigned port = here.port;
-        if (port_override >= 0)
-                port = (unsigned)port_override;
-        char buf[48];
-        size_t n = tls ? 8 : 7;
-        memcpy(buf, tls ? "https://" : "http://", n + 1);
-        n += put_ipv4(buf + n, here.ip);
-        if (port != (tls ? 443u : 80u))
-                put_port(buf + n, port);
-        snprintf(out, cap, "%s", buf);
+        struct conn_local here = {0};
+        if (cl)
+                return cl->ip;
+        (void)local_addr(r->conn, &here);
+        return here.ip;
 }
 
-void http_server_url(struct http_req *r, char *out, size_t cap)
+const struct boot_endpoints *http_endpoints(struct http_req *r, struct boot_endpoints **tmp)
 {
-        server_url(r, r->tls, -1, out, cap);
-}
-
-void http_server_boot_url(struct http_req *r, char *out, size_t cap)
-{
-        uint16_t port = 0;
-        if (r->tls && r->ctx->cfg->http_listen &&
-            validate_listen(r->ctx->cfg->http_listen, NULL, &port) == 0)
-                server_url(r, false, port, out, cap);
-        else
-                server_url(r, false, -1, out, cap);
+        struct http_thread *t = pthread_getspecific(thread_key);
+        *tmp = NULL;
+        if (!t)
+                return NULL;
+        /* The address this connection came in on is one the client reaches;
+         * the Host header is client-controlled and not trusted here. */
+        return boot_endpoints_get(t->endpoints, req_local_ip(r), tmp);
 }
 
 static unsigned method_bit(const char *m)
@@ -383,6 +303,7 @@ static enum MHD_Result dispatch(struct http_req *r)
                                         "request body larger than %d bytes", HTTP_BODY_MAX);
         struct http_thread *t = thread_state(r->ctx);
         r->store = t ? t->store : NULL;
+        r->inv = t ? &t->inv : NULL;
         r->scripts = t ? t->scripts : NULL;
         if (!r->store)
                 return http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
@@ -425,8 +346,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         if (!r)
                 return;
         bool ok = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
-        if (r->image_counted)
-                routes_images_completed(r, ok);
+        if (r->on_done)
+                r->on_done(r, ok);
         if (r->status)
                 metrics_http_request(r->route, r->status);
         if (log_get_level() >= LOG_INFO)
@@ -434,7 +355,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          r->path, r->status, (unsigned long long)r->bytes,
                          (double)(now_us() - r->start_us) / 1000.0, ok ? "" : " incomplete");
         free(r->body);
-        free(r->image_path);
         free(r->route_data);
         free(r);
         *con_cls = NULL;
@@ -495,30 +415,29 @@ static int read_pem(const char *path, char **ret)
  * which makes session cookies Secure. */
 static int tls_start(struct http_server *srv)
 {
-        const struct config *c = srv->ctx.cfg;
-        if (!c->http_tls_listen || !*c->http_tls_listen)
+        const struct http_config *c = srv->ctx.http;
+        if (!c->tls_listen.set)
                 return 0;
-        uint32_t addr;
-        uint16_t port;
-        if (validate_listen(c->http_tls_listen, &addr, &port) < 0)
-                return -EINVAL;
-        if (!*c->http_tls_cert || !*c->http_tls_key) {
+        char where[CONFIG_LISTEN_STRMAX];
+        config_listen_format(&c->tls_listen, where);
+        uint16_t port = config_listen_port(&c->tls_listen);
+        if (!*c->tls_cert || !*c->tls_key) {
                 log_error("http: [http] tls_listen needs tls_cert and tls_key");
                 return -EINVAL;
         }
-        int r = read_pem(c->http_tls_cert, &srv->tls_cert);
+        int r = read_pem(c->tls_cert, &srv->tls_cert);
         if (r < 0) {
-                log_error("http: tls_cert %s: %s", c->http_tls_cert, strerror(-r));
+                log_error("http: tls_cert %s: %s", c->tls_cert, strerror(-r));
                 return r;
         }
-        r = read_pem(c->http_tls_key, &srv->tls_key);
+        r = read_pem(c->tls_key, &srv->tls_key);
         if (r < 0) {
-                log_error("http: tls_key %s: %s", c->http_tls_key, strerror(-r));
+                log_error("http: tls_key %s: %s", c->tls_key, strerror(-r));
                 return r;
         }
-        srv->tls_local = (struct conn_local){.ip = addr, .port = port};
-        struct sockaddr_in sin = {
-            .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(addr)};
+        srv->tls_local =
+            (struct conn_local){.ip = config_listen_addr(&c->tls_listen), .port = port};
+        struct sockaddr_in sin = c->tls_listen.sa;
         /* clang-format off */
         srv->tls_daemon = MHD_start_daemon(
                 MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TLS,
@@ -526,8 +445,8 @@ static int tls_start(struct http_server *srv)
                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
                 MHD_OPTION_SOCK_ADDR, &sin,
                 MHD_OPTION_THREAD_POOL_SIZE, 1u, /* UI and API only: light traffic */
-                MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->http_max_connections,
-                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->http_connection_timeout_s,
+                MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
+                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout_s,
                 MHD_OPTION_HTTPS_MEM_CERT, srv->tls_cert,
                 MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
                 MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-TLS1.0:-VERS-TLS1.1",
@@ -537,12 +456,12 @@ static int tls_start(struct http_server *srv)
         /* clang-format on */
         if (!srv->tls_daemon) {
                 log_error("http: cannot start HTTPS on %s (address in use, or bad certificate/key)",
-                          c->http_tls_listen);
+                          where);
                 return -EADDRINUSE;
         }
         srv->ctx.tls_enabled = true;
         srv->ctx.tls_port = port;
-        log_info("http: HTTPS listening on %s", c->http_tls_listen);
+        log_info("http: HTTPS listening on %s", where);
         return 0;
 }
 
@@ -578,18 +497,18 @@ static void defer_accept(struct MHD_Daemon *d)
  * puts one shared listening socket in every thread's epoll set instead, so
  * every new connection can wake every thread, and which thread accepts is
  * a race (the benchmark README once saw one worker take all connections). */
-static int plain_start(struct http_server *srv, uint32_t addr, uint16_t port)
+static int plain_start(struct http_server *srv, const char *where)
 {
-        const struct config *c = srv->ctx.cfg;
-        struct sockaddr_in sin = {
-            .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(addr)};
-        srv->plain_local = (struct conn_local){.ip = addr, .port = port};
-        size_t n = (size_t)c->http_threads;
+        const struct http_config *c = srv->ctx.http;
+        struct sockaddr_in sin = c->listen.sa;
+        uint16_t port = config_listen_port(&c->listen);
+        srv->plain_local = (struct conn_local){.ip = config_listen_addr(&c->listen), .port = port};
+        size_t n = (size_t)c->threads;
         if (n > HTTP_THREADS_MAX)
                 n = HTTP_THREADS_MAX;
-        unsigned limit = (unsigned)((c->http_max_connections + (int64_t)n - 1) / (int64_t)n);
+        unsigned limit = (unsigned)((c->max_connections + (int64_t)n - 1) / (int64_t)n);
         if (port != 0 && !port_free(&sin)) {
-                log_error("http: cannot listen on %s: address in use", c->http_listen);
+                log_error("http: cannot listen on %s: address in use", where);
                 return -EADDRINUSE;
         }
         for (size_t i = 0; i < n; i++) {
@@ -602,7 +521,7 @@ static int plain_start(struct http_server *srv, uint32_t addr, uint16_t port)
                         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, /* SO_REUSEPORT */
                         MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL,
                         MHD_OPTION_CONNECTION_LIMIT, limit,
-                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->http_connection_timeout_s,
+                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout_s,
                         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv->ctx,
@@ -610,7 +529,7 @@ static int plain_start(struct http_server *srv, uint32_t addr, uint16_t port)
                         MHD_OPTION_END);
                 /* clang-format on */
                 if (!d) {
-                        log_error("http: cannot listen on %s", c->http_listen);
+                        log_error("http: cannot listen on %s", where);
                         return -EADDRINUSE;
                 }
                 srv->daemons[srv->n_daemons++] = d;
@@ -625,21 +544,37 @@ static int plain_start(struct http_server *srv, uint32_t addr, uint16_t port)
                         port = di->port;
                         sin.sin_port = htons(port);
                         srv->plain_local.port = port;
+                        srv->ctx.endpoints.http_port = port;
                 }
         }
         return 0;
 }
 
-int http_server_start(const struct config *c, struct boot_events *ev, struct http_server **ret)
+/* What boot_resolve() and the boot URLs need, from the configuration and
+ * the listeners as bound. */
+static void boot_setup(struct http_server *srv)
 {
-        if (!c->http_listen || !*c->http_listen) {
+        struct http_ctx *ctx = &srv->ctx;
+        ctx->resolver = (struct boot_resolver){
+            .default_image = ctx->cfg->boot_default_image,
+            .retry_s = (long)ctx->cfg->boot_unknown_retry_s,
+        };
+        ctx->endpoints = (struct boot_endpoints_conf){
+            .public_url = ctx->cfg->public_url,
+            .http_port = config_listen_port(&ctx->http->listen), /* port 0: plain_start() */
+            .https_port = srv->tls_daemon ? srv->tls_local.port : 0,
+        };
+}
+
+int http_server_start(const struct config *c, const struct http_config *hc, struct boot_events *ev,
+                      struct http_server **ret)
+{
+        if (!hc->listen.set) {
                 *ret = NULL;
                 return 0;
         }
-        uint32_t addr;
-        uint16_t port;
-        if (validate_listen(c->http_listen, &addr, &port) < 0)
-                return -EINVAL;
+        char where[CONFIG_LISTEN_STRMAX];
+        config_listen_format(&hc->listen, where);
         pthread_once(&thread_key_once, thread_key_init);
 
         struct http_server *srv = calloc(1, sizeof(*srv));
@@ -647,6 +582,7 @@ int http_server_start(const struct config *c, struct boot_events *ev, struct htt
                 return -ENOMEM;
         struct http_ctx *ctx = &srv->ctx;
         ctx->cfg = c;
+        ctx->http = hc;
         ctx->events = ev;
         ctx->started_ms = store_now_ms();
         ctx->db_path = config_database_path(c);
@@ -663,17 +599,18 @@ int http_server_start(const struct config *c, struct boot_events *ev, struct htt
                 http_server_stop(srv);
                 return r < 0 ? r : -ENOMEM;
         }
-
-        if ((r = plain_start(srv, addr, port)) < 0) {
-                http_server_stop(srv);
-                return r;
-        }
-        log_info("http: listening on %s (%lld threads)", c->http_listen,
-                 (long long)c->http_threads);
+        /* The TLS listener starts first: its port is one of the boot URLs,
+         * fixed before the first request. */
         if ((r = tls_start(srv)) < 0) {
                 http_server_stop(srv);
                 return r;
         }
+        boot_setup(srv);
+        if ((r = plain_start(srv, where)) < 0) {
+                http_server_stop(srv);
+                return r;
+        }
+        log_info("http: listening on %s (%lld threads)", where, (long long)hc->threads);
         auth_log_setup_hint(ctx);
         *ret = srv;
         return 0;
@@ -699,7 +636,7 @@ void http_server_stop(struct http_server *srv)
         free(srv);
 }
 
-struct http_ctx *http_server_ctx(struct http_server *srv)
+uint16_t http_server_port(const struct http_server *srv)
 {
-        return &srv->ctx;
+        return srv->plain_local.port;
 }

@@ -1,11 +1,15 @@
-/* The HTTP server: libmicrohttpd glue, routing, request bodies, access log,
- * per-thread store handles.  Route handlers live in routes_*.c.
+/* The HTTP server: libmicrohttpd glue, request bodies, access log,
+ * per-thread state.  It knows no route: it looks the path up in the route
+ * table (routes.h) and calls the handler; a handler that needs to act when
+ * its response is done sets http_req.on_done.
  *
  * The plain listener is one libmicrohttpd epoll daemon per thread, each
  * with its own SO_REUSEPORT listening socket; handlers run on those
- * threads, each with its own store connection (http_req.store) and cache
- * of rendered boot scripts (http_req.scripts, script_cache.h).  Boot
- * contacts go to the boot-event queue, which the main loop writes. */
+ * threads, each with its own store connection (http_req.store), the boot
+ * inventory on it (http_req.inv), its boot URLs per local address
+ * (http_endpoints()) and its cache of rendered boot scripts
+ * (http_req.scripts, script_cache.h).  Boot contacts go to the boot-event
+ * queue, which the main loop writes. */
 #pragma once
 
 #include <microhttpd.h>
@@ -15,8 +19,12 @@
 
 #include <jansson.h>
 
+#include "boot/boot_endpoints.h"
 #include "boot/boot_events.h"
+#include "boot/boot_inventory.h"
+#include "boot/boot_resolve.h"
 #include "core/config.h"
+#include "http/http_config.h"
 #include "http/peer_map.h"
 #include "store/store.h"
 
@@ -29,6 +37,9 @@ struct script_cache;
 /* Shared, read-mostly state that route handlers see. */
 struct http_ctx {
         const struct config *cfg;
+        const struct http_config *http;
+        struct boot_resolver resolver;        /* the boot settings, for boot_resolve() */
+        struct boot_endpoints_conf endpoints; /* boot URLs: public_url and the listeners' ports */
         char *db_path;
         int images_fd; /* fsroot of the images root, or -1 */
         struct boot_events *events;
@@ -46,10 +57,11 @@ struct http_req {
         const char *method;
         const char *path; /* decoded by libmicrohttpd */
         struct store *store;
-        struct script_cache *scripts; /* this thread's rendered boot scripts, or NULL */
-        char peer[48];                /* "198.18.0.5:51234" */
-        uint32_t peer_ip;             /* host order, 0 for non-IPv4 */
-        char *body;                   /* request body (routes that accept one), NUL-terminated */
+        const struct boot_inventory *inv; /* the inventory on this thread's store */
+        struct script_cache *scripts;     /* this thread's rendered boot scripts, or NULL */
+        char peer[48];                    /* "198.18.0.5:51234" */
+        uint32_t peer_ip;                 /* host order, 0 for non-IPv4 */
+        char *body; /* request body (routes that accept one), NUL-terminated */
         size_t body_len;
         bool body_too_large;
         int64_t start_us;
@@ -58,17 +70,21 @@ struct http_req {
         const char *route; /* route label for logs/metrics */
         bool is_head;
         bool tls; /* arrived on the HTTPS listener */
-        /* set by the images route; used on completion */
-        bool image_counted;
-        char *image_path;
-        void *route_data; /* free()d on completion */
+        /* Set by a handler: called once the response is done (ok: sent
+         * completely), then route_data is free()d. */
+        void (*on_done)(struct http_req *r, bool ok);
+        void *route_data;
 };
 
 typedef enum MHD_Result (*http_handler)(struct http_req *r);
 
-int http_server_start(const struct config *c, struct boot_events *ev, struct http_server **ret);
+/* Starts the listeners of hc ([http] listen off: *ret = NULL, 0).  c, hc
+ * and ev must outlive the server. */
+int http_server_start(const struct config *c, const struct http_config *hc, struct boot_events *ev,
+                      struct http_server **ret);
 void http_server_stop(struct http_server *srv);
-struct http_ctx *http_server_ctx(struct http_server *srv);
+/* The plain listener's port (the one the kernel chose for port 0). */
+uint16_t http_server_port(const struct http_server *srv);
 
 /* ---- helpers for route handlers ---- */
 
@@ -87,12 +103,10 @@ enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Respo
 
 const char *http_header(struct http_req *r, const char *name);
 
-/* Base URL of this server as clients should use it: [server] public_url,
- * else http://<local address of this connection>[:port]. */
-void http_server_url(struct http_req *r, char *out, size_t cap);
-/* The base URL a booting machine uses: like http_server_url(), but always
- * the plain-HTTP listener, even when r came in over HTTPS (previews). */
-void http_server_boot_url(struct http_req *r, char *out, size_t cap);
+/* The boot URLs for the local address r arrived on (this thread's table,
+ * boot_endpoints.h): [server] public_url, else the listeners on that
+ * address.  *tmp: as boot_endpoints_get().  NULL when out of memory. */
+const struct boot_endpoints *http_endpoints(struct http_req *r, struct boot_endpoints **tmp);
 
 /* Formats t (seconds) as an IMF-fixdate. */
 void http_date(int64_t t, char out[32]);

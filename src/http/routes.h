@@ -36,7 +36,6 @@ int routes_boot_render(struct http_req *r, const struct mac *mac, const struct i
 /* routes_images.c */
 enum MHD_Result routes_images(struct http_req *r);
 enum MHD_Result routes_bootfile(struct http_req *r);
-void routes_images_completed(struct http_req *r, bool completed_ok);
 /* routes_api.c: /api/v1/... (REST API) */
 enum MHD_Result routes_api(struct http_req *r);
 /* routes_metrics.c: /metrics (Prometheus text) */

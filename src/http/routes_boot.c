@@ -1,34 +1,33 @@
-/* Boot scripts: /boot.ipxe (chain to the per-MAC script) and
- * /boot/<mac>.ipxe (the machine's script, from its assigned image). */
+/* Boot scripts over HTTP: /boot.ipxe (chain to the per-MAC script) and
+ * /boot/<mac>.ipxe (the machine's script).  An adapter: boot_resolve()
+ * decides and renders; this file parses the path, answers from the
+ * per-thread cache when it can, and records the boot contact. */
 #include <errno.h>
 #include <string.h>
 
-#include "boot/boot_plan.h"
-#include "boot/ipxe_script.h"
-#include "core/loop.h"
+#include "boot/boot_resolve.h"
 #include "core/log.h"
-#include "core/validate.h"
+#include "core/loop.h"
 #include "http/routes.h"
 #include "http/script_cache.h"
 
-#define SERVER_URL_MAX 1100
-
-static enum MHD_Result reply_script(struct http_req *r, struct strbuf *b)
-{
-        char *body = strbuf_steal(b);
-        if (!body)
-                return http_reply_text(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-        return http_reply_take(r, MHD_HTTP_OK, "text/plain; charset=utf-8", body, strlen(body));
-}
+#define CONTENT_TYPE "text/plain; charset=utf-8"
 
 enum MHD_Result routes_boot_chain(struct http_req *r)
 {
-        char server[SERVER_URL_MAX];
-        http_server_url(r, server, sizeof(server));
+        struct boot_endpoints *tmp;
+        const struct boot_endpoints *ep = http_endpoints(r, &tmp);
+        if (!ep)
+                return http_reply_text(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
         struct strbuf b;
         strbuf_init(&b);
-        ipxe_script_chain(server, &b);
-        return reply_script(r, &b);
+        /* Over HTTPS, the chain stays on HTTPS. */
+        ipxe_script_chain(r->tls && ep->https ? ep->https : ep->http, &b);
+        boot_endpoints_free(tmp);
+        char *body = strbuf_steal(&b);
+        if (!body)
+                return http_reply_text(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        return http_reply_take(r, MHD_HTTP_OK, CONTENT_TYPE, body, strlen(body));
 }
 
 /* "/boot/<mac>.ipxe" or ".gpxe" -> MAC (libmicrohttpd already decoded %3A). */
@@ -43,116 +42,29 @@ static int parse_mac_path(const char *path, struct mac *ret)
         return mac_parse(s, n, ret);
 }
 
-struct script_ctx {
-        char mac[MAC_STR_LEN], mac_hyphen[MAC_STR_LEN], ip[16];
-        char images_url[SERVER_URL_MAX + 8];
-        struct script_vars vars;
-};
-
-/* server: the base URL the machine reaches us at (http_server_boot_url()). */
-static void vars_init(const char *server, const struct mac *mac, const struct machine *m,
-                      struct script_ctx *sc)
-{
-        mac_format(mac, sc->mac);
-        mac_format_hyphen(mac, sc->mac_hyphen);
-        sc->ip[0] = '\0';
-        if (m && m->ipv4)
-                format_ipv4(m->ipv4, sc->ip);
-        size_t n = strlen(server);
-        if (n > SERVER_URL_MAX - 1)
-                n = SERVER_URL_MAX - 1;
-        memcpy(sc->images_url, server, n);
-        memcpy(sc->images_url + n, "/images", sizeof("/images"));
-        sc->vars = (struct script_vars){
-            .mac = sc->mac,
-            .mac_hyphen = sc->mac_hyphen,
-            .hostname = m && m->hostname ? m->hostname : "",
-            .ip = sc->ip,
-            .image = "",
-            .server = server,
-            .images_url = sc->images_url,
-        };
-}
-
-/* Renders the image's script; on failure (image gone, bad template) falls
- * back to the wait-and-retry script and says why, so the machine keeps
- * polling until the administrator fixes it.  Returns false then. */
-static bool render_image(struct http_req *r, const char *image, struct script_ctx *sc,
-                         struct strbuf *b, const char **ret_detail)
-{
-        struct image img;
-        char err[SCRIPT_ERR_MAX] = "";
-        sc->vars.image = image;
-        int rc = store_image_get(r->store, image, &img);
-        if (rc == 0) {
-                rc = ipxe_script_image(&img, &sc->vars, b, err);
-                image_done(&img);
-        } else {
-                snprintf(err, sizeof(err), "%s", store_errmsg(r->store));
-        }
-        if (rc == 0) {
-                *ret_detail = image;
-                return true;
-        }
-        log_error("http peer=%s mac=%s image=%s: cannot render script: %s", r->peer, sc->mac, image,
-                  err);
-        strbuf_free(b);
-        ipxe_script_wait(&sc->vars, r->ctx->cfg->boot_unknown_retry_s, b);
-        *ret_detail = "script error";
-        return false;
-}
-
-/* The script for mac (record mp, NULL when unknown) per the boot plan.
- * Returns false when it is a fallback for an error (not to be cached). */
-static bool render_plan(struct http_req *r, const char *server, const struct mac *mac,
-                        const struct machine *mp, struct strbuf *b, const char **ret_detail,
-                        bool *ret_via_default)
-{
-        struct boot_script_plan plan;
-        boot_plan_script(mp, r->ctx->cfg->boot_default_image, &plan);
-        struct script_ctx sc;
-        vars_init(server, mac, mp, &sc);
-        *ret_detail = "no image";
-        *ret_via_default = plan.via_default;
-        switch (plan.kind) {
-        case BOOT_SCRIPT_IMAGE:
-                return render_image(r, plan.image, &sc, b, ret_detail);
-        case BOOT_SCRIPT_WAIT:
-                ipxe_script_wait(&sc.vars, r->ctx->cfg->boot_unknown_retry_s, b);
-                break;
-        case BOOT_SCRIPT_EXIT:
-                ipxe_script_exit(&sc.vars, b);
-                *ret_detail = "netboot off";
-                break;
-        }
-        return true;
-}
-
 int routes_boot_render(struct http_req *r, const struct mac *mac, const struct image *img,
                        struct strbuf *out, char err[SCRIPT_ERR_MAX])
 {
-        struct machine m;
-        int rc = store_machine_get(r->store, mac, &m);
-        if (rc < 0 && rc != -ENOENT) {
-                snprintf(err, SCRIPT_ERR_MAX, "%s", store_errmsg(r->store));
-                return rc;
+        struct boot_endpoints *tmp;
+        const struct boot_endpoints *ep = http_endpoints(r, &tmp);
+        if (!ep) {
+                snprintf(err, SCRIPT_ERR_MAX, "out of memory");
+                return -ENOMEM;
         }
-        const struct machine *mp = rc == 0 ? &m : NULL;
-        char server[SERVER_URL_MAX];
-        http_server_boot_url(r, server, sizeof(server));
+        int rc;
+        boot_inventory_begin(r->inv);
         if (img) {
-                struct script_ctx sc;
-                vars_init(server, mac, mp, &sc);
-                sc.vars.image = img->name ? img->name : "";
-                rc = ipxe_script_image(img, &sc.vars, out, err);
+                rc = boot_resolve_image(&r->ctx->resolver, r->inv, ep, BOOT_FORMAT_IPXE_HTTP, mac,
+                                        img, out, err);
         } else {
-                const char *detail;
-                bool via_default;
-                render_plan(r, server, mac, mp, out, &detail, &via_default);
-                rc = 0;
+                struct boot_result res;
+                rc = boot_resolve(&r->ctx->resolver, r->inv, ep, BOOT_FORMAT_IPXE_HTTP, mac, out,
+                                  &res);
+                if (rc < 0)
+                        snprintf(err, SCRIPT_ERR_MAX, "%s", res.err);
         }
-        if (mp)
-                machine_done(&m);
+        boot_inventory_end(r->inv);
+        boot_endpoints_free(tmp);
         return rc;
 }
 
@@ -195,7 +107,7 @@ static void record_cached_contact(struct http_req *r, struct script_cache_entry 
         record_contact(r, &e->mac, e->detail);
 }
 
-/* Queues a script response the cache keeps a reference to (so no
+/* Queues a response the cache keeps a reference to (so no
  * MHD_destroy_response here: the cache owns that reference). */
 static enum MHD_Result queue_cached(struct http_req *r, const struct script_cache_entry *e)
 {
@@ -204,57 +116,69 @@ static enum MHD_Result queue_cached(struct http_req *r, const struct script_cach
         return MHD_queue_response(r->conn, MHD_HTTP_OK, e->resp);
 }
 
-/* Renders mac's script from the store (one read snapshot) and answers it;
- * with a cache (gen read in the same snapshot), keeps the response there. */
-static enum MHD_Result render_and_reply(struct http_req *r, const struct mac *mac,
-                                        const char *server)
+/* Keeps the rendered script in the thread's cache (under generation gen)
+ * and answers it from there; a response the cache cannot keep goes out
+ * once. */
+static enum MHD_Result reply_and_cache(struct http_req *r, const struct mac *mac,
+                                       const struct boot_endpoints *ep, int64_t gen,
+                                       const char *detail, char *body, size_t len)
 {
-        struct machine m;
-        (void)store_read_begin(r->store);
-        int64_t gen;
-        bool cache = r->scripts && store_script_generation(r->store, &gen) == 0;
-        int rc = store_machine_get(r->store, mac, &m);
-        if (rc < 0 && rc != -ENOENT) {
-                log_error("http peer=%s: %s", r->peer, store_errmsg(r->store));
-                store_read_end(r->store);
-                return http_reply_text(r, MHD_HTTP_SERVICE_UNAVAILABLE, "database error");
-        }
-        const struct machine *mp = rc == 0 ? &m : NULL;
-        struct strbuf b;
-        strbuf_init(&b);
-        const char *what;
-        bool via_default;
-        cache = render_plan(r, server, mac, mp, &b, &what, &via_default) && cache;
-        store_read_end(r->store);
-        char detail[SCRIPT_CACHE_DETAIL_MAX];
-        snprintf(detail, sizeof(detail), "%s%s", what, via_default ? " (default image)" : "");
-        if (mp)
-                machine_done(&m);
-        record_contact(r, mac, detail);
-        char *body = strbuf_steal(&b);
-        if (!body)
-                return http_reply_text(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-        size_t len = strlen(body);
-        if (!cache)
-                return http_reply_take(r, MHD_HTTP_OK, "text/plain; charset=utf-8", body, len);
         struct MHD_Response *resp =
             MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
         if (!resp) {
                 free(body);
                 return MHD_NO;
         }
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE);
         script_cache_sync(r->scripts, gen);
-        /* The cache takes the creation reference; queueing adds its own.
-         * Not cacheable (a public_url too long for an entry): send it once. */
-        if (script_cache_put(r->scripts, mac, server, detail, resp, len) < 0)
+        /* The cache takes the creation reference; queueing adds its own. */
+        if (script_cache_put(r->scripts, mac, ep, detail, resp, len) < 0)
                 return http_queue(r, MHD_HTTP_OK, resp, len);
-        struct script_cache_entry *e = script_cache_get(r->scripts, mac, server);
-        if (!r->is_head) { /* record_contact() above */
+        struct script_cache_entry *e = script_cache_get(r->scripts, mac, ep);
+        if (!r->is_head) { /* the caller recorded the contact */
                 e->reported_ms = loop_clock_ms();
                 e->reported_ip = r->peer_ip;
         }
         return queue_cached(r, e);
+}
+
+/* Resolves mac's script (one read snapshot, the generation read in it) and
+ * answers it; a script that is not a fallback goes into the cache. */
+static enum MHD_Result render_and_reply(struct http_req *r, const struct mac *mac,
+                                        const struct boot_endpoints *ep)
+{
+        boot_inventory_begin(r->inv);
+        int64_t gen;
+        bool cache = r->scripts && ep->stable && boot_inventory_generation(r->inv, &gen) == 0;
+        struct strbuf b;
+        strbuf_init(&b);
+        struct boot_result res;
+        int rc = boot_resolve(&r->ctx->resolver, r->inv, ep, BOOT_FORMAT_IPXE_HTTP, mac, &b, &res);
+        boot_inventory_end(r->inv);
+        if (rc < 0) {
+                strbuf_free(&b);
+                if (rc == -ENOMEM)
+                        return http_reply_text(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+                log_error("http peer=%s: %s", r->peer, res.err);
+                return http_reply_text(r, MHD_HTTP_SERVICE_UNAVAILABLE, "database error");
+        }
+        if (res.outcome == BOOT_OUTCOME_FALLBACK) {
+                char m[MAC_STR_LEN];
+                mac_format(mac, m);
+                log_error("http peer=%s mac=%s image=%s: cannot render script (%s: %s); sent the "
+                          "wait-and-retry script",
+                          r->peer, m, res.image, boot_failure_name(res.failure), res.err);
+        }
+        char detail[BOOT_DETAIL_LEN];
+        boot_result_detail(&res, detail);
+        record_contact(r, mac, detail);
+        size_t len = b.len;
+        char *body = strbuf_steal(&b);
+        if (!body)
+                return http_reply_text(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        if (!cache || !res.cacheable)
+                return http_reply_take(r, MHD_HTTP_OK, CONTENT_TYPE, body, len);
+        return reply_and_cache(r, mac, ep, gen, detail, body, len);
 }
 
 enum MHD_Result routes_boot_mac(struct http_req *r)
@@ -266,19 +190,23 @@ enum MHD_Result routes_boot_mac(struct http_req *r)
                                        "malformed MAC address in path (expected "
                                        "/boot/52:54:00:ab:cd:01.ipxe)");
         }
-        char server[SERVER_URL_MAX];
-        http_server_boot_url(r, server, sizeof(server));
-        /* The cached response stands while the store's script generation is
-         * the one it was rendered under (a change by any writer, this
-         * process or the CLI, bumps it). */
+        struct boot_endpoints *tmp;
+        const struct boot_endpoints *ep = http_endpoints(r, &tmp);
+        if (!ep)
+                return http_reply_text(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        /* The cached response stands while the inventory's script
+         * generation is the one it was rendered under (a change by any
+         * writer, this process or the CLI, bumps it). */
         int64_t gen;
-        if (r->scripts && store_script_generation(r->store, &gen) == 0) {
+        if (r->scripts && ep->stable && boot_inventory_generation(r->inv, &gen) == 0) {
                 script_cache_sync(r->scripts, gen);
-                struct script_cache_entry *e = script_cache_get(r->scripts, &mac, server);
+                struct script_cache_entry *e = script_cache_get(r->scripts, &mac, ep);
                 if (e) {
                         record_cached_contact(r, e);
                         return queue_cached(r, e);
                 }
         }
-        return render_and_reply(r, &mac, server);
+        enum MHD_Result ret = render_and_reply(r, &mac, ep);
+        boot_endpoints_free(tmp);
+        return ret;
 }

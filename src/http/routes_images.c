@@ -19,6 +19,33 @@
 /* How long after its script a machine's file downloads are attributed to it. */
 #define STAGE_ATTRIBUTION_MS (30 * 60 * 1000)
 
+/* A file request's own state (http_req.route_data), for images_done(). */
+struct image_req {
+        bool counted; /* holds a transfer slot */
+        bool stage;   /* an /images file: may be a machine's kernel or initrd */
+        char path[];  /* the path under the images root */
+};
+
+static void images_done(struct http_req *r, bool completed_ok);
+
+/* Attaches the request state (GET only: HEAD sends no body).  false when
+ * out of memory. */
+static bool image_req_attach(struct http_req *r, const char *path, bool stage)
+{
+        if (r->is_head)
+                return true;
+        size_t n = strlen(path);
+        struct image_req *ir = malloc(sizeof(*ir) + n + 1);
+        if (!ir)
+                return false;
+        ir->counted = false;
+        ir->stage = stage;
+        memcpy(ir->path, path, n + 1);
+        r->route_data = ir;
+        r->on_done = images_done;
+        return true;
+}
+
 static void make_etag(const struct stat *st, char out[64])
 {
         snprintf(out, 64, "\"%llx-%llx-%llx\"", (unsigned long long)st->st_ino,
@@ -46,7 +73,7 @@ static bool etag_matches(const char *inm, const char *etag)
 static enum MHD_Result reply_busy(struct http_req *r)
 {
         char retry[16];
-        snprintf(retry, sizeof(retry), "%lld", (long long)r->ctx->cfg->http_retry_after_s);
+        snprintf(retry, sizeof(retry), "%lld", (long long)r->ctx->http->retry_after_s);
         char *body = strdup("{\"error\":\"too many image transfers in progress; retry later\"}");
         struct MHD_Response *resp =
             body ? MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE)
@@ -62,16 +89,18 @@ static enum MHD_Result reply_busy(struct http_req *r)
         return http_queue(r, MHD_HTTP_SERVICE_UNAVAILABLE, resp, strlen(body));
 }
 
-/* Takes a slot for a body transfer; false when at the cap. */
+/* Takes a slot for a body transfer (given back by images_done()); false
+ * when at the cap. */
 static bool take_slot(struct http_req *r)
 {
-        int limit = (int)r->ctx->cfg->http_max_image_transfers;
+        struct image_req *ir = r->route_data;
+        int limit = (int)r->ctx->http->max_image_transfers;
         int cur = atomic_load(&r->ctx->image_transfers);
         do {
                 if (cur >= limit)
                         return false;
         } while (!atomic_compare_exchange_weak(&r->ctx->image_transfers, &cur, cur + 1));
-        r->image_counted = true;
+        ir->counted = true;
         return true;
 }
 
@@ -144,8 +173,9 @@ enum MHD_Result routes_images(struct http_req *r)
                          strerror(-fd));
                 return http_reply_error(r, MHD_HTTP_NOT_FOUND, NULL, "not found");
         }
-        if (!r->is_head) {
-                r->image_path = strdup(rel);
+        if (!image_req_attach(r, rel, true)) {
+                close(fd);
+                return MHD_NO;
         }
         return serve_fd(r, fd, &st, "application/octet-stream");
 }
@@ -165,6 +195,10 @@ enum MHD_Result routes_bootfile(struct http_req *r)
                 log_warn("http peer=%s boot file %s (%s) unavailable", r->peer, name, path);
                 return http_reply_error(r, MHD_HTTP_NOT_FOUND, NULL, "not found");
         }
+        if (!image_req_attach(r, "", false)) {
+                close(fd);
+                return MHD_NO;
+        }
         return serve_fd(r, fd, &st, "application/efi");
 }
 
@@ -179,11 +213,16 @@ static const char *artifact_stage(const struct image *img, const char *rel)
         return NULL;
 }
 
-void routes_images_completed(struct http_req *r, bool completed_ok)
+/* An /images response is done: the transfer slot goes back, and a whole
+ * kernel or initrd sent to a machine (peer map) is its boot stage. */
+static void images_done(struct http_req *r, bool completed_ok)
 {
+        const struct image_req *ir = r->route_data;
+        if (!ir->counted)
+                return;
         atomic_fetch_sub(&r->ctx->image_transfers, 1);
         /* A stage is a whole file sent: not a 206 part of one. */
-        if (!completed_ok || !r->image_path || !r->store || r->status != MHD_HTTP_OK)
+        if (!completed_ok || !ir->stage || !r->store || r->status != MHD_HTTP_OK)
                 return;
         struct mac mac;
         if (!peer_map_get(r->ctx->peers, r->peer_ip, store_now_ms(), STAGE_ATTRIBUTION_MS, &mac))
@@ -194,10 +233,9 @@ void routes_images_completed(struct http_req *r, bool completed_ok)
         const char *image = m.image ? m.image : r->ctx->cfg->boot_default_image;
         struct image img;
         if (image && *image && store_image_get(r->store, image, &img) == 0) {
-                const char *stage = artifact_stage(&img, r->image_path);
+                const char *stage = artifact_stage(&img, ir->path);
                 if (stage)
-                        boot_events_report(r->ctx->events, &mac, stage, r->peer, "%s",
-                                           r->image_path);
+                        boot_events_report(r->ctx->events, &mac, stage, r->peer, "%s", ir->path);
                 image_done(&img);
         }
         machine_done(&m);

@@ -89,19 +89,19 @@ static size_t find(const struct script_cache *c, uint64_t key)
 }
 
 struct script_cache_entry *script_cache_get(const struct script_cache *c, const struct mac *mac,
-                                            const char *server)
+                                            const struct boot_endpoints *ep)
 {
         const struct slot *s = &c->slots[find(c, mac_key(mac))];
-        if (!s->key || strcmp(s->e->server, server) != 0)
+        if (!s->key || s->e->ep != ep)
                 return NULL;
         return s->e;
 }
 
-int script_cache_put(struct script_cache *c, const struct mac *mac, const char *server,
+int script_cache_put(struct script_cache *c, const struct mac *mac, const struct boot_endpoints *ep,
                      const char *detail, struct MHD_Response *resp, size_t len)
 {
-        size_t sl = strlen(server), dl = strlen(detail);
-        if (sl >= SCRIPT_CACHE_SERVER_MAX || dl >= SCRIPT_CACHE_DETAIL_MAX)
+        size_t dl = strlen(detail);
+        if (!ep->stable || dl >= SCRIPT_CACHE_DETAIL_MAX)
                 return -EINVAL;
         uint64_t key = mac_key(mac);
         size_t i = find(c, key);
@@ -119,7 +119,7 @@ int script_cache_put(struct script_cache *c, const struct mac *mac, const char *
                 c->n++;
         }
         e->mac = *mac;
-        memcpy(e->server, server, sl + 1);
+        e->ep = ep;
         memcpy(e->detail, detail, dl + 1);
         e->resp = resp;
         e->len = len;

@@ -57,7 +57,6 @@ struct ra_server {
         size_t pkt_len;
         struct ra_iface ifaces[RA_IFACES_MAX];
         size_t n_ifaces;
-        struct ra_server_stats stats;
 };
 
 /* Uniform in [lo, hi] ms.  Only desynchronises timers: quality is moot. */
@@ -126,7 +125,6 @@ static void send_ra(struct ra_iface *f)
         f->retry_ms = 0;
         f->sent++;
         f->last_mcast_ms = now;
-        srv->stats.sent++;
         /* §6.2.6: a multicast answer also restarts the interval timer. */
         arm_periodic(f, now);
 }
@@ -182,7 +180,6 @@ static void foreign_ra(struct ra_iface *f, const struct ra_msg *m, const struct 
                 f->peer_logged = true;
                 return;
         }
-        f->srv->stats.foreign++;
         log_warn("ra iface=%s: router advertisement from %s (lifetime %u s, M=%d O=%d, "
                  "%u prefix(es)): an IPv6 router serves this link; stopped sending router "
                  "advertisements on %s",
@@ -213,7 +210,6 @@ static void drop(struct ra_iface *f, const struct in6_addr *src, const char *why
 {
         char a[INET6_ADDRSTRLEN];
         uint32_t sup;
-        f->srv->stats.dropped++;
         if (log_ratelimit_ok(&f->rl, loop_now_ms(f->srv->loop), 1, 5, &sup))
                 log_debug("ra iface=%s peer=%s: dropped: %s (%u more suppressed)", f->name,
                           addr6(src, a), why, sup);
@@ -233,7 +229,6 @@ static void handle_one(struct ra_iface *f, const uint8_t *buf, size_t n, int fla
                 return drop(f, &from->sin6_addr, hop < 0 ? "no hop limit" : why);
         if (m.type == RA_WIRE_TYPE_RA)
                 return foreign_ra(f, &m, &from->sin6_addr);
-        f->srv->stats.solicitations++;
         char a[INET6_ADDRSTRLEN];
         uint32_t sup;
         if (log_ratelimit_ok(&f->rl_rs, loop_now_ms(f->srv->loop), 1, 10, &sup))
@@ -381,19 +376,20 @@ static void add_iface(struct ra_server *srv, const char *name, size_t len)
 /* The interfaces to advertise on: [ra] interfaces; else [dhcp] interface;
  * else, when DHCP is on, the ones it serves (every interface that is up
  * with an IPv4 address, except lo).  Returns the count. */
-static size_t choose_ifaces(struct ra_server *srv, const struct config *c)
+static size_t choose_ifaces(struct ra_server *srv, const struct ra_config *c,
+                            const struct ra_fallback *fb)
 {
-        for (const char *s = c->ra_interfaces; *s;) {
+        for (const char *s = c->interfaces; *s;) {
                 size_t len = strcspn(s, " \t,");
                 add_iface(srv, s, len);
                 s += len;
                 s += strspn(s, " \t,");
         }
-        if (srv->n_ifaces || *c->ra_interfaces)
+        if (srv->n_ifaces || *c->interfaces)
                 return srv->n_ifaces;
-        for (size_t i = 0; i < c->dhcp.n_interfaces; i++)
-                add_iface(srv, c->dhcp.interfaces[i], strlen(c->dhcp.interfaces[i]));
-        if (srv->n_ifaces || c->dhcp.mode == DHCP_MODE_OFF)
+        for (size_t i = 0; i < fb->n; i++)
+                add_iface(srv, fb->names[i], strlen(fb->names[i]));
+        if (srv->n_ifaces || !fb->dhcp_on)
                 return srv->n_ifaces;
         struct ifaddrs *ifa0;
         if (getifaddrs(&ifa0) < 0)
@@ -429,21 +425,22 @@ static int64_t min_interval_ms(int64_t max_ms)
         return min;
 }
 
-int ra_server_start(struct loop *l, const struct config *c, struct ra_server **ret)
+int ra_server_start(struct loop *l, const struct ra_config *c, const struct ra_fallback *fb,
+                    struct ra_server **ret)
 {
         *ret = NULL;
-        if (!c->ra_enabled)
+        if (!c->enabled)
                 return 0;
         struct ra_server *srv = calloc(1, sizeof(*srv));
         if (!srv)
                 return -ENOMEM;
         srv->loop = l;
         srv->started_ms = loop_now_ms(l);
-        srv->max_ms = c->ra_interval_s * 1000;
+        srv->max_ms = c->interval_s * 1000;
         srv->min_ms = min_interval_ms(srv->max_ms);
         const struct ra_params p = {0}; /* configures nothing: see ra_wire.h */
         int r = ra_wire_build_ra(&p, srv->pkt, sizeof(srv->pkt), &srv->pkt_len);
-        if (r < 0 || choose_ifaces(srv, c) == 0) {
+        if (r < 0 || choose_ifaces(srv, c, fb) == 0) {
                 if (r == 0)
                         log_error("ra: no interface to send router advertisements on (set [ra] "
                                   "interfaces); router advertisements are off");
@@ -485,9 +482,4 @@ void ra_server_stop(struct ra_server *srv)
         for (size_t i = 0; i < srv->n_ifaces; i++)
                 iface_close(&srv->ifaces[i]);
         free(srv);
-}
-
-void ra_server_stats(const struct ra_server *srv, struct ra_server_stats *ret)
-{
-        *ret = srv ? srv->stats : (struct ra_server_stats){0};
 }

@@ -19,19 +19,27 @@
 
 #include <stdint.h>
 
-#include "core/config.h"
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "core/loop.h"
+#include "ra/ra_config.h"
 
 struct ra_server;
 
-/* Starts sending on the configured interfaces when c->ra_enabled.
- * Disabled, or nothing usable: *ret = NULL and 0 (the reason logged).
- * Returns a negative errno only for programming/resource errors (ENOMEM,
- * loop registration). */
-int ra_server_start(struct loop *l, const struct config *c, struct ra_server **ret);
-void ra_server_stop(struct ra_server *srv); /* NULL ok */
-
-struct ra_server_stats {
-        uint64_t sent, solicitations, foreign, dropped;
+/* Where to advertise when [ra] interfaces is empty: the interfaces DHCP
+ * serves (names; none given and dhcp_on: every interface that is up with
+ * an IPv4 address, except loopback; DHCP off: nowhere). */
+struct ra_fallback {
+        const char *const *names;
+        size_t n;
+        bool dhcp_on;
 };
-void ra_server_stats(const struct ra_server *srv, struct ra_server_stats *ret);
+
+/* Starts sending on the chosen interfaces when c->enabled.  Disabled, or
+ * nothing usable: *ret = NULL and 0 (the reason logged).  Returns a
+ * negative errno only for programming/resource errors (ENOMEM, loop
+ * registration). */
+int ra_server_start(struct loop *l, const struct ra_config *c, const struct ra_fallback *fb,
+                    struct ra_server **ret);
+void ra_server_stop(struct ra_server *srv); /* NULL ok */

@@ -10,16 +10,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "boot/boot_plan.h"
-#include "boot/ipxe_script.h"
-#include "boot/pxelinux_cfg.h"
 #include "core/fsroot.h"
 #include "core/strbuf.h"
-#include "core/validate.h"
 #include "tftp/tftp_path.h"
 #include "tftp/tftp_wire.h"
-
-#define URL_MAX 160
 
 const char *tftp_source_kind_name(enum tftp_source_kind k)
 {
@@ -92,146 +86,42 @@ static int open_trusted(const char *path, struct stat *ret_st)
         return fd;
 }
 
-static void base_url(const struct tftp_source_ctx *ctx, bool tftp, char out[URL_MAX])
-{
-        char ip[16];
-        format_ipv4(ctx->local_addr, ip);
-        if (tftp) {
-                if (ctx->tftp_port == 69)
-                        snprintf(out, URL_MAX, "tftp://%s", ip);
-                else
-                        snprintf(out, URL_MAX, "tftp://%s:%u", ip, ctx->tftp_port);
-                return;
-        }
-        if (ctx->cfg->public_url && *ctx->cfg->public_url) {
-                snprintf(out, URL_MAX, "%s", ctx->cfg->public_url);
-                return;
-        }
-        uint16_t port = 80;
-        if (ctx->cfg->http_listen && *ctx->cfg->http_listen)
-                (void)validate_listen(ctx->cfg->http_listen, NULL, &port);
-        if (port == 80)
-                snprintf(out, URL_MAX, "http://%s", ip);
-        else
-                snprintf(out, URL_MAX, "http://%s:%u", ip, port);
-}
-
-struct lookup {
-        struct machine m;
-        bool have_machine;
-        struct image img;
-        bool have_image;
-        struct boot_script_plan plan;
-};
-
-static void lookup_done(const struct tftp_source_ctx *ctx, struct lookup *lk)
-{
-        /* Do not hold a read snapshot on the loop's shared connection. */
-        if (ctx->store)
-                store_idle(ctx->store);
-        if (lk->have_machine)
-                machine_done(&lk->m);
-        if (lk->have_image)
-                image_done(&lk->img);
-}
-
-/* The boot decision for mac: machine record, plan, image. */
-static int lookup(const struct tftp_source_ctx *ctx, const struct mac *mac, struct lookup *lk)
-{
-        memset(lk, 0, sizeof(*lk));
-        if (ctx->store) {
-                int r = store_machine_get(ctx->store, mac, &lk->m);
-                if (r == 0)
-                        lk->have_machine = true;
-                else if (r != -ENOENT)
-                        return r;
-        }
-        boot_plan_script(lk->have_machine ? &lk->m : NULL, ctx->cfg->boot_default_image, &lk->plan);
-        if (lk->plan.kind == BOOT_SCRIPT_IMAGE) {
-                int r =
-                    ctx->store ? store_image_get(ctx->store, lk->plan.image, &lk->img) : -ENOENT;
-                if (r == 0)
-                        lk->have_image = true;
-                else if (r == -ENOENT)
-                        /* Assigned image vanished (or a bad default): wait. */
-                        lk->plan = (struct boot_script_plan){.kind = BOOT_SCRIPT_WAIT};
-                else
-                        return r;
-        }
-        return 0;
-}
-
-static int render(const struct tftp_source_ctx *ctx, const struct tftp_path_class *pc,
-                  struct strbuf *out, char err[SCRIPT_ERR_MAX])
-{
-        bool tftp = pc->kind != TFTP_PATH_PXELINUX_MAC;
-        char server[URL_MAX], images[URL_MAX + 8];
-        base_url(ctx, tftp, server);
-        snprintf(images, sizeof(images), "%s/images", server);
-        if (pc->kind == TFTP_PATH_BOOT_IPXE) {
-                ipxe_script_chain(server, out);
-                return 0;
-        }
-        struct lookup lk;
-        int r = lookup(ctx, &pc->mac, &lk);
-        if (r < 0) {
-                lookup_done(ctx, &lk);
-                snprintf(err, SCRIPT_ERR_MAX, "inventory unavailable");
-                return r;
-        }
-        char mac[MAC_STR_LEN], hyp[MAC_STR_LEN], ip[16] = "";
-        mac_format(&pc->mac, mac);
-        mac_format_hyphen(&pc->mac, hyp);
-        if (lk.have_machine && lk.m.ipv4)
-                format_ipv4(lk.m.ipv4, ip);
-        struct script_vars v = {
-            .mac = mac,
-            .mac_hyphen = hyp,
-            .hostname = lk.have_machine && lk.m.hostname ? lk.m.hostname : "",
-            .ip = ip,
-            .image = lk.plan.image ? lk.plan.image : "",
-            .server = server,
-            .images_url = images,
-        };
-        long retry_s = (long)ctx->cfg->boot_unknown_retry_s;
-        if (pc->kind == TFTP_PATH_PXELINUX_MAC) {
-                struct pxelinux_opts o = {.tftp_paths = ctx->cfg->tftp_pxelinux_tftp_paths,
-                                          .retry_s = retry_s};
-                r = pxelinux_cfg_render(&lk.plan, lk.have_image ? &lk.img : NULL, &v, &o, out, err);
-        } else if (lk.plan.kind == BOOT_SCRIPT_IMAGE) {
-                r = ipxe_script_image(&lk.img, &v, out, err);
-        } else if (lk.plan.kind == BOOT_SCRIPT_EXIT) {
-                ipxe_script_exit(&v, out);
-        } else {
-                ipxe_script_wait(&v, retry_s, out);
-        }
-        lookup_done(ctx, &lk);
-        return r;
-}
-
+/* A dynamic file: the chain script, or the machine's file from the
+ * resolver (with its fallback: a render failure still yields a file). */
 static int open_dynamic(const struct tftp_source_ctx *ctx, const struct tftp_path_class *pc,
                         struct tftp_source *ret, uint16_t *ret_code, char *msg, size_t msg_cap)
 {
         struct strbuf b;
         strbuf_init(&b);
-        char err[SCRIPT_ERR_MAX] = "";
-        int r = render(ctx, pc, &b, err);
+        *ret = (struct tftp_source){
+            .kind = TFTP_SRC_DYNAMIC,
+            .fd = -1,
+            .has_mac = pc->kind != TFTP_PATH_BOOT_IPXE,
+            .mac = pc->mac,
+        };
+        int r = 0;
+        if (pc->kind == TFTP_PATH_BOOT_IPXE) {
+                ipxe_script_chain(ctx->ep->tftp, &b);
+        } else {
+                enum boot_format fmt = pc->kind == TFTP_PATH_PXELINUX_MAC ? BOOT_FORMAT_PXELINUX
+                                                                          : BOOT_FORMAT_IPXE_TFTP;
+                boot_inventory_begin(ctx->inv);
+                r = boot_resolve(ctx->resolver, ctx->inv, ctx->ep, fmt, &pc->mac, &b, &ret->result);
+                /* Do not hold a read snapshot on the loop's shared connection. */
+                boot_inventory_end(ctx->inv);
+                if (r == 0)
+                        boot_result_detail(&ret->result, ret->detail);
+        }
         if (r == 0 && b.oom)
                 r = -ENOMEM;
         if (r < 0) {
                 strbuf_free(&b);
                 *ret_code = TFTP_EUNDEF;
-                snprintf(msg, msg_cap, "cannot render file: %s", *err ? err : strerror(-r));
+                snprintf(msg, msg_cap, "cannot render file: %s",
+                         r == -ENOMEM || !*ret->result.err ? strerror(-r) : ret->result.err);
                 return r;
         }
-        size_t len = b.len;
-        *ret = (struct tftp_source){
-            .kind = TFTP_SRC_DYNAMIC,
-            .fd = -1,
-            .size = len,
-            .has_mac = pc->kind != TFTP_PATH_BOOT_IPXE,
-            .mac = pc->mac,
-        };
+        ret->size = b.len;
         ret->mem = strbuf_steal(&b);
         if (!ret->mem) {
                 ret->mem = strdup(""); /* an empty render */
@@ -254,7 +144,7 @@ int tftp_source_open(const struct tftp_source_ctx *ctx, const char *norm, struct
         enum tftp_source_kind kind;
         int fd;
         const char *trusted =
-            pc.kind == TFTP_PATH_FILE ? bootfiles_find(&ctx->cfg->bootfiles, norm) : NULL;
+            pc.kind == TFTP_PATH_FILE ? bootfiles_find(ctx->bootfiles, norm) : NULL;
         if (trusted) {
                 kind = TFTP_SRC_BOOTFILE;
                 fd = open_trusted(trusted, &st);

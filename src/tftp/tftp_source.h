@@ -1,10 +1,10 @@
 /* What a TFTP read request is served from: file resolution for the server.
  *
  * Order (first match wins):
- *  1. dynamic files rendered from the inventory, the same boot decision as
- *     HTTP (boot_plan_script()): pxelinux.cfg/01-<mac-hyphen>, boot.ipxe,
- *     <mac>.ipxe and boot/<mac>.ipxe (for iPXE builds without HTTP: their
- *     URLs are tftp://);
+ *  1. dynamic files from boot_resolve(), the same decision and fallback as
+ *     HTTP: pxelinux.cfg/01-<mac-hyphen> (format pxelinux), <mac>.ipxe and
+ *     boot/<mac>.ipxe (format ipxe-tftp, for iPXE builds without HTTP:
+ *     their URLs are tftp://), and boot.ipxe (the chain script);
  *  2. the trusted boot-file map (config [bootfiles], resolved at start-up;
  *     Debian's ipxe.efi is a symlink, which only this map may follow);
  *  3. images/<path>: the images root, confined (kernels and initrds named
@@ -19,9 +19,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "core/config.h"
+#include "boot/boot_endpoints.h"
+#include "boot/boot_inventory.h"
+#include "boot/boot_resolve.h"
+#include "core/bootfiles.h"
 #include "core/mac.h"
-#include "store/store.h"
 
 enum tftp_source_kind {
         TFTP_SRC_DYNAMIC,
@@ -37,15 +39,19 @@ struct tftp_source {
         uint64_t size;
         bool has_mac; /* dynamic files name their machine */
         struct mac mac;
+        /* Dynamic per-MAC files: what the resolver made of them (the boot
+         * event's detail, boot_result_detail()), and the result. */
+        char detail[BOOT_DETAIL_LEN];
+        struct boot_result result;
 };
 
 struct tftp_source_ctx {
-        const struct config *cfg;
-        struct store *store; /* NULL: dynamic files answer as for unknown machines */
-        int root_fd;         /* -1: no TFTP root */
-        int images_fd;       /* -1: no images root */
-        uint32_t local_addr; /* host order: the address the request came in on */
-        uint16_t tftp_port;
+        const struct boot_resolver *resolver;
+        const struct boot_inventory *inv;
+        const struct boot_endpoints *ep; /* of the address the request came in on */
+        const struct bootfiles *bootfiles;
+        int root_fd;   /* -1: no TFTP root */
+        int images_fd; /* -1: no images root */
 };
 
 const char *tftp_source_kind_name(enum tftp_source_kind k);

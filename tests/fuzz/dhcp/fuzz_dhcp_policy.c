@@ -43,7 +43,9 @@ static int reserved(void *ctx, uint32_t ip, struct mac *ret)
         return 0;
 }
 
-static const struct dhcp_alloc_view view = {.reserved = reserved};
+static const struct boot_inventory_ops view_ops = {.reservation = reserved};
+static const struct boot_inventory view = {.ops = &view_ops};
+static struct boot_endpoints *ep; /* http://198.18.0.1 */
 
 static void reset(void)
 {
@@ -61,6 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 return 0;
         if (!alloc || ++runs % 4096 == 0)
                 reset();
+        if (!ep) {
+                struct boot_endpoints_conf ec = {.http_port = 80};
+                assert(boot_endpoints_new(&ec, 0xc6120001u, &ep) == 0);
+        }
         uint8_t mode = data[0], who = data[1];
         now += data[2] * 1000;
         const char *why;
@@ -81,8 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             .mode = (mode & 1) ? DHCP_MODE_PROXY : DHCP_MODE_SERVER,
             .boot_server = (mode & 2) != 0,
             .alloc = alloc,
-            .view = &view,
-            .boot = {.server_url = "http://198.18.0.1", .files = files},
+            .inv = &view,
+            .boot = {.ep = ep, .files = files},
             .now = now,
             .offer_hold_ms = 60000,
             .decline_quarantine_ms = 600000,

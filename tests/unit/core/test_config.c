@@ -1,16 +1,20 @@
 /* Configuration (src/core/config.c): defaults, loading an INI file, errors
- * that name file:line, and command-line overrides. */
+ * that name file:line, command-line overrides, a section registered by a
+ * module ([http], http/http_config.c), and values continued on indented
+ * lines. */
 #include "../test_util.h"
 
 #include <errno.h>
 #include <stdio.h>
 
 #include "core/config.h"
+#include "http/http_config.h"
 
 struct fixture {
         char *dir;
         char path[600];
         struct config c;
+        struct http_config h;
 };
 
 static int setup(void **state)
@@ -20,6 +24,8 @@ static int setup(void **state)
         f->dir = tu_tmpdir();
         snprintf(f->path, sizeof(f->path), "%s/bootherd.conf", f->dir);
         assert_int_equal(config_init(&f->c), 0);
+        assert_int_equal(http_config_init(&f->h), 0);
+        assert_int_equal(config_register(&f->c, &f->h.section), 0);
         *state = f;
         return 0;
 }
@@ -27,6 +33,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         struct fixture *f = *state;
+        http_config_done(&f->h);
         config_done(&f->c);
         tu_rmdir(f->dir);
         free(f);
@@ -68,12 +75,16 @@ static void test_defaults(void **state)
         assert_int_equal(c->log_level, LOG_INFO);
         assert_string_equal(c->database, "");
         assert_string_equal(c->user, "");
-        assert_string_equal(c->http_listen, "0.0.0.0:80");
-        assert_int_equal(c->http_threads, 2);
-        assert_int_equal(c->http_max_image_transfers, 256);
-        assert_int_equal(c->http_retry_after_s, 5);
-        assert_int_equal(c->http_max_connections, 4096);
-        assert_int_equal(c->http_connection_timeout_s, 60);
+        const struct http_config *h = &f->h;
+        assert_true(h->listen.set);
+        assert_int_equal(config_listen_addr(&h->listen), 0);
+        assert_int_equal(config_listen_port(&h->listen), 80);
+        assert_int_equal(h->threads, 2);
+        assert_int_equal(h->max_image_transfers, 256);
+        assert_int_equal(h->retry_after_s, 5);
+        assert_int_equal(h->max_connections, 4096);
+        assert_int_equal(h->connection_timeout_s, 60);
+        assert_false(h->tls_listen.set);
         assert_string_equal(c->images_root, "");
         assert_int_equal(c->boot_unknown_retry_s, 30);
         assert_string_equal(c->boot_default_image, "");
@@ -128,12 +139,15 @@ static void test_load_every_key(void **state)
         assert_int_equal(c->log_level, LOG_DEBUG);
         assert_string_equal(c->database, "/srv/db/inventory.db");
         assert_string_equal(c->user, "bootherd");
-        assert_string_equal(c->http_listen, "198.18.0.1:8080");
-        assert_int_equal(c->http_threads, 4);
-        assert_int_equal(c->http_max_image_transfers, 1);
-        assert_int_equal(c->http_retry_after_s, 7);
-        assert_int_equal(c->http_max_connections, 100);
-        assert_int_equal(c->http_connection_timeout_s, 9);
+        char listen[CONFIG_LISTEN_STRMAX];
+        config_listen_format(&f->h.listen, listen);
+        assert_string_equal(listen, "198.18.0.1:8080");
+        assert_int_equal(f->h.listen.sa.sin_family, AF_INET);
+        assert_int_equal(f->h.threads, 4);
+        assert_int_equal(f->h.max_image_transfers, 1);
+        assert_int_equal(f->h.retry_after_s, 7);
+        assert_int_equal(f->h.max_connections, 100);
+        assert_int_equal(f->h.connection_timeout_s, 9);
         assert_string_equal(c->images_root, "/srv/images");
         assert_int_equal(c->boot_unknown_retry_s, 11);
         assert_string_equal(c->boot_default_image, "debian-12");
@@ -155,7 +169,7 @@ static void test_empty_values(void **state)
         write_file(f, "[http]\nlisten =\n[server]\npublic_url =\n[boot]\ndefault_image =\n");
         char err[CONFIG_ERR_MAX] = "";
         assert_int_equal(config_load(&f->c, f->path, err), 0);
-        assert_string_equal(f->c.http_listen, "");
+        assert_false(f->h.listen.set);
         assert_string_equal(f->c.public_url, "");
         assert_string_equal(f->c.boot_default_image, "");
 }
@@ -260,7 +274,7 @@ static void test_command_line_override(void **state)
         assert_int_equal(f->c.log_level, LOG_DEBUG);
 
         assert_int_equal(config_set(&f->c, "http", "threads", "1000", "--threads", err), -ERANGE);
-        assert_int_equal(f->c.http_threads, 2);
+        assert_int_equal(f->h.threads, 2);
         assert_int_equal(config_set(&f->c, "http", "nope", "1", "--nope", err), -EINVAL);
         assert_non_null(strstr(err, "unknown key"));
         assert_int_equal(config_set(&f->c, "nope", "x", "1", "--nope", err), -EINVAL);
@@ -292,7 +306,42 @@ static void test_long_line(void **state)
                 print_error("%s\n", err);
         assert_int_equal(r, 0);
         assert_int_equal(strlen(f->c.state_dir), 181);
-        assert_int_equal(f->c.http_threads, 3);
+        assert_int_equal(f->h.threads, 3);
+}
+
+/* A value longer than a line continues on indented lines, joined as is:
+ * a 1,000-character public_url fits in a file of short lines. */
+static void test_continued_value(void **state)
+{
+        struct fixture *f = *state;
+        char url[1001], text[2048];
+        memcpy(url, "http://198.18.0.1:8080/", 23);
+        for (size_t i = 23; i < 1000; i++)
+                url[i] = (char)('a' + i % 26);
+        url[1000] = '\0';
+        size_t n = (size_t)snprintf(text, sizeof(text), "[server]\npublic_url = %.150s\n", url);
+        for (size_t i = 150; i < 1000; i += 150)
+                n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%.150s\n",
+                                      i % 300 ? "\t" : "    ", url + i);
+        snprintf(text + n, sizeof(text) - n, "log_level = debug\n[http]\nthreads = 3\n");
+        write_file(f, text);
+        char err[CONFIG_ERR_MAX] = "";
+        int r = config_load(&f->c, f->path, err);
+        if (r < 0)
+                print_error("%s\n", err);
+        assert_int_equal(r, 0);
+        assert_string_equal(f->c.public_url, url);
+        assert_int_equal(f->c.log_level, LOG_DEBUG);
+        assert_int_equal(f->h.threads, 3);
+
+        /* Pieces are checked joined, not one by one ("http://h/" alone
+         * would be refused for its trailing '/')... */
+        write_file(f, "[server]\npublic_url = http://h/\n  x\n");
+        assert_int_equal(config_load(&f->c, f->path, err), 0);
+        assert_string_equal(f->c.public_url, "http://h/x");
+        /* ... and an error names the key's own line. */
+        expect_error(f, "[boot]\nunknown_retry_s = 1\n  x\n", 2, "expected an integer");
+        expect_error(f, "[server]\n\npublic_url = http://h\n  /x/\n", 3, "public_url");
 }
 
 static void test_done_twice_safe(void **state)
@@ -307,14 +356,23 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         const struct CMUnitTest tests[] = {
-            T(test_defaults),        T(test_load_every_key),
-            T(test_empty_values),    T(test_unknown_key),
-            T(test_unknown_section), T(test_key_before_section),
-            T(test_bad_int),         T(test_out_of_range),
-            T(test_bad_log_level),   T(test_bad_typed_values),
-            T(test_syntax_error),    T(test_first_error_wins),
-            T(test_missing_file),    T(test_command_line_override),
-            T(test_long_line),       cmocka_unit_test(test_done_twice_safe),
+            T(test_defaults),
+            T(test_load_every_key),
+            T(test_empty_values),
+            T(test_unknown_key),
+            T(test_unknown_section),
+            T(test_key_before_section),
+            T(test_bad_int),
+            T(test_out_of_range),
+            T(test_bad_log_level),
+            T(test_bad_typed_values),
+            T(test_syntax_error),
+            T(test_first_error_wins),
+            T(test_missing_file),
+            T(test_command_line_override),
+            T(test_long_line),
+            T(test_continued_value),
+            cmocka_unit_test(test_done_twice_safe),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

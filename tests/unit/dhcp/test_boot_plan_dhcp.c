@@ -12,10 +12,32 @@ static const char *files[BOOT_ARCH_N] = {
     [BOOT_ARCH_EFI_ARM64] = "snp-arm64.efi",
 };
 
+static struct boot_endpoints *EP; /* http://198.18.0.1 */
+
+static int setup(void **state)
+{
+        struct boot_endpoints_conf c = {.http_port = 80};
+        return boot_endpoints_new(&c, 0xc6120001, &EP);
+}
+
+static int teardown(void **state)
+{
+        boot_endpoints_free(EP);
+        return 0;
+}
+
 static struct boot_dhcp_ctx ctx(bool authoritative)
 {
-        return (struct boot_dhcp_ctx){
-            .server_url = "http://198.18.0.1", .files = files, .authoritative = authoritative};
+        return (struct boot_dhcp_ctx){.ep = EP, .files = files, .authoritative = authoritative};
+}
+
+/* The plan's whole boot file. */
+static const char *file_of(const struct boot_dhcp_plan *p)
+{
+        static char buf[2048];
+        boot_dhcp_plan_file(p, buf, sizeof(buf));
+        assert_int_equal(strlen(buf), p->kind == BOOT_DHCP_NONE ? 0 : p->file_len);
+        return buf;
 }
 
 static struct boot_dhcp_facts pxe(uint16_t arch)
@@ -31,7 +53,7 @@ static void test_bios_pxe(void **state)
         boot_plan_dhcp(&f, NULL, &c, &p);
         assert_int_equal(p.client, BOOT_CLIENT_PXE);
         assert_int_equal(p.kind, BOOT_DHCP_TFTP);
-        assert_string_equal(p.file, "undionly.kpxe");
+        assert_string_equal(file_of(&p), "undionly.kpxe");
         assert_string_equal(p.vendor_echo, "PXEClient");
         assert_true(p.pxe_discovery_control);
         assert_false(p.ipxe_no_pxedhcp);
@@ -44,7 +66,7 @@ static void test_uefi_pxe_and_override(void **state)
         for (uint16_t arch = 7; arch <= 9; arch += 2) {
                 struct boot_dhcp_facts f = pxe(arch);
                 boot_plan_dhcp(&f, NULL, &c, &p);
-                assert_string_equal(p.file, "ipxe.efi");
+                assert_string_equal(file_of(&p), "ipxe.efi");
                 assert_int_equal(p.slot, BOOT_ARCH_EFI_X64);
                 /* pitfall 3: OVMF needs 43 with 60 PXEClient when authoritative */
                 assert_true(p.pxe_discovery_control);
@@ -52,7 +74,7 @@ static void test_uefi_pxe_and_override(void **state)
         struct machine m = {.netboot = true, .boot_file = "snponly.efi"};
         struct boot_dhcp_facts f = pxe(7);
         boot_plan_dhcp(&f, &m, &c, &p);
-        assert_string_equal(p.file, "snponly.efi");
+        assert_string_equal(file_of(&p), "snponly.efi");
 }
 
 static void test_ipxe_raw_and_rfc3004(void **state)
@@ -65,7 +87,7 @@ static void test_ipxe_raw_and_rfc3004(void **state)
         boot_plan_dhcp(&f, NULL, &c, &p);
         assert_int_equal(p.client, BOOT_CLIENT_IPXE);
         assert_int_equal(p.kind, BOOT_DHCP_URL);
-        assert_string_equal(p.file, "http://198.18.0.1/boot.ipxe");
+        assert_string_equal(file_of(&p), "http://198.18.0.1/boot.ipxe");
         assert_string_equal(p.vendor_echo, "PXEClient");
         assert_true(p.ipxe_no_pxedhcp);
         assert_false(p.pxe_discovery_control);
@@ -91,7 +113,7 @@ static void test_option_175_means_ipxe(void **state)
         f.user_class_len = 8;
         boot_plan_dhcp(&f, NULL, &c, &p);
         assert_int_equal(p.client, BOOT_CLIENT_IPXE);
-        assert_string_equal(p.file, "http://198.18.0.1/boot.ipxe");
+        assert_string_equal(file_of(&p), "http://198.18.0.1/boot.ipxe");
 }
 
 static void test_user_class_parsing(void **state)
@@ -114,7 +136,7 @@ static void test_http_boot(void **state)
         boot_plan_dhcp(&f, NULL, &c, &p);
         assert_int_equal(p.client, BOOT_CLIENT_HTTP_BOOT);
         assert_int_equal(p.kind, BOOT_DHCP_URL);
-        assert_string_equal(p.file, "http://198.18.0.1/ipxe.efi");
+        assert_string_equal(file_of(&p), "http://198.18.0.1/ipxe.efi");
         assert_string_equal(p.vendor_echo, "HTTPClient");
         assert_false(p.pxe_discovery_control);
         /* ARM64 HTTP Boot (19): nothing configured for it here → no file. */
@@ -125,7 +147,7 @@ static void test_http_boot(void **state)
         struct machine m = {.netboot = true, .boot_file = "snponly.efi"};
         f.arch = 16;
         boot_plan_dhcp(&f, &m, &c, &p);
-        assert_string_equal(p.file, "http://198.18.0.1/snponly.efi");
+        assert_string_equal(file_of(&p), "http://198.18.0.1/snponly.efi");
 }
 
 static void test_proxy_option_43(void **state)
@@ -138,7 +160,7 @@ static void test_proxy_option_43(void **state)
         f = pxe(7);
         boot_plan_dhcp(&f, NULL, &c, &p);
         assert_false(p.pxe_discovery_control); /* UEFI: none, comes to 4011 */
-        assert_string_equal(p.file, "ipxe.efi");
+        assert_string_equal(file_of(&p), "ipxe.efi");
         c.boot_server = true;
         boot_plan_dhcp(&f, NULL, &c, &p);
         assert_int_equal(p.kind, BOOT_DHCP_TFTP);
@@ -163,12 +185,12 @@ static void test_netboot_off_and_plain(void **state)
 static void test_unknown_arch_default(void **state)
 {
         const char *f2[BOOT_ARCH_N] = {[BOOT_ARCH_DEFAULT] = "fallback.efi"};
-        struct boot_dhcp_ctx c = {.server_url = "http://x", .files = f2, .authoritative = true};
+        struct boot_dhcp_ctx c = {.ep = EP, .files = f2, .authoritative = true};
         struct boot_dhcp_plan p;
         struct boot_dhcp_facts f = pxe(0x4242);
         boot_plan_dhcp(&f, NULL, &c, &p);
         assert_true(p.unknown_arch);
-        assert_string_equal(p.file, "fallback.efi");
+        assert_string_equal(file_of(&p), "fallback.efi");
         /* Without a default: logged by the caller, no file. */
         c.files = files;
         boot_plan_dhcp(&f, NULL, &c, &p);
@@ -190,18 +212,27 @@ static void test_vendor_of(void **state)
         assert_int_equal(boot_vendor_of(NULL, 0), BOOT_VENDOR_NONE);
 }
 
-static void test_url_too_long(void **state)
+/* A long public_url is handed out whole: no length limit in the plan
+ * (DHCP sends a value over 255 bytes as RFC 3396 instances). */
+static void test_long_url_whole(void **state)
 {
-        char url[300];
+        char url[1001];
         memset(url, 'a', sizeof(url) - 1);
         memcpy(url, "http://", 7);
         url[sizeof(url) - 1] = 0;
-        struct boot_dhcp_ctx c = {.server_url = url, .files = files, .authoritative = true};
+        struct boot_endpoints_conf ec = {.public_url = url, .http_port = 80};
+        struct boot_endpoints *ep;
+        assert_int_equal(boot_endpoints_new(&ec, 0, &ep), 0);
+        struct boot_dhcp_ctx c = {.ep = ep, .files = files, .authoritative = true};
         struct boot_dhcp_facts f = pxe(0);
         f.has_etherboot = true;
         struct boot_dhcp_plan p;
         boot_plan_dhcp(&f, NULL, &c, &p);
-        assert_int_equal(p.kind, BOOT_DHCP_NONE);
+        assert_int_equal(p.kind, BOOT_DHCP_URL);
+        assert_int_equal(p.file_len, 1000 + strlen("/boot.ipxe"));
+        assert_int_equal(strncmp(file_of(&p), url, 1000), 0);
+        assert_string_equal(file_of(&p) + 1000, "/boot.ipxe");
+        boot_endpoints_free(ep);
 }
 
 int main(void)
@@ -217,7 +248,7 @@ int main(void)
             cmocka_unit_test(test_netboot_off_and_plain),
             cmocka_unit_test(test_unknown_arch_default),
             cmocka_unit_test(test_vendor_of),
-            cmocka_unit_test(test_url_too_long),
+            cmocka_unit_test(test_long_url_whole),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return cmocka_run_group_tests(tests, setup, teardown);
 }

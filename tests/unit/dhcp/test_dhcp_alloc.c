@@ -42,7 +42,8 @@ static int reserved(void *ctx, uint32_t ip, struct mac *ret)
         return -ENOENT;
 }
 
-static const struct dhcp_alloc_view view = {.reserved = reserved};
+static const struct boot_inventory_ops view_ops = {.reservation = reserved};
+static const struct boot_inventory view = {.ops = &view_ops};
 
 static struct dhcp_alloc *mk(uint32_t first, uint32_t last, int *pool)
 {

@@ -7,8 +7,30 @@
 
 #include "boot/boot_plan.h"
 #include "core/config.h"
+#include "dhcp/dhcp_config.h"
 
-static int load(struct config *c, const char *text, char *err)
+/* The loader with the sections the DHCP module registers. */
+struct conf {
+        struct config cfg;
+        struct dhcp_config dhcp;
+};
+
+static int conf_init(struct conf *c)
+{
+        assert_int_equal(config_init(&c->cfg), 0);
+        assert_int_equal(dhcp_config_init(&c->dhcp), 0);
+        assert_int_equal(config_register(&c->cfg, &c->dhcp.section), 0);
+        assert_int_equal(config_register(&c->cfg, &c->dhcp.subnet_section), 0);
+        return 0;
+}
+
+static void conf_done(struct conf *c)
+{
+        dhcp_config_done(&c->dhcp);
+        config_done(&c->cfg);
+}
+
+static int load(struct conf *c, const char *text, char *err)
 {
         char *dir = tu_tmpdir();
         char path[256];
@@ -17,15 +39,15 @@ static int load(struct config *c, const char *text, char *err)
         assert_non_null(f);
         fputs(text, f);
         fclose(f);
-        assert_int_equal(config_init(c), 0);
-        int r = config_load(c, path, err);
+        conf_init(c);
+        int r = config_load(&c->cfg, path, err);
         tu_rmdir(dir);
         return r;
 }
 
 static void test_full_example(void **state)
 {
-        struct config c;
+        struct conf c;
         char err[CONFIG_ERR_MAX] = "";
         int r = load(&c,
                      "[dhcp]\n"
@@ -67,17 +89,17 @@ static void test_full_example(void **state)
         assert_int_equal(d->subnets[0].mask, 0xfffffc00u);
         assert_int_equal(d->subnets[0].lease_time_s, 3600);
         assert_int_equal(dhcp_config_check(d, err), 0);
-        config_done(&c);
+        conf_done(&c);
 }
 
 static void expect_error(const char *text, const char *part)
 {
-        struct config c;
+        struct conf c;
         char err[CONFIG_ERR_MAX] = "";
         assert_true(load(&c, text, err) < 0);
         if (!strstr(err, part))
                 fail_msg("error \"%s\" does not mention \"%s\"", err, part);
-        config_done(&c);
+        conf_done(&c);
 }
 
 static void test_bad_values(void **state)
@@ -99,17 +121,17 @@ static void test_bad_values(void **state)
 
 static void test_cross_checks(void **state)
 {
-        struct config c;
+        struct conf c;
         char err[CONFIG_ERR_MAX] = "";
         assert_int_equal(
             load(&c, "[dhcp]\nsubnet = 198.18.0.0/24\nrange = 198.18.0.10 198.18.1.10\n", err), 0);
         assert_int_equal(dhcp_config_check(&c.dhcp, err), -EINVAL);
         assert_non_null(strstr(err, "inside the subnet"));
-        config_done(&c);
+        conf_done(&c);
         assert_int_equal(load(&c, "[subnet a]\nrange = 198.18.0.10 198.18.0.20\n", err), 0);
         assert_int_equal(dhcp_config_check(&c.dhcp, err), -EINVAL);
         assert_non_null(strstr(err, "network"));
-        config_done(&c);
+        conf_done(&c);
         assert_int_equal(load(&c,
                               "[subnet a]\nnetwork = 198.18.0.0/16\n"
                               "[subnet b]\nnetwork = 198.18.4.0/24\n",
@@ -117,22 +139,22 @@ static void test_cross_checks(void **state)
                          0);
         assert_int_equal(dhcp_config_check(&c.dhcp, err), -EINVAL);
         assert_non_null(strstr(err, "overlaps"));
-        config_done(&c);
+        conf_done(&c);
 }
 
 static void test_defaults(void **state)
 {
-        struct config c;
-        assert_int_equal(config_init(&c), 0);
+        struct conf c;
+        conf_init(&c);
         assert_int_equal(c.dhcp.mode, DHCP_MODE_OFF);
         assert_int_equal(c.dhcp.local.lease_time_s, 3600);
         assert_int_equal(c.dhcp.durability, DHCP_DURABLE_PROCESS);
         assert_string_equal(c.dhcp.boot_files[BOOT_ARCH_HTTP_X64], "ipxe.efi");
         assert_string_equal(c.dhcp.boot_files[BOOT_ARCH_DEFAULT], "");
         char err[CONFIG_ERR_MAX];
-        assert_int_equal(config_set(&c, "dhcp", "mode", "proxy", "--set", err), 0);
+        assert_int_equal(config_set(&c.cfg, "dhcp", "mode", "proxy", "--set", err), 0);
         assert_int_equal(c.dhcp.mode, DHCP_MODE_PROXY);
-        config_done(&c);
+        conf_done(&c);
 }
 
 int main(void)

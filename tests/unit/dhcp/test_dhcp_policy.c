@@ -25,6 +25,7 @@ static struct dhcp_policy_ctx ctx;
 static struct dhcp_packet req;
 static struct dhcp_decision dec;
 static struct dhcp_packet reply;
+static struct boot_endpoints *ep; /* http://198.18.0.1 */
 
 static int setup(void **state)
 {
@@ -34,6 +35,8 @@ static int setup(void **state)
         conf.dns[0] = IP(2);
         conf.n_dns = 1;
         snprintf(conf.domain, sizeof(conf.domain), "lab.test");
+        struct boot_endpoints_conf ec = {.http_port = 80};
+        assert_int_equal(boot_endpoints_new(&ec, SERVER, &ep), 0);
         assert_int_equal(dhcp_alloc_new(&alloc), 0);
         uint32_t excl[1] = {SERVER};
         int pool = dhcp_alloc_add_pool(alloc, "", NET, MASK, IP(100), IP(101), excl, 1);
@@ -41,7 +44,7 @@ static int setup(void **state)
             .pool = pool, .conf = &conf, .network = NET, .mask = MASK, .server_id = SERVER};
         ctx = (struct dhcp_policy_ctx){.mode = DHCP_MODE_SERVER,
                                        .alloc = alloc,
-                                       .boot = {.server_url = "http://198.18.0.1", .files = files},
+                                       .boot = {.ep = ep, .files = files},
                                        .now = 1000000,
                                        .offer_hold_ms = 60000,
                                        .decline_quarantine_ms = 3600000};
@@ -51,6 +54,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         dhcp_alloc_free(alloc);
+        boot_endpoints_free(ep);
+        ep = NULL;
         return 0;
 }
 
@@ -233,8 +238,9 @@ static int reserved_50_for_6(void *c, uint32_t ip, struct mac *ret)
 
 static void test_reservation_and_hostname(void **state)
 {
-        static const struct dhcp_alloc_view v = {.reserved = reserved_50_for_6};
-        ctx.view = &v;
+        static const struct boot_inventory_ops ops = {.reservation = reserved_50_for_6};
+        static const struct boot_inventory v = {.ops = &ops};
+        ctx.inv = &v;
         struct machine m = {.netboot = true, .ipv4 = IP(50), .hostname = "node1"};
         make(SPEC(.type = DHCP_DISCOVER, .mac = 6));
         decide(&m);
@@ -362,7 +368,8 @@ static void test_pool_exhausted_is_silent(void **state)
         make(SPEC(.type = DHCP_DISCOVER, .mac = 22));
         decide(NULL);
         assert_int_equal(dec.action, DHCP_ACT_NONE);
-        assert_string_equal(dec.why, "no free address");
+        assert_int_equal(dec.why, DHCP_WHY_NO_FREE_ADDRESS);
+        assert_string_equal(dhcp_why_name(dec.why), "no free address");
 }
 
 static void test_no_subnet(void **state)
@@ -451,7 +458,8 @@ static void test_proxy_silences(void **state)
         make(SPEC(.type = DHCP_DISCOVER, .mac = 33, .arch = ARCH(0), .vendor = "PXEClient"));
         decide(&m);
         assert_int_equal(dec.action, DHCP_ACT_NONE);
-        assert_string_equal(dec.why, "netboot off");
+        assert_int_equal(dec.why, DHCP_WHY_NETBOOT_OFF);
+        assert_string_equal(dhcp_why_name(dec.why), "netboot off");
 }
 
 static void test_proxy_ipxe(void **state)

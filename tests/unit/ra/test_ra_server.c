@@ -6,14 +6,21 @@
 #include "ra/ra_server.c"
 
 static struct config cfg;
+static struct ra_config ra;
+/* What [dhcp] gives when [ra] interfaces is empty (cli_serve.c). */
+static struct ra_fallback fb = {.dhcp_on = true};
 
 static int setup(void **state)
 {
-        return config_init(&cfg);
+        fb = (struct ra_fallback){.dhcp_on = true};
+        if (config_init(&cfg) < 0 || ra_config_init(&ra) < 0)
+                return -1;
+        return config_register(&cfg, &ra.section);
 }
 
 static int teardown(void **state)
 {
+        ra_config_done(&ra);
         config_done(&cfg);
         return 0;
 }
@@ -28,11 +35,11 @@ static void set(const char *section, const char *key, const char *value, int wan
 
 static void test_config_keys(void **state)
 {
-        assert_false(cfg.ra_enabled); /* opt-in */
-        assert_string_equal(cfg.ra_interfaces, "");
-        assert_int_equal(cfg.ra_interval_s, 600);
+        assert_false(ra.enabled); /* opt-in */
+        assert_string_equal(ra.interfaces, "");
+        assert_int_equal(ra.interval_s, 600);
         set("ra", "enabled", "true", 0);
-        assert_true(cfg.ra_enabled);
+        assert_true(ra.enabled);
         set("ra", "interfaces", "eth0 br-lab,eth1", 0);
         set("ra", "interfaces", "", 0);
         set("ra", "interfaces", "a23456789012345x", -EINVAL); /* 16 characters */
@@ -58,7 +65,7 @@ static void test_choose_ifaces(void **state)
 {
         struct ra_server srv = {0};
         set("ra", "interfaces", "eth1, eth2 eth1", 0);
-        assert_int_equal(choose_ifaces(&srv, &cfg), 2);
+        assert_int_equal(choose_ifaces(&srv, &ra, &fb), 2);
         assert_string_equal(srv.ifaces[0].name, "eth1");
         assert_string_equal(srv.ifaces[1].name, "eth2");
         assert_int_equal(srv.ifaces[1].fd, -1);
@@ -66,16 +73,16 @@ static void test_choose_ifaces(void **state)
         /* Empty list: the [dhcp] interfaces. */
         memset(&srv, 0, sizeof(srv));
         set("ra", "interfaces", "", 0);
-        char err[DHCP_CONFIG_ERR_MAX];
-        assert_int_equal(dhcp_config_set(&cfg.dhcp, "dhcp", "interface", "lab0 lab1", err), 0);
-        assert_int_equal(choose_ifaces(&srv, &cfg), 2);
+        const char *names[] = {"lab0", "lab1"};
+        fb.names = names;
+        fb.n = 2;
+        assert_int_equal(choose_ifaces(&srv, &ra, &fb), 2);
         assert_string_equal(srv.ifaces[0].name, "lab0");
 
         /* DHCP off and no list: nowhere (never "every interface"). */
         memset(&srv, 0, sizeof(srv));
-        cfg.dhcp.n_interfaces = 0;
-        cfg.dhcp.mode = DHCP_MODE_OFF;
-        assert_int_equal(choose_ifaces(&srv, &cfg), 0);
+        fb = (struct ra_fallback){.dhcp_on = false};
+        assert_int_equal(choose_ifaces(&srv, &ra, &fb), 0);
 }
 
 static void test_reply_timing(void **state)
@@ -114,12 +121,12 @@ static void test_start_disabled_or_unusable(void **state)
         struct loop *l;
         struct ra_server *srv = (void *)1;
         assert_int_equal(loop_new(&l), 0);
-        assert_int_equal(ra_server_start(l, &cfg, &srv), 0);
+        assert_int_equal(ra_server_start(l, &ra, &fb, &srv), 0);
         assert_null(srv); /* disabled by default */
         set("ra", "enabled", "true", 0);
         set("ra", "interfaces", "nosuchif0", 0);
         srv = (void *)1;
-        assert_int_equal(ra_server_start(l, &cfg, &srv), 0);
+        assert_int_equal(ra_server_start(l, &ra, &fb, &srv), 0);
         assert_null(srv); /* logged; the daemon keeps serving */
         ra_server_stop(NULL);
         loop_free(l);

@@ -22,6 +22,7 @@
 #include "boot/boot_events.h"
 #include "core/config.h"
 #include "core/loop.h"
+#include "core/metrics.h"
 #include "store/store_internal.h"
 #include "tftp/tftp_server.c"
 
@@ -30,6 +31,7 @@
 static struct {
         char *dir;
         struct config cfg;
+        struct tftp_config tc;
         struct loop *loop;
         struct store *store;
         struct boot_events *ev;
@@ -149,6 +151,8 @@ static int setup(void **state)
         char p[512], q[512];
         make_tree();
         assert_int_equal(config_init(&G.cfg), 0);
+        assert_int_equal(tftp_config_init(&G.tc), 0);
+        assert_int_equal(config_register(&G.cfg, &G.tc.section), 0);
         cfg_set("tftp", "listen", "127.0.0.1:0");
         path_of("root", p);
         cfg_set("tftp", "root", p);
@@ -157,14 +161,15 @@ static int setup(void **state)
         cfg_set("tftp", "max_transfers", "4");
         cfg_set("tftp", "timeout_ms", "200");
         cfg_set("tftp", "retries", "2");
-        cfg_set("http", "listen", "0.0.0.0:8080");
         path_of("outside/ipxe.efi", q);
         assert_int_equal(bootfiles_set(&G.cfg.bootfiles, "ipxe.efi", q), 0);
         bootfiles_resolve(&G.cfg.bootfiles, NULL);
         make_inventory();
         assert_int_equal(boot_events_new(64, &G.ev), 0);
         assert_int_equal(loop_new(&G.loop), 0);
-        assert_int_equal(tftp_server_start(G.loop, &G.cfg, G.store, G.ev, &G.srv), 0);
+        /* The HTTP listener's port is part of the boot URLs. */
+        struct boot_endpoints_conf ep = {.http_port = 8080};
+        assert_int_equal(tftp_server_start(G.loop, &G.cfg, &G.tc, &ep, G.store, G.ev, &G.srv), 0);
         assert_non_null(G.srv);
         assert_true(G.srv->port != 0);
         loop_timer_init(&G.stop_timer, on_stop_timer, NULL);
@@ -181,6 +186,7 @@ static int teardown(void **state)
         loop_free(G.loop);
         boot_events_free(G.ev);
         store_close(G.store);
+        tftp_config_done(&G.tc);
         config_done(&G.cfg);
         free(G.big);
         tu_rmdir(G.dir);
@@ -446,7 +452,9 @@ static void test_lockstep_readahead(void **state)
 
 static void test_size_probe(void **state)
 {
-        uint64_t probes = G.srv->stats.probes;
+        struct metric *m =
+            metrics_counter("bootherd_tftp_transfers_total", "outcome=\"size-probe\"");
+        uint64_t probes = metric_value(m);
         int fd = client_open("127.0.0.1");
         struct tftp_options o = {.has_tsize = true,
                                  .has_blksize = true,
@@ -474,7 +482,7 @@ static void test_size_probe(void **state)
         close(fd);
         /* The server counted a probe (read after the transfer finished:
          * the probe ended before the second request was answered). */
-        assert_int_equal(G.srv->stats.probes, probes + 1);
+        assert_int_equal(metric_value(m), probes + 1);
 }
 
 static void test_confinement(void **state)
