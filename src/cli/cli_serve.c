@@ -147,6 +147,8 @@ int cli_serve(struct cli *c, int argc, char **argv)
         int r = daemon_start(&d);
         if (r < 0) {
                 daemon_stop(&d);
+                if (!d.store) /* store_open() said why, in one line */
+                        return CLI_ERR;
                 return cli_fail("cannot start: %s", strerror(-r));
         }
         log_info("serve: bootherd %s ready (state %s)", BOOTHERD_VERSION, c->cfg.state_dir);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/validate.h"
+#include "store/store.h"
 
 enum cfg_type {
         CFG_STR,
@@ -19,6 +20,7 @@ enum cfg_type {
         CFG_IMAGE,
         CFG_METRICS,
         CFG_IFLIST,
+        CFG_DBURL,
 };
 
 struct cfg_key {
@@ -57,6 +59,7 @@ static const struct cfg_key keys[] = {
     {"auth", "login_burst", CFG_INT, F(auth_login_burst), "5", 1, 1000},
     {"auth", "login_refill_s", CFG_INT, F(auth_login_refill_s), "12", 1, 86400},
     {"auth", "metrics", CFG_METRICS, F(auth_metrics), "open", 0, 0},
+    {"store", "url", CFG_DBURL, F(store_url), "", 0, 0},
     {"tftp", "enabled", CFG_BOOL, F(tftp_enabled), "true", 0, 0},
     {"tftp", "listen", CFG_LISTEN, F(tftp_listen), "0.0.0.0:69", 0, 0},
     {"tftp", "root", CFG_STR, F(tftp_root), "/usr/lib/ipxe", 0, 0},
@@ -156,6 +159,12 @@ static int set_value(struct config *c, const struct cfg_key *k, const char *valu
         case CFG_IFLIST:
                 if (!iflist_ok(value)) {
                         *why = "expected interface names separated by spaces (at most 8)";
+                        return -EINVAL;
+                }
+                break;
+        case CFG_DBURL:
+                if (*value && (!store_is_url(value) || strpbrk(value, " \t\r\n"))) {
+                        *why = "expected a postgresql:// URI (libpq) or empty";
                         return -EINVAL;
                 }
                 break;
@@ -344,6 +353,8 @@ static char *join(const char *dir, const char *leaf)
 
 char *config_database_path(const struct config *c)
 {
+        if (*c->store_url)
+                return strdup(c->store_url);
         return *c->database ? strdup(c->database) : join(c->state_dir, "bootherd.db");
 }
 

@@ -25,6 +25,9 @@ struct config {
         char *database; /* empty = <state_dir>/bootherd.db */
         char *user;     /* drop root to this user once sockets are open; empty = stay */
 
+        /* [store] */
+        char *store_url; /* postgresql:// URI; empty = SQLite (database / state_dir) */
+
         /* [http] */
         char *http_listen; /* "ADDR:PORT"; empty = HTTP off */
         int64_t http_threads;
@@ -88,6 +91,7 @@ int config_load(struct config *c, const char *path, char err[CONFIG_ERR_MAX]);
 int config_set(struct config *c, const char *section, const char *key, const char *value,
                const char *origin, char err[CONFIG_ERR_MAX]);
 
-/* Derived paths: malloc'ed, caller frees. */
+/* Derived paths: malloc'ed, caller frees.  The database's location is what
+ * store_open() takes: [store] url when set, else the SQLite file. */
 char *config_database_path(const struct config *c);
 char *config_images_root(const struct config *c);

@@ -33,6 +33,8 @@ static void one_line(char *dst, size_t cap, const char *msg)
         size_t o = 0;
         for (const char *p = msg ? msg : ""; *p && o + 3 < cap; p++) {
                 if (*p == '\n') {
+                        while (p[1] == ' ' || p[1] == '\t')
+                                p++;
                         if (p[1])
                                 o += (size_t)snprintf(dst + o, cap - o, "; ");
                         continue;
@@ -102,14 +104,17 @@ int store_pg_ready(struct store *s)
 {
         if (PQstatus(s->pg) == CONNECTION_OK)
                 return 0;
+        /* The first attempt after a break is immediate; after a failed
+         * one, wait: each can take connect_timeout. */
         int64_t now = mono_ms();
         if (now >= s->pgs->retry_at) {
-                s->pgs->retry_at = now + PG_RETRY_MS;
                 PQreset(s->pg);
                 if (PQstatus(s->pg) == CONNECTION_OK) {
                         s->pgs->session++;
+                        s->pgs->retry_at = 0;
                         return 0;
                 }
+                s->pgs->retry_at = mono_ms() + PG_RETRY_MS;
         }
         return store_pg_result_error(s, NULL);
 }
@@ -268,6 +273,14 @@ static int pg_open(struct store *s, const char *url)
         if (PQserverVersion(s->pg) < PG_MIN_VERSION)
                 return store_fail(s, -EPROTO, NULL, "PostgreSQL %d is too old (11 or later needed)",
                                   PQserverVersion(s->pg) / 10000);
+        /* A standby (or a read-only default) would fail every write: say so
+         * now.  libpq reports both settings at connection time. */
+        const char *ro = PQparameterStatus(s->pg, "default_transaction_read_only");
+        const char *hs = PQparameterStatus(s->pg, "in_hot_standby");
+        if ((ro && strcmp(ro, "on") == 0) || (hs && strcmp(hs, "on") == 0))
+                return store_fail(s, -EROFS, NULL,
+                                  "the server is read-only (a standby?): name the primary, or "
+                                  "list every server with target_session_attrs=read-write");
         return 0;
 }
 

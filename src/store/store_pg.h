@@ -19,7 +19,8 @@ struct store_pg_stmt {
         PGresult *res;
         int row, ntuples;
         bool ran;
-        char text[]; /* the SQL with $N placeholders */
+        bool read_only; /* a SELECT: safe to run again after a reconnect */
+        char text[];    /* the SQL with $N placeholders */
 };
 
 struct store_pg_state {

@@ -85,6 +85,7 @@ int store_pg_prepare(struct store *s, struct store_stmt *st)
                 return store_fail(s, -EINVAL, NULL, "bad SQL parameters in: %.80s", st->sql);
         }
         p->nparams = n;
+        p->read_only = strncmp(st->sql, "SELECT ", 7) == 0;
         snprintf(p->name, sizeof(p->name), "b%zu", (size_t)(st - s->stmts));
         st->pg = p;
         int r = store_pg_ready(s);
@@ -145,22 +146,42 @@ void store_pg_bind_int64(struct store_stmt *st, int idx, int64_t v)
         store_pg_bind(st, idx, d, -1, false);
 }
 
+/* Runs the statement once: its result, or NULL with the error recorded. */
+static PGresult *pg_run(struct store *s, struct store_stmt *st)
+{
+        struct store_pg_stmt *p = st->pg;
+        int r = store_pg_ready(s);
+        if (r >= 0 && p->session != s->pgs->session)
+                r = pg_send_prepare(s, st); /* after a reconnect */
+        if (r < 0)
+                return NULL;
+        PGresult *res =
+            PQexecPrepared(s->pg, p->name, p->nparams, p->values, p->lengths, p->formats, 1);
+        ExecStatusType status = PQresultStatus(res);
+        if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+                store_pg_result_error(s, res);
+                return NULL;
+        }
+        return res;
+}
+
 int store_pg_step(struct store_stmt *st)
 {
         struct store_pg_stmt *p = st->pg;
         struct store *s = st->s;
         if (!p->ran) {
                 p->ran = true;
-                int r = store_pg_ready(s);
-                if (r >= 0 && p->session != s->pgs->session)
-                        r = pg_send_prepare(s, st); /* after a reconnect */
-                if (r < 0)
-                        return r;
-                PGresult *res = PQexecPrepared(s->pg, p->name, p->nparams, p->values, p->lengths,
-                                               p->formats, 1);
-                ExecStatusType status = PQresultStatus(res);
-                if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK)
-                        return store_pg_result_error(s, res);
+                bool idle = PQtransactionStatus(s->pg) == PQTRANS_IDLE;
+                PGresult *res = pg_run(s, st);
+                /* A read outside a transaction on a connection that just
+                 * broke (the server restarted, or failed over to another
+                 * host of the URI): reconnect and run it again at once,
+                 * rather than failing the request.  Writes are not
+                 * repeated: the first may have committed. */
+                if (!res && idle && p->read_only && PQstatus(s->pg) == CONNECTION_BAD)
+                        res = pg_run(s, st);
+                if (!res)
+                        return s->pg_err;
                 p->res = res;
                 p->ntuples = PQntuples(res);
                 p->row = -1;

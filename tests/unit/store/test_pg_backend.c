@@ -1,0 +1,257 @@
+/* What only the PostgreSQL backend has: its migrations (fresh, current,
+ * newer, failed half-way, several servers opening one empty database at
+ * once), connection errors, and recovery when the connection breaks.
+ * Runs under with-pg.sh only.  The behaviour both backends share is
+ * tested by the other store tests, which run on both. */
+#include "../test_util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+
+#include "store/store.h"
+
+#include "../store_db.h"
+
+struct fixture {
+        char *dir;
+        char url[600];
+};
+
+static int setup(void **state)
+{
+        struct fixture *f = calloc(1, sizeof(*f));
+        assert_non_null(f);
+        f->dir = tu_tmpdir();
+        tu_db_location(f->dir, "pg", f->url, sizeof(f->url));
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct fixture *f = *state;
+        if (!f)
+                return 0;
+        tu_rmdir(f->dir);
+        free(f);
+        return 0;
+}
+
+/* One integer from a query on the fixture's schema. */
+static long long pg_int(const char *url, const char *sql)
+{
+        PGconn *c = PQconnectdb(url);
+        assert_int_equal(PQstatus(c), CONNECTION_OK);
+        PGresult *r = PQexec(c, sql);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK)
+                print_error("pg: %s: %s\n", sql, PQerrorMessage(c));
+        assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+        assert_int_equal(PQntuples(r), 1);
+        long long v = atoll(PQgetvalue(r, 0, 0));
+        PQclear(r);
+        PQfinish(c);
+        return v;
+}
+
+static long long table_count(const char *url)
+{
+        return pg_int(url, "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()");
+}
+
+static void test_fresh_and_current(void **state)
+{
+        struct fixture *f = *state;
+        struct store *s;
+        assert_int_equal(store_open(f->url, &s), 0);
+        assert_string_equal(store_backend_name(s), "postgresql");
+        int v = -1;
+        assert_int_equal(store_schema_version(s, &v), 0);
+        assert_int_equal(v, store_schema_latest());
+        /* The eight tables of the SQLite schema, the two counters and the
+         * version table. */
+        assert_int_equal(table_count(f->url), 11);
+        store_close(s);
+        /* Opening a current database changes nothing. */
+        assert_int_equal(store_open(f->url, &s), 0);
+        assert_int_equal(store_schema_version(s, &v), 0);
+        assert_int_equal(v, store_schema_latest());
+        assert_int_equal(pg_int(f->url, "SELECT count(*) FROM bootherd_schema"), 1);
+        store_close(s);
+}
+
+static void test_newer_database_refused(void **state)
+{
+        struct fixture *f = *state;
+        struct store *s;
+        assert_int_equal(store_open(f->url, &s), 0);
+        store_close(s);
+        char sql[80];
+        snprintf(sql, sizeof(sql), "UPDATE bootherd_schema SET version = %d",
+                 store_schema_latest() + 1);
+        tu_pg_exec(f->url, sql);
+        s = NULL;
+        assert_int_equal(store_open(f->url, &s), -EPROTO);
+        assert_null(s);
+        assert_int_equal(pg_int(f->url, "SELECT version FROM bootherd_schema"),
+                         store_schema_latest() + 1);
+}
+
+/* DDL is transactional: a migration that fails half-way leaves nothing. */
+static void test_failed_migration_leaves_nothing(void **state)
+{
+        struct fixture *f = *state;
+        tu_pg_exec(f->url, "CREATE TABLE lease (x integer)");
+        struct store *s = NULL;
+        assert_true(store_open(f->url, &s) < 0);
+        assert_null(s);
+        assert_int_equal(table_count(f->url), 1);
+        assert_int_equal(pg_int(f->url, "SELECT count(*) FROM pg_tables WHERE tablename = "
+                                        "'image' AND schemaname = current_schema()"),
+                         0);
+}
+
+struct opener {
+        const char *url;
+        int r;
+};
+
+static void *open_one(void *arg)
+{
+        struct opener *o = arg;
+        struct store *s = NULL;
+        o->r = store_open(o->url, &s);
+        store_close(s);
+        return NULL;
+}
+
+/* Several servers started at once on an empty database: one migrates, the
+ * others wait for it (advisory lock) and find the schema current. */
+static void test_concurrent_first_open(void **state)
+{
+        struct fixture *f = *state;
+        enum { N = 6 };
+        pthread_t t[N];
+        struct opener o[N];
+        for (int i = 0; i < N; i++) {
+                o[i] = (struct opener){.url = f->url, .r = 1};
+                assert_int_equal(pthread_create(&t[i], NULL, open_one, &o[i]), 0);
+        }
+        for (int i = 0; i < N; i++) {
+                pthread_join(t[i], NULL);
+                assert_int_equal(o[i].r, 0);
+        }
+        assert_int_equal(pg_int(f->url, "SELECT version FROM bootherd_schema"),
+                         store_schema_latest());
+        assert_int_equal(pg_int(f->url, "SELECT count(*) FROM bootherd_schema"), 1);
+        assert_int_equal(pg_int(f->url, "SELECT gen FROM script_generation"), 1);
+}
+
+static void test_bad_locations(void **state)
+{
+        struct fixture *f = *state;
+        char url[700];
+        struct store *s = NULL;
+        /* No server there. */
+        assert_int_equal(store_open("postgresql:///bootherd?host=/nonexistent-dir", &s), -EIO);
+        assert_null(s);
+        /* A database that does not exist, on a server that does. */
+        snprintf(url, sizeof(url), "postgresql:///no_such_db?host=%s&user=bootherd",
+                 getenv("PGHOST"));
+        assert_int_equal(store_open(url, &s), -EIO);
+        assert_null(s);
+        /* Nothing listens on this TCP port (loopback: the connection is
+         * refused at once). */
+        assert_int_equal(store_open("postgresql://127.0.0.1:1/bootherd", &s), -EIO);
+        assert_null(s);
+        (void)f;
+}
+
+static void test_location_display(void **state)
+{
+        (void)state;
+        char b[200];
+        store_location_display("postgresql://bob:s3cret@db1:5432,db2/inv?sslmode=require", b,
+                               sizeof(b));
+        assert_string_equal(b, "postgresql://db1:5432,db2/inv?sslmode=require");
+        store_location_display("postgres:///inv?host=/run/pg&password=s3cret&user=bob", b,
+                               sizeof(b));
+        assert_string_equal(b, "postgres:///inv?host=/run/pg&password=***&user=bob");
+        store_location_display("/var/lib/bootherd/bootherd.db", b, sizeof(b));
+        assert_string_equal(b, "/var/lib/bootherd/bootherd.db");
+        assert_true(store_is_url("postgresql://x/y"));
+        assert_false(store_is_url("/tmp/postgresql://"));
+}
+
+static struct mac mac_of(const char *s)
+{
+        struct mac m;
+        assert_int_equal(mac_parse_str(s, &m), 0);
+        return m;
+}
+
+/* The server ends the connection (restart, failover, an administrator):
+ * the next read reconnects and prepares its statements again; writes
+ * resume too.  Nothing restarts bootherd. */
+static void test_reconnects(void **state)
+{
+        struct fixture *f = *state;
+        char url[700];
+        snprintf(url, sizeof(url), "%s&application_name=reconnect_%d", f->url, (int)getpid());
+        struct store *s;
+        assert_int_equal(store_open(url, &s), 0);
+        struct image img = {.name = "a", .kernel = "k", .cmdline = "", .description = ""};
+        assert_int_equal(store_image_put(s, &img, true), 0);
+        struct machine m = {.mac = mac_of("52:54:00:00:00:01"), .image = "a", .notes = ""};
+        assert_int_equal(store_machine_add(s, &m), 0);
+        struct machine got;
+        assert_int_equal(store_machine_get(s, &m.mac, &got), 0);
+        machine_done(&got);
+
+        char sql[300];
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                 "WHERE application_name = 'reconnect_%d'",
+                 (int)getpid());
+        assert_int_equal(pg_int(f->url, sql), 1);
+        /* The read runs again on a new connection. */
+        assert_int_equal(store_machine_get(s, &m.mac, &got), 0);
+        assert_string_equal(got.image, "a");
+        machine_done(&got);
+        int64_t gen;
+        assert_int_equal(store_script_generation(s, &gen), 0);
+        /* A write after the read: the new connection takes it. */
+        assert_int_equal(store_machine_assign(s, &m.mac, NULL), 0);
+
+        /* A write is never repeated behind the caller's back: the one that
+         * meets the broken connection fails with -EAGAIN (503), the next
+         * one reconnects. */
+        assert_int_equal(pg_int(f->url, sql), 1);
+        int r = store_machine_assign(s, &m.mac, "a");
+        assert_int_equal(r, -EAGAIN);
+        assert_non_null(strstr(store_errmsg(s), "unavailable"));
+        assert_int_equal(store_machine_assign(s, &m.mac, "a"), 0);
+        assert_int_equal(store_machine_get(s, &m.mac, &got), 0);
+        assert_string_equal(got.image, "a");
+        machine_done(&got);
+        store_close(s);
+}
+
+int main(void)
+{
+        if (!tu_pg_url()) {
+                fprintf(stderr, "test_pg_backend: BOOTHERD_TEST_PG unset (run under with-pg.sh)\n");
+                return 77; /* skipped */
+        }
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+        const struct CMUnitTest tests[] = {
+            T(test_fresh_and_current),
+            T(test_newer_database_refused),
+            T(test_failed_migration_leaves_nothing),
+            T(test_concurrent_first_open),
+            T(test_bad_locations),
+            T(test_reconnects),
+            cmocka_unit_test(test_location_display),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
