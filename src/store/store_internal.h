@@ -265,6 +265,7 @@ struct store_ops {
         int (*schema_set)(struct store *s, int version);
         int (*set_fsync)(struct store *s, bool full);
         int (*data_version)(struct store *s, int64_t *ret);
+        int (*script_generation)(struct store *s, int64_t *ret);
         const struct store_schema *schema;
 };
 
@@ -272,3 +273,5 @@ extern const struct store_ops store_sqlite_ops; /* store_sqlite.c */
 extern const struct store_ops store_pg_ops;     /* store_pg.c */
 
 int store_migrate(struct store *s);
+/* Reads the script generation counter (store_generation.c). */
+int store_generation_read(struct store *s, int64_t *ret);

@@ -169,6 +169,7 @@ static int pg_commit(struct store *s)
         /* COMMIT of a failed transaction "succeeds" as ROLLBACK. */
         bool ok = strcmp(PQcmdStatus(res), "COMMIT") == 0;
         PQclear(res);
+        store_pg_changed(s); /* our own writes: read the counters again */
         if (!ok)
                 return store_fail(s, -EAGAIN, NULL, "commit: the transaction was rolled back");
         return 0;
@@ -240,28 +241,12 @@ static int pg_set_fsync(struct store *s, bool full)
         return 0;
 }
 
-static const char SQL_INVENTORY_VERSION[] = "SELECT v FROM inventory_version WHERE id = 1";
-
-static int pg_data_version(struct store *s, int64_t *ret)
-{
-        struct store_stmt *st = store_prepare(s, SQL_INVENTORY_VERSION);
-        if (!st)
-                return -EIO;
-        int rc = store_step(st);
-        int64_t v = rc == STORE_ROW ? store_col_int64(st, 0) : 0;
-        store_reset(st);
-        if (rc != STORE_ROW)
-                return rc < 0 ? pg_db_fail(s, "data version")
-                              : store_fail(s, -EIO, NULL, "inventory version missing");
-        *ret = v;
-        return 0;
-}
-
 static int pg_open(struct store *s, const char *url)
 {
         s->pgs = calloc(1, sizeof(*s->pgs));
         if (!s->pgs || !(s->pgs->url = strdup(url)))
                 return store_fail(s, -ENOMEM, NULL, "out of memory");
+        s->pgs->session = 1; /* 0: never (listen_session) */
         s->pg = pg_connect(url);
         if (!s->pg)
                 return store_fail(s, -ENOMEM, NULL, "out of memory");
@@ -311,6 +296,7 @@ const struct store_ops store_pg_ops = {
     .schema_lock = pg_schema_lock,
     .schema_set = pg_schema_set,
     .set_fsync = pg_set_fsync,
-    .data_version = pg_data_version,
+    .data_version = store_pg_data_version,
+    .script_generation = store_pg_script_generation,
     .schema = &store_pg_schema,
 };

@@ -29,6 +29,11 @@ struct store_pg_state {
          * one are prepared again before they run. */
         uint64_t session;
         int64_t retry_at; /* CLOCK_MONOTONIC ms: no reconnection before */
+        /* store_pg_notify.c: the counters as last read, valid until a
+         * NOTIFY (or our own commit, or a new session) says otherwise. */
+        uint64_t listen_session; /* session LISTEN ran on; 0 = none yet */
+        bool gen_valid, inv_valid;
+        int64_t gen, inv;
 };
 
 /* Connected, or reconnected now; -EAGAIN with the reason if not. */
@@ -37,4 +42,11 @@ int store_pg_ready(struct store *s);
 int store_pg_result_error(struct store *s, PGresult *res);
 
 int store_pg_prepare(struct store *s, struct store_stmt *st);
+
+/* store_pg_notify.c: store_script_generation() and store_data_version()
+ * served from the last read until a NOTIFY arrives. */
+int store_pg_script_generation(struct store *s, int64_t *ret);
+int store_pg_data_version(struct store *s, int64_t *ret);
+/* Forgets the cached counters (after a commit on this connection). */
+void store_pg_changed(struct store *s);
 void store_pg_finalize(struct store_stmt *st);

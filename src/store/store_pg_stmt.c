@@ -182,6 +182,8 @@ int store_pg_step(struct store_stmt *st)
                         res = pg_run(s, st);
                 if (!res)
                         return s->pg_err;
+                if (idle && !p->read_only)
+                        store_pg_changed(s); /* a write of ours, committed */
                 p->res = res;
                 p->ntuples = PQntuples(res);
                 p->row = -1;

@@ -237,6 +237,96 @@ static void test_reconnects(void **state)
         store_close(s);
 }
 
+static int64_t gen_of(struct store *s)
+{
+        int64_t g = -1;
+        assert_int_equal(store_script_generation(s, &g), 0);
+        return g;
+}
+
+static int64_t inv_of(struct store *s)
+{
+        int64_t v = -1;
+        assert_int_equal(store_data_version(s, &v), 0);
+        return v;
+}
+
+/* Polls until f(s) differs from before, for at most a second (the
+ * staleness the issue allows); returns the new value or before. */
+static int64_t changed_within_1s(struct store *s, int64_t (*f)(struct store *), int64_t before)
+{
+        for (int i = 0; i < 100; i++) {
+                int64_t v = f(s);
+                if (v != before)
+                        return v;
+                struct timespec ts = {.tv_nsec = 10 * 1000000L};
+                nanosleep(&ts, NULL);
+        }
+        return before;
+}
+
+/* Two servers' connections: a change through one is what the other's
+ * cached counters report on its next read after the NOTIFY (well within a
+ * second), with no query per read when nothing changed. */
+static void test_notify_invalidates(void **state)
+{
+        struct fixture *f = *state;
+        struct store *a, *b;
+        assert_int_equal(store_open(f->url, &a), 0);
+        assert_int_equal(store_open(f->url, &b), 0);
+        int64_t g0 = gen_of(a), v0 = inv_of(a);
+        assert_int_equal(gen_of(a), g0); /* cached: same answer */
+
+        struct image img = {.name = "a", .kernel = "k", .cmdline = "", .description = ""};
+        assert_int_equal(store_image_put(b, &img, true), 0);
+        int64_t g1 = changed_within_1s(a, gen_of, g0);
+        assert_true(g1 > g0);
+        assert_int_equal(g1, gen_of(b));
+        int64_t v1 = changed_within_1s(a, inv_of, v0);
+        assert_true(v1 > v0);
+
+        /* Inventory-only changes (boot_file, notes): the data version
+         * moves, the script generation does not. */
+        struct machine m = {.mac = mac_of("52:54:00:00:00:01"), .image = "a", .notes = ""};
+        assert_int_equal(store_machine_add(b, &m), 0);
+        g1 = changed_within_1s(a, gen_of, g1);
+        v1 = changed_within_1s(a, inv_of, v1);
+        m.notes = "rack 2";
+        assert_int_equal(store_machine_update(b, &m), 0);
+        assert_true(changed_within_1s(a, inv_of, v1) > v1);
+        assert_int_equal(gen_of(a), g1);
+        /* Our own commits count too. */
+        m.hostname = "n1";
+        assert_int_equal(store_machine_update(a, &m), 0);
+        assert_true(gen_of(a) > g1);
+        store_close(a);
+        store_close(b);
+}
+
+/* What changed while a connection was broken is read after it reconnects
+ * (the notifications sent meanwhile never reached it). */
+static void test_notify_after_reconnect(void **state)
+{
+        struct fixture *f = *state;
+        char url[700];
+        snprintf(url, sizeof(url), "%s&application_name=notify_%d", f->url, (int)getpid());
+        struct store *a, *b;
+        assert_int_equal(store_open(url, &a), 0);
+        assert_int_equal(store_open(f->url, &b), 0);
+        int64_t g0 = gen_of(a);
+        char sql[300];
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                 "WHERE application_name = 'notify_%d'",
+                 (int)getpid());
+        assert_int_equal(pg_int(f->url, sql), 1);
+        struct image img = {.name = "b", .kernel = "k", .cmdline = "", .description = ""};
+        assert_int_equal(store_image_put(b, &img, true), 0);
+        assert_true(gen_of(a) > g0);
+        store_close(a);
+        store_close(b);
+}
+
 int main(void)
 {
         if (!tu_pg_url()) {
@@ -251,6 +341,8 @@ int main(void)
             T(test_concurrent_first_open),
             T(test_bad_locations),
             T(test_reconnects),
+            T(test_notify_invalidates),
+            T(test_notify_after_reconnect),
             cmocka_unit_test(test_location_display),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
