@@ -90,6 +90,7 @@ static int daemon_start(struct daemon *d)
         struct config *cfg = &d->cli->cfg;
         int r;
         bootfiles_resolve(&cfg->bootfiles, missing_bootfile);
+        store_set_origin(cfg->server_name); /* before any thread records */
         d->store = cli_store(d->cli);
         if (!d->store)
                 return -EIO;

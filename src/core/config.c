@@ -40,6 +40,7 @@ static const struct cfg_key keys[] = {
     {"server", "log_level", CFG_LOGLEVEL, F(log_level), "info", 0, 0},
     {"server", "database", CFG_STR, F(database), "", 0, 0},
     {"server", "user", CFG_STR, F(user), "", 0, 0},
+    {"server", "name", CFG_STR, F(server_name), "", 0, 0},
     {"http", "listen", CFG_LISTEN, F(http_listen), "0.0.0.0:80", 0, 0},
     {"http", "threads", CFG_INT, F(http_threads), "2", 1, 64},
     {"http", "max_image_transfers", CFG_INT, F(http_max_image_transfers), "256", 1, 100000},

@@ -22,8 +22,9 @@ struct config {
         char *state_dir;  /* database and default images root */
         char *public_url; /* e.g. "http://198.18.0.1"; empty = address the request came in on */
         enum log_level log_level;
-        char *database; /* empty = <state_dir>/bootherd.db */
-        char *user;     /* drop root to this user once sockets are open; empty = stay */
+        char *database;    /* empty = <state_dir>/bootherd.db */
+        char *user;        /* drop root to this user once sockets are open; empty = stay */
+        char *server_name; /* names this server in events; empty = host name */
 
         /* [store] */
         char *store_url; /* postgresql:// URI; empty = SQLite (database / state_dir) */

@@ -89,6 +89,7 @@ struct machine {
         char *last_stage;              /* NULL = never booted */
         int64_t last_stage_at;
         int64_t created;
+        char *last_server; /* server of the latest contact (store_set_origin); NULL = none */
 };
 
 void machine_done(struct machine *m);
@@ -123,6 +124,7 @@ int store_machine_list(struct store *s, const struct machine_filter *f, struct m
 #define BOOT_STAGE_MAX  16
 #define BOOT_DETAIL_MAX 256
 #define BOOT_PEER_MAX   48
+#define BOOT_SERVER_MAX 64
 
 struct boot_event {
         int64_t id;
@@ -131,11 +133,19 @@ struct boot_event {
         char stage[BOOT_STAGE_MAX]; /* dhcp, tftp, script, kernel, initrd, ... */
         char detail[BOOT_DETAIL_MAX];
         char peer[BOOT_PEER_MAX];
+        char server[BOOT_SERVER_MAX]; /* that saw it; "" = this one (store_set_origin) */
 };
 
+/* Names this process in what it records (events, a machine's last server),
+ * so a list from a shared database says which server saw what.  Call once,
+ * before any thread records; NULL or "" = the host name. */
+void store_set_origin(const char *name);
+const char *store_origin(void);
+
 /* Records a batch of contacts in one transaction: appends each event,
- * creates unknown MACs as *discovered*, updates last_seen and (when the
- * event is a boot stage) last_stage, then trims events beyond `retention`. */
+ * creates unknown MACs as *discovered*, updates last_seen, last_server and
+ * (when the event is a boot stage) last_stage, then trims events beyond
+ * `retention`. */
 int store_record_events(struct store *s, const struct boot_event *evs, size_t n, int64_t retention);
 
 /* Newest first.  mac NULL = all; since_ms 0 = no bound; limit <= 0 = 100. */

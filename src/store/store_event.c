@@ -7,27 +7,30 @@
 
 /* One row update per MAC and batch: ?2 is the time of the MAC's first event
  * in the batch, ?4 the latest time, ?3 the stage of the last event with
- * that latest time.  Applying it once gives the row that applying the
+ * that latest time, ?5 its server.  Applying it once gives the row that applying the
  * per-event form (?2 = ?4 = the event's time) to each event in order
  * would: first_seen/created come from the first event, last_seen and
- * last_stage_at are maxima, and last_stage follows the last event that
- * reached the running maximum, which is the last one at the maximum.
+ * last_stage_at are maxima, and last_stage (last_server) follows the last
+ * event that reached the running maximum, which is the last one at the
+ * maximum.
  * (CASE rather than SQLite's two-argument max(): PostgreSQL has greatest()
  * instead; the existing row's columns are named with the table, which
  * PostgreSQL requires in DO UPDATE.) */
 static const char SQL_SEEN[] =
     "INSERT INTO machine (mac, state, notes, first_seen, last_seen, last_stage, "
-    "last_stage_at, created) VALUES (?1, 'discovered', '', ?2, ?4, ?3, ?4, ?2) "
+    "last_stage_at, created, last_server) VALUES (?1, 'discovered', '', ?2, ?4, ?3, ?4, ?2, ?5) "
     "ON CONFLICT (mac) DO UPDATE SET "
     "first_seen = coalesce(machine.first_seen, ?2), "
     "last_seen = CASE WHEN coalesce(machine.last_seen, 0) > ?4 "
     "THEN coalesce(machine.last_seen, 0) ELSE ?4 END, "
+    "last_server = CASE WHEN ?4 >= coalesce(machine.last_seen, 0) THEN ?5 "
+    "ELSE machine.last_server END, "
     "last_stage = CASE WHEN ?4 >= coalesce(machine.last_stage_at, 0) THEN ?3 "
     "ELSE machine.last_stage END, "
     "last_stage_at = CASE WHEN coalesce(machine.last_stage_at, 0) > ?4 "
     "THEN coalesce(machine.last_stage_at, 0) ELSE ?4 END";
 static const char SQL_EVENT_ADD[] =
-    "INSERT INTO event (time, mac, stage, detail, peer) VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO event (time, mac, stage, detail, peer, server) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char SQL_EVENT_TRIM[] =
     "DELETE FROM event WHERE id <= (SELECT max(id) FROM event) - ?1";
 
@@ -68,6 +71,7 @@ static int seen_write(struct store *s, const struct boot_event *first,
         store_bind_int64(st, 2, first->time);
         store_bind_text(st, 3, latest->stage);
         store_bind_int64(st, 4, latest->time);
+        store_bind_text(st, 5, latest->server[0] ? latest->server : store_origin());
         if (store_step(st) < 0)
                 return store_db_fail(s, "machine seen");
         return 0;
@@ -113,6 +117,7 @@ static int record_one(struct store *s, const struct boot_event *e)
         store_bind_text(st, 3, e->stage);
         store_bind_text(st, 4, e->detail);
         store_bind_text(st, 5, e->peer);
+        store_bind_text(st, 6, e->server[0] ? e->server : store_origin());
         if (store_step(st) < 0)
                 return store_db_fail(s, "event write");
         return 0;
@@ -146,7 +151,7 @@ int store_record_events(struct store *s, const struct boot_event *evs, size_t n,
 }
 
 static const char SQL_EVENTS[] =
-    "SELECT id, time, mac, stage, detail, peer FROM event "
+    "SELECT id, time, mac, stage, detail, peer, server FROM event "
     "WHERE (mac = ?1 OR ?1 IS NULL) AND time >= ?2 ORDER BY id DESC LIMIT ?3";
 
 int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, int64_t limit,
@@ -183,6 +188,7 @@ int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, 
                 store_col_copy(st, 3, e->stage, sizeof(e->stage));
                 store_col_copy(st, 4, e->detail, sizeof(e->detail));
                 store_col_copy(st, 5, e->peer, sizeof(e->peer));
+                store_col_copy(st, 6, e->server, sizeof(e->server));
                 n++;
         }
         store_reset(st);

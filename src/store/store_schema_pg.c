@@ -142,6 +142,10 @@ static const struct store_migration migrations[] = {
         "  FOR EACH STATEMENT EXECUTE FUNCTION bootherd_script_bump();"
         "CREATE TRIGGER initrd_script AFTER INSERT OR UPDATE OR DELETE ON image_initrd"
         "  FOR EACH STATEMENT EXECUTE FUNCTION bootherd_script_bump();"},
+
+    /* 4 -> 5: which server saw each event and each machine last. */
+    {5, "ALTER TABLE event ADD COLUMN server " TXT " NOT NULL DEFAULT '';"
+        "ALTER TABLE machine ADD COLUMN last_server " TXT ";"},
 };
 
 const struct store_schema store_pg_schema = {migrations,

@@ -110,6 +110,11 @@ static const struct store_migration migrations[] = {
         "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
         "CREATE TRIGGER initrd_script_del AFTER DELETE ON image_initrd"
         "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"},
+
+    /* 4 -> 5: several servers on one database: which one saw each event and
+     * each machine last. */
+    {5, "ALTER TABLE event ADD COLUMN server TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE machine ADD COLUMN last_server TEXT;"},
 };
 
 const struct store_schema store_sqlite_schema = {migrations,

@@ -183,6 +183,24 @@ static void test_location_display(void **state)
         assert_false(store_is_url("/tmp/postgresql://"));
 }
 
+/* Ends the server side of the connections named app (as a restart or an
+ * administrator would) and waits until they are gone: pg_terminate_backend
+ * only signals. */
+static void terminate(const char *url, const char *app)
+{
+        char sql[300];
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                 "WHERE application_name = '%s'",
+                 app);
+        assert_int_equal(pg_int(url, sql), 1);
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'", app);
+        for (int i = 0; i < 500 && pg_int(url, sql) > 0; i++)
+                usleep(10000);
+        assert_int_equal(pg_int(url, sql), 0);
+}
+
 static struct mac mac_of(const char *s)
 {
         struct mac m;
@@ -196,8 +214,9 @@ static struct mac mac_of(const char *s)
 static void test_reconnects(void **state)
 {
         struct fixture *f = *state;
-        char url[700];
-        snprintf(url, sizeof(url), "%s&application_name=reconnect_%d", f->url, (int)getpid());
+        char url[700], app[64];
+        snprintf(app, sizeof(app), "reconnect_%d", (int)getpid());
+        snprintf(url, sizeof(url), "%s&application_name=%s", f->url, app);
         struct store *s;
         assert_int_equal(store_open(url, &s), 0);
         struct image img = {.name = "a", .kernel = "k", .cmdline = "", .description = ""};
@@ -208,12 +227,7 @@ static void test_reconnects(void **state)
         assert_int_equal(store_machine_get(s, &m.mac, &got), 0);
         machine_done(&got);
 
-        char sql[300];
-        snprintf(sql, sizeof(sql),
-                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                 "WHERE application_name = 'reconnect_%d'",
-                 (int)getpid());
-        assert_int_equal(pg_int(f->url, sql), 1);
+        terminate(f->url, app);
         /* The read runs again on a new connection. */
         assert_int_equal(store_machine_get(s, &m.mac, &got), 0);
         assert_string_equal(got.image, "a");
@@ -226,7 +240,7 @@ static void test_reconnects(void **state)
         /* A write is never repeated behind the caller's back: the one that
          * meets the broken connection fails with -EAGAIN (503), the next
          * one reconnects. */
-        assert_int_equal(pg_int(f->url, sql), 1);
+        terminate(f->url, app);
         int r = store_machine_assign(s, &m.mac, "a");
         assert_int_equal(r, -EAGAIN);
         assert_non_null(strstr(store_errmsg(s), "unavailable"));
@@ -308,18 +322,14 @@ static void test_notify_invalidates(void **state)
 static void test_notify_after_reconnect(void **state)
 {
         struct fixture *f = *state;
-        char url[700];
-        snprintf(url, sizeof(url), "%s&application_name=notify_%d", f->url, (int)getpid());
+        char url[700], app[64];
+        snprintf(app, sizeof(app), "notify_%d", (int)getpid());
+        snprintf(url, sizeof(url), "%s&application_name=%s", f->url, app);
         struct store *a, *b;
         assert_int_equal(store_open(url, &a), 0);
         assert_int_equal(store_open(f->url, &b), 0);
         int64_t g0 = gen_of(a);
-        char sql[300];
-        snprintf(sql, sizeof(sql),
-                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                 "WHERE application_name = 'notify_%d'",
-                 (int)getpid());
-        assert_int_equal(pg_int(f->url, sql), 1);
+        terminate(f->url, app);
         struct image img = {.name = "b", .kernel = "k", .cmdline = "", .description = ""};
         assert_int_equal(store_image_put(b, &img, true), 0);
         assert_true(gen_of(a) > g0);
