@@ -341,3 +341,20 @@ void store_checkpointer_stop(struct store_checkpointer *c);
 /* Checkpoints run so far (tests, metrics); *ret_full (if not NULL): how
  * many of them were followed by a FULL one to bound the WAL. */
 uint64_t store_checkpointer_runs(const struct store_checkpointer *c, uint64_t *ret_full);
+
+/* ---- moving a site (store_copy.c) ---- */
+
+struct store_copy_counts {
+        int64_t images, initrds, machines, leases, users, tokens, events;
+};
+
+/* Copies the inventory of src into dst, which must hold none yet (-EEXIST
+ * otherwise, naming what it holds): images and their initrds, machines
+ * with their history, leases, users, API tokens, and the newest `events`
+ * boot events (browser sessions are not copied: users log in again).  One
+ * transaction on dst; then compares each table's rows on both sides (-EIO
+ * naming the first that differs).  Either backend on either side, e.g. a
+ * SQLite file into an empty PostgreSQL database.  ret (may be NULL) gets
+ * what was copied.  The error, also a failed read of src, is explained in
+ * store_errmsg(dst). */
+int store_copy(struct store *src, struct store *dst, int64_t events, struct store_copy_counts *ret);

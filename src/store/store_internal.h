@@ -194,6 +194,13 @@ static inline const void *store_col_blob(struct store_stmt *st, int col, size_t 
         return store_pg_col(st, col, len);
 }
 
+static inline bool store_col_null(struct store_stmt *st, int col)
+{
+        if (st->lite)
+                return sqlite3_column_type(st->lite, col) == SQLITE_NULL;
+        return store_pg_col(st, col, NULL) == NULL;
+}
+
 /* malloc'ed copy of a text column, NULL when NULL; sets *oom on allocation
  * failure. */
 char *store_col_dup(struct store_stmt *st, int col, bool *oom);

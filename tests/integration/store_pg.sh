@@ -67,6 +67,32 @@ expect_eq "an unknown MAC is discovered in PostgreSQL" discovered \
 	"$(sql "SELECT state FROM machine WHERE mac = '52:54:00:00:99:01'")"
 stop_daemon
 
+log "== store copy: a SQLite site moves into an empty PostgreSQL database"
+_pg_as "$PGBIN/createdb" -h "$PG1" -U bootherd moved
+MOVED="postgresql:///moved?host=$PG1&user=bootherd"
+OLD=("$BOOTHERD" --state-dir "$T/old-site")
+check "old site: image" "${OLD[@]}" image add deb --kernel deb/linux --initrd deb/initrd.gz
+check "old site: machine" "${OLD[@]}" machine add 52:54:00:cc:00:01 --image deb --ip 198.18.0.77
+check "old site: token" sh -c "'$BOOTHERD' --state-dir '$T/old-site' token create ops >/dev/null 2>&1"
+rc=0
+"${OLD[@]}" store copy --to "$MOVED" >"$T/out" 2>"$T/err" || rc=$?
+expect_eq "store copy: exit 0" 0 "$rc"
+expect_match "store copy: says what it copied, verified" \
+	'copied 1 images \(1 initrds\), 1 machines, 0 leases, 0 users, 1 API tokens .*counts verified' \
+	"$(cat "$T/err")"
+write_config "$T/moved.conf" "$(free_port)" "[store]" "url = $MOVED"
+out=$("$BOOTHERD" --config "$T/moved.conf" machine show 52:54:00:cc:00:01 2>&1 || true)
+expect_match "the moved site's machine, on PostgreSQL" '198\.18\.0\.77' "$out"
+check "its token too" sh -c "'$BOOTHERD' --config '$T/moved.conf' token list | grep -q ops"
+rc=0
+"${OLD[@]}" store copy --to "$MOVED" >"$T/out" 2>"$T/err" || rc=$?
+check "copy into a non-empty database: refused" test "$rc" -eq 1
+expect_eq "... in one line" 1 "$(wc -l <"$T/err")"
+expect_match "... saying why" 'already holds 1 images' "$(cat "$T/err")"
+rc=0
+"${OLD[@]}" store copy --to "$T/old-site/bootherd.db" 2>"$T/err" || rc=$?
+check "copy onto itself: refused" test "$rc" -eq 1
+
 log "== a database bootherd cannot use: one line, non-zero exit"
 # must_refuse DESCRIPTION URL REGEX [SECRET]: serve exits non-zero at once
 # with exactly one stderr line matching REGEX (and not containing SECRET).
