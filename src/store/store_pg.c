@@ -89,11 +89,18 @@ static void ignore_notice(void *arg, const char *msg)
         (void)msg;
 }
 
+/* Keywords before dbname are defaults the URI may override.  Over TCP, a
+ * server that vanished (host down, network cut) is noticed within about
+ * 10 s rather than the kernel's 15 min of retransmissions: keepalives
+ * for an idle connection, tcp_user_timeout for unacknowledged writes. */
 static PGconn *pg_connect(const char *url)
 {
-        /* Keywords before dbname are defaults the URI may override. */
-        const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
-        const char *const vals[] = {PG_CONNECT_TIMEOUT, "bootherd", url, NULL};
+        const char *const keys[] = {"connect_timeout",  "fallback_application_name",
+                                    "keepalives_idle",  "keepalives_interval",
+                                    "keepalives_count", "tcp_user_timeout",
+                                    "dbname",           NULL};
+        const char *const vals[] = {
+            PG_CONNECT_TIMEOUT, "bootherd", "5", "2", "3", "10000", url, NULL};
         PGconn *c = PQconnectdbParams(keys, vals, 1);
         if (c)
                 PQsetNoticeProcessor(c, ignore_notice, NULL);

@@ -87,19 +87,34 @@ static int inventory_read(struct store *s, int64_t *ret)
 }
 
 /* The counter from the cache, or read (and cached) when a notification,
- * a commit of ours or a new session made it stale. */
+ * a commit of ours or a new session made it stale.  While the database
+ * cannot be reached, the last value read: caches built on it (rendered
+ * boot scripts, the DHCP server's machines) keep serving what they hold,
+ * the last good state, and nothing can change it meanwhile except through
+ * another server that still reaches the database (a partition: this
+ * server catches up when it reconnects). */
 static int cached(struct store *s, bool *valid, int64_t *value,
                   int (*read)(struct store *, int64_t *), int64_t *ret)
 {
         pg_drain(s);
         int r = pg_listen(s); /* reconnects if the connection broke */
+        if (r == -EAGAIN && *value > 0) {
+                *ret = *value;
+                return 0;
+        }
         if (r < 0)
                 return r;
         if (!*valid) {
                 uint64_t session = s->pgs->session;
-                r = read(s, value);
+                int64_t v;
+                r = read(s, &v);
+                if (r == -EAGAIN && *value > 0) {
+                        *ret = *value; /* the connection broke during the read */
+                        return 0;
+                }
                 if (r < 0)
                         return r;
+                *value = v;
                 /* A reconnection during the read: LISTEN again next time. */
                 *valid = session == s->pgs->session;
         }

@@ -1,6 +1,7 @@
 /* PostgreSQL statements for the store's database layer (store_internal.h):
  * the shared SQL's ?N placeholders become $N once, at prepare time
- * (PQprepare, one round trip per statement and connection); a run is one
+ * (PQprepare at the first run, one round trip per statement and
+ * connection); a run is one
  * PQexecPrepared with text parameters (the server infers their types from
  * the SQL) and binary results (integers without parsing, bytea without
  * hex decoding; libpq NUL-terminates every value, so text columns are
@@ -87,15 +88,12 @@ int store_pg_prepare(struct store *s, struct store_stmt *st)
         p->nparams = n;
         p->read_only = strncmp(st->sql, "SELECT ", 7) == 0;
         snprintf(p->name, sizeof(p->name), "b%zu", (size_t)(st - s->stmts));
+        /* Prepared on the server at its first run (and again after a
+         * reconnection): preparing needs no connection, so with the
+         * database down a statement fails when it runs, with -EAGAIN. */
+        p->session = 0;
         st->pg = p;
-        int r = store_pg_ready(s);
-        if (r >= 0)
-                r = pg_send_prepare(s, st);
-        if (r < 0) {
-                free(p);
-                st->pg = NULL;
-        }
-        return r;
+        return 0;
 }
 
 void store_pg_finalize(struct store_stmt *st)

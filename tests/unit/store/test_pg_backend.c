@@ -337,6 +337,48 @@ static void test_notify_after_reconnect(void **state)
         store_close(b);
 }
 
+/* The database out of reach (it refuses connections; a stopped server does
+ * the same): the counters answer the last values read, so caches built on
+ * them keep serving; reads and writes fail with -EAGAIN (the API's 503);
+ * once it accepts connections again everything works, with no reopen. */
+static void test_outage_keeps_last_counters(void **state)
+{
+        struct fixture *f = *state;
+        char url[700], app[64];
+        snprintf(app, sizeof(app), "outage_%d", (int)getpid());
+        snprintf(url, sizeof(url), "%s&application_name=%s", f->url, app);
+        struct store *s;
+        assert_int_equal(store_open(url, &s), 0);
+        struct image img = {.name = "a", .kernel = "k", .cmdline = "", .description = ""};
+        assert_int_equal(store_image_put(s, &img, true), 0);
+        int64_t g = gen_of(s), v = inv_of(s);
+
+        char admin[600]; /* a database cannot close itself: from another one */
+        snprintf(admin, sizeof(admin), "postgresql:///postgres?host=%s&user=bootherd",
+                 getenv("PGHOST"));
+        tu_pg_exec(admin, "ALTER DATABASE bootherd ALLOW_CONNECTIONS false");
+        terminate(admin, app);
+        assert_int_equal(gen_of(s), g);
+        assert_int_equal(inv_of(s), v);
+        struct image got;
+        assert_int_equal(store_image_get(s, "a", &got), -EAGAIN);
+        assert_non_null(strstr(store_errmsg(s), "unavailable"));
+        assert_int_equal(store_image_put(s, &img, false), -EAGAIN);
+        assert_int_equal(gen_of(s), g);
+
+        tu_pg_exec(admin, "ALTER DATABASE bootherd ALLOW_CONNECTIONS true");
+        int r = -EAGAIN;
+        for (int i = 0; i < 300 && r == -EAGAIN; i++) { /* reconnections: 1/s */
+                usleep(10000);
+                r = store_image_get(s, "a", &got);
+        }
+        assert_int_equal(r, 0);
+        image_done(&got);
+        assert_int_equal(store_image_put(s, &img, false), 0);
+        assert_true(gen_of(s) > g);
+        store_close(s);
+}
+
 int main(void)
 {
         if (!tu_pg_url()) {
@@ -353,6 +395,7 @@ int main(void)
             T(test_reconnects),
             T(test_notify_invalidates),
             T(test_notify_after_reconnect),
+            T(test_outage_keeps_last_counters),
             cmocka_unit_test(test_location_display),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
