@@ -1,13 +1,20 @@
 // Machines: the pool.  Search and filter, assign an image from a dropdown
 // (the core action), bulk assign, edit, remove.
+//
+// Bulk assign never acts on a default: the image list starts on "Choose…",
+// unassigning is its own explicit choice, every bulk change is confirmed
+// with its count, and discovered machines in the selection are only adopted
+// when the administrator ticks the box that says so.
 import { get, post, patch, del, put, qs } from './api.js';
 import { h, field, modal, confirmDialog, toast, showError, clearErrors, ago, timeline, badge,
   imageSelect, emptyRow, debounce } from './ui.js';
 
 const PAGE = 50;
+const NONE = ':none'; // bulk "no image" choice (no image name starts with ':')
 
 export function machinesView(ctx) {
-  const st = { offset: 0, images: [], leases: new Map(), selected: new Set(), timer: null };
+  // selected: MAC -> state of the machine when it was ticked.
+  const st = { offset: 0, images: [], leases: new Map(), selected: new Map(), timer: null };
   const search = h('input', { type: 'search', id: 'm-search', placeholder: 'MAC, hostname, notes, image' });
   const stateSel = h('select', { id: 'm-state' },
     h('option', { value: '', text: 'All states' }),
@@ -18,10 +25,13 @@ export function machinesView(ctx) {
   const selAll = h('input', { type: 'checkbox', 'aria-label': 'Select all machines on this page' });
   const bulkImage = h('select', { id: 'm-bulk-image', 'aria-label': 'Image for the selected machines' });
   const bulkCount = h('span', { class: 'bulk-count' });
+  const bulkApply = h('button', { type: 'button', class: 'primary small', text: 'Apply…', disabled: true,
+    onclick: bulkAssign });
+  bulkImage.addEventListener('change', () => { bulkApply.disabled = !bulkImage.value; });
   const bulk = h('div', { class: 'bulkbar', hidden: true },
     bulkCount,
-    h('label', { for: 'm-bulk-image', text: 'Assign image' }), bulkImage,
-    h('button', { type: 'button', class: 'primary small', text: 'Assign', onclick: bulkAssign }),
+    h('label', { for: 'm-bulk-image', text: 'Set image' }), bulkImage,
+    bulkApply,
     h('button', { type: 'button', class: 'secondary small', text: 'Clear selection',
       onclick: () => { st.selected.clear(); load(); } }));
 
@@ -52,7 +62,7 @@ export function machinesView(ctx) {
   selAll.addEventListener('change', () => {
     tbody.querySelectorAll('input[type=checkbox]').forEach((c) => {
       c.checked = selAll.checked;
-      if (selAll.checked) st.selected.add(c.dataset.mac); else st.selected.delete(c.dataset.mac);
+      if (selAll.checked) st.selected.set(c.dataset.mac, c.dataset.state); else st.selected.delete(c.dataset.mac);
     });
     updateBulk();
   });
@@ -63,27 +73,69 @@ export function machinesView(ctx) {
   }
 
   async function bulkAssign() {
-    const image = bulkImage.value || null;
+    const choice = bulkImage.value;
+    if (!choice) return;
+    const image = choice === NONE ? null : choice;
+    const managed = [...st.selected].filter(([, s]) => s !== 'discovered').map(([m]) => m);
+    const found = [...st.selected].filter(([, s]) => s === 'discovered').map(([m]) => m);
+    const ok = await confirmBulk(image, managed.length, found.length);
+    if (!ok) return;
+    const macs = ok.adopt ? managed.concat(found) : managed;
+    if (!macs.length) return;
     try {
-      const r = await post('/machines/assign', { macs: [...st.selected], image });
-      toast(`${r.assigned} machine${r.assigned === 1 ? '' : 's'} ${image ? 'now boot ' + image : 'unassigned'}`);
+      const r = await post('/machines/assign', { macs, image, adopt: ok.adopt });
+      toast(`${plural(r.assigned, 'machine')} ${image ? 'now boot ' + image : 'unassigned'}` +
+        (ok.adopt ? ` (${found.length} adopted)` : found.length ? ` · ${found.length} discovered left as they are` : ''));
       st.selected.clear();
+      bulkImage.value = '';
+      bulkApply.disabled = true;
       load();
     } catch (e) {
       toast(e.message, 'error');
     }
   }
 
+  // The confirmation names the count and the image; discovered machines are
+  // adopted only with the box ticked (never when unassigning).  Resolves to
+  // {adopt} or null when cancelled.
+  function confirmBulk(image, nManaged, nFound) {
+    return new Promise((resolve) => {
+      let result = null;
+      const adopt = h('input', { type: 'checkbox', id: 'm-bulk-adopt' });
+      const what = image ? `Assign image ${image} to ${plural(nManaged, 'machine')}?`
+        : `Unassign ${plural(nManaged, 'machine')}? ${nManaged === 1 ? 'It' : 'They'} will wait for a new image on the next boot.`;
+      const okBtn = h('button', { type: 'button', class: image ? 'primary' : 'danger',
+        text: image ? 'Assign' : `Unassign ${plural(nManaged, 'machine')}`, disabled: nManaged === 0,
+        onclick: () => { result = { adopt: adopt.checked }; dlg.close(); } });
+      if (image) adopt.addEventListener('change', () => { okBtn.disabled = nManaged === 0 && !adopt.checked; });
+      const body = h('div', { class: 'confirm' },
+        h('p', { class: 'bulk-what', text: nManaged ? what : 'None of the selected machines is managed yet.' }),
+        nFound ? (image
+          ? h('label', { class: 'check-line' }, adopt,
+            ` Also adopt the ${plural(nFound, 'discovered machine')} in the selection with ${image}`)
+          : h('p', { class: 'muted', text: `${plural(nFound, 'discovered machine')} in the selection ` +
+            `${nFound === 1 ? 'is' : 'are'} left as ${nFound === 1 ? 'it is' : 'they are'}.` })) : null,
+        h('div', { class: 'actions' },
+          h('button', { type: 'button', class: 'secondary', onclick: () => dlg.close(), text: 'Cancel' }), okBtn));
+      const dlg = modal(image ? 'Assign image' : 'Unassign machines', body);
+      dlg.addEventListener('close', () => resolve(result));
+    });
+  }
+
   async function loadImages() {
     const r = await get('/images');
     st.images = r.images;
     const keep = imageFilter.value;
+    // replaceChildren takes nodes, not an array: spread the options.
     imageFilter.replaceChildren(h('option', { value: '', text: 'All images' }),
-      st.images.map((i) => h('option', { value: i.name, text: i.name })));
+      ...st.images.map((i) => h('option', { value: i.name, text: i.name })));
     imageFilter.value = keep;
-    bulkImage.replaceChildren(h('option', { value: '', text: '— unassign —' }),
-      st.images.map((i) => h('option', { value: i.name, text: i.name })));
-    if (st.images.length) bulkImage.value = st.images[0].name;
+    const keepBulk = bulkImage.value;
+    bulkImage.replaceChildren(h('option', { value: '', text: 'Choose…' }),
+      ...st.images.map((i) => h('option', { value: i.name, text: i.name })),
+      h('option', { value: NONE, text: 'No image (unassign)' }));
+    bulkImage.value = keepBulk;
+    bulkApply.disabled = !bulkImage.value;
   }
 
   async function loadLeases() {
@@ -124,9 +176,9 @@ export function machinesView(ctx) {
     const ip = m.ip ? h('span', { title: 'reserved address', text: m.ip })
       : lease ? h('span', { class: 'muted', title: `lease until ${lease.ends}`, text: lease.ip + ' (lease)' })
       : h('span', { class: 'muted', text: '—' });
-    const check = h('input', { type: 'checkbox', 'data-mac': m.mac, 'aria-label': `Select ${m.mac}`,
+    const check = h('input', { type: 'checkbox', 'data-mac': m.mac, 'data-state': m.state, 'aria-label': `Select ${m.mac}`,
       checked: st.selected.has(m.mac),
-      onchange: (ev) => { if (ev.target.checked) st.selected.add(m.mac); else st.selected.delete(m.mac); updateBulk(); } });
+      onchange: (ev) => { if (ev.target.checked) st.selected.set(m.mac, m.state); else st.selected.delete(m.mac); updateBulk(); } });
     return h('tr', { 'data-mac': m.mac },
       ctx.canWrite ? h('td', { class: 'check' }, check) : null,
       h('td', { class: 'machine-cell' }, h('span', { class: 'mono', text: m.mac }),
@@ -223,4 +275,8 @@ export function machinesView(ctx) {
     if (!document.querySelector('dialog[open]') && !el.contains(document.activeElement)) load();
   }, 10000);
   return { el, stop: () => clearInterval(st.timer) };
+}
+
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -203,19 +203,67 @@ static enum MHD_Result machine_delete(struct api_req *a, const struct mac *mac)
         return rc < 0 ? api_store_error(a, rc, "mac") : api_no_content(a);
 }
 
-/* POST /machines/assign {"macs": [...], "image": "name" | null}: all or nothing. */
+/* Counts the discovered machines among macs (a bulk action must not adopt
+ * them unless asked to) and names the first in *ret_first.  Unknown MACs
+ * are left to the assign itself, which refuses them all or nothing. */
+static int count_discovered(struct api_req *a, const struct mac *macs, size_t n,
+                            char ret_first[MAC_STR_LEN], size_t *ret_count)
+{
+        size_t count = 0;
+        for (size_t i = 0; i < n; i++) {
+                struct machine m;
+                int rc = store_machine_get(a->r->store, &macs[i], &m);
+                if (rc == -ENOENT)
+                        continue;
+                if (rc < 0)
+                        return rc;
+                if (m.state == MACHINE_DISCOVERED && count++ == 0)
+                        mac_format(&macs[i], ret_first);
+                machine_done(&m);
+        }
+        *ret_count = count;
+        return 0;
+}
+
+/* Reads "macs" (a non-empty array of MACs in any spelling) into *ret. */
+static enum MHD_Result parse_macs(struct api_req *a, json_t *arr, struct mac **ret, size_t *ret_n,
+                                  bool *ok)
+{
+        *ok = false;
+        size_t n = json_array_size(arr);
+        struct mac *macs = calloc(n, sizeof(*macs));
+        if (!macs)
+                return api_error(a, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+                const char *s = json_string_value(json_array_get(arr, i));
+                if (!s || mac_parse_str(s, &macs[i]) < 0) {
+                        free(macs);
+                        return api_error(a, MHD_HTTP_UNPROCESSABLE_CONTENT, "macs",
+                                         "macs[%zu] is not a MAC address", i);
+                }
+        }
+        *ret = macs;
+        *ret_n = n;
+        *ok = true;
+        return MHD_YES;
+}
+
+/* POST /machines/assign {"macs": [...], "image": "name" | null, "adopt": bool}:
+ * all or nothing.  Discovered machines among macs are refused (409) unless
+ * "adopt" is true: a bulk action never makes them managed by accident. */
 static enum MHD_Result machine_assign(struct api_req *a)
 {
-        static const char *const fields[] = {"macs", "image", NULL};
+        static const char *const fields[] = {"macs", "image", "adopt", NULL};
         enum MHD_Result reply;
         json_t *o = api_body(a, fields, &reply);
         if (!o)
                 return reply;
         const char *image = NULL;
-        bool present;
+        bool present, adopt = false, adopt_present;
         struct api_field_err err;
         json_t *arr = json_object_get(o, "macs");
-        if (api_str(o, "image", true, &image, &present, &err) < 0) {
+        if (api_str(o, "image", true, &image, &present, &err) < 0 ||
+            api_bool(o, "adopt", &adopt, &adopt_present, &err) < 0) {
                 json_decref(o);
                 return api_field_error(a, &err);
         }
@@ -224,22 +272,29 @@ static enum MHD_Result machine_assign(struct api_req *a)
                 return api_error(a, MHD_HTTP_UNPROCESSABLE_CONTENT, present ? "macs" : "image",
                                  "expected {\"macs\": [MAC, ...], \"image\": NAME or null}");
         }
-        size_t n = json_array_size(arr);
-        struct mac *macs = calloc(n, sizeof(*macs));
-        if (!macs) {
+        struct mac *macs = NULL;
+        size_t n = 0;
+        bool ok;
+        reply = parse_macs(a, arr, &macs, &n, &ok);
+        if (!ok) {
                 json_decref(o);
-                return api_error(a, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                return reply;
         }
-        for (size_t i = 0; i < n; i++) {
-                const char *s = json_string_value(json_array_get(arr, i));
-                if (!s || mac_parse_str(s, &macs[i]) < 0) {
-                        free(macs);
-                        json_decref(o);
-                        return api_error(a, MHD_HTTP_UNPROCESSABLE_CONTENT, "macs",
-                                         "macs[%zu] is not a MAC address", i);
-                }
+        char first[MAC_STR_LEN] = "";
+        size_t n_disc = 0;
+        int rc = adopt ? 0 : count_discovered(a, macs, n, first, &n_disc);
+        if (rc == 0 && n_disc > 0) {
+                free(macs);
+                json_decref(o);
+                return api_error(a, MHD_HTTP_CONFLICT, "macs",
+                                 "%zu of the machines %s discovered, not managed (first: %s); "
+                                 "send \"adopt\": true to adopt them too",
+                                 n_disc, n_disc == 1 ? "is" : "are", first);
         }
-        int rc = store_machine_assign_many(a->r->store, macs, n, image && *image ? image : NULL);
+        store_idle(a->r->store); /* end the read before writing */
+        if (rc == 0)
+                rc =
+                    store_machine_assign_many(a->r->store, macs, n, image && *image ? image : NULL);
         free(macs);
         json_t *j = rc < 0 ? NULL
                            : json_pack("{s:I, s:o}", "assigned", (json_int_t)n, "image",

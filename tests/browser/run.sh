@@ -27,16 +27,19 @@ listen = 127.0.0.1:$PORT
 CONF
 BH="$BOOTHERD --config $T/bootherd.conf"
 rm -rf "$ART"
+# run_ui TEST [VAR=value...]: runs tests/browser/TEST.test.mjs in the namespace.
 run_ui() {
+	local test=$1
+	shift
 	ip netns exec "$NS" env BASE_URL="$URL" ARTIFACTS="$ART" HOME="$T" "$@" \
-		timeout 240 node "$HERE/ui.test.mjs"
+		timeout 240 node "$HERE/$test.test.mjs"
 }
 
 ip netns exec "$NS" $BOOTHERD --config "$T/bootherd.conf" serve 2>>"$T/bootherd.log" &
 BH_PID=$!
 on_exit "kill $BH_PID; wait $BH_PID"
 check "bootherd answers" wait_for 10 ip netns exec "$NS" curl -fsS -o /dev/null --max-time 2 "$URL/boot.ipxe"
-check "no users yet: the UI says how to create one" run_ui SETUP_ONLY=1
+check "no users yet: the UI says how to create one" run_ui ui SETUP_ONLY=1
 
 printf 'admin-password-1\n' | $BH user add admin >/dev/null 2>&1
 printf 'viewer-password-1\n' | $BH user add vera --role viewer >/dev/null 2>&1
@@ -58,7 +61,19 @@ TOKEN=$($BH token create ui-test 2>/dev/null)
 check "machine discovered" wait_for 10 sh -c \
 	"ip netns exec $NS curl -fsS --max-time 2 -H 'Authorization: Bearer $TOKEN' $URL/api/v1/discovered | grep -q $MAC"
 
-check "browser test" run_ui ADMIN_USER=admin ADMIN_PASS=admin-password-1 \
+check "browser test" run_ui ui ADMIN_USER=admin ADMIN_PASS=admin-password-1 \
 	VIEWER_USER=vera VIEWER_PASS=viewer-password-1 MAC=$MAC IMAGE=demo
+
+# Bulk assign, the image filter and adoption: 7 managed machines (one with
+# an image) and 2 discovered ones, checked against the server's state.
+for i in 1 2 3 4 5 6; do $BH machine add 52:54:00:2a:00:0$i --hostname bulk-$i >/dev/null 2>&1; done
+$BH machine add 52:54:00:2a:00:07 --hostname bulk-7 --image rescue >/dev/null 2>&1
+for m in 52-54-00-2a-01-01 52-54-00-2a-01-02; do
+	ip netns exec "$NS" curl -fsS --max-time 5 -o /dev/null "$URL/boot/$m.ipxe"
+done
+check "bulk test machines discovered" wait_for 10 sh -c \
+	"ip netns exec $NS curl -fsS --max-time 2 -H 'Authorization: Bearer $TOKEN' '$URL/api/v1/discovered?q=52:54:00:2a:01' | grep -q '\"total\": *2'"
+check "bulk assign, image filter, adoption" run_ui bulk API_TOKEN="$TOKEN" \
+	ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=demo IMAGE2=rescue
 log "screenshots: $ART"
 finish

@@ -291,6 +291,13 @@ check "unknown MAC gets the wait script" grep -q 'has no image assigned' "$T/bef
 discovered() { req "${AA[@]}" GET /api/v1/discovered && [ "$(jf '.machines[0].mac')" = "$DMAC" ]; }
 check "MAC appears under discovered" wait_for 10 discovered
 expect_eq "discovered state" discovered "$(jf '.machines[0].state')"
+req "${AA[@]}" POST /api/v1/machines/assign "{\"macs\":[\"52:54:00:00:00:12\",\"$DMAC\"],\"image\":null}"
+expect_eq "bulk assign never adopts a discovered machine silently: 409 on macs" "409 macs" "$ST $(jf .field)"
+expect_match "the 409 names the discovered machine" "1 of the machines is discovered.*$DMAC" "$(jf .error)"
+req "${AA[@]}" GET "/api/v1/machines/$DMAC"
+expect_eq "the refused bulk assign left it discovered" "discovered null" "$(jf .state) $(jf .image)"
+req "${AA[@]}" POST /api/v1/machines/assign "{\"macs\":[\"$DMAC\"],\"image\":\"deb\",\"adopt\":\"yes\"}"
+expect_eq "adopt not a boolean: 422" "422 adopt" "$ST $(jf .field)"
 req "${AA[@]}" POST "/api/v1/discovered/525400abcd09/adopt" '{"image":"nope"}'
 expect_eq "adopt with an unknown image: 422" "422 image" "$ST $(jf .field)"
 req "${AV[@]}" POST "/api/v1/discovered/525400abcd09/adopt" '{"image":"deb"}'
