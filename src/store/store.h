@@ -284,6 +284,26 @@ int store_lease_get(struct store *s, uint32_t ip, struct lease *ret);
 /* Inserts or replaces the leases (by address) in ONE transaction: the DHCP
  * server commits a loop turn's ACKs together, then sends them. */
 int store_lease_put_many(struct store *s, const struct lease *ls, size_t n);
+/* Several servers on one database: writes the leases in ONE transaction,
+ * each only where the database still lets this client have the address,
+ * so an address is never one client's at one server and another's at a
+ * second.  A lease is written when the row is absent, is the same MAC's,
+ * is released or expired, or ended at or before now (what dhcp_alloc
+ * calls free); an EXPIRED record only marks a row of the same MAC that
+ * has indeed ended (another server may have just renewed it).
+ * ret_claimed[i] tells which were written; a client whose lease was not
+ * must not be ACKed (NAK it: it starts over).  0 or -errno for the
+ * transaction itself. */
+int store_lease_claim_many(struct store *s, const struct lease *ls, size_t n, int64_t now,
+                           bool *ret_claimed);
+/* Leases written since *cursor by any server (PostgreSQL: a sequence
+ * number per write; SQLite, a single server's file: none), at most `max`,
+ * in write order, for a DHCP server to keep its view of the others'
+ * bindings.  Advances *cursor (0 = from the start).  Writes that commit
+ * out of sequence order within a short window are returned again on the
+ * next call rather than missed: applying a lease twice is harmless. */
+int store_lease_changes(struct store *s, int64_t *cursor, size_t max, struct lease **ret,
+                        size_t *ret_n);
 int store_lease_delete(struct store *s, uint32_t ip);
 /* The MAC of the machine whose reservation (machine.ipv4) is ip; -ENOENT if
  * none. */
