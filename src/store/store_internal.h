@@ -39,8 +39,8 @@
  * ~60); past this store_prepare() fails (a programming error). */
 #define STORE_STMT_MAX   128
 #define STORE_STMT_SLOTS 256 /* hash slots, a power of two > STORE_STMT_MAX */
-/* Highest ?N a statement may use. */
-#define STORE_PARAMS_MAX 16
+/* Highest ?N a statement may use (multi-row inserts: rows x columns). */
+#define STORE_PARAMS_MAX 128
 
 #define STORE_DONE 0
 #define STORE_ROW  1

@@ -12,15 +12,15 @@ struct store_pg_stmt {
         char name[16];
         uint64_t session; /* connection it was prepared on (store_pg_state) */
         int nparams;
-        const char *values[STORE_PARAMS_MAX];
-        int lengths[STORE_PARAMS_MAX];
-        int formats[STORE_PARAMS_MAX];
-        char num[STORE_PARAMS_MAX][24]; /* int64 parameters as text */
+        /* nparams each, in the same allocation as the struct */
+        const char **values;
+        int *lengths, *formats;
+        char (*num)[24]; /* int64 parameters as text */
         PGresult *res;
         int row, ntuples;
         bool ran;
         bool read_only; /* a SELECT: safe to run again after a reconnect */
-        char text[];    /* the SQL with $N placeholders */
+        char *text;     /* the SQL with $N placeholders (same allocation) */
 };
 
 struct store_pg_state {

@@ -77,14 +77,30 @@ static int pg_send_prepare(struct store *s, struct store_stmt *st)
 int store_pg_prepare(struct store *s, struct store_stmt *st)
 {
         size_t cap = strlen(st->sql) * 2 + 16; /* "?1" -> "$1": never longer */
-        struct store_pg_stmt *p = calloc(1, sizeof(*p) + cap);
-        if (!p)
+        char *text = malloc(cap);
+        if (!text)
                 return store_fail(s, -ENOMEM, NULL, "out of memory");
-        int n = translate(st->sql, p->text, cap);
+        int n = translate(st->sql, text, cap);
         if (n < 0) {
-                free(p);
+                free(text);
                 return store_fail(s, -EINVAL, NULL, "bad SQL parameters in: %.80s", st->sql);
         }
+        /* One allocation: the struct, the parameter arrays, the text. */
+        size_t np = (size_t)n;
+        size_t arrays = np * (sizeof(char *) + 2 * sizeof(int) + 24);
+        struct store_pg_stmt *p = calloc(1, sizeof(*p) + arrays + strlen(text) + 1);
+        if (!p) {
+                free(text);
+                return store_fail(s, -ENOMEM, NULL, "out of memory");
+        }
+        char *a = (char *)(p + 1);
+        p->values = (const char **)(void *)a;
+        p->lengths = (int *)(void *)(a + np * sizeof(char *));
+        p->formats = p->lengths + np;
+        p->num = (char(*)[24])(void *)(p->formats + np);
+        p->text = (char *)p->num + np * 24;
+        strcpy(p->text, text);
+        free(text);
         p->nparams = n;
         p->read_only = strncmp(st->sql, "SELECT ", 7) == 0;
         snprintf(p->name, sizeof(p->name), "b%zu", (size_t)(st - s->stmts));
@@ -119,9 +135,9 @@ void store_pg_clear(struct store_stmt *st)
 {
         struct store_pg_stmt *p = st->pg;
         store_pg_reset(st);
-        memset(p->values, 0, sizeof(p->values));
-        memset(p->lengths, 0, sizeof(p->lengths));
-        memset(p->formats, 0, sizeof(p->formats));
+        memset(p->values, 0, (size_t)p->nparams * sizeof(*p->values));
+        memset(p->lengths, 0, (size_t)p->nparams * sizeof(*p->lengths));
+        memset(p->formats, 0, (size_t)p->nparams * sizeof(*p->formats));
 }
 
 void store_pg_bind(struct store_stmt *st, int idx, const void *v, int len, bool binary)
@@ -140,7 +156,7 @@ void store_pg_bind_int64(struct store_stmt *st, int idx, int64_t v)
         if (idx < 1 || idx > p->nparams)
                 return;
         char *d = p->num[idx - 1];
-        snprintf(d, sizeof(p->num[0]), "%lld", (long long)v);
+        snprintf(d, sizeof(*p->num), "%lld", (long long)v);
         store_pg_bind(st, idx, d, -1, false);
 }
 
