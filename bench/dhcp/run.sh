@@ -30,6 +30,8 @@ RATES=${RATES:-}
 SEARCH=${SEARCH:-1}
 SERVERS=("$@")
 [ ${#SERVERS[@]} -gt 0 ] || SERVERS=(bootherd bootherd-fsync kea kea-mt dnsmasq)
+# More servers from a file defining start_extra NAME NS DIR (bench/dhcp/pg.sh).
+[ -z "${EXTRA_SERVERS:-}" ] || source "$EXTRA_SERVERS"
 # State on a real disk (not tmpfs), so fsync costs what it costs.
 T=$(mktemp -d /var/tmp/bootherd-bench-dhcp.XXXXXX)
 TAG="bhb$$"
@@ -138,7 +140,12 @@ start_server() { # i
 	kea) start_kea "$ns" "$d" false ;;
 	kea-mt) start_kea "$ns" "$d" true ;;
 	dnsmasq) start_dnsmasq "$ns" "$d" ;;
-	*) log "unknown server $name"; return 1 ;;
+	*) # servers defined in $EXTRA_SERVERS (e.g. bench/dhcp/pg_servers.bash)
+		local rc=2
+		if declare -F start_extra >/dev/null; then start_extra "$name" "$ns" "$d" && rc=0 || rc=$?; fi
+		[ "$rc" -ne 2 ] || log "unknown server $name"
+		[ "$rc" -eq 0 ] || return 1
+		;;
 	esac
 	wait_port "$ns" || { log "$name did not start"; return 1; }
 }
