@@ -309,7 +309,9 @@ int store_lease_delete(struct store *s, uint32_t ip);
  * none. */
 int store_lease_reservation(struct store *s, uint32_t ip, struct mac *ret_mac);
 /* full: synchronous=FULL (every commit fsynced: survives power loss);
- * otherwise NORMAL (survives a process crash).  Applies to this handle. */
+ * otherwise NORMAL (survives a process crash).  Applies to this handle
+ * (PostgreSQL: to its lease commits, synchronous_commit on / off; its
+ * other writes keep the server's setting). */
 int store_set_fsync(struct store *s, bool full);
 /* Changes when ANOTHER connection (HTTP thread, CLI) commits to the
  * database (PRAGMA data_version): lets a cache of inventory reads know when

@@ -228,6 +228,11 @@ int store_commit(struct store *s)
         return s->ops->commit(s);
 }
 
+int store_commit_leases(struct store *s)
+{
+        return s->ops->commit_leases ? s->ops->commit_leases(s) : s->ops->commit(s);
+}
+
 void store_rollback(struct store *s)
 {
         s->ops->rollback(s);

@@ -1,7 +1,6 @@
 /* The store's internal database layer: what every store_*.c function is
  * written against, so that each is written once and runs on SQLite and on
  * PostgreSQL.  Not for use outside store/.  How to write a store function:
- * /work/coord/pg-layer.md (and the comments below).
  *
  *   struct store_stmt *st = store_prepare(s, SQL_X);   // cached per connection
  *   store_bind_text(st, 1, name);                      // ?1 .. ?N
@@ -224,6 +223,9 @@ int store_db_fail(struct store *s, const char *what);
  * locked or unavailable). */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
+/* The commit of DHCP lease writes, whose durability store_set_fsync()
+ * chooses (on SQLite that applies to every commit of the handle). */
+int store_commit_leases(struct store *s);
 void store_rollback(struct store *s);
 
 /* Runs one-shot SQL with no results (several statements allowed; for
@@ -260,6 +262,7 @@ struct store_ops {
         int (*exec)(struct store *s, const char *sql);
         int (*begin)(struct store *s);
         int (*commit)(struct store *s);
+        int (*commit_leases)(struct store *s); /* NULL: commit */
         void (*rollback)(struct store *s);
         int (*read_begin)(struct store *s);
         void (*read_end)(struct store *s);

@@ -170,7 +170,7 @@ int store_lease_put_many(struct store *s, const struct lease *ls, size_t n)
         for (size_t i = 0; r >= 0 && i < n; i++)
                 r = lease_put_one(s, &ls[i]);
         if (r >= 0)
-                r = store_commit(s);
+                r = store_commit_leases(s);
         if (r < 0)
                 store_rollback(s);
         return r;
@@ -226,7 +226,7 @@ int store_lease_claim_many(struct store *s, const struct lease *ls, size_t n, in
         for (size_t i = 0; r >= 0 && i < n; i++)
                 r = lease_claim_one(s, &ls[i], now, &ret_claimed[i]);
         if (r >= 0)
-                r = store_commit(s);
+                r = store_commit_leases(s);
         if (r < 0)
                 store_rollback(s);
         return r;

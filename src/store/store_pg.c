@@ -166,9 +166,9 @@ static int pg_begin(struct store *s)
         return r < 0 ? store_fail(s, r, NULL, "begin: %s", s->pg_msg) : 0;
 }
 
-static int pg_commit(struct store *s)
+static int pg_commit_sql(struct store *s, const char *sql)
 {
-        PGresult *res = PQexec(s->pg, "COMMIT");
+        PGresult *res = PQexec(s->pg, sql);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
                 store_pg_result_error(s, res);
                 return pg_db_fail(s, "commit");
@@ -182,6 +182,22 @@ static int pg_commit(struct store *s)
         return 0;
 }
 
+static int pg_commit(struct store *s)
+{
+        return pg_commit_sql(s, "COMMIT");
+}
+
+/* DHCP lease commits follow [dhcp] durability like SQLite's synchronous
+ * setting: by default (process) the commit returns once PostgreSQL has it
+ * (synchronous_commit off: it survives bootherd's crash; PostgreSQL's own
+ * crash can lose the last ~0.6 s), with fsync (store_set_fsync) once it is
+ * flushed (and on synchronous standbys).  In the same round trip as the
+ * COMMIT; every other transaction keeps the server's setting. */
+static int pg_commit_leases(struct store *s)
+{
+        return pg_commit_sql(
+            s, s->pgs->leases_full ? "COMMIT" : "SET LOCAL synchronous_commit TO off; COMMIT");
+}
 static void pg_rollback(struct store *s)
 {
         PGTransactionStatusType t = PQtransactionStatus(s->pg);
@@ -239,12 +255,9 @@ static int pg_schema_set(struct store *s, int version)
         return pg_exec(s, sql);
 }
 
-/* Durability is the server's (synchronous_commit): a commit bootherd saw
- * succeed survives bootherd's crash either way. */
 static int pg_set_fsync(struct store *s, bool full)
 {
-        (void)s;
-        (void)full;
+        s->pgs->leases_full = full; /* pg_commit_leases */
         return 0;
 }
 
@@ -294,6 +307,7 @@ const struct store_ops store_pg_ops = {
     .exec = pg_exec,
     .begin = pg_begin,
     .commit = pg_commit,
+    .commit_leases = pg_commit_leases,
     .rollback = pg_rollback,
     .read_begin = pg_read_begin,
     .read_end = pg_read_end,

@@ -29,6 +29,7 @@ struct store_pg_state {
          * one are prepared again before they run. */
         uint64_t session;
         int64_t retry_at; /* CLOCK_MONOTONIC ms: no reconnection before */
+        bool leases_full; /* store_set_fsync(): lease commits wait for the flush */
         /* store_pg_notify.c: the counters as last read, valid until a
          * NOTIFY (or our own commit, or a new session) says otherwise. */
         uint64_t listen_session; /* session LISTEN ran on; 0 = none yet */
