@@ -46,7 +46,7 @@ range = 198.19.0.10 198.19.255.250
 router = 198.19.0.1
 lease_time = 3600
 CONF
-	ip netns exec "$1" "$BOOTHERD" --config "$2/bh.conf" serve 2>"$2/log" &
+	ip netns exec "$1" $PRIO "$BOOTHERD" --config "$2/bh.conf" serve 2>"$2/log" &
 	PIDS+=($!)
 }
 
@@ -61,8 +61,9 @@ start_kea_pg() { # NS DIR true|false (multi-threading)
 	}
 	cat >"$2/kea.conf" <<CONF
 { "Dhcp4": {
-    "interfaces-config": { "interfaces": [ "bsrv" ], "dhcp-socket-type": "udp" },
-    "multi-threading": { "enable-multi-threading": $3 },
+    "interfaces-config": { "interfaces": [ "bsrv" ], "dhcp-socket-type": "raw" },
+    "multi-threading": { "enable-multi-threading": $3, "thread-pool-size": $KEA_THREADS,
+                         "packet-queue-size": $KEA_QUEUE },
     "lease-database": { "type": "postgresql", "name": "$db", "host": "$_PG_DIR",
                         "user": "bootherd" },
     "valid-lifetime": 3600,
@@ -73,8 +74,10 @@ start_kea_pg() { # NS DIR true|false (multi-threading)
                    "output_options": [ { "output": "$2/kea.log" } ] } ]
 } }
 CONF
-	KEA_PIDFILE_DIR=$2 KEA_LOCKFILE_DIR=$2 ip netns exec "$1" kea-dhcp4 -c "$2/kea.conf" \
-		>"$2/stdout" 2>&1 &
+	# As run.sh's Kea: raw sockets, its thread pool and queue settings, the
+	# receive-buffer shim ($PRELOAD, set by start_server).
+	ip netns exec "$1" $PRIO env KEA_PIDFILE_DIR="$2" KEA_LOCKFILE_DIR="$2" $PRELOAD \
+		kea-dhcp4 -c "$2/kea.conf" >"$2/stdout" 2>&1 &
 	PIDS+=($!)
 }
 
