@@ -1,6 +1,9 @@
 # PostgreSQL-backed servers for bench/dhcp/run.sh (sourced by it when
 # EXTRA_SERVERS names this file; see bench/dhcp/pg.sh):
-#   bootherd-pg   bootherd with [store] url on PostgreSQL (leases, inventory)
+#   bootherd-pg   bootherd with [store] url on PostgreSQL (leases, inventory);
+#                 its lease commits with synchronous_commit off ([dhcp]
+#                 durability = process); bootherd-pg-fsync: on (= fsync),
+#                 as Kea's every lease write
 #   kea-pg        Kea 2.2 with its PostgreSQL lease backend (Debian's
 #                 kea-dhcp4 is built with libpq), schema from kea-admin,
 #                 multi-threaded; kea-pg-st single-threaded
@@ -25,7 +28,7 @@ pg_bench_db() { # NAME: a new empty database; prints its libpq URI
 	echo "postgresql:///$1?host=$_PG_DIR&user=bootherd"
 }
 
-start_bootherd_pg() { # NS DIR
+start_bootherd_pg() { # NS DIR process|fsync
 	mkdir -p "$2"
 	local url
 	url=$(pg_bench_db "bh_$(basename "$2" | tr -c 'a-z0-9\n' _)")
@@ -40,6 +43,7 @@ url = $url
 [dhcp]
 mode = server
 interface = bsrv
+durability = $3
 [subnet pool]
 network = 198.19.0.0/16
 range = 198.19.0.10 198.19.255.250
@@ -84,7 +88,8 @@ CONF
 # start_extra NAME NS DIR: 0 started, 2 not a name of ours.
 start_extra() {
 	case "$1" in
-	bootherd-pg) pg_bench_up && start_bootherd_pg "$2" "$3" ;;
+	bootherd-pg) pg_bench_up && start_bootherd_pg "$2" "$3" process ;;
+	bootherd-pg-fsync) pg_bench_up && start_bootherd_pg "$2" "$3" fsync ;;
 	kea-pg) pg_bench_up && start_kea_pg "$2" "$3" true ;;
 	kea-pg-st) pg_bench_up && start_kea_pg "$2" "$3" false ;;
 	*) return 2 ;;
