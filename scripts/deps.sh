@@ -8,8 +8,9 @@ build=(meson ninja-build gcc pkg-config libmicrohttpd-dev libsqlite3-dev libpq-d
 	clang-format sqlite3 python3)
 test=(curl iproute2 busybox isc-dhcp-client isc-dhcp-server kea-admin kea-dhcp4-server
 	dnsmasq-base tftp-hpa atftp nftables iputils-ping psmisc procps jq openssl postgresql-15)
-e2e=(qemu-system-x86 ovmf ipxe ipxe-qemu cpio gzip busybox dnsmasq-base curl iproute2 tcpdump)
-bench=(wrk nginx-light kea-dhcp4-server tftpd-hpa hyperfine isc-dhcp-server)
+e2e=(qemu-system-x86 ovmf ipxe ipxe-qemu cpio gzip busybox dnsmasq-base curl iproute2 tcpdump
+	postgresql-15 jq)
+bench=(wrk nginx-light kea-dhcp4-server tftpd-hpa hyperfine isc-dhcp-server postgresql-15)
 browser=(chromium)
 
 want=()

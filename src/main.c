@@ -26,6 +26,7 @@ static const char usage_text[] =
     "  user passwd NAME | list | remove NAME\n"
     "  token create NAME [--role viewer|admin] API token, printed once\n"
     "  token list | revoke NAME\n"
+    "  store copy --to URL [--events N]        copy the inventory into an empty database\n"
     "  list and show commands take --json.\n"
     "\n"
     "  --config FILE     configuration (default " CONFIG_DEFAULT_PATH " when it exists)\n"
@@ -41,8 +42,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"serve", cli_serve, false},   {"image", cli_image, true}, {"machine", cli_machine, true},
-    {"events", cli_events, false}, {"user", cli_user, true},   {"token", cli_token, true},
+    {"serve", cli_serve, false},    {"image", cli_image, true}, {"machine", cli_machine, true},
+    {"events", cli_events, false},  {"user", cli_user, true},   {"token", cli_token, true},
+    {"store", cli_store_cmd, true},
 };
 
 /* Global options come before the command; they override the file. */

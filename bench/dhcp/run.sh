@@ -56,6 +56,8 @@ RCVBUF=${RCVBUF:-4194304}
 PRIO=${PRIO:-}
 SERVERS=("$@")
 [ ${#SERVERS[@]} -gt 0 ] || SERVERS=(bootherd bootherd-fsync kea kea-mt dnsmasq)
+# More servers from a file defining start_extra NAME NS DIR (bench/dhcp/pg.sh).
+[ -z "${EXTRA_SERVERS:-}" ] || source "$EXTRA_SERVERS"
 # State on a real disk (not tmpfs), so fsync costs what it costs.
 T=$(mktemp -d /var/tmp/bootherd-bench-dhcp.XXXXXX)
 TAG="bhb$$"
@@ -190,7 +192,12 @@ start_server() { # i
 	kea-udp) start_kea "$ns" "$d" false udp ;;
 	kea-mt-udp) start_kea "$ns" "$d" true udp ;;
 	dnsmasq) start_dnsmasq "$ns" "$d" ;;
-	*) log "unknown server $name"; return 1 ;;
+	*) # servers defined in $EXTRA_SERVERS (e.g. bench/dhcp/pg_servers.bash)
+		local rc=2
+		if declare -F start_extra >/dev/null; then start_extra "$name" "$ns" "$d" && rc=0 || rc=$?; fi
+		[ "$rc" -ne 2 ] || log "unknown server $name"
+		[ "$rc" -eq 0 ] || return 1
+		;;
 	esac
 	SPID[$1]=${PIDS[-1]}
 	wait_port "$ns" || { log "$name did not start"; return 1; }

@@ -37,6 +37,7 @@ struct boot_events {
         int64_t last_flush_ms; /* loop_clock_ms() */
         _Atomic uint64_t dropped;
         uint64_t dropped_reported;
+        bool failing; /* the last write failed (logged once until one works) */
 };
 
 int boot_events_new(size_t capacity, struct boot_events **ret)
@@ -168,10 +169,20 @@ int boot_events_flush_max(struct boot_events *q, struct store *s, int64_t retent
         if (n) {
                 r = store_record_events(s, q->batch + q->batch_off, n, retention);
                 if (r < 0) {
-                        log_error("events: cannot record %zu boot events (will retry): %s", n,
-                                  store_errmsg(s));
-                        more = true;
+                        /* Retried at the next flush (the 1 s timer, or a
+                         * wake-up), not at once: a database that is down
+                         * stays down a while, and retrying in a loop burnt
+                         * a core and logged ~50k lines a second. */
+                        if (!q->failing)
+                                log_error("events: cannot record %zu boot events (will retry "
+                                          "every second): %s",
+                                          n, store_errmsg(s));
+                        q->failing = true;
+                        more = false;
                 } else {
+                        if (q->failing)
+                                log_info("events: recording again");
+                        q->failing = false;
                         r = (int)n;
                         q->batch_off += n;
                         if (q->batch_off == q->n_batch)

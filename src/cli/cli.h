@@ -56,3 +56,4 @@ int cli_events(struct cli *c, int argc, char **argv);
 int cli_serve(struct cli *c, int argc, char **argv);
 int cli_user(struct cli *c, int argc, char **argv);
 int cli_token(struct cli *c, int argc, char **argv);
+int cli_store_cmd(struct cli *c, int argc, char **argv);

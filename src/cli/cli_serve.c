@@ -127,6 +127,7 @@ static int daemon_start(struct daemon *d)
         struct config *cfg = &d->cli->cfg;
         int r;
         bootfiles_resolve(&cfg->bootfiles, missing_bootfile);
+        store_set_origin(cfg->server_name); /* before any thread records */
         d->store = cli_store(d->cli);
         if (!d->store)
                 return -EIO;
@@ -178,6 +179,8 @@ int cli_serve(struct cli *c, int argc, char **argv)
         int r = daemon_start(&d);
         if (r < 0) {
                 daemon_stop(&d);
+                if (!d.store) /* store_open() said why, in one line */
+                        return CLI_ERR;
                 return cli_fail("cannot start: %s", strerror(-r));
         }
         log_info("serve: bootherd %s ready (state %s)", BOOTHERD_VERSION, c->cfg.state_dir);

@@ -15,6 +15,8 @@ static const struct config_key keys[] = {
     {"server", "log_level", CONFIG_LOGLEVEL, F(log_level), "info", 0, 0, NULL, NULL},
     {"server", "database", CONFIG_STR, F(database), "", 0, 0, NULL, NULL},
     {"server", "user", CONFIG_STR, F(user), "", 0, 0, NULL, NULL},
+    {"server", "name", CONFIG_STR, F(server_name), "", 0, 0, NULL, NULL},
+    {"store", "url", CONFIG_DBURL, F(store_url), "", 0, 0, NULL, NULL},
     {"images", "root", CONFIG_STR, F(images_root), "", 0, 0, NULL, NULL},
     {"boot", "unknown_retry_s", CONFIG_INT, F(boot_unknown_retry_s), "30", 1, 86400, NULL, NULL},
     {"boot", "default_image", CONFIG_IMAGE, F(boot_default_image), "", 0, 0, NULL, NULL},
@@ -272,6 +274,8 @@ static char *join(const char *dir, const char *leaf)
 
 char *config_database_path(const struct config *c)
 {
+        if (*c->store_url)
+                return strdup(c->store_url);
         return *c->database ? strdup(c->database) : join(c->state_dir, "bootherd.db");
 }
 

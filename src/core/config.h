@@ -52,8 +52,12 @@ struct config {
         char *state_dir;  /* database and default images root */
         char *public_url; /* e.g. "http://198.18.0.1"; empty = address the request came in on */
         enum log_level log_level;
-        char *database; /* empty = <state_dir>/bootherd.db */
-        char *user;     /* drop root to this user once sockets are open; empty = stay */
+        char *database;    /* empty = <state_dir>/bootherd.db */
+        char *user;        /* drop root to this user once sockets are open; empty = stay */
+        char *server_name; /* names this server in events; empty = host name */
+
+        /* [store] */
+        char *store_url; /* postgresql:// URI; empty = SQLite (database / state_dir) */
 
         /* [images] */
         char *images_root; /* empty = <state_dir>/images */
@@ -149,6 +153,7 @@ int config_load(struct config *c, const char *path, char err[CONFIG_ERR_MAX]);
 int config_set(struct config *c, const char *section, const char *key, const char *value,
                const char *origin, char err[CONFIG_ERR_MAX]);
 
-/* Derived paths: malloc'ed, caller frees. */
+/* Derived paths: malloc'ed, caller frees.  The database's location is what
+ * store_open() takes: [store] url when set, else the SQLite file. */
 char *config_database_path(const struct config *c);
 char *config_images_root(const struct config *c);

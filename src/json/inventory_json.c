@@ -45,21 +45,28 @@ json_t *machine_to_json(const struct machine *m)
                 format_ipv4(m->ipv4, ip);
                 jip = json_string(ip);
         }
-        return json_pack("{s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "mac",
-                         mac, "hostname", str_or_null(m->hostname), "image", str_or_null(m->image),
-                         "ip", jip, "notes", m->notes ? m->notes : "", "state",
-                         machine_state_name(m->state), "boot_file", str_or_null(m->boot_file),
-                         "netboot", m->netboot, "first_seen", json_time(m->first_seen), "last_seen",
-                         json_time(m->last_seen), "last_stage", str_or_null(m->last_stage),
-                         "last_stage_at", json_time(m->last_stage_at), "created",
-                         json_time(m->created));
+        json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:o}",
+                              "mac", mac, "hostname", str_or_null(m->hostname), "image",
+                              str_or_null(m->image), "ip", jip, "notes", m->notes ? m->notes : "",
+                              "state", machine_state_name(m->state), "boot_file",
+                              str_or_null(m->boot_file), "netboot", m->netboot, "first_seen",
+                              json_time(m->first_seen), "last_seen", json_time(m->last_seen),
+                              "last_stage", str_or_null(m->last_stage), "last_stage_at",
+                              json_time(m->last_stage_at), "created", json_time(m->created));
+        /* Which server saw it last (several servers on one database). */
+        if (j)
+                json_object_set_new(j, "last_server", str_or_null(m->last_server));
+        return j;
 }
 
 json_t *event_to_json(const struct boot_event *e)
 {
         char mac[MAC_STR_LEN];
         mac_format(&e->mac, mac);
-        return json_pack("{s:I, s:o, s:s, s:s, s:s, s:s}", "id", (json_int_t)e->id, "time",
-                         json_time(e->time), "mac", mac, "stage", e->stage, "detail", e->detail,
-                         "peer", e->peer);
+        json_t *j = json_pack("{s:I, s:o, s:s, s:s, s:s, s:s}", "id", (json_int_t)e->id, "time",
+                              json_time(e->time), "mac", mac, "stage", e->stage, "detail",
+                              e->detail, "peer", e->peer);
+        if (j)
+                json_object_set_new(j, "server", json_string(e->server));
+        return j;
 }

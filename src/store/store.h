@@ -89,6 +89,7 @@ struct machine {
         char *last_stage;              /* NULL = never booted */
         int64_t last_stage_at;
         int64_t created;
+        char *last_server; /* server of the latest contact (store_set_origin); NULL = none */
 };
 
 void machine_done(struct machine *m);
@@ -123,6 +124,7 @@ int store_machine_list(struct store *s, const struct machine_filter *f, struct m
 #define BOOT_STAGE_MAX  16
 #define BOOT_DETAIL_MAX 256
 #define BOOT_PEER_MAX   48
+#define BOOT_SERVER_MAX 64
 
 struct boot_event {
         int64_t id;
@@ -131,11 +133,19 @@ struct boot_event {
         char stage[BOOT_STAGE_MAX]; /* dhcp, tftp, script, kernel, initrd, ... */
         char detail[BOOT_DETAIL_MAX];
         char peer[BOOT_PEER_MAX];
+        char server[BOOT_SERVER_MAX]; /* that saw it; "" = this one (store_set_origin) */
 };
 
+/* Names this process in what it records (events, a machine's last server),
+ * so a list from a shared database says which server saw what.  Call once,
+ * before any thread records; NULL or "" = the host name. */
+void store_set_origin(const char *name);
+const char *store_origin(void);
+
 /* Records a batch of contacts in one transaction: appends each event,
- * creates unknown MACs as *discovered*, updates last_seen and (when the
- * event is a boot stage) last_stage, then trims events beyond `retention`. */
+ * creates unknown MACs as *discovered*, updates last_seen, last_server and
+ * (when the event is a boot stage) last_stage, then trims events beyond
+ * `retention`. */
 int store_record_events(struct store *s, const struct boot_event *evs, size_t n, int64_t retention);
 
 /* Newest first.  mac NULL = all; since_ms 0 = no bound; limit <= 0 = 100. */
@@ -274,12 +284,34 @@ int store_lease_get(struct store *s, uint32_t ip, struct lease *ret);
 /* Inserts or replaces the leases (by address) in ONE transaction: the DHCP
  * server commits a loop turn's ACKs together, then sends them. */
 int store_lease_put_many(struct store *s, const struct lease *ls, size_t n);
+/* Several servers on one database: writes the leases in ONE transaction,
+ * each only where the database still lets this client have the address,
+ * so an address is never one client's at one server and another's at a
+ * second.  A lease is written when the row is absent, is the same MAC's,
+ * is released or expired, or ended at or before now (what dhcp_alloc
+ * calls free); an EXPIRED record only marks a row of the same MAC that
+ * has indeed ended (another server may have just renewed it).
+ * ret_claimed[i] tells which were written; a client whose lease was not
+ * must not be ACKed (NAK it: it starts over).  0 or -errno for the
+ * transaction itself. */
+int store_lease_claim_many(struct store *s, const struct lease *ls, size_t n, int64_t now,
+                           bool *ret_claimed);
+/* Leases written since *cursor by any server (PostgreSQL: a sequence
+ * number per write; SQLite, a single server's file: none), at most `max`,
+ * in write order, for a DHCP server to keep its view of the others'
+ * bindings.  Advances *cursor (0 = from the start).  Writes that commit
+ * out of sequence order within a short window are returned again on the
+ * next call rather than missed: applying a lease twice is harmless. */
+int store_lease_changes(struct store *s, int64_t *cursor, size_t max, struct lease **ret,
+                        size_t *ret_n);
 int store_lease_delete(struct store *s, uint32_t ip);
 /* The MAC of the machine whose reservation (machine.ipv4) is ip; -ENOENT if
  * none. */
 int store_lease_reservation(struct store *s, uint32_t ip, struct mac *ret_mac);
 /* full: synchronous=FULL (every commit fsynced: survives power loss);
- * otherwise NORMAL (survives a process crash).  Applies to this handle. */
+ * otherwise NORMAL (survives a process crash).  Applies to this handle
+ * (PostgreSQL: to its lease commits, synchronous_commit on / off; its
+ * other writes keep the server's setting). */
 int store_set_fsync(struct store *s, bool full);
 /* Changes when ANOTHER connection (HTTP thread, CLI) commits to the
  * database (PRAGMA data_version): lets a cache of inventory reads know when
@@ -331,3 +363,20 @@ void store_checkpointer_stop(struct store_checkpointer *c);
 /* Checkpoints run so far (tests, metrics); *ret_full (if not NULL): how
  * many of them were followed by a FULL one to bound the WAL. */
 uint64_t store_checkpointer_runs(const struct store_checkpointer *c, uint64_t *ret_full);
+
+/* ---- moving a site (store_copy.c) ---- */
+
+struct store_copy_counts {
+        int64_t images, initrds, machines, leases, users, tokens, events;
+};
+
+/* Copies the inventory of src into dst, which must hold none yet (-EEXIST
+ * otherwise, naming what it holds): images and their initrds, machines
+ * with their history, leases, users, API tokens, and the newest `events`
+ * boot events (browser sessions are not copied: users log in again).  One
+ * transaction on dst; then compares each table's rows on both sides (-EIO
+ * naming the first that differs).  Either backend on either side, e.g. a
+ * SQLite file into an empty PostgreSQL database.  ret (may be NULL) gets
+ * what was copied.  The error, also a failed read of src, is explained in
+ * store_errmsg(dst). */
+int store_copy(struct store *src, struct store *dst, int64_t events, struct store_copy_counts *ret);

@@ -8,12 +8,39 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
+#include <unistd.h>
 
 int64_t store_now_ms(void)
 {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The name written with this process's events (store_set_origin). */
+static char origin[BOOT_SERVER_MAX];
+static pthread_once_t origin_once = PTHREAD_ONCE_INIT;
+
+static void origin_default(void)
+{
+        if (origin[0])
+                return;
+        if (gethostname(origin, sizeof(origin) - 1) < 0)
+                snprintf(origin, sizeof(origin), "bootherd");
+}
+
+void store_set_origin(const char *name)
+{
+        if (name && *name)
+                snprintf(origin, sizeof(origin), "%s", name);
+        pthread_once(&origin_once, origin_default);
+}
+
+const char *store_origin(void)
+{
+        pthread_once(&origin_once, origin_default);
+        return origin;
 }
 
 bool store_is_url(const char *where)
@@ -199,6 +226,11 @@ int store_begin(struct store *s)
 int store_commit(struct store *s)
 {
         return s->ops->commit(s);
+}
+
+int store_commit_leases(struct store *s)
+{
+        return s->ops->commit_leases ? s->ops->commit_leases(s) : s->ops->commit(s);
 }
 
 void store_rollback(struct store *s)

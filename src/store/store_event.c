@@ -1,33 +1,37 @@
 /* The boot event log and the machine "last seen / last stage" it feeds. */
 #include "store/store_internal.h"
 
-#include <stdlib.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* One row update per MAC and batch: ?2 is the time of the MAC's first event
  * in the batch, ?4 the latest time, ?3 the stage of the last event with
- * that latest time.  Applying it once gives the row that applying the
+ * that latest time, ?5 its server.  Applying it once gives the row that applying the
  * per-event form (?2 = ?4 = the event's time) to each event in order
  * would: first_seen/created come from the first event, last_seen and
- * last_stage_at are maxima, and last_stage follows the last event that
- * reached the running maximum, which is the last one at the maximum.
+ * last_stage_at are maxima, and last_stage (last_server) follows the last
+ * event that reached the running maximum, which is the last one at the
+ * maximum.
  * (CASE rather than SQLite's two-argument max(): PostgreSQL has greatest()
  * instead; the existing row's columns are named with the table, which
  * PostgreSQL requires in DO UPDATE.) */
 static const char SQL_SEEN[] =
     "INSERT INTO machine (mac, state, notes, first_seen, last_seen, last_stage, "
-    "last_stage_at, created) VALUES (?1, 'discovered', '', ?2, ?4, ?3, ?4, ?2) "
+    "last_stage_at, created, last_server) VALUES (?1, 'discovered', '', ?2, ?4, ?3, ?4, ?2, ?5) "
     "ON CONFLICT (mac) DO UPDATE SET "
     "first_seen = coalesce(machine.first_seen, ?2), "
     "last_seen = CASE WHEN coalesce(machine.last_seen, 0) > ?4 "
     "THEN coalesce(machine.last_seen, 0) ELSE ?4 END, "
+    "last_server = CASE WHEN ?4 >= coalesce(machine.last_seen, 0) THEN ?5 "
+    "ELSE machine.last_server END, "
     "last_stage = CASE WHEN ?4 >= coalesce(machine.last_stage_at, 0) THEN ?3 "
     "ELSE machine.last_stage END, "
     "last_stage_at = CASE WHEN coalesce(machine.last_stage_at, 0) > ?4 "
     "THEN coalesce(machine.last_stage_at, 0) ELSE ?4 END";
 static const char SQL_EVENT_ADD[] =
-    "INSERT INTO event (time, mac, stage, detail, peer) VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO event (time, mac, stage, detail, peer, server) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char SQL_EVENT_TRIM[] =
     "DELETE FROM event WHERE id <= (SELECT max(id) FROM event) - ?1";
 
@@ -56,20 +60,93 @@ static struct seen *seen_find(struct seen *tab, size_t mask, const struct boot_e
         return &tab[i];
 }
 
-static int seen_write(struct store *s, const struct boot_event *first,
-                      const struct boot_event *latest)
+/* Multi-row forms of SQL_SEEN and SQL_EVENT_ADD: CHUNK rows per statement
+ * (one round trip on PostgreSQL instead of CHUNK; fewer VM runs on
+ * SQLite).  Built once, at first use; the arrays' addresses are the
+ * statement cache's keys like a literal's.  The upsert reads the proposed
+ * row through excluded.*, which carries exactly SQL_SEEN's parameters
+ * (first_seen = created = ?2, last_seen = last_stage_at = ?4, last_stage
+ * ?3, last_server ?5), so each row gets what SQL_SEEN gives it; a batch
+ * has one row per MAC, as a multi-row upsert must. */
+#define CHUNK     16
+#define SEEN_COLS 5
+#define EV_COLS   6
+
+static char sql_seen_many[2048], sql_events_many[1024];
+static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
+
+static void build_sql(void)
 {
+        size_t o =
+            (size_t)snprintf(sql_seen_many, sizeof(sql_seen_many),
+                             "INSERT INTO machine (mac, state, notes, first_seen, last_seen, "
+                             "last_stage, last_stage_at, created, last_server) VALUES ");
+        for (int r = 0, b = 0; r < CHUNK; r++, b += SEEN_COLS)
+                o += (size_t)snprintf(sql_seen_many + o, sizeof(sql_seen_many) - o,
+                                      "%s(?%d, 'discovered', '', ?%d, ?%d, ?%d, ?%d, ?%d, ?%d)",
+                                      r ? ", " : "", b + 1, b + 2, b + 4, b + 3, b + 4, b + 2,
+                                      b + 5);
+        snprintf(sql_seen_many + o, sizeof(sql_seen_many) - o,
+                 " ON CONFLICT (mac) DO UPDATE SET "
+                 "first_seen = coalesce(machine.first_seen, excluded.first_seen), "
+                 "last_seen = CASE WHEN coalesce(machine.last_seen, 0) > excluded.last_seen "
+                 "THEN coalesce(machine.last_seen, 0) ELSE excluded.last_seen END, "
+                 "last_server = CASE WHEN excluded.last_seen >= coalesce(machine.last_seen, 0) "
+                 "THEN excluded.last_server ELSE machine.last_server END, "
+                 "last_stage = CASE WHEN excluded.last_stage_at >= "
+                 "coalesce(machine.last_stage_at, 0) THEN excluded.last_stage "
+                 "ELSE machine.last_stage END, "
+                 "last_stage_at = CASE WHEN coalesce(machine.last_stage_at, 0) > "
+                 "excluded.last_stage_at THEN coalesce(machine.last_stage_at, 0) "
+                 "ELSE excluded.last_stage_at END");
+        o = (size_t)snprintf(sql_events_many, sizeof(sql_events_many),
+                             "INSERT INTO event (time, mac, stage, detail, peer, server) VALUES ");
+        for (int r = 0, b = 0; r < CHUNK; r++, b += EV_COLS)
+                o += (size_t)snprintf(sql_events_many + o, sizeof(sql_events_many) - o,
+                                      "%s(?%d, ?%d, ?%d, ?%d, ?%d, ?%d)", r ? ", " : "", b + 1,
+                                      b + 2, b + 3, b + 4, b + 5, b + 6);
+}
+
+static const char *server_of(const struct boot_event *e)
+{
+        return e->server[0] ? e->server : store_origin();
+}
+
+/* One machine's update: its first and latest events (struct seen). */
+struct seen_row {
+        const struct boot_event *first, *latest;
         char mac[MAC_STR_LEN];
-        mac_format(&first->mac, mac);
-        struct store_stmt *st = store_prepare(s, SQL_SEEN);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, mac);
-        store_bind_int64(st, 2, first->time);
-        store_bind_text(st, 3, latest->stage);
-        store_bind_int64(st, 4, latest->time);
-        if (store_step(st) < 0)
-                return store_db_fail(s, "machine seen");
+};
+
+static void seen_bind(struct store_stmt *st, int b, const struct seen_row *r)
+{
+        store_bind_text(st, b + 1, r->mac);
+        store_bind_int64(st, b + 2, r->first->time);
+        store_bind_text(st, b + 3, r->latest->stage);
+        store_bind_int64(st, b + 4, r->latest->time);
+        store_bind_text(st, b + 5, server_of(r->latest));
+}
+
+static int seen_write(struct store *s, const struct seen_row *rows, size_t n)
+{
+        size_t i = 0;
+        for (; i + CHUNK <= n; i += CHUNK) {
+                struct store_stmt *st = store_prepare(s, sql_seen_many);
+                if (!st)
+                        return -EIO;
+                for (int r = 0; r < CHUNK; r++)
+                        seen_bind(st, r * SEEN_COLS, &rows[i + (size_t)r]);
+                if (store_step(st) < 0)
+                        return store_db_fail(s, "machine seen");
+        }
+        for (; i < n; i++) {
+                struct store_stmt *st = store_prepare(s, SQL_SEEN);
+                if (!st)
+                        return -EIO;
+                seen_bind(st, 0, &rows[i]);
+                if (store_step(st) < 0)
+                        return store_db_fail(s, "machine seen");
+        }
         return 0;
 }
 
@@ -81,8 +158,12 @@ static int record_seen(struct store *s, const struct boot_event *evs, size_t n)
         while (cap < 2 * n)
                 cap *= 2;
         struct seen *tab = calloc(cap, sizeof(*tab));
-        if (!tab)
+        struct seen_row *rows = malloc(n * sizeof(*rows));
+        if (!tab || !rows) {
+                free(tab);
+                free(rows);
                 return store_fail(s, -ENOMEM, NULL, "out of memory");
+        }
         for (size_t i = 0; i < n; i++) {
                 struct seen *e = seen_find(tab, cap - 1, evs, &evs[i].mac);
                 if (!e->used)
@@ -91,30 +172,50 @@ static int record_seen(struct store *s, const struct boot_event *evs, size_t n)
                 else if (evs[i].time >= evs[e->latest].time)
                         e->latest = (uint32_t)i;
         }
-        int r = 0;
-        for (size_t i = 0; r >= 0 && i < n; i++) {
+        size_t n_rows = 0;
+        for (size_t i = 0; i < n; i++) {
                 const struct seen *e = seen_find(tab, cap - 1, evs, &evs[i].mac);
-                if (e->first == i)
-                        r = seen_write(s, &evs[i], &evs[e->latest]);
+                if (e->first != i)
+                        continue;
+                struct seen_row *r = &rows[n_rows++];
+                r->first = &evs[i];
+                r->latest = &evs[e->latest];
+                mac_format(&evs[i].mac, r->mac);
         }
         free(tab);
-        return r;
+        int ret = seen_write(s, rows, n_rows);
+        free(rows);
+        return ret;
 }
 
-static int record_one(struct store *s, const struct boot_event *e)
+static void event_bind(struct store_stmt *st, int b, const struct boot_event *e, const char *mac)
 {
-        char mac[MAC_STR_LEN];
-        mac_format(&e->mac, mac);
-        struct store_stmt *st = store_prepare(s, SQL_EVENT_ADD);
-        if (!st)
-                return -EIO;
-        store_bind_int64(st, 1, e->time);
-        store_bind_text(st, 2, mac);
-        store_bind_text(st, 3, e->stage);
-        store_bind_text(st, 4, e->detail);
-        store_bind_text(st, 5, e->peer);
-        if (store_step(st) < 0)
-                return store_db_fail(s, "event write");
+        store_bind_int64(st, b + 1, e->time);
+        store_bind_text(st, b + 2, mac);
+        store_bind_text(st, b + 3, e->stage);
+        store_bind_text(st, b + 4, e->detail);
+        store_bind_text(st, b + 5, e->peer);
+        store_bind_text(st, b + 6, server_of(e));
+}
+
+/* Appends the events in order, CHUNK per statement. */
+static int record_events(struct store *s, const struct boot_event *evs, size_t n)
+{
+        char macs[CHUNK][MAC_STR_LEN]; /* bound, not copied: alive until the step */
+        size_t i = 0;
+        while (i < n) {
+                bool many = n - i >= CHUNK;
+                struct store_stmt *st = store_prepare(s, many ? sql_events_many : SQL_EVENT_ADD);
+                if (!st)
+                        return -EIO;
+                int rows = many ? CHUNK : 1;
+                for (int r = 0; r < rows; r++, i++) {
+                        mac_format(&evs[i].mac, macs[r]);
+                        event_bind(st, r * EV_COLS, &evs[i], macs[r]);
+                }
+                if (store_step(st) < 0)
+                        return store_db_fail(s, "event write");
+        }
         return 0;
 }
 
@@ -125,9 +226,10 @@ int store_record_events(struct store *s, const struct boot_event *evs, size_t n,
         int r = store_begin(s);
         if (r < 0)
                 return r;
+        pthread_once(&sql_once, build_sql);
         r = record_seen(s, evs, n);
-        for (size_t i = 0; r >= 0 && i < n; i++)
-                r = record_one(s, &evs[i]);
+        if (r >= 0)
+                r = record_events(s, evs, n);
         if (r >= 0 && retention > 0) {
                 struct store_stmt *st = store_prepare(s, SQL_EVENT_TRIM);
                 if (!st) {
@@ -146,7 +248,7 @@ int store_record_events(struct store *s, const struct boot_event *evs, size_t n,
 }
 
 static const char SQL_EVENTS[] =
-    "SELECT id, time, mac, stage, detail, peer FROM event "
+    "SELECT id, time, mac, stage, detail, peer, server FROM event "
     "WHERE (mac = ?1 OR ?1 IS NULL) AND time >= ?2 ORDER BY id DESC LIMIT ?3";
 
 int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, int64_t limit,
@@ -183,6 +285,7 @@ int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, 
                 store_col_copy(st, 3, e->stage, sizeof(e->stage));
                 store_col_copy(st, 4, e->detail, sizeof(e->detail));
                 store_col_copy(st, 5, e->peer, sizeof(e->peer));
+                store_col_copy(st, 6, e->server, sizeof(e->server));
                 n++;
         }
         store_reset(st);

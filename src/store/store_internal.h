@@ -1,7 +1,6 @@
 /* The store's internal database layer: what every store_*.c function is
  * written against, so that each is written once and runs on SQLite and on
  * PostgreSQL.  Not for use outside store/.  How to write a store function:
- * /work/coord/pg-layer.md (and the comments below).
  *
  *   struct store_stmt *st = store_prepare(s, SQL_X);   // cached per connection
  *   store_bind_text(st, 1, name);                      // ?1 .. ?N
@@ -39,8 +38,8 @@
  * ~60); past this store_prepare() fails (a programming error). */
 #define STORE_STMT_MAX   128
 #define STORE_STMT_SLOTS 256 /* hash slots, a power of two > STORE_STMT_MAX */
-/* Highest ?N a statement may use. */
-#define STORE_PARAMS_MAX 16
+/* Highest ?N a statement may use (multi-row inserts: rows x columns). */
+#define STORE_PARAMS_MAX 128
 
 #define STORE_DONE 0
 #define STORE_ROW  1
@@ -194,6 +193,13 @@ static inline const void *store_col_blob(struct store_stmt *st, int col, size_t 
         return store_pg_col(st, col, len);
 }
 
+static inline bool store_col_null(struct store_stmt *st, int col)
+{
+        if (st->lite)
+                return sqlite3_column_type(st->lite, col) == SQLITE_NULL;
+        return store_pg_col(st, col, NULL) == NULL;
+}
+
 /* malloc'ed copy of a text column, NULL when NULL; sets *oom on allocation
  * failure. */
 char *store_col_dup(struct store_stmt *st, int col, bool *oom);
@@ -217,6 +223,9 @@ int store_db_fail(struct store *s, const char *what);
  * locked or unavailable). */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
+/* The commit of DHCP lease writes, whose durability store_set_fsync()
+ * chooses (on SQLite that applies to every commit of the handle). */
+int store_commit_leases(struct store *s);
 void store_rollback(struct store *s);
 
 /* Runs one-shot SQL with no results (several statements allowed; for
@@ -253,6 +262,7 @@ struct store_ops {
         int (*exec)(struct store *s, const char *sql);
         int (*begin)(struct store *s);
         int (*commit)(struct store *s);
+        int (*commit_leases)(struct store *s); /* NULL: commit */
         void (*rollback)(struct store *s);
         int (*read_begin)(struct store *s);
         void (*read_end)(struct store *s);
@@ -265,6 +275,7 @@ struct store_ops {
         int (*schema_set)(struct store *s, int version);
         int (*set_fsync)(struct store *s, bool full);
         int (*data_version)(struct store *s, int64_t *ret);
+        int (*script_generation)(struct store *s, int64_t *ret);
         const struct store_schema *schema;
 };
 
@@ -272,3 +283,5 @@ extern const struct store_ops store_sqlite_ops; /* store_sqlite.c */
 extern const struct store_ops store_pg_ops;     /* store_pg.c */
 
 int store_migrate(struct store *s);
+/* Reads the script generation counter (store_generation.c). */
+int store_generation_read(struct store *s, int64_t *ret);

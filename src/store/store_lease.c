@@ -170,10 +170,112 @@ int store_lease_put_many(struct store *s, const struct lease *ls, size_t n)
         for (size_t i = 0; r >= 0 && i < n; i++)
                 r = lease_put_one(s, &ls[i]);
         if (r >= 0)
-                r = store_commit(s);
+                r = store_commit_leases(s);
         if (r < 0)
                 store_rollback(s);
         return r;
+}
+
+/* The database as the arbiter between servers: the upsert changes a row
+ * only where this client may have the address (see store.h), and says so
+ * by returning it. */
+static const char SQL_LEASE_CLAIM[] =
+    "INSERT INTO lease (" LEASE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+    "ON CONFLICT (ip) DO UPDATE SET mac = excluded.mac, client_id = excluded.client_id, "
+    "subnet = excluded.subnet, state = excluded.state, starts = excluded.starts, "
+    "ends = excluded.ends, hostname = excluded.hostname "
+    "WHERE lease.mac = excluded.mac OR lease.state IN ('released', 'expired') "
+    "OR lease.ends <= ?9 RETURNING ip";
+static const char SQL_LEASE_EXPIRE[] =
+    "UPDATE lease SET state = 'expired' WHERE ip = ?1 AND mac = ?2 AND ends <= ?3 "
+    "AND state IN ('bound', 'offered', 'declined') RETURNING ip";
+
+static int lease_claim_one(struct store *s, const struct lease *l, int64_t now, bool *claimed)
+{
+        char mac[MAC_STR_LEN];
+        mac_format(&l->mac, mac);
+        bool expire = l->state == LEASE_EXPIRED;
+        struct store_stmt *st = store_prepare(s, expire ? SQL_LEASE_EXPIRE : SQL_LEASE_CLAIM);
+        if (!st)
+                return -EIO;
+        if (expire) {
+                store_bind_int64(st, 1, l->ip);
+                store_bind_text(st, 2, mac);
+                store_bind_int64(st, 3, now);
+        } else {
+                lease_bind(st, l, mac);
+                store_bind_int64(st, 9, now);
+        }
+        int rc = store_step(st);
+        store_reset(st);
+        if (rc < 0)
+                return store_db_fail(s, "lease claim");
+        *claimed = rc == STORE_ROW;
+        return 0;
+}
+
+int store_lease_claim_many(struct store *s, const struct lease *ls, size_t n, int64_t now,
+                           bool *ret_claimed)
+{
+        if (n == 0)
+                return 0;
+        store_idle(s);
+        int r = store_begin(s);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = lease_claim_one(s, &ls[i], now, &ret_claimed[i]);
+        if (r >= 0)
+                r = store_commit_leases(s);
+        if (r < 0)
+                store_rollback(s);
+        return r;
+}
+
+/* Rows that committed after a later sequence number was read would be
+ * skipped by a plain "seq > cursor": look this far back (lease
+ * transactions are a few statements, milliseconds). */
+#define LEASE_CHANGES_LOOKBACK 64
+
+static const char SQL_LEASE_CHANGES[] =
+    "SELECT " LEASE_COLS ", seq FROM lease WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+
+int store_lease_changes(struct store *s, int64_t *cursor, size_t max, struct lease **ret,
+                        size_t *ret_n)
+{
+        struct store_stmt *st = store_prepare(s, SQL_LEASE_CHANGES);
+        if (!st)
+                return -EIO;
+        int64_t from = *cursor > LEASE_CHANGES_LOOKBACK ? *cursor - LEASE_CHANGES_LOOKBACK : 0;
+        store_bind_int64(st, 1, from);
+        store_bind_int64(st, 2, max ? (int64_t)max : 1);
+        struct lease *v = NULL;
+        size_t n = 0;
+        int64_t last = *cursor;
+        int rc;
+        while ((rc = store_step(st)) == STORE_ROW) {
+                struct lease *nv = realloc(v, (n + 1) * sizeof(*nv));
+                if (!nv) {
+                        free(v);
+                        store_reset(st);
+                        return store_fail(s, -ENOMEM, NULL, "out of memory");
+                }
+                v = nv;
+                if (lease_from_row(st, &v[n]) == 0)
+                        n++;
+                int64_t seq = store_col_int64(st, 8);
+                if (seq > last)
+                        last = seq;
+        }
+        store_reset(st);
+        if (rc != STORE_DONE) {
+                free(v);
+                return store_db_fail(s, "lease changes");
+        }
+        *cursor = last;
+        *ret = v;
+        *ret_n = n;
+        return 0;
 }
 
 static const char SQL_LEASE_DELETE[] = "DELETE FROM lease WHERE ip = ?1";

@@ -37,6 +37,7 @@ void machine_done(struct machine *m)
         free(m->notes);
         free(m->boot_file);
         free(m->last_stage);
+        free(m->last_server);
         memset(m, 0, sizeof(*m));
 }
 
@@ -205,7 +206,7 @@ int store_machine_update(struct store *s, const struct machine *m)
 
 #define MACHINE_COLS                                                                               \
         "mac, hostname, image, ipv4, notes, state, first_seen, last_seen, last_stage, "            \
-        "last_stage_at, created, boot_file, netboot"
+        "last_stage_at, created, boot_file, netboot, last_server"
 
 static int machine_from_row(struct store *s, struct store_stmt *st, struct machine *m)
 {
@@ -228,6 +229,7 @@ static int machine_from_row(struct store *s, struct store_stmt *st, struct machi
         m->created = store_col_int64(st, 10);
         m->boot_file = store_col_dup(st, 11, &oom);
         m->netboot = store_col_int64(st, 12) != 0;
+        m->last_server = store_col_dup(st, 13, &oom);
         if (!m->notes && !oom)
                 m->notes = strdup("");
         if (oom || !m->notes) {

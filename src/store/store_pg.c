@@ -33,6 +33,8 @@ static void one_line(char *dst, size_t cap, const char *msg)
         size_t o = 0;
         for (const char *p = msg ? msg : ""; *p && o + 3 < cap; p++) {
                 if (*p == '\n') {
+                        while (p[1] == ' ' || p[1] == '\t')
+                                p++;
                         if (p[1])
                                 o += (size_t)snprintf(dst + o, cap - o, "; ");
                         continue;
@@ -87,11 +89,18 @@ static void ignore_notice(void *arg, const char *msg)
         (void)msg;
 }
 
+/* Keywords before dbname are defaults the URI may override.  Over TCP, a
+ * server that vanished (host down, network cut) is noticed within about
+ * 10 s rather than the kernel's 15 min of retransmissions: keepalives
+ * for an idle connection, tcp_user_timeout for unacknowledged writes. */
 static PGconn *pg_connect(const char *url)
 {
-        /* Keywords before dbname are defaults the URI may override. */
-        const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
-        const char *const vals[] = {PG_CONNECT_TIMEOUT, "bootherd", url, NULL};
+        const char *const keys[] = {"connect_timeout",  "fallback_application_name",
+                                    "keepalives_idle",  "keepalives_interval",
+                                    "keepalives_count", "tcp_user_timeout",
+                                    "dbname",           NULL};
+        const char *const vals[] = {
+            PG_CONNECT_TIMEOUT, "bootherd", "5", "2", "3", "10000", url, NULL};
         PGconn *c = PQconnectdbParams(keys, vals, 1);
         if (c)
                 PQsetNoticeProcessor(c, ignore_notice, NULL);
@@ -102,14 +111,17 @@ int store_pg_ready(struct store *s)
 {
         if (PQstatus(s->pg) == CONNECTION_OK)
                 return 0;
+        /* The first attempt after a break is immediate; after a failed
+         * one, wait: each can take connect_timeout. */
         int64_t now = mono_ms();
         if (now >= s->pgs->retry_at) {
-                s->pgs->retry_at = now + PG_RETRY_MS;
                 PQreset(s->pg);
                 if (PQstatus(s->pg) == CONNECTION_OK) {
                         s->pgs->session++;
+                        s->pgs->retry_at = 0;
                         return 0;
                 }
+                s->pgs->retry_at = mono_ms() + PG_RETRY_MS;
         }
         return store_pg_result_error(s, NULL);
 }
@@ -154,9 +166,9 @@ static int pg_begin(struct store *s)
         return r < 0 ? store_fail(s, r, NULL, "begin: %s", s->pg_msg) : 0;
 }
 
-static int pg_commit(struct store *s)
+static int pg_commit_sql(struct store *s, const char *sql)
 {
-        PGresult *res = PQexec(s->pg, "COMMIT");
+        PGresult *res = PQexec(s->pg, sql);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
                 store_pg_result_error(s, res);
                 return pg_db_fail(s, "commit");
@@ -164,11 +176,28 @@ static int pg_commit(struct store *s)
         /* COMMIT of a failed transaction "succeeds" as ROLLBACK. */
         bool ok = strcmp(PQcmdStatus(res), "COMMIT") == 0;
         PQclear(res);
+        store_pg_changed(s); /* our own writes: read the counters again */
         if (!ok)
                 return store_fail(s, -EAGAIN, NULL, "commit: the transaction was rolled back");
         return 0;
 }
 
+static int pg_commit(struct store *s)
+{
+        return pg_commit_sql(s, "COMMIT");
+}
+
+/* DHCP lease commits follow [dhcp] durability like SQLite's synchronous
+ * setting: by default (process) the commit returns once PostgreSQL has it
+ * (synchronous_commit off: it survives bootherd's crash; PostgreSQL's own
+ * crash can lose the last ~0.6 s), with fsync (store_set_fsync) once it is
+ * flushed (and on synchronous standbys).  In the same round trip as the
+ * COMMIT; every other transaction keeps the server's setting. */
+static int pg_commit_leases(struct store *s)
+{
+        return pg_commit_sql(
+            s, s->pgs->leases_full ? "COMMIT" : "SET LOCAL synchronous_commit TO off; COMMIT");
+}
 static void pg_rollback(struct store *s)
 {
         PGTransactionStatusType t = PQtransactionStatus(s->pg);
@@ -226,29 +255,9 @@ static int pg_schema_set(struct store *s, int version)
         return pg_exec(s, sql);
 }
 
-/* Durability is the server's (synchronous_commit): a commit bootherd saw
- * succeed survives bootherd's crash either way. */
 static int pg_set_fsync(struct store *s, bool full)
 {
-        (void)s;
-        (void)full;
-        return 0;
-}
-
-static const char SQL_INVENTORY_VERSION[] = "SELECT v FROM inventory_version WHERE id = 1";
-
-static int pg_data_version(struct store *s, int64_t *ret)
-{
-        struct store_stmt *st = store_prepare(s, SQL_INVENTORY_VERSION);
-        if (!st)
-                return -EIO;
-        int rc = store_step(st);
-        int64_t v = rc == STORE_ROW ? store_col_int64(st, 0) : 0;
-        store_reset(st);
-        if (rc != STORE_ROW)
-                return rc < 0 ? pg_db_fail(s, "data version")
-                              : store_fail(s, -EIO, NULL, "inventory version missing");
-        *ret = v;
+        s->pgs->leases_full = full; /* pg_commit_leases */
         return 0;
 }
 
@@ -257,6 +266,7 @@ static int pg_open(struct store *s, const char *url)
         s->pgs = calloc(1, sizeof(*s->pgs));
         if (!s->pgs || !(s->pgs->url = strdup(url)))
                 return store_fail(s, -ENOMEM, NULL, "out of memory");
+        s->pgs->session = 1; /* 0: never (listen_session) */
         s->pg = pg_connect(url);
         if (!s->pg)
                 return store_fail(s, -ENOMEM, NULL, "out of memory");
@@ -268,6 +278,14 @@ static int pg_open(struct store *s, const char *url)
         if (PQserverVersion(s->pg) < PG_MIN_VERSION)
                 return store_fail(s, -EPROTO, NULL, "PostgreSQL %d is too old (11 or later needed)",
                                   PQserverVersion(s->pg) / 10000);
+        /* A standby (or a read-only default) would fail every write: say so
+         * now.  libpq reports both settings at connection time. */
+        const char *ro = PQparameterStatus(s->pg, "default_transaction_read_only");
+        const char *hs = PQparameterStatus(s->pg, "in_hot_standby");
+        if ((ro && strcmp(ro, "on") == 0) || (hs && strcmp(hs, "on") == 0))
+                return store_fail(s, -EROFS, NULL,
+                                  "the server is read-only (a standby?): name the primary, or "
+                                  "list every server with target_session_attrs=read-write");
         return 0;
 }
 
@@ -289,6 +307,7 @@ const struct store_ops store_pg_ops = {
     .exec = pg_exec,
     .begin = pg_begin,
     .commit = pg_commit,
+    .commit_leases = pg_commit_leases,
     .rollback = pg_rollback,
     .read_begin = pg_read_begin,
     .read_end = pg_read_end,
@@ -298,6 +317,7 @@ const struct store_ops store_pg_ops = {
     .schema_lock = pg_schema_lock,
     .schema_set = pg_schema_set,
     .set_fsync = pg_set_fsync,
-    .data_version = pg_data_version,
+    .data_version = store_pg_data_version,
+    .script_generation = store_pg_script_generation,
     .schema = &store_pg_schema,
 };

@@ -1,6 +1,7 @@
 /* PostgreSQL statements for the store's database layer (store_internal.h):
  * the shared SQL's ?N placeholders become $N once, at prepare time
- * (PQprepare, one round trip per statement and connection); a run is one
+ * (PQprepare at the first run, one round trip per statement and
+ * connection); a run is one
  * PQexecPrepared with text parameters (the server infers their types from
  * the SQL) and binary results (integers without parsing, bytea without
  * hex decoding; libpq NUL-terminates every value, so text columns are
@@ -76,25 +77,39 @@ static int pg_send_prepare(struct store *s, struct store_stmt *st)
 int store_pg_prepare(struct store *s, struct store_stmt *st)
 {
         size_t cap = strlen(st->sql) * 2 + 16; /* "?1" -> "$1": never longer */
-        struct store_pg_stmt *p = calloc(1, sizeof(*p) + cap);
-        if (!p)
+        char *text = malloc(cap);
+        if (!text)
                 return store_fail(s, -ENOMEM, NULL, "out of memory");
-        int n = translate(st->sql, p->text, cap);
+        int n = translate(st->sql, text, cap);
         if (n < 0) {
-                free(p);
+                free(text);
                 return store_fail(s, -EINVAL, NULL, "bad SQL parameters in: %.80s", st->sql);
         }
-        p->nparams = n;
-        snprintf(p->name, sizeof(p->name), "b%zu", (size_t)(st - s->stmts));
-        st->pg = p;
-        int r = store_pg_ready(s);
-        if (r >= 0)
-                r = pg_send_prepare(s, st);
-        if (r < 0) {
-                free(p);
-                st->pg = NULL;
+        /* One allocation: the struct, the parameter arrays, the text. */
+        size_t np = (size_t)n;
+        size_t arrays = np * (sizeof(char *) + 2 * sizeof(int) + 24);
+        struct store_pg_stmt *p = calloc(1, sizeof(*p) + arrays + strlen(text) + 1);
+        if (!p) {
+                free(text);
+                return store_fail(s, -ENOMEM, NULL, "out of memory");
         }
-        return r;
+        char *a = (char *)(p + 1);
+        p->values = (const char **)(void *)a;
+        p->lengths = (int *)(void *)(a + np * sizeof(char *));
+        p->formats = p->lengths + np;
+        p->num = (char(*)[24])(void *)(p->formats + np);
+        p->text = (char *)p->num + np * 24;
+        strcpy(p->text, text);
+        free(text);
+        p->nparams = n;
+        p->read_only = strncmp(st->sql, "SELECT ", 7) == 0;
+        snprintf(p->name, sizeof(p->name), "b%zu", (size_t)(st - s->stmts));
+        /* Prepared on the server at its first run (and again after a
+         * reconnection): preparing needs no connection, so with the
+         * database down a statement fails when it runs, with -EAGAIN. */
+        p->session = 0;
+        st->pg = p;
+        return 0;
 }
 
 void store_pg_finalize(struct store_stmt *st)
@@ -120,9 +135,9 @@ void store_pg_clear(struct store_stmt *st)
 {
         struct store_pg_stmt *p = st->pg;
         store_pg_reset(st);
-        memset(p->values, 0, sizeof(p->values));
-        memset(p->lengths, 0, sizeof(p->lengths));
-        memset(p->formats, 0, sizeof(p->formats));
+        memset(p->values, 0, (size_t)p->nparams * sizeof(*p->values));
+        memset(p->lengths, 0, (size_t)p->nparams * sizeof(*p->lengths));
+        memset(p->formats, 0, (size_t)p->nparams * sizeof(*p->formats));
 }
 
 void store_pg_bind(struct store_stmt *st, int idx, const void *v, int len, bool binary)
@@ -141,8 +156,27 @@ void store_pg_bind_int64(struct store_stmt *st, int idx, int64_t v)
         if (idx < 1 || idx > p->nparams)
                 return;
         char *d = p->num[idx - 1];
-        snprintf(d, sizeof(p->num[0]), "%lld", (long long)v);
+        snprintf(d, sizeof(*p->num), "%lld", (long long)v);
         store_pg_bind(st, idx, d, -1, false);
+}
+
+/* Runs the statement once: its result, or NULL with the error recorded. */
+static PGresult *pg_run(struct store *s, struct store_stmt *st)
+{
+        struct store_pg_stmt *p = st->pg;
+        int r = store_pg_ready(s);
+        if (r >= 0 && p->session != s->pgs->session)
+                r = pg_send_prepare(s, st); /* after a reconnect */
+        if (r < 0)
+                return NULL;
+        PGresult *res =
+            PQexecPrepared(s->pg, p->name, p->nparams, p->values, p->lengths, p->formats, 1);
+        ExecStatusType status = PQresultStatus(res);
+        if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+                store_pg_result_error(s, res);
+                return NULL;
+        }
+        return res;
 }
 
 int store_pg_step(struct store_stmt *st)
@@ -151,16 +185,19 @@ int store_pg_step(struct store_stmt *st)
         struct store *s = st->s;
         if (!p->ran) {
                 p->ran = true;
-                int r = store_pg_ready(s);
-                if (r >= 0 && p->session != s->pgs->session)
-                        r = pg_send_prepare(s, st); /* after a reconnect */
-                if (r < 0)
-                        return r;
-                PGresult *res = PQexecPrepared(s->pg, p->name, p->nparams, p->values, p->lengths,
-                                               p->formats, 1);
-                ExecStatusType status = PQresultStatus(res);
-                if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK)
-                        return store_pg_result_error(s, res);
+                bool idle = PQtransactionStatus(s->pg) == PQTRANS_IDLE;
+                PGresult *res = pg_run(s, st);
+                /* A read outside a transaction on a connection that just
+                 * broke (the server restarted, or failed over to another
+                 * host of the URI): reconnect and run it again at once,
+                 * rather than failing the request.  Writes are not
+                 * repeated: the first may have committed. */
+                if (!res && idle && p->read_only && PQstatus(s->pg) == CONNECTION_BAD)
+                        res = pg_run(s, st);
+                if (!res)
+                        return s->pg_err;
+                if (idle && !p->read_only)
+                        store_pg_changed(s); /* a write of ours, committed */
                 p->res = res;
                 p->ntuples = PQntuples(res);
                 p->row = -1;

@@ -142,6 +142,20 @@ static const struct store_migration migrations[] = {
         "  FOR EACH STATEMENT EXECUTE FUNCTION bootherd_script_bump();"
         "CREATE TRIGGER initrd_script AFTER INSERT OR UPDATE OR DELETE ON image_initrd"
         "  FOR EACH STATEMENT EXECUTE FUNCTION bootherd_script_bump();"},
+
+    /* 4 -> 5: which server saw each event and each machine last. */
+    {5, "ALTER TABLE event ADD COLUMN server " TXT " NOT NULL DEFAULT '';"
+        "ALTER TABLE machine ADD COLUMN last_server " TXT ";"},
+
+    /* 5 -> 6: lease.seq, every lease write numbered in order, so each DHCP
+     * server can follow what the others wrote (store_lease_changes). */
+    {6, "ALTER TABLE lease ADD COLUMN seq BIGINT;"
+        "CREATE SEQUENCE lease_seq;"
+        "CREATE FUNCTION bootherd_lease_seq() RETURNS trigger LANGUAGE plpgsql AS $$"
+        "  BEGIN NEW.seq := nextval('lease_seq'); RETURN NEW; END $$;"
+        "CREATE TRIGGER lease_seq BEFORE INSERT OR UPDATE ON lease FOR EACH ROW"
+        "  EXECUTE FUNCTION bootherd_lease_seq();"
+        "CREATE INDEX lease_seq_idx ON lease(seq);"},
 };
 
 const struct store_schema store_pg_schema = {migrations,

@@ -110,6 +110,16 @@ static const struct store_migration migrations[] = {
         "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
         "CREATE TRIGGER initrd_script_del AFTER DELETE ON image_initrd"
         "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"},
+
+    /* 4 -> 5: several servers on one database: which one saw each event and
+     * each machine last. */
+    {5, "ALTER TABLE event ADD COLUMN server TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE machine ADD COLUMN last_server TEXT;"},
+
+    /* 5 -> 6: lease.seq, the write order PostgreSQL keeps for servers that
+     * follow each other's leases (store_lease_changes); a SQLite file has
+     * one server, so it stays NULL here. */
+    {6, "ALTER TABLE lease ADD COLUMN seq INTEGER;"},
 };
 
 const struct store_schema store_sqlite_schema = {migrations,

@@ -220,5 +220,6 @@ const struct store_ops store_sqlite_ops = {
     .schema_set = lite_schema_set,
     .set_fsync = lite_set_fsync,
     .data_version = lite_data_version,
+    .script_generation = store_generation_read,
     .schema = &store_sqlite_schema,
 };

@@ -647,6 +647,47 @@ static void test_record_events(void **state)
         free(list);
 }
 
+/* Several servers on one database: each event and each machine's latest
+ * contact name the server that saw it. */
+static void test_events_name_the_server(void **state)
+{
+        struct fixture *f = *state;
+        struct boot_event ev[2] = {
+            {.time = 1000, .mac = mac_of("52:54:00:00:07:01"), .stage = "dhcp"},
+            {.time = 2000, .mac = mac_of("52:54:00:00:07:01"), .stage = "script"},
+        };
+        store_set_origin("boot-a");
+        assert_string_equal(store_origin(), "boot-a");
+        assert_int_equal(store_record_events(f->s, &ev[0], 1, 1000), 0);
+        struct machine m;
+        get_machine(f->s, "52:54:00:00:07:01", &m);
+        assert_int_equal(m.state, MACHINE_DISCOVERED);
+        assert_string_equal(m.last_server, "boot-a");
+        machine_done(&m);
+        /* The next contact comes through another server; an event that names
+         * its server keeps it. */
+        store_set_origin("boot-b");
+        snprintf(ev[1].server, sizeof(ev[1].server), "relay-side");
+        assert_int_equal(store_record_events(f->s, &ev[1], 1, 1000), 0);
+        get_machine(f->s, "52:54:00:00:07:01", &m);
+        assert_string_equal(m.last_server, "relay-side");
+        machine_done(&m);
+        /* An older contact arriving late does not take the latest's place. */
+        struct boot_event late = {.time = 1500, .mac = ev[0].mac, .stage = "tftp"};
+        assert_int_equal(store_record_events(f->s, &late, 1, 1000), 0);
+        get_machine(f->s, "52:54:00:00:07:01", &m);
+        assert_string_equal(m.last_server, "relay-side");
+        machine_done(&m);
+        struct boot_event *list;
+        size_t n;
+        assert_int_equal(store_events_list(f->s, &ev[0].mac, 0, 10, &list, &n), 0);
+        assert_int_equal(n, 3);
+        assert_string_equal(list[0].server, "boot-b"); /* newest first */
+        assert_string_equal(list[1].server, "relay-side");
+        assert_string_equal(list[2].server, "boot-a");
+        free(list);
+}
+
 static void test_event_retention(void **state)
 {
         struct fixture *f = *state;
@@ -988,6 +1029,7 @@ int main(void)
             T(test_unique_ipv4),
             T(test_machine_list_filters_paging),
             T(test_record_events),
+            T(test_events_name_the_server),
             T(test_event_retention),
             T(test_second_connection_sees_writes),
             T(test_migrate_from_empty),
