@@ -94,6 +94,7 @@ enum config_type {
         CONFIG_IMAGE,    /* char *: an image name, or empty */
         CONFIG_CHOICE,   /* char *: one of the '|'-separated words in `choices` */
         CONFIG_IFLIST,   /* char *: interface names separated by spaces or commas */
+        CONFIG_DBURL,    /* char *: a postgresql:// URI (libpq), or empty */
 };
 
 struct config_key {

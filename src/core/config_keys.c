@@ -109,6 +109,12 @@ static int set_string(const struct config_key *k, void *field, const char *value
                         return -EINVAL;
                 }
                 break;
+        case CONFIG_DBURL:
+                if (*value && !validate_db_url(value)) {
+                        *why = "expected a postgresql:// URI (libpq) or empty";
+                        return -EINVAL;
+                }
+                break;
         case CONFIG_IMAGE:
                 if (*value && !validate_image_name(value)) {
                         *why = "not a valid image name ([a-z0-9][a-z0-9._-]{0,62})";
@@ -164,7 +170,7 @@ static int set_value(const struct config_key *k, void *base, const char *value, 
 static bool is_string(enum config_type t)
 {
         return t == CONFIG_STR || t == CONFIG_URL || t == CONFIG_IMAGE || t == CONFIG_CHOICE ||
-               t == CONFIG_IFLIST;
+               t == CONFIG_IFLIST || t == CONFIG_DBURL;
 }
 
 int config_keys_init(const struct config_key *keys, size_t n, void *base)

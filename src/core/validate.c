@@ -92,6 +92,13 @@ bool validate_http_url(const char *s)
         return *rest && *rest != '/' && s[n - 1] != '/' && n <= 1024 && printable_nospace(s);
 }
 
+bool validate_db_url(const char *s)
+{
+        if (strncmp(s, "postgresql://", 13) != 0 && strncmp(s, "postgres://", 11) != 0)
+                return false;
+        return strlen(s) <= 4096 && printable_nospace(s);
+}
+
 bool validate_artifact(const char *s)
 {
         if (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0)

@@ -23,6 +23,10 @@ void format_ipv4(uint32_t host_order, char out[16]);
 /* http:// or https:// URL of printable, non-space ASCII, no trailing '/'. */
 bool validate_http_url(const char *s);
 
+/* A PostgreSQL connection URI as libpq takes it: "postgresql://" or
+ * "postgres://", then printable ASCII without spaces. */
+bool validate_db_url(const char *s);
+
 /* A kernel/initrd reference: an http(s) URL, or a relative path beneath the
  * images root (no "..", no leading '/', printable ASCII without spaces). */
 bool validate_artifact(const char *s);
