@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "boot/grub_cfg.h"
 #include "boot/pxelinux_cfg.h"
 #include "core/validate.h"
 
@@ -34,6 +35,14 @@ static int render_pxelinux(const struct boot_render_in *in, struct strbuf *out,
         return pxelinux_cfg_render(&plan, in->img, in->v, &o, out, err);
 }
 
+static int render_grub(const struct boot_render_in *in, struct strbuf *out,
+                       char err[SCRIPT_ERR_MAX])
+{
+        struct boot_script_plan plan = {.kind = in->kind};
+        struct grub_cfg_opts o = {.ep = in->ep, .retry_s = in->retry_s};
+        return grub_cfg_render(&plan, in->img, in->v, &o, out, err);
+}
+
 struct format_def {
         const char *name;
         boot_render_fn render; /* NULL: not implemented yet */
@@ -44,7 +53,7 @@ static const struct format_def formats[BOOT_FORMAT_N] = {
     [BOOT_FORMAT_IPXE_HTTP] = {"ipxe", render_ipxe, false},
     [BOOT_FORMAT_IPXE_TFTP] = {"ipxe-tftp", render_ipxe, true},
     [BOOT_FORMAT_PXELINUX] = {"pxelinux", render_pxelinux, false},
-    [BOOT_FORMAT_GRUB] = {"grub", NULL, false},
+    [BOOT_FORMAT_GRUB] = {"grub", render_grub, false},
 };
 
 const char *boot_format_name(enum boot_format f)
@@ -183,6 +192,7 @@ int boot_resolve(const struct boot_resolver *res, const struct boot_inventory *i
         vb.v.image = ret->image;
         struct boot_render_in in = {.kind = plan.kind,
                                     .v = &vb.v,
+                                    .ep = ep,
                                     .retry_s = res->retry_s,
                                     .tftp_paths = res->pxelinux_tftp_paths};
         r = plan.kind == BOOT_SCRIPT_IMAGE ? render_image(res, inv, f, &in, out, ret)
@@ -225,6 +235,7 @@ int boot_resolve_image(const struct boot_resolver *res, const struct boot_invent
         struct boot_render_in in = {.kind = BOOT_SCRIPT_IMAGE,
                                     .img = img,
                                     .v = &vb.v,
+                                    .ep = ep,
                                     .retry_s = res->retry_s,
                                     .tftp_paths = res->pxelinux_tftp_paths};
         r = f->render(&in, out, err);

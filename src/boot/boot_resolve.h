@@ -1,7 +1,7 @@
 /* The boot path for one machine, in one place: inventory → boot plan →
  * image → template variables → render → fallback → what the boot event
  * records.  HTTP (/boot/<mac>.ipxe), TFTP (boot/<mac>.ipxe,
- * pxelinux.cfg/01-<mac>) and, later, GRUB's per-MAC configuration are
+ * pxelinux.cfg/01-<mac>) and GRUB's grub.cfg-01-<mac> (TFTP and HTTP) are
  * formats of this one resolver; the protocols only carry its output.
  *
  * The fallback, the same for every format and protocol: when the machine's
@@ -32,7 +32,7 @@ enum boot_format {
         BOOT_FORMAT_IPXE_HTTP, /* iPXE script, URLs over HTTP (/boot/<mac>.ipxe) */
         BOOT_FORMAT_IPXE_TFTP, /* iPXE script, URLs over TFTP (iPXE builds without HTTP) */
         BOOT_FORMAT_PXELINUX,  /* pxelinux.cfg/01-<mac-hyphen> */
-        BOOT_FORMAT_GRUB,      /* per-MAC grub.cfg: no renderer yet (-EOPNOTSUPP) */
+        BOOT_FORMAT_GRUB,      /* per-MAC grub.cfg-01-<mac> (grub_cfg.h) */
         BOOT_FORMAT_N
 };
 
@@ -44,10 +44,11 @@ const char *boot_format_name(enum boot_format f);
  * boot_resolve.c's format table. */
 struct boot_render_in {
         enum boot_script_kind kind;
-        const struct image *img;     /* kind == BOOT_SCRIPT_IMAGE */
-        const struct script_vars *v; /* server/images_url already chosen for the format */
-        long retry_s;                /* wait before retrying (no image, fallback) */
-        bool tftp_paths;             /* pxelinux: "/images/…" TFTP paths, not URLs */
+        const struct image *img;         /* kind == BOOT_SCRIPT_IMAGE */
+        const struct script_vars *v;     /* server/images_url already chosen for the format */
+        const struct boot_endpoints *ep; /* every base URL (GRUB picks HTTP or TFTP itself) */
+        long retry_s;                    /* wait before retrying (no image, fallback) */
+        bool tftp_paths;                 /* pxelinux: "/images/…" TFTP paths, not URLs */
 };
 typedef int (*boot_render_fn)(const struct boot_render_in *in, struct strbuf *out,
                               char err[SCRIPT_ERR_MAX]);

@@ -6,6 +6,7 @@
 const struct http_route http_routes[] = {
     {"/boot.ipxe", HTTP_GET | HTTP_HEAD, false, "boot_chain", routes_boot_chain},
     {"/boot/", HTTP_GET | HTTP_HEAD, false, "boot_script", routes_boot_mac},
+    {"/grub/", HTTP_GET | HTTP_HEAD, false, "grub", routes_boot_grub},
     {"/images/", HTTP_GET | HTTP_HEAD, false, "images", routes_images},
     {"/api/", HTTP_ALL, true, "api", routes_api},
     {"/metrics", HTTP_GET | HTTP_HEAD, false, "metrics", routes_metrics},

@@ -28,6 +28,7 @@ extern const struct http_route http_routes[];
 /* routes_boot.c */
 enum MHD_Result routes_boot_chain(struct http_req *r);
 enum MHD_Result routes_boot_mac(struct http_req *r);
+enum MHD_Result routes_boot_grub(struct http_req *r); /* /grub/grub.cfg[-01-<mac>] */
 /* The script /boot/<mac>.ipxe answers now, without recording a contact;
  * with img, that image's script for this machine instead (the image
  * editor's preview).  Template errors: -EINVAL with err set. */

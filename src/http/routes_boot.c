@@ -1,11 +1,14 @@
-/* Boot scripts over HTTP: /boot.ipxe (chain to the per-MAC script) and
- * /boot/<mac>.ipxe (the machine's script).  An adapter: boot_resolve()
+/* Boot scripts over HTTP: /boot.ipxe (chain to the per-MAC script),
+ * /boot/<mac>.ipxe (the machine's script) and GRUB's /grub/grub.cfg (chain)
+ * and /grub/grub.cfg-01-<mac> (also under /boot/grub/; grub_cfg.h).  An
+ * adapter: boot_resolve()
  * decides and renders; this file parses the path, answers from the
  * per-thread cache when it can, and records the boot contact. */
 #include <errno.h>
 #include <string.h>
 
 #include "boot/boot_resolve.h"
+#include "boot/grub_cfg.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "http/routes.h"
@@ -181,8 +184,63 @@ static enum MHD_Result render_and_reply(struct http_req *r, const struct mac *ma
         return reply_and_cache(r, mac, ep, gen, detail, body, len);
 }
 
+/* GRUB's configuration: the chain, or the machine's file in format grub
+ * (rendered each time: the script cache holds iPXE scripts). */
+enum MHD_Result routes_boot_grub(struct http_req *r)
+{
+        struct mac mac;
+        enum grub_cfg_path kind = grub_cfg_path_classify(r->path + 1, &mac);
+        if (kind == GRUB_CFG_PATH_NONE)
+                return http_reply_text(r, MHD_HTTP_NOT_FOUND, "not found");
+        struct strbuf b;
+        strbuf_init(&b);
+        if (kind == GRUB_CFG_PATH_CHAIN) {
+                r->route = "grub_chain";
+                grub_cfg_chain(r->ctx->resolver.retry_s, &b);
+        } else {
+                r->route = "grub_cfg";
+                struct boot_endpoints *tmp;
+                const struct boot_endpoints *ep = http_endpoints(r, &tmp);
+                if (!ep)
+                        return http_reply_text(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+                struct boot_result res;
+                boot_inventory_begin(r->inv);
+                int rc =
+                    boot_resolve(&r->ctx->resolver, r->inv, ep, BOOT_FORMAT_GRUB, &mac, &b, &res);
+                boot_inventory_end(r->inv);
+                boot_endpoints_free(tmp);
+                if (rc < 0) {
+                        strbuf_free(&b);
+                        if (rc == -ENOMEM)
+                                return http_reply_text(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                                       "out of memory");
+                        log_error("http peer=%s: %s", r->peer, res.err);
+                        return http_reply_text(r, MHD_HTTP_SERVICE_UNAVAILABLE, "database error");
+                }
+                char m[MAC_STR_LEN], detail[BOOT_DETAIL_LEN];
+                mac_format(&mac, m);
+                if (res.outcome == BOOT_OUTCOME_FALLBACK)
+                        log_error("http peer=%s mac=%s image=%s: cannot render GRUB configuration "
+                                  "(%s: %s); sent the wait-and-retry file",
+                                  r->peer, m, res.image, boot_failure_name(res.failure), res.err);
+                boot_result_detail(&res, detail);
+                if (!r->is_head) {
+                        boot_events_report(r->ctx->events, &mac, "script", r->peer, "grub: %s",
+                                           detail);
+                        peer_map_set(r->ctx->peers, r->peer_ip, &mac, store_now_ms());
+                }
+        }
+        size_t len = b.len;
+        char *body = strbuf_steal(&b);
+        if (!body)
+                return http_reply_text(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        return http_reply_take(r, MHD_HTTP_OK, CONTENT_TYPE, body, len);
+}
+
 enum MHD_Result routes_boot_mac(struct http_req *r)
 {
+        if (strncmp(r->path, "/boot/grub/", 11) == 0)
+                return routes_boot_grub(r);
         struct mac mac;
         if (parse_mac_path(r->path, &mac) < 0) {
                 r->route = "boot_script_bad";

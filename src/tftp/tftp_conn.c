@@ -124,12 +124,13 @@ static bool conn_mac(struct tftp_conn *c, struct mac *ret)
         return store_lease_find_mac(c->srv->store, ntohl(c->peer.sin_addr.s_addr), ret) == 0;
 }
 
-/* The boot stage "tftp" for a fetched first-stage binary or dynamic file;
+/* The boot stage "tftp" for a fetched first-stage binary, dynamic file or
+ * image file (kernels and initrds GRUB and pxelinux fetch over TFTP);
  * a dynamic file's detail says what the resolver made of it. */
 static void conn_report(struct tftp_conn *c, const char *peer)
 {
         struct tftp_server *srv = c->srv;
-        if (!srv->ev || (c->src.kind != TFTP_SRC_BOOTFILE && c->src.kind != TFTP_SRC_DYNAMIC))
+        if (!srv->ev || c->src.kind == TFTP_SRC_ROOT)
                 return;
         struct mac mac;
         if (!conn_mac(c, &mac)) {

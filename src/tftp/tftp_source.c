@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "boot/grub_cfg.h"
 #include "core/fsroot.h"
 #include "core/strbuf.h"
 #include "tftp/tftp_path.h"
@@ -89,22 +90,28 @@ static int open_trusted(const char *path, struct stat *ret_st)
 /* A dynamic file: the chain script, or the machine's file from the
  * resolver (with its fallback: a render failure still yields a file). */
 static int open_dynamic(const struct tftp_source_ctx *ctx, const struct tftp_path_class *pc,
-                        struct tftp_source *ret, uint16_t *ret_code, char *msg, size_t msg_cap)
+                        enum grub_cfg_path grub, struct tftp_source *ret, uint16_t *ret_code,
+                        char *msg, size_t msg_cap)
 {
         struct strbuf b;
         strbuf_init(&b);
+        bool chain = grub == GRUB_CFG_PATH_CHAIN ||
+                     (grub == GRUB_CFG_PATH_NONE && pc->kind == TFTP_PATH_BOOT_IPXE);
         *ret = (struct tftp_source){
             .kind = TFTP_SRC_DYNAMIC,
             .fd = -1,
-            .has_mac = pc->kind != TFTP_PATH_BOOT_IPXE,
+            .has_mac = !chain,
             .mac = pc->mac,
         };
         int r = 0;
-        if (pc->kind == TFTP_PATH_BOOT_IPXE) {
+        if (grub == GRUB_CFG_PATH_CHAIN) {
+                grub_cfg_chain(ctx->resolver->retry_s, &b);
+        } else if (chain) {
                 ipxe_script_chain(ctx->ep->tftp, &b);
         } else {
-                enum boot_format fmt = pc->kind == TFTP_PATH_PXELINUX_MAC ? BOOT_FORMAT_PXELINUX
-                                                                          : BOOT_FORMAT_IPXE_TFTP;
+                enum boot_format fmt = grub == GRUB_CFG_PATH_MAC            ? BOOT_FORMAT_GRUB
+                                       : pc->kind == TFTP_PATH_PXELINUX_MAC ? BOOT_FORMAT_PXELINUX
+                                                                            : BOOT_FORMAT_IPXE_TFTP;
                 boot_inventory_begin(ctx->inv);
                 r = boot_resolve(ctx->resolver, ctx->inv, ctx->ep, fmt, &pc->mac, &b, &ret->result);
                 /* Do not hold a read snapshot on the loop's shared connection. */
@@ -136,9 +143,11 @@ int tftp_source_open(const struct tftp_source_ctx *ctx, const char *norm, struct
 {
         struct tftp_path_class pc;
         tftp_path_classify(norm, &pc);
-        if (pc.kind == TFTP_PATH_PXELINUX_MAC || pc.kind == TFTP_PATH_BOOT_IPXE ||
-            pc.kind == TFTP_PATH_MAC_IPXE)
-                return open_dynamic(ctx, &pc, ret, ret_code, msg, msg_cap);
+        /* GRUB's names (grub_cfg.h): grub.cfg and grub.cfg-01-<mac>. */
+        enum grub_cfg_path grub = grub_cfg_path_classify(norm, &pc.mac);
+        if (grub != GRUB_CFG_PATH_NONE || pc.kind == TFTP_PATH_PXELINUX_MAC ||
+            pc.kind == TFTP_PATH_BOOT_IPXE || pc.kind == TFTP_PATH_MAC_IPXE)
+                return open_dynamic(ctx, &pc, grub, ret, ret_code, msg, msg_cap);
 
         struct stat st;
         enum tftp_source_kind kind;

@@ -4,7 +4,9 @@
  *  1. dynamic files from boot_resolve(), the same decision and fallback as
  *     HTTP: pxelinux.cfg/01-<mac-hyphen> (format pxelinux), <mac>.ipxe and
  *     boot/<mac>.ipxe (format ipxe-tftp, for iPXE builds without HTTP:
- *     their URLs are tftp://), and boot.ipxe (the chain script);
+ *     their URLs are tftp://), boot.ipxe (the chain script), and GRUB's
+ *     [grub/ | boot/grub/]grub.cfg-01-<mac> (format grub) and grub.cfg (the
+ *     chain to it, grub_cfg.h);
  *  2. the trusted boot-file map (config [bootfiles], resolved at start-up;
  *     Debian's ipxe.efi is a symlink, which only this map may follow);
  *  3. images/<path>: the images root, confined (kernels and initrds named

@@ -1,6 +1,6 @@
 /* The boot resolver (boot_resolve.c) over an in-memory inventory provider
  * (the interface is not the store's alone): each format, the one fallback
- * on a render failure, an unreadable inventory, the GRUB slot, the event
+ * on a render failure, an unreadable inventory, the GRUB format, the event
  * detail; and the boot URLs (boot_endpoints.c). */
 #include <errno.h>
 #include <stdio.h>
@@ -138,6 +138,15 @@ static void test_image_in_every_format(void **state)
         s = resolve(&tftp_paths, BOOT_FORMAT_PXELINUX, 1, &r, 0);
         assert_non_null(strstr(s, "  KERNEL /images/deb/linux\n"));
         free(s);
+        /* GRUB: both bases from the endpoints, whichever GRUB can use. */
+        s = resolve(&RES, BOOT_FORMAT_GRUB, 1, &r, 0);
+        assert_int_equal(r.outcome, BOOT_OUTCOME_IMAGE);
+        assert_true(r.cacheable);
+        assert_non_null(strstr(s, "set bootherd_images='(http,198.18.0.1:8080)/images'\n"));
+        assert_non_null(strstr(s, "set bootherd_images='(tftp,198.18.0.1)/images'\n"));
+        assert_non_null(strstr(s, "\nlinux \"$bootherd_images\"'/deb/linux' 'console=ttyS0' "
+                                  "'host=n1'\ninitrd \"$bootherd_images\"'/deb/initrd'\nboot\n"));
+        free(s);
 }
 
 static void test_wait_netboot_off_default(void **state)
@@ -157,6 +166,19 @@ static void test_wait_netboot_off_default(void **state)
         assert_int_equal(r.outcome, BOOT_OUTCOME_NETBOOT_OFF);
         assert_non_null(strstr(s, "LOCALBOOT -1"));
         free(s);
+        s = resolve(&RES, BOOT_FORMAT_GRUB, 3, &r, 0);
+        assert_int_equal(r.outcome, BOOT_OUTCOME_NETBOOT_OFF);
+        assert_non_null(strstr(s, "\nexit\n"));
+        free(s);
+        /* An unknown MAC on GRUB: wait and read its file again. */
+        s = resolve(&RES, BOOT_FORMAT_GRUB, 9, &r, 0);
+        assert_int_equal(r.outcome, BOOT_OUTCOME_WAIT);
+        assert_non_null(strstr(s, "Assign one at http://198.18.0.1:8080/ "));
+        assert_non_null(
+            strstr(s, "\nsleep 9\nconfigfile \"$prefix\"'/grub.cfg-01-52-54-00-00-00-09'\n"));
+        boot_result_detail(&r, detail);
+        assert_string_equal(detail, "no image");
+        free(s);
         struct boot_resolver def = RES;
         def.default_image = "deb";
         s = resolve(&def, BOOT_FORMAT_IPXE_HTTP, 9, &r, 0);
@@ -171,12 +193,13 @@ static void test_wait_netboot_off_default(void **state)
 static void test_fallback_every_format(void **state)
 {
         const enum boot_format fmts[] = {BOOT_FORMAT_IPXE_HTTP, BOOT_FORMAT_IPXE_TFTP,
-                                         BOOT_FORMAT_PXELINUX};
-        const char *wait[] = {"Retrying in 9 seconds", "Retrying in 9 seconds", "TIMEOUT 90"};
+                                         BOOT_FORMAT_PXELINUX, BOOT_FORMAT_GRUB};
+        const char *wait[] = {"Retrying in 9 seconds", "Retrying in 9 seconds", "TIMEOUT 90",
+                              "has no image assigned.'\necho 'Assign one at"};
         struct boot_resolver ghost = RES;
         ghost.default_image = "ghost";
         char detail[BOOT_DETAIL_LEN];
-        for (size_t i = 0; i < 3; i++) {
+        for (size_t i = 0; i < 4; i++) {
                 struct boot_result r;
                 char *s = resolve(&RES, fmts[i], 2, &r, 0);
                 assert_int_equal(r.outcome, BOOT_OUTCOME_FALLBACK);
@@ -205,8 +228,10 @@ static void test_inventory_down_and_grub(void **state)
         char *s = resolve(&RES, BOOT_FORMAT_IPXE_HTTP, 1, &r, -EIO);
         assert_string_equal(r.err, "the fake database is down");
         free(s);
+        s = resolve(&RES, BOOT_FORMAT_GRUB, 1, &r, -EIO);
+        free(s);
         F.fail = 0;
-        s = resolve(&RES, BOOT_FORMAT_GRUB, 1, &r, -EOPNOTSUPP);
+        s = resolve(&RES, BOOT_FORMAT_N, 1, &r, -EOPNOTSUPP);
         free(s);
         assert_string_equal(boot_format_name(BOOT_FORMAT_GRUB), "grub");
 }

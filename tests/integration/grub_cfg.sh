@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# GRUB as a boot format (src/boot/grub_cfg.c): the names Debian's signed
+# grubnetx64.efi asks for (prefix /grub: grub/grub.cfg, which chains to
+# grub/grub.cfg-01-$net_default_mac) served over TFTP (tftp-hpa) and HTTP
+# (curl), from the same resolver as iPXE: a known MAC gets its image
+# (linux/initrd over GRUB's http module when it has one, else TFTP), an
+# unknown MAC gets the wait-and-retry file and becomes discovered, a broken
+# template gets the same fallback, and every fetch is a boot event.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/_daemon.sh"
+. "$(dirname "$0")/tftp_setup.inc"
+in_private_netns "$@"
+
+tftp_tree
+TP=$(udp_port)
+HP=$(free_port)
+tftp_conf 127.0.0.1 "$TP" "$HP" "[boot]" "unknown_retry_s = 7"
+BH() { "$BOOTHERD" --config "$T/bh.conf" "$@"; }
+M1=52:54:00:00:0e:01 # assigned
+M2=52:54:00:00:0e:02 # unknown
+M3=52:54:00:00:0e:03 # assigned an image with a broken template
+BH image add deb --kernel k/linux --initrd k/initrd --cmdline "console=ttyS0 host={{hostname}}" >/dev/null
+BH image add broken --kernel k/linux --cmdline "console=ttyS0" >/dev/null
+BH machine add "$M1" --image deb --hostname node1 >/dev/null
+BH machine add "$M3" --image broken >/dev/null
+sqlite3 "$T/state/bootherd.db" "UPDATE image SET cmdline = 'x={{nope}}' WHERE name = 'broken'"
+tftp_start
+cd "$T"
+U=http://127.0.0.1:$HP
+get() { timeout 30 tftp -m binary 127.0.0.1 "$TP" -c get "$1" "$2" 2>&1; }
+
+IMAGE1="# bootherd: image deb for $M1
+if insmod http; then
+        set bootherd_images='(http,127.0.0.1:$HP)/images'
+else
+        set bootherd_images='(tftp,127.0.0.1:$TP)/images'
+fi
+echo 'bootherd: loading image deb'
+linux \"\$bootherd_images\"'/k/linux' 'console=ttyS0' 'host=node1'
+initrd \"\$bootherd_images\"'/k/initrd'
+boot
+echo 'bootherd: booting image deb failed.'
+echo 'bootherd: retrying in 7 seconds.'
+sleep 7
+configfile \"\$prefix\"'/grub.cfg-01-${M1//:/-}'"
+
+log "== grub/grub.cfg: the chain to the per-MAC file"
+out=$(get grub/grub.cfg chain)
+expect_eq "TFTP grub/grub.cfg: no error" "" "$out"
+expect_match "the chain reads grub.cfg-01-\$net_default_mac" \
+	"configfile \"\\\$prefix\"'/grub.cfg-01-'\"\\\$net_default_mac\"" "$(cat chain)"
+expect_eq "HTTP /grub/grub.cfg: the same chain" "$(cat chain)" "$(curl -sS "$U/grub/grub.cfg")"
+
+log "== a known MAC: its image, both spellings of the MAC, TFTP and HTTP"
+out=$(get "grub/grub.cfg-01-${M1//:/-}" known)
+expect_eq "TFTP (tftp-hpa) grub.cfg-01-<mac>: no error" "" "$out"
+expect_eq "TFTP: the image's GRUB configuration" "$IMAGE1" "$(cat known)"
+# A GRUB that fetched its configuration over HTTP has the http module:
+# the HTTP answer names HTTP only (the same file otherwise).
+IMAGE1_HTTP=$(printf '%s\n' "$IMAGE1" | sed -e '/^if insmod http/d' -e '/^else/,/^fi/d' -e 's/^        set/set/')
+expect_eq "HTTP (curl) /grub/grub.cfg-01-<mac>: the image, files over HTTP" "$IMAGE1_HTTP" \
+	"$(curl -sS "$U/grub/grub.cfg-01-${M1//:/-}")"
+# GRUB's $net_default_mac has colons: that spelling is served too.
+expect_eq "HTTP, colon spelling (what the chain asks)" "$IMAGE1_HTTP" \
+	"$(curl -sS "$U/grub/grub.cfg-01-$M1")"
+timeout 30 curl -sS "tftp://127.0.0.1:$TP/grub/grub.cfg-01-$M1" -o known_colon
+expect_eq "TFTP, colon spelling (curl)" "$IMAGE1" "$(cat known_colon)"
+expect_eq "HTTP /boot/grub/ prefix too" "$IMAGE1_HTTP" "$(curl -sS "$U/boot/grub/grub.cfg-01-${M1//:/-}")"
+# What the configuration names is served on both protocols.
+get images/k/linux kern >/dev/null
+expect_eq "TFTP: the kernel at (tftp,…)/images/k/linux" KERNEL-BYTES "$(cat kern)"
+expect_eq "HTTP: the kernel at (http,…)/images/k/linux" KERNEL-BYTES "$(curl -sS "$U/images/k/linux")"
+
+log "== an unknown MAC: wait and retry, then discovered"
+out=$(get "grub/grub.cfg-01-${M2//:/-}" unknown)
+expect_eq "TFTP: no error" "" "$out"
+expect_match "TFTP: the GRUB wait-and-retry file" \
+	"machine $M2 has no image assigned.*Assign one at http://127\.0\.0\.1:$HP/ .*sleep 7 configfile \"\\\$prefix\"'/grub.cfg-01-${M2//:/-}'" \
+	"$(tr '\n' ' ' <unknown)"
+expect_eq "HTTP: the same file" "$(cat unknown)" "$(curl -sS "$U/grub/grub.cfg-01-${M2//:/-}")"
+discovered() { BH machine list --discovered 2>/dev/null | grep -q "$M2"; }
+check "the unknown MAC is now a discovered machine" wait_for 10 discovered
+
+log "== a broken template: the same fallback as every format"
+get "grub/grub.cfg-01-${M3//:/-}" broken >/dev/null
+expect_match "TFTP: wait-and-retry, no kernel" "has no image assigned.*sleep 7" "$(tr '\n' ' ' <broken)"
+check "TFTP: no linux line" bash -c "! grep -q '^linux' broken"
+code=$(curl -s -o broken_http -w '%{http_code}' "$U/grub/grub.cfg-01-${M3//:/-}")
+expect_eq "HTTP: 200, not an error" 200 "$code"
+check "HTTP: no linux line" bash -c "! grep -q '^linux' broken_http"
+check "logged with the reason" grep -qF "file=\"grub/grub.cfg-01-${M3//:/-}\" mac=$M3 image=broken: cannot render (template error" \
+	"$T/bootherd.log"
+
+log "== boot events"
+events() { BH events --mac "$1" 2>/dev/null; }
+has() { events "$1" | grep -qE "$2"; }
+check "TFTP fetch recorded with what it was (known)" wait_for 10 has "$M1" \
+	"tftp .*grub/grub.cfg-01-${M1//:/-} \([0-9]+ bytes\): deb"
+check "HTTP fetch recorded (known)" wait_for 10 has "$M1" "script .*grub: deb"
+check "TFTP fetch recorded (unknown)" wait_for 10 has "$M2" "tftp .*: no image"
+check "HTTP fetch recorded (unknown)" wait_for 10 has "$M2" "script .*grub: no image"
+check "fallback recorded as script error" wait_for 10 has "$M3" "tftp .*: script error"
+
+log "== names that are not GRUB's per-MAC files"
+out=$(get grub/x86_64-efi/command.lst lst)
+expect_match "grub/x86_64-efi/command.lst: not found (GRUB takes that as optional)" "not found|File not found|Error code 1" "$out"
+expect_eq "HTTP /grub/other: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$U/grub/other")"
+finish
