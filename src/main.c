@@ -17,7 +17,7 @@ static const char usage_text[] =
     "  image list | show NAME | edit NAME [flags as add, --no-initrd, --no-script]\n"
     "  image remove NAME [--force]\n"
     "  machine add MAC [--image NAME] [--hostname H] [--ip A.B.C.D] [--notes T]\n"
-    "                  [--boot-file F] [--netboot on|off]\n"
+    "                  [--boot-file F] [--netboot on|off] [--secure-boot on|off]\n"
     "  machine edit MAC [flags as add; an empty value clears]\n"
     "  machine assign MAC IMAGE | unassign MAC\n"
     "  machine list [--discovered | --state S] | show MAC | remove MAC\n"

@@ -171,6 +171,14 @@ static void plan_first_stage(const struct boot_dhcp_facts *f, const struct machi
         const char *file = m && m->boot_file && *m->boot_file ? m->boot_file : NULL;
         if (p->client == BOOT_CLIENT_HTTP_BOOT)
                 p->slot = http_slot(p->slot);
+        /* Secure Boot: the signed chain instead of (unsigned) iPXE.  PXE
+         * only: over UEFI HTTP Boot, Debian's signed GRUB (no http module)
+         * could not read its configuration.  An explicit boot_file wins. */
+        if (!file && m && m->secure_boot && p->client == BOOT_CLIENT_PXE &&
+            p->slot == BOOT_ARCH_EFI_X64) {
+                file = BOOT_SECURE_BOOT_FILE_X64;
+                p->secure_boot = true;
+        }
         if (!file)
                 file = slot_file(ctx, p->slot);
         if (!file && p->unknown_arch)

@@ -117,7 +117,13 @@ struct boot_dhcp_plan {
         bool ipxe_no_pxedhcp;       /* option 175.176 = 1 */
         bool unknown_arch;          /* code not in the table: the default slot was used */
         bool netboot_off;           /* the inventory says netboot = off */
+        bool secure_boot;           /* the machine's secure_boot chose the file */
 };
+
+/* What a secure_boot machine gets on UEFI x86-64 PXE (arch 7, 9): shim,
+ * which loads grubx64.efi (signed GRUB) from the same server, which reads
+ * grub/grub.cfg -> grub.cfg-01-<mac> (grub_cfg.h). */
+#define BOOT_SECURE_BOOT_FILE_X64 "shimx64.efi"
 
 /* The decision.  m: inventory record or NULL (unknown MAC).  Always fills
  * *ret (kind NONE when nothing applies: plain client, netboot off, no file

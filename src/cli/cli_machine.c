@@ -16,6 +16,7 @@ enum {
         OPT_NOTES,
         OPT_BOOT_FILE,
         OPT_NETBOOT,
+        OPT_SECURE_BOOT,
         OPT_JSON,
         OPT_DISCOVERED,
         OPT_STATE
@@ -28,6 +29,7 @@ static const struct option machine_opts[] = {
     {"notes", required_argument, NULL, OPT_NOTES},
     {"boot-file", required_argument, NULL, OPT_BOOT_FILE},
     {"netboot", required_argument, NULL, OPT_NETBOOT},
+    {"secure-boot", required_argument, NULL, OPT_SECURE_BOOT},
     {"json", no_argument, NULL, OPT_JSON},
     {"discovered", no_argument, NULL, OPT_DISCOVERED},
     {"state", required_argument, NULL, OPT_STATE},
@@ -82,6 +84,14 @@ static int apply_flag(int opt, const char *v, struct machine *m, struct machine_
                         m->netboot = false;
                 else
                         return cli_fail("--netboot takes on or off, not \"%s\"", v);
+                return CLI_OK;
+        case OPT_SECURE_BOOT:
+                if (strcmp(v, "on") == 0)
+                        m->secure_boot = true;
+                else if (strcmp(v, "off") == 0)
+                        m->secure_boot = false;
+                else
+                        return cli_fail("--secure-boot takes on or off, not \"%s\"", v);
                 return CLI_OK;
         case OPT_JSON:
                 a->json = true;
@@ -143,6 +153,7 @@ static void print_machine(const struct machine *m)
         printf("ip:         %s\n", ip);
         printf("boot file:  %s\n", m->boot_file ? m->boot_file : "(by architecture)");
         printf("netboot:    %s\n", m->netboot ? "on" : "off");
+        printf("secure boot: %s\n", m->secure_boot ? "on (shimx64.efi -> GRUB)" : "off");
         printf("notes:      %s\n", m->notes);
         json_t *ls = json_time(m->last_seen), *lst = json_time(m->last_stage_at);
         printf("last seen:  %s\n", json_is_string(ls) ? json_string_value(ls) : "never");

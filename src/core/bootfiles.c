@@ -11,6 +11,18 @@ static const char *const default_names[] = {
     "undionly.kpxe", "undionly.kkpxe", "ipxe.pxe", "ipxe.efi", "snponly.efi", "ipxe.lkrn",
 };
 
+/* The Secure Boot chain from Debian's signed packages (docs/firmware.md):
+ * shim (signed by Microsoft's UEFI CA, shim-signed) loads "grubx64.efi"
+ * from the same server (Debian's signed network GRUB, grub-efi-amd64-signed)
+ * and "mmx64.efi" (MOK manager, shim-helpers-amd64-signed) to enrol keys. */
+static const struct {
+        const char *name, *path;
+} default_signed[] = {
+    {"shimx64.efi", "/usr/lib/shim/shimx64.efi.signed"},
+    {"grubx64.efi", "/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed"},
+    {"mmx64.efi", "/usr/lib/shim/mmx64.efi.signed"},
+};
+
 static int name_ok(const char *name)
 {
         size_t n = strlen(name);
@@ -57,6 +69,11 @@ int bootfiles_set_defaults(struct bootfiles *bf)
                 char path[128];
                 snprintf(path, sizeof(path), "/usr/lib/ipxe/%s", default_names[i]);
                 int r = bootfiles_set(bf, default_names[i], path);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < sizeof(default_signed) / sizeof(default_signed[0]); i++) {
+                int r = bootfiles_set(bf, default_signed[i].name, default_signed[i].path);
                 if (r < 0)
                         return r;
         }

@@ -24,7 +24,8 @@ struct bootfiles {
 /* Adds or replaces name -> path (path not yet resolved).  -EINVAL for a name
  * that is not a plain file name, -ENOSPC when full. */
 int bootfiles_set(struct bootfiles *bf, const char *name, const char *path);
-/* The defaults: Debian's ipxe package files in /usr/lib/ipxe. */
+/* The defaults: Debian's ipxe package files in /usr/lib/ipxe, and the
+ * signed Secure Boot chain (shimx64.efi, grubx64.efi, mmx64.efi). */
 int bootfiles_set_defaults(struct bootfiles *bf);
 /* Resolves every path with realpath(); entries whose file is missing are
  * dropped and reported through the callback (they are not fatal: a site may

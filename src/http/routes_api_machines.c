@@ -11,8 +11,8 @@
 #include "http/routes_api.h"
 #include "json/inventory_json.h"
 
-static const char *const machine_fields[] = {"mac",   "hostname",  "image",   "ip",
-                                             "notes", "boot_file", "netboot", NULL};
+static const char *const machine_fields[] = {"mac",       "hostname", "image",       "ip", "notes",
+                                             "boot_file", "netboot",  "secure_boot", NULL};
 
 /* Nullable string field: "" and null both clear it. */
 static int opt_str(json_t *o, const char *key, char **dst, struct api_field_err *err)
@@ -55,7 +55,9 @@ int api_machine_from_json(json_t *o, struct machine *m, struct api_field_err *er
                 }
                 m->ipv4 = v;
         }
-        return api_bool(o, "netboot", &m->netboot, &present, err);
+        if (api_bool(o, "netboot", &m->netboot, &present, err) < 0)
+                return -EINVAL;
+        return api_bool(o, "secure_boot", &m->secure_boot, &present, err);
 }
 
 static int parse_state(struct api_req *a, int *ret, enum MHD_Result *reply)

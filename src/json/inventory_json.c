@@ -56,6 +56,8 @@ json_t *machine_to_json(const struct machine *m)
         /* Which server saw it last (several servers on one database). */
         if (j)
                 json_object_set_new(j, "last_server", str_or_null(m->last_server));
+        if (j)
+                json_object_set_new(j, "secure_boot", json_boolean(m->secure_boot));
         return j;
 }
 

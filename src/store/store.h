@@ -83,8 +83,9 @@ struct machine {
         uint32_t ipv4;  /* host order; 0 = no reservation */
         char *notes;    /* never NULL after get */
         enum machine_state state;
-        char *boot_file;               /* first-stage override ("snponly.efi"); NULL = by arch */
-        bool netboot;                  /* false: DHCP gives an address but no boot file */
+        char *boot_file;  /* first-stage override ("snponly.efi"); NULL = by arch */
+        bool netboot;     /* false: DHCP gives an address but no boot file */
+        bool secure_boot; /* UEFI x86-64 PXE gets the signed chain (shimx64.efi), not iPXE */
         int64_t first_seen, last_seen; /* ms; 0 = never */
         char *last_stage;              /* NULL = never booted */
         int64_t last_stage_at;
@@ -100,7 +101,7 @@ void machine_list_free(struct machine *ms, size_t n);
  * admin fields are set and its history kept.  -EEXIST if already managed. */
 int store_machine_add(struct store *s, const struct machine *m);
 /* Replaces the admin fields (hostname, image, ipv4, notes, boot_file,
- * netboot) of an existing machine; state follows the image. */
+ * netboot, secure_boot) of an existing machine; state follows the image. */
 int store_machine_update(struct store *s, const struct machine *m);
 int store_machine_get(struct store *s, const struct mac *mac, struct machine *ret);
 int store_machine_remove(struct store *s, const struct mac *mac);

@@ -37,11 +37,12 @@ static const struct copy_table tables[] = {
      "SELECT count(*) FROM image_initrd", "tit", COUNT_OF(initrds)},
     {"machines",
      "SELECT mac, hostname, image, ipv4, notes, state, first_seen, last_seen, last_stage, "
-     "last_stage_at, created, boot_file, netboot, last_server FROM machine ORDER BY mac",
+     "last_stage_at, created, boot_file, netboot, last_server, secure_boot FROM machine "
+     "ORDER BY mac",
      "INSERT INTO machine (mac, hostname, image, ipv4, notes, state, first_seen, last_seen, "
-     "last_stage, last_stage_at, created, boot_file, netboot, last_server) "
-     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-     "SELECT count(*) FROM machine", "tttittiitiitit", COUNT_OF(machines)},
+     "last_stage, last_stage_at, created, boot_file, netboot, last_server, secure_boot) "
+     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+     "SELECT count(*) FROM machine", "tttittiitiititi", COUNT_OF(machines)},
     {"leases",
      "SELECT ip, mac, client_id, subnet, state, starts, ends, hostname FROM lease ORDER BY ip",
      "INSERT INTO lease (ip, mac, client_id, subnet, state, starts, ends, hostname) "

@@ -120,10 +120,10 @@ static int machine_lookup_state(struct store *s, const char *mac, enum machine_s
 
 static const char SQL_MACHINE_INSERT[] =
     "INSERT INTO machine (mac, hostname, image, ipv4, notes, state, boot_file, netboot, "
-    "created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    "secure_boot, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char SQL_MACHINE_SET[] =
     "UPDATE machine SET hostname = ?2, image = ?3, ipv4 = ?4, notes = ?5, state = ?6, "
-    "boot_file = ?7, netboot = ?8 WHERE mac = ?1";
+    "boot_file = ?7, netboot = ?8, secure_boot = ?9 WHERE mac = ?1";
 
 static int machine_write(struct store *s, const struct machine *m, bool insert)
 {
@@ -144,8 +144,9 @@ static int machine_write(struct store *s, const struct machine *m, bool insert)
         store_bind_text(st, 6, machine_state_name(state));
         store_bind_text(st, 7, m->boot_file);
         store_bind_int64(st, 8, m->netboot ? 1 : 0);
+        store_bind_int64(st, 9, m->secure_boot ? 1 : 0);
         if (insert)
-                store_bind_int64(st, 9, store_now_ms());
+                store_bind_int64(st, 10, store_now_ms());
         int rc = store_step(st);
         if (rc < 0) {
                 if (rc == -EEXIST && m->ipv4) {
@@ -206,7 +207,7 @@ int store_machine_update(struct store *s, const struct machine *m)
 
 #define MACHINE_COLS                                                                               \
         "mac, hostname, image, ipv4, notes, state, first_seen, last_seen, last_stage, "            \
-        "last_stage_at, created, boot_file, netboot, last_server"
+        "last_stage_at, created, boot_file, netboot, last_server, secure_boot"
 
 static int machine_from_row(struct store *s, struct store_stmt *st, struct machine *m)
 {
@@ -230,6 +231,7 @@ static int machine_from_row(struct store *s, struct store_stmt *st, struct machi
         m->boot_file = store_col_dup(st, 11, &oom);
         m->netboot = store_col_int64(st, 12) != 0;
         m->last_server = store_col_dup(st, 13, &oom);
+        m->secure_boot = store_col_int64(st, 14) != 0;
         if (!m->notes && !oom)
                 m->notes = strdup("");
         if (oom || !m->notes) {

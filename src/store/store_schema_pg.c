@@ -156,6 +156,14 @@ static const struct store_migration migrations[] = {
         "CREATE TRIGGER lease_seq BEFORE INSERT OR UPDATE ON lease FOR EACH ROW"
         "  EXECUTE FUNCTION bootherd_lease_seq();"
         "CREATE INDEX lease_seq_idx ON lease(seq);"},
+
+    /* 6 -> 7: per-machine Secure Boot (as SQLite's 7); a change reaches the
+     * DHCP caches like boot_file does (inventory version, not scripts). */
+    {7, "ALTER TABLE machine ADD COLUMN secure_boot BIGINT NOT NULL DEFAULT 0;"
+        "CREATE TRIGGER machine_secure_boot_upd AFTER UPDATE OF secure_boot"
+        "  ON machine FOR EACH ROW"
+        "  WHEN (OLD.secure_boot IS DISTINCT FROM NEW.secure_boot)"
+        "  EXECUTE FUNCTION bootherd_inventory_bump();"},
 };
 
 const struct store_schema store_pg_schema = {migrations,

@@ -120,6 +120,12 @@ static const struct store_migration migrations[] = {
      * follow each other's leases (store_lease_changes); a SQLite file has
      * one server, so it stays NULL here. */
     {6, "ALTER TABLE lease ADD COLUMN seq INTEGER;"},
+
+    /* 6 -> 7: per-machine Secure Boot: UEFI x86-64 PXE gets shimx64.efi
+     * (shim -> signed GRUB -> grub.cfg-01-<mac>) instead of iPXE.  The DHCP
+     * snapshot sees the change through data_version; scripts do not
+     * depend on it (no generation bump). */
+    {7, "ALTER TABLE machine ADD COLUMN secure_boot INTEGER NOT NULL DEFAULT 0;"},
 };
 
 const struct store_schema store_sqlite_schema = {migrations,
