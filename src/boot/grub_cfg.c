@@ -68,11 +68,13 @@ static bool tftp_device(struct strbuf *out, const char *url)
 }
 
 /* configfile '<prefix>/grub.cfg-01-<mac-hyphen>': read this machine's
- * configuration again (GRUB fetches it anew). */
-static void again(struct strbuf *out, const struct script_vars *v)
+ * configuration again (GRUB fetches it anew).  After a failed boot the
+ * name is grub.cfg-failed-01-<mac>: the same file, and the fetch tells the
+ * server (the boot event) that loading the image failed. */
+static void again(struct strbuf *out, const struct script_vars *v, bool failed)
 {
         strbuf_puts(out, "configfile \"$prefix\"");
-        strbuf_puts(out, "'/grub.cfg-01-");
+        strbuf_puts(out, failed ? "'/grub.cfg-failed-01-" : "'/grub.cfg-01-");
         strbuf_puts(out, v->mac_hyphen);
         strbuf_puts(out, "'\n");
 }
@@ -92,13 +94,14 @@ static void say(struct strbuf *out, const char *a, const char *b, const char *c)
         strbuf_free(&line);
 }
 
-static void wait_and_retry(struct strbuf *out, const struct script_vars *v, long retry_s)
+static void wait_and_retry(struct strbuf *out, const struct script_vars *v, long retry_s,
+                           bool failed)
 {
         char n[32];
         snprintf(n, sizeof(n), "%ld", retry_s);
         say(out, "bootherd: retrying in ", n, " seconds.");
         strbuf_printf(out, "sleep %ld\n", retry_s);
-        again(out, v);
+        again(out, v, failed);
 }
 
 /* Sets $bootherd_images to the images root as this GRUB can reach it. */
@@ -209,7 +212,7 @@ static int render_image(const struct image *img, const struct script_vars *v,
                 /* A script-only image is iPXE syntax: nothing GRUB can run. */
                 say(out, "bootherd: image ", v->image,
                     " is an iPXE script; boot this machine with iPXE.");
-                wait_and_retry(out, v, o->retry_s);
+                wait_and_retry(out, v, o->retry_s, false);
                 return 0;
         }
         struct strbuf cmd;
@@ -244,7 +247,7 @@ static int render_image(const struct image *img, const struct script_vars *v,
                 strbuf_free(&files);
                 say(out, "bootherd: image ", v->image,
                     " names a URL GRUB cannot fetch (only http:// is supported).");
-                wait_and_retry(out, v, o->retry_s);
+                wait_and_retry(out, v, o->retry_s, false);
                 return 0;
         }
         strbuf_append(out, files.s, files.len);
@@ -255,7 +258,7 @@ static int render_image(const struct image *img, const struct script_vars *v,
          * kernel the Secure Boot chain refuses): try again later. */
         strbuf_puts(out, "boot\n");
         say(out, "bootherd: booting image ", v->image, " failed.");
-        wait_and_retry(out, v, o->retry_s);
+        wait_and_retry(out, v, o->retry_s, true);
         return 0;
 }
 
@@ -273,7 +276,7 @@ static void render_wait(const struct script_vars *v, const struct grub_cfg_opts 
         if (line.oom)
                 out->oom = true;
         strbuf_free(&line);
-        wait_and_retry(out, v, o->retry_s);
+        wait_and_retry(out, v, o->retry_s, false);
 }
 
 int grub_cfg_render(const struct boot_script_plan *plan, const struct image *img,
@@ -337,6 +340,8 @@ enum grub_cfg_path grub_cfg_path_classify(const char *norm, struct mac *ret_mac)
                         return GRUB_CFG_PATH_CHAIN;
                 if (has_prefix(base, "grub.cfg-01-") && parse_mac17(base + 12, ret_mac))
                         return GRUB_CFG_PATH_MAC;
+                if (has_prefix(base, "grub.cfg-failed-01-") && parse_mac17(base + 19, ret_mac))
+                        return GRUB_CFG_PATH_FAILED;
         }
         return GRUB_CFG_PATH_NONE;
 }

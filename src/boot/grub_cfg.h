@@ -11,7 +11,9 @@
  * spelling of the address ("52-54-00-ab-cd-01" or "52:54:00:ab:cd:01").
  *
  * Same decision as the iPXE scripts (boot_plan_script()), GRUB syntax: a
- * machine with an image gets linux/initrd/boot, with the files fetched
+ * machine with an image gets linux/initrd/boot (and when boot returns, the
+ * image failed to load: it waits and asks for grub.cfg-failed-01-<mac>, so
+ * the failure is a boot event), with the files fetched
  * over HTTP when the GRUB has an http module ("insmod http" succeeds: built
  * in, or loadable from its prefix) and over TFTP otherwise (Debian's signed
  * netboot images have no http module); one without an image prints where
@@ -50,9 +52,11 @@ int grub_cfg_render(const struct boot_script_plan *plan, const struct image *img
 void grub_cfg_chain(long retry_s, struct strbuf *out);
 
 enum grub_cfg_path {
-        GRUB_CFG_PATH_NONE,  /* not a GRUB configuration name */
-        GRUB_CFG_PATH_CHAIN, /* [grub/ | boot/grub/]grub.cfg */
-        GRUB_CFG_PATH_MAC,   /* [grub/ | boot/grub/]grub.cfg-01-<mac> */
+        GRUB_CFG_PATH_NONE,   /* not a GRUB configuration name */
+        GRUB_CFG_PATH_CHAIN,  /* [grub/ | boot/grub/]grub.cfg */
+        GRUB_CFG_PATH_MAC,    /* [grub/ | boot/grub/]grub.cfg-01-<mac> */
+        GRUB_CFG_PATH_FAILED, /* grub.cfg-failed-01-<mac>: the same file, asked for after
+                                 loading the image failed (e.g. refused by Secure Boot) */
 };
 
 /* Classifies a normalised name (no leading '/'): the names above, MAC with

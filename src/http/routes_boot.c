@@ -225,8 +225,9 @@ enum MHD_Result routes_boot_grub(struct http_req *r)
                                   r->peer, m, res.image, boot_failure_name(res.failure), res.err);
                 boot_result_detail(&res, detail);
                 if (!r->is_head) {
-                        boot_events_report(r->ctx->events, &mac, "script", r->peer, "grub: %s",
-                                           detail);
+                        boot_events_report(
+                            r->ctx->events, &mac, "script", r->peer, "grub: %s%s",
+                            kind == GRUB_CFG_PATH_FAILED ? "boot failed, retrying: " : "", detail);
                         peer_map_set(r->ctx->peers, r->peer_ip, &mac, store_now_ms());
                 }
         }

@@ -109,7 +109,7 @@ static int open_dynamic(const struct tftp_source_ctx *ctx, const struct tftp_pat
         } else if (chain) {
                 ipxe_script_chain(ctx->ep->tftp, &b);
         } else {
-                enum boot_format fmt = grub == GRUB_CFG_PATH_MAC            ? BOOT_FORMAT_GRUB
+                enum boot_format fmt = grub != GRUB_CFG_PATH_NONE           ? BOOT_FORMAT_GRUB
                                        : pc->kind == TFTP_PATH_PXELINUX_MAC ? BOOT_FORMAT_PXELINUX
                                                                             : BOOT_FORMAT_IPXE_TFTP;
                 boot_inventory_begin(ctx->inv);
@@ -118,6 +118,12 @@ static int open_dynamic(const struct tftp_source_ctx *ctx, const struct tftp_pat
                 boot_inventory_end(ctx->inv);
                 if (r == 0)
                         boot_result_detail(&ret->result, ret->detail);
+                if (r == 0 && grub == GRUB_CFG_PATH_FAILED) {
+                        char d[BOOT_DETAIL_LEN];
+                        snprintf(d, sizeof(d), "%s", ret->detail);
+                        snprintf(ret->detail, sizeof(ret->detail), "boot failed, retrying: %.70s",
+                                 d);
+                }
         }
         if (r == 0 && b.oom)
                 r = -ENOMEM;

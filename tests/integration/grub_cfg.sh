@@ -42,7 +42,7 @@ boot
 echo 'bootherd: booting image deb failed.'
 echo 'bootherd: retrying in 7 seconds.'
 sleep 7
-configfile \"\$prefix\"'/grub.cfg-01-${M1//:/-}'"
+configfile \"\$prefix\"'/grub.cfg-failed-01-${M1//:/-}'"
 
 log "== grub/grub.cfg: the chain to the per-MAC file"
 out=$(get grub/grub.cfg chain)
@@ -71,6 +71,13 @@ get images/k/linux kern >/dev/null
 expect_eq "TFTP: the kernel at (tftp,…)/images/k/linux" KERNEL-BYTES "$(cat kern)"
 expect_eq "HTTP: the kernel at (http,…)/images/k/linux" KERNEL-BYTES "$(curl -sS "$U/images/k/linux")"
 
+# After a failed boot GRUB asks for grub.cfg-failed-01-<mac>: the same file,
+# and an event that says the image did not load.
+get "grub/grub.cfg-failed-01-${M1//:/-}" failed >/dev/null
+expect_eq "TFTP grub.cfg-failed-01-<mac>: the same file" "$IMAGE1" "$(cat failed)"
+expect_eq "HTTP grub.cfg-failed-01-<mac>: the same file" "$IMAGE1_HTTP" \
+	"$(curl -sS "$U/grub/grub.cfg-failed-01-${M1//:/-}")"
+
 log "== an unknown MAC: wait and retry, then discovered"
 out=$(get "grub/grub.cfg-01-${M2//:/-}" unknown)
 expect_eq "TFTP: no error" "" "$out"
@@ -97,6 +104,9 @@ has() { events "$1" | grep -qE "$2"; }
 check "TFTP fetch recorded with what it was (known)" wait_for 10 has "$M1" \
 	"tftp .*grub/grub.cfg-01-${M1//:/-} \([0-9]+ bytes\): deb"
 check "HTTP fetch recorded (known)" wait_for 10 has "$M1" "script .*grub: deb"
+check "TFTP: the failed boot recorded" wait_for 10 has "$M1" \
+	"tftp .*grub/grub.cfg-failed-01-${M1//:/-} \([0-9]+ bytes\): boot failed, retrying: deb"
+check "HTTP: the failed boot recorded" wait_for 10 has "$M1" "script .*grub: boot failed, retrying: deb"
 check "TFTP fetch recorded (unknown)" wait_for 10 has "$M2" "tftp .*: no image"
 check "HTTP fetch recorded (unknown)" wait_for 10 has "$M2" "script .*grub: no image"
 check "fallback recorded as script error" wait_for 10 has "$M3" "tftp .*: script error"

@@ -79,7 +79,7 @@ static void test_image(void **state)
                                "echo 'bootherd: booting image deb failed.'\n"
                                "echo 'bootherd: retrying in 9 seconds.'\n"
                                "sleep 9\n"
-                               "configfile \"$prefix\"'/grub.cfg-01-52-54-00-ab-cd-01'\n");
+                               "configfile \"$prefix\"'/grub.cfg-failed-01-52-54-00-ab-cd-01'\n");
         free(s);
         /* https public URL: GRUB has no TLS, so TFTP only (port kept). */
         s = render(&img, BOOT_SCRIPT_IMAGE, EP_HTTPS, 0);
@@ -205,7 +205,11 @@ static void test_paths(void **state)
                 assert_int_equal(grub_cfg_path_classify(macs[i], &m), GRUB_CFG_PATH_MAC);
                 assert_memory_equal(&m, &want, sizeof(m));
         }
+        assert_int_equal(grub_cfg_path_classify("grub/grub.cfg-failed-01-52-54-00-ab-cd-01", &m),
+                         GRUB_CFG_PATH_FAILED);
+        assert_memory_equal(&m, &want, sizeof(m));
         const char *none[] = {"grub/grub.cfg-01-52-54-00-ab-cd",
+                              "grub/grub.cfg-failed-01-x",
                               "grub/grub.cfg-01-52-54:00-ab-cd-01",
                               "grub/grub.cfg-C612000A",
                               "grub/x86_64-efi/command.lst",
