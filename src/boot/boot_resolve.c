@@ -39,7 +39,7 @@ static int render_grub(const struct boot_render_in *in, struct strbuf *out,
                        char err[SCRIPT_ERR_MAX])
 {
         struct boot_script_plan plan = {.kind = in->kind};
-        struct grub_cfg_opts o = {.ep = in->ep, .retry_s = in->retry_s};
+        struct grub_cfg_opts o = {.ep = in->ep, .retry_s = in->retry_s, .tftp = in->tftp_urls};
         return grub_cfg_render(&plan, in->img, in->v, &o, out, err);
 }
 
@@ -54,6 +54,7 @@ static const struct format_def formats[BOOT_FORMAT_N] = {
     [BOOT_FORMAT_IPXE_TFTP] = {"ipxe-tftp", render_ipxe, true},
     [BOOT_FORMAT_PXELINUX] = {"pxelinux", render_pxelinux, false},
     [BOOT_FORMAT_GRUB] = {"grub", render_grub, false},
+    [BOOT_FORMAT_GRUB_TFTP] = {"grub-tftp", render_grub, true},
 };
 
 const char *boot_format_name(enum boot_format f)
@@ -194,7 +195,8 @@ int boot_resolve(const struct boot_resolver *res, const struct boot_inventory *i
                                     .v = &vb.v,
                                     .ep = ep,
                                     .retry_s = res->retry_s,
-                                    .tftp_paths = res->pxelinux_tftp_paths};
+                                    .tftp_paths = res->pxelinux_tftp_paths,
+                                    .tftp_urls = f->tftp_urls};
         r = plan.kind == BOOT_SCRIPT_IMAGE ? render_image(res, inv, f, &in, out, ret)
                                            : f->render(&in, out, ret->err);
         if (r == -ENOENT || r == -EINVAL) {
@@ -237,7 +239,8 @@ int boot_resolve_image(const struct boot_resolver *res, const struct boot_invent
                                     .v = &vb.v,
                                     .ep = ep,
                                     .retry_s = res->retry_s,
-                                    .tftp_paths = res->pxelinux_tftp_paths};
+                                    .tftp_paths = res->pxelinux_tftp_paths,
+                                    .tftp_urls = f->tftp_urls};
         r = f->render(&in, out, err);
         if (r < 0)
                 return r;

@@ -32,11 +32,12 @@ enum boot_format {
         BOOT_FORMAT_IPXE_HTTP, /* iPXE script, URLs over HTTP (/boot/<mac>.ipxe) */
         BOOT_FORMAT_IPXE_TFTP, /* iPXE script, URLs over TFTP (iPXE builds without HTTP) */
         BOOT_FORMAT_PXELINUX,  /* pxelinux.cfg/01-<mac-hyphen> */
-        BOOT_FORMAT_GRUB,      /* per-MAC grub.cfg-01-<mac> (grub_cfg.h) */
+        BOOT_FORMAT_GRUB,      /* per-MAC grub.cfg-01-<mac> (grub_cfg.h), files over HTTP */
+        BOOT_FORMAT_GRUB_TFTP, /* the same, files over TFTP (the file came over TFTP) */
         BOOT_FORMAT_N
 };
 
-/* "ipxe", "ipxe-tftp", "pxelinux", "grub". */
+/* "ipxe", "ipxe-tftp", "pxelinux", "grub", "grub-tftp". */
 const char *boot_format_name(enum boot_format f);
 
 /* What a renderer gets.  Adding a format is one renderer of this shape (an
@@ -49,6 +50,7 @@ struct boot_render_in {
         const struct boot_endpoints *ep; /* every base URL (GRUB picks HTTP or TFTP itself) */
         long retry_s;                    /* wait before retrying (no image, fallback) */
         bool tftp_paths;                 /* pxelinux: "/images/…" TFTP paths, not URLs */
+        bool tftp_urls;                  /* the format's files come over TFTP */
 };
 typedef int (*boot_render_fn)(const struct boot_render_in *in, struct strbuf *out,
                               char err[SCRIPT_ERR_MAX]);

@@ -3,7 +3,7 @@
  * Syntax: the GRUB manual, "Shell-like scripting" (words concatenate
  * quoted and unquoted parts; nothing is expanded inside '...'), the
  * network device syntax "(tftp,server[:port])" / "(http,server[:port])",
- * and the commands linux, initrd, boot, sleep, configfile, insmod, exit
+ * and the commands linux, initrd, boot, sleep, configfile, exit
  * (all in Debian's signed grubnetx64.efi but http, pxe-facts.md). */
 #include "boot/grub_cfg.h"
 
@@ -104,36 +104,31 @@ static void wait_and_retry(struct strbuf *out, const struct script_vars *v, long
         again(out, v, failed);
 }
 
-/* Sets $bootherd_images to the images root as this GRUB can reach it. */
-static void images_root(struct strbuf *out, const struct boot_endpoints *ep)
+/* Sets $bootherd_images to the images root over the protocol GRUB used
+ * to fetch this file: TFTP, or HTTP (a GRUB that fetched it over HTTP has
+ * the module).  The other one when that one is not available here (no
+ * TFTP server; an https:// public URL GRUB cannot use). */
+static void images_root(struct strbuf *out, const struct boot_endpoints *ep, bool tftp)
 {
-        struct strbuf http, tftp;
+        struct strbuf http, tf;
         strbuf_init(&http);
-        strbuf_init(&tftp);
+        strbuf_init(&tf);
         bool h = ep && ep->http_images && http_device(&http, ep->http_images);
-        bool t = ep && ep->tftp_images && tftp_device(&tftp, ep->tftp);
+        bool t = ep && ep->tftp_images && tftp_device(&tf, ep->tftp);
         if (t)
-                strbuf_puts(&tftp, "/images");
-        if (h && t) {
-                /* Built in, or loadable from the prefix: then HTTP, which
-                 * is much faster than GRUB's lock-step TFTP. */
-                strbuf_puts(out, "if insmod http; then\n        set bootherd_images=");
+                strbuf_puts(&tf, "/images");
+        strbuf_puts(out, "set bootherd_images=");
+        if (t && (tftp || !h))
+                quote_n(out, tf.s, tf.len);
+        else if (h)
                 quote_n(out, http.s, http.len);
-                strbuf_puts(out, "\nelse\n        set bootherd_images=");
-                quote_n(out, tftp.s, tftp.len);
-                strbuf_puts(out, "\nfi\n");
-        } else if (h || t) {
-                strbuf_puts(out, "set bootherd_images=");
-                quote_n(out, h ? http.s : tftp.s, h ? http.len : tftp.len);
-                strbuf_puts(out, "\n");
-        } else {
-                /* No URL GRUB can use: the device GRUB came from. */
-                strbuf_puts(out, "set bootherd_images='/images'\n");
-        }
-        if (http.oom || tftp.oom)
+        else /* No URL GRUB can use: the device GRUB came from. */
+                strbuf_puts(out, "'/images'");
+        strbuf_puts(out, "\n");
+        if (http.oom || tf.oom)
                 out->oom = true;
         strbuf_free(&http);
-        strbuf_free(&tftp);
+        strbuf_free(&tf);
 }
 
 /* A file word: an absolute http:// URL as a GRUB device path, else
@@ -224,7 +219,7 @@ static int render_image(const struct image *img, const struct script_vars *v,
                         return r;
                 }
         }
-        images_root(out, o->ep);
+        images_root(out, o->ep, o->tftp);
         say(out, "bootherd: loading image ", v->image, "");
         struct strbuf files;
         strbuf_init(&files);

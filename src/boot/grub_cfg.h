@@ -13,12 +13,14 @@
  * Same decision as the iPXE scripts (boot_plan_script()), GRUB syntax: a
  * machine with an image gets linux/initrd/boot (and when boot returns, the
  * image failed to load: it waits and asks for grub.cfg-failed-01-<mac>, so
- * the failure is a boot event), with the files fetched
- * over HTTP when the GRUB has an http module ("insmod http" succeeds: built
- * in, or loadable from its prefix) and over TFTP otherwise (Debian's signed
- * netboot images have no http module); one without an image prints where
- * to assign one, sleeps and reads its configuration again; one with
- * netboot off exits to the firmware.
+ * the failure is a boot event); one without an image prints where to
+ * assign one, sleeps and reads its configuration again; one with netboot
+ * off exits to the firmware.  Files come over the protocol the
+ * configuration itself came over: format grub-tftp (TFTP) names
+ * (tftp,SERVER)/images/..., format grub (HTTP) (http,SERVER:PORT)/images/...
+ * Debian's signed netboot GRUB has no http module and is started over TFTP;
+ * "if insmod http" cannot tell: on OVMF with Secure Boot it took the then
+ * branch without any module (docs/firmware.md).
  *
  * Pure: no store, no sockets.  Every substituted value goes out inside
  * GRUB single quotes (no $ expansion, no command separators); the kernel
@@ -37,6 +39,7 @@
 struct grub_cfg_opts {
         const struct boot_endpoints *ep; /* where the files are: http and tftp bases */
         long retry_s;                    /* wait before reading the configuration again */
+        bool tftp; /* files over TFTP (the file itself was fetched over TFTP), else HTTP */
 };
 
 /* Renders mac's configuration for plan.  img: the plan's image (required

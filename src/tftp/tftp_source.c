@@ -109,7 +109,7 @@ static int open_dynamic(const struct tftp_source_ctx *ctx, const struct tftp_pat
         } else if (chain) {
                 ipxe_script_chain(ctx->ep->tftp, &b);
         } else {
-                enum boot_format fmt = grub != GRUB_CFG_PATH_NONE           ? BOOT_FORMAT_GRUB
+                enum boot_format fmt = grub != GRUB_CFG_PATH_NONE           ? BOOT_FORMAT_GRUB_TFTP
                                        : pc->kind == TFTP_PATH_PXELINUX_MAC ? BOOT_FORMAT_PXELINUX
                                                                             : BOOT_FORMAT_IPXE_TFTP;
                 boot_inventory_begin(ctx->inv);

@@ -138,12 +138,14 @@ static void test_image_in_every_format(void **state)
         s = resolve(&tftp_paths, BOOT_FORMAT_PXELINUX, 1, &r, 0);
         assert_non_null(strstr(s, "  KERNEL /images/deb/linux\n"));
         free(s);
-        /* GRUB: both bases from the endpoints, whichever GRUB can use. */
-        s = resolve(&RES, BOOT_FORMAT_GRUB, 1, &r, 0);
+        /* GRUB: files over the protocol of the format. */
+        s = resolve(&RES, BOOT_FORMAT_GRUB_TFTP, 1, &r, 0);
         assert_int_equal(r.outcome, BOOT_OUTCOME_IMAGE);
         assert_true(r.cacheable);
-        assert_non_null(strstr(s, "set bootherd_images='(http,198.18.0.1:8080)/images'\n"));
         assert_non_null(strstr(s, "set bootherd_images='(tftp,198.18.0.1)/images'\n"));
+        free(s);
+        s = resolve(&RES, BOOT_FORMAT_GRUB, 1, &r, 0);
+        assert_non_null(strstr(s, "set bootherd_images='(http,198.18.0.1:8080)/images'\n"));
         assert_non_null(strstr(s, "\nlinux \"$bootherd_images\"'/deb/linux' 'console=ttyS0' "
                                   "'host=n1'\ninitrd \"$bootherd_images\"'/deb/initrd'\nboot\n"));
         free(s);
@@ -193,13 +195,15 @@ static void test_wait_netboot_off_default(void **state)
 static void test_fallback_every_format(void **state)
 {
         const enum boot_format fmts[] = {BOOT_FORMAT_IPXE_HTTP, BOOT_FORMAT_IPXE_TFTP,
-                                         BOOT_FORMAT_PXELINUX, BOOT_FORMAT_GRUB};
+                                         BOOT_FORMAT_PXELINUX, BOOT_FORMAT_GRUB,
+                                         BOOT_FORMAT_GRUB_TFTP};
         const char *wait[] = {"Retrying in 9 seconds", "Retrying in 9 seconds", "TIMEOUT 90",
+                              "has no image assigned.'\necho 'Assign one at",
                               "has no image assigned.'\necho 'Assign one at"};
         struct boot_resolver ghost = RES;
         ghost.default_image = "ghost";
         char detail[BOOT_DETAIL_LEN];
-        for (size_t i = 0; i < 4; i++) {
+        for (size_t i = 0; i < 5; i++) {
                 struct boot_result r;
                 char *s = resolve(&RES, fmts[i], 2, &r, 0);
                 assert_int_equal(r.outcome, BOOT_OUTCOME_FALLBACK);
@@ -234,6 +238,7 @@ static void test_inventory_down_and_grub(void **state)
         s = resolve(&RES, BOOT_FORMAT_N, 1, &r, -EOPNOTSUPP);
         free(s);
         assert_string_equal(boot_format_name(BOOT_FORMAT_GRUB), "grub");
+        assert_string_equal(boot_format_name(BOOT_FORMAT_GRUB_TFTP), "grub-tftp");
 }
 
 static void test_preview(void **state)

@@ -39,11 +39,13 @@ static int teardown(void **state)
         return 0;
 }
 
+static bool TFTP = true; /* files over TFTP (format grub-tftp) */
+
 static char *render(const struct image *img, enum boot_script_kind kind,
                     const struct boot_endpoints *ep, int want)
 {
         struct boot_script_plan plan = {.kind = kind, .image = "deb"};
-        struct grub_cfg_opts o = {.ep = ep, .retry_s = 9};
+        struct grub_cfg_opts o = {.ep = ep, .retry_s = 9, .tftp = TFTP};
         struct strbuf b;
         strbuf_init(&b);
         char err[SCRIPT_ERR_MAX] = "";
@@ -65,11 +67,7 @@ static void test_image(void **state)
                             .cmdline = "console=ttyS0 host={{hostname}} quiet"};
         char *s = render(&img, BOOT_SCRIPT_IMAGE, EP, 0);
         assert_string_equal(s, "# bootherd: image deb for 52:54:00:ab:cd:01\n"
-                               "if insmod http; then\n"
-                               "        set bootherd_images='(http,198.18.0.1:8080)/images'\n"
-                               "else\n"
-                               "        set bootherd_images='(tftp,198.18.0.1)/images'\n"
-                               "fi\n"
+                               "set bootherd_images='(tftp,198.18.0.1)/images'\n"
                                "echo 'bootherd: loading image deb'\n"
                                "linux \"$bootherd_images\"'/deb/vmlinuz' 'console=ttyS0' "
                                "'host=node1' 'quiet'\n"
@@ -81,11 +79,25 @@ static void test_image(void **state)
                                "sleep 9\n"
                                "configfile \"$prefix\"'/grub.cfg-failed-01-52-54-00-ab-cd-01'\n");
         free(s);
-        /* https public URL: GRUB has no TLS, so TFTP only (port kept). */
+        /* Fetched over HTTP (format grub): files over HTTP. */
+        TFTP = false;
+        s = render(&img, BOOT_SCRIPT_IMAGE, EP, 0);
+        assert_non_null(strstr(s, "\nset bootherd_images='(http,198.18.0.1:8080)/images'\n"));
+        assert_null(strstr(s, "tftp"));
+        free(s);
+        /* An https public URL: GRUB has no TLS, so TFTP (port kept). */
         s = render(&img, BOOT_SCRIPT_IMAGE, EP_HTTPS, 0);
         assert_non_null(strstr(s, "\nset bootherd_images='(tftp,198.18.0.1:1069)/images'\n"));
-        assert_null(strstr(s, "insmod"));
+        TFTP = true;
         free(s);
+        /* No TFTP server: HTTP even for grub-tftp. */
+        struct boot_endpoints *http_only;
+        struct boot_endpoints_conf c = {.http_port = 80};
+        assert_int_equal(boot_endpoints_new(&c, 0xc6120001, &http_only), 0);
+        s = render(&img, BOOT_SCRIPT_IMAGE, http_only, 0);
+        assert_non_null(strstr(s, "\nset bootherd_images='(http,198.18.0.1)/images'\n"));
+        free(s);
+        boot_endpoints_free(http_only);
 }
 
 static void test_urls_and_words(void **state)
@@ -141,7 +153,7 @@ static void assert_quoted_safe(const char *s, size_t lines_expected)
                 if (!inq && *p == '$')
                         assert_true(strncmp(p, "$bootherd_images\"", 17) == 0 ||
                                     strncmp(p, "$prefix\"", 8) == 0);
-                if (!inq && strncmp(p, "; then\n", 7) != 0) /* the renderer's own if */
+                if (!inq)
                         assert_true(*p != ';' && *p != '|' && *p != '&' && *p != '`');
         }
         assert_false(inq);
@@ -161,7 +173,7 @@ static void test_hostile_values(void **state)
                                     .n_initrds = 1,
                                     .cmdline = (char *)hostile[i]};
                 char *s = render(&img, BOOT_SCRIPT_IMAGE, EP, 0);
-                assert_quoted_safe(s, 14);
+                assert_quoted_safe(s, 10);
                 free(s);
         }
 }
