@@ -5,6 +5,9 @@
 #   $E2E_CACHE/<name>.cpio.gz    a busybox initramfs per image name whose /init
 #                                prints one marker line on ttyS0 and powers off:
 #     BOOTHERD-MARKER image=<name> cmdline=<contents of /proc/cmdline>
+#   preceded by one line on the firmware's Secure Boot state as the kernel
+#   saw it (images built before this line existed lack it):
+#     BOOTHERD-SECUREBOOT dmesg=<on|off> lockdown=<securityfs lockdown>
 # The image name is baked into the initramfs and the cmdline comes from whoever
 # booted it (the iPXE script), so a marker line proves both which files were
 # fetched and which script chose them.
@@ -88,7 +91,7 @@ _img_initramfs() {
 	root=$(mktemp -d "$E2E_CACHE/initramfs.XXXXXX")
 	mkdir -p "$root"/{bin,dev,proc,sys}
 	cp "$E2E_CACHE/busybox" "$root/bin/busybox"
-	for a in sh mount cat echo sleep poweroff; do ln -s busybox "$root/bin/$a"; done
+	for a in sh mount cat echo sleep poweroff dmesg grep; do ln -s busybox "$root/bin/$a"; done
 	# The kernel opens /dev/console for init before devtmpfs is mounted.
 	mknod -m 600 "$root/dev/console" c 5 1
 	cat >"$root/init" <<EOF
@@ -97,6 +100,11 @@ _img_initramfs() {
 export PATH=/bin
 mount -t proc proc /proc
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t sysfs sysfs /sys 2>/dev/null
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+sb=off
+dmesg | grep -q 'Secure boot enabled' && sb=on
+echo "BOOTHERD-SECUREBOOT dmesg=\$sb lockdown=\$(cat /sys/kernel/security/lockdown 2>/dev/null)" >/dev/ttyS0
 echo "BOOTHERD-MARKER image=$name cmdline=\$(cat /proc/cmdline)" >/dev/ttyS0
 # Let the UART drain before the power goes (the line is the whole point).
 sleep 1

@@ -10,6 +10,9 @@
 #   uefi-pxe   OVMF's own PXE stack (romfile= empty, IPv6 PXE off)
 #              -> TFTP ipxe.efi -> iPXE -> HTTP.
 #   uefi-http  OVMF UEFI HTTP Boot (IPv4 and IPv6 PXE off).
+#   uefi-sb    OVMF with Secure Boot on and Microsoft's keys enrolled
+#              (OVMF_CODE_4M.secboot.fd + OVMF_VARS_4M.ms.fd, q35 with SMM,
+#              at least 1 GiB: pxe-facts.md) -> UEFI PXE, like uefi-pxe.
 #
 #   vm_start SW NAME MAC FIRMWARE   starts a VM in switch namespace SW (needs
 #                                   net.sh); serial log in $VM_DIR/NAME.serial
@@ -26,6 +29,9 @@ VM_TIMEOUT=${VM_TIMEOUT:-300}
 VM_MEM=${VM_MEM:-256}
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
+OVMF_SB_CODE=${OVMF_SB_CODE:-/usr/share/OVMF/OVMF_CODE_4M.secboot.fd}
+OVMF_SB_VARS=${OVMF_SB_VARS:-/usr/share/OVMF/OVMF_VARS_4M.ms.fd}
+VM_SB_MEM=${VM_SB_MEM:-1024}
 VM_MARKER='BOOTHERD-MARKER image='
 # Serial output after which a VM will never boot by itself: SeaBIOS out of
 # boot devices, or OVMF fallen through to its built-in shell.
@@ -43,7 +49,11 @@ vm_start() {
 	# Tap names must be unique within the switch and at most 15 bytes.
 	_vm_seq=$((_vm_seq + 1))
 	local tap="vmtap$_vm_seq"
-	local args=(-M q35 -accel tcg -m "$VM_MEM" -smp 1 -nodefaults -nographic
+	local machine=q35 mem=$VM_MEM
+	# Secure Boot firmware needs SMM (its variable store is protected)
+	# and, with Debian's signed kernel, more than 256 MiB (pxe-facts.md).
+	[ "$fw" != uefi-sb ] || { machine=q35,smm=on; mem=$VM_SB_MEM; }
+	local args=(-M "$machine" -accel tcg -m "$mem" -smp 1 -nodefaults -nographic
 		-monitor none -serial "file:$VM_DIR/$name.serial" -no-reboot
 		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no")
 	case $fw in
@@ -60,6 +70,15 @@ vm_start() {
 			-fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=no)
 		[ "$fw" = uefi-http ] &&
 			args+=(-fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=no)
+		;;
+	uefi-sb)
+		cp "$OVMF_SB_VARS" "$VM_DIR/$name.vars.fd"
+		args+=(-global driver=cfi.pflash01,property=secure,value=on
+			-global ICH9-LPC.disable_s3=1
+			-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_SB_CODE"
+			-drive "if=pflash,format=raw,unit=1,file=$VM_DIR/$name.vars.fd"
+			-device "virtio-net-pci,netdev=n0,mac=$mac,bootindex=1,romfile="
+			-fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=no)
 		;;
 	*)
 		echo "vm_start: unknown firmware $fw" >&2
