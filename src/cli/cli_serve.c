@@ -92,8 +92,10 @@ static void ra_fallback(const struct dhcp_config *dc, const char *names[DHCP_IFA
 {
         for (size_t i = 0; i < dc->n_interfaces; i++)
                 names[i] = dc->interfaces[i];
-        *ret = (struct ra_fallback){
-            .names = names, .n = dc->n_interfaces, .dhcp_on = dc->mode != DHCP_MODE_OFF};
+        *ret = (struct ra_fallback){.names = names,
+                                    .n = dc->n_interfaces,
+                                    .dhcp_on = dc->mode != DHCP_MODE_OFF,
+                                    .dhcp_server = dc->mode == DHCP_MODE_SERVER};
 }
 
 /* The protocol servers, HTTP first: its bound ports are part of the boot

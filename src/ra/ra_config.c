@@ -7,7 +7,8 @@
 #define F(field) offsetof(struct ra_config, field)
 
 static const struct config_key keys[] = {
-    {NULL, "enabled", CONFIG_BOOL, F(enabled), "false", 0, 0, NULL, NULL},
+    {NULL, "enabled", CONFIG_CHOICE, F(enabled), "auto", 0, 0, "auto|true|false|yes|no|1|0",
+     "expected auto, true or false"},
     {NULL, "interfaces", CONFIG_IFLIST, F(interfaces), "", 0, 0, NULL, NULL},
     {NULL, "interval_s", CONFIG_INT, F(interval_s), "600", 4, 1800, NULL, NULL},
 };
@@ -18,6 +19,14 @@ static int set(void *data, const char *section, const char *key, const char *val
                size_t cap)
 {
         return config_keys_set_in(keys, N_KEYS, data, section, key, value, err, cap);
+}
+
+bool ra_config_enabled(const struct ra_config *c, bool dhcp_server)
+{
+        const char *v = c->enabled ? c->enabled : "auto";
+        if (strcmp(v, "auto") == 0)
+                return dhcp_server;
+        return strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "1") == 0;
 }
 
 int ra_config_init(struct ra_config *c)

@@ -429,7 +429,7 @@ int ra_server_start(struct loop *l, const struct ra_config *c, const struct ra_f
                     struct ra_server **ret)
 {
         *ret = NULL;
-        if (!c->enabled)
+        if (!ra_config_enabled(c, fb->dhcp_server))
                 return 0;
         struct ra_server *srv = calloc(1, sizeof(*srv));
         if (!srv)

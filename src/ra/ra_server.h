@@ -34,9 +34,10 @@ struct ra_fallback {
         const char *const *names;
         size_t n;
         bool dhcp_on;
+        bool dhcp_server; /* [dhcp] mode = server: [ra] enabled = auto means on */
 };
 
-/* Starts sending on the chosen interfaces when c->enabled.  Disabled, or
+/* Starts sending on the chosen interfaces when ra_config_enabled().  Disabled, or
  * nothing usable: *ret = NULL and 0 (the reason logged).  Returns a
  * negative errno only for programming/resource errors (ENOMEM, loop
  * registration). */

@@ -3,7 +3,8 @@
 # listener in a client namespace (ra_probe.py): periodic RAs and an answer
 # to a router solicitation, from a link-local address with hop limit 255,
 # configuring nothing (lifetime 0, M = O = 0, no option); none on an
-# interface that is not configured; none when disabled; and silence after
+# interface that is not configured; none when disabled; on by default in
+# [dhcp] mode = server and off by default in proxy mode; and silence after
 # another router's RA.  IPv6 here is link-local only (fe80::), IPv4 only in
 # 198.18.0.0/15.
 . "$(dirname "$0")/lib.sh"
@@ -96,12 +97,31 @@ check "DHCP serving despite RA errors" kill -0 "$BH_PID"
 check "only srv0 in the start-up line" log_has "ra: router advertisements .* on srv0: on solicitation"
 dh_stop
 
-# --- disabled (the default) ---
+# --- the default (enabled = auto): on in mode = server ---
 dh_conf
+dh_start
+expect_eq "default, mode = server: an RA answers a solicitation" \
+	"ra src=$LL hop=255 lifetime=0 M=0 O=0 options=0" "$(listen c1 6 --rs --from "$LL" --count 1)"
+check "default, mode = server: the start-up line" log_has "ra: router advertisements .* on srv0"
+dh_stop
+
+# --- disabled explicitly ---
+dh_conf "[ra]
+enabled = false"
 started=$(grep -c "ra: router advertisements" "$T/bootherd.log")
 dh_start
 expect_eq "disabled: no RA, even after a solicitation" "" "$(listen c1 6 --rs --from "$LL")"
 expect_eq "disabled: no start-up line" "$started" "$(grep -c "ra: router advertisements" "$T/bootherd.log")"
+dh_stop
+
+# --- the default in proxy mode: off (the site's router and DHCP own the link) ---
+sed -e 's/^mode = server/mode = proxy/' -e '/^range\|^router\|^dns\|^domain\|^lease_time/d' "$T/bh.conf" >"$T/bh.proxy"
+sed -i '/^\[ra\]/,$d' "$T/bh.proxy"
+cp "$T/bh.proxy" "$T/bh.conf"
+started=$(grep -c "ra: router advertisements" "$T/bootherd.log")
+dh_start
+expect_eq "default, mode = proxy: no RA after a solicitation" "" "$(listen c1 6 --rs --from "$LL")"
+expect_eq "default, mode = proxy: no start-up line" "$started" "$(grep -c "ra: router advertisements" "$T/bootherd.log")"
 dh_stop
 
 finish

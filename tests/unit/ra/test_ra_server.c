@@ -35,11 +35,21 @@ static void set(const char *section, const char *key, const char *value, int wan
 
 static void test_config_keys(void **state)
 {
-        assert_false(ra.enabled); /* opt-in */
+        /* auto: on when bootherd is the segment's DHCP server, else off. */
+        assert_string_equal(ra.enabled, "auto");
+        assert_true(ra_config_enabled(&ra, true));
+        assert_false(ra_config_enabled(&ra, false));
+        set("ra", "enabled", "false", 0);
+        assert_false(ra_config_enabled(&ra, true));
+        set("ra", "enabled", "no", 0);
+        assert_false(ra_config_enabled(&ra, true));
+        set("ra", "enabled", "yes", 0);
+        assert_true(ra_config_enabled(&ra, false));
+        set("ra", "enabled", "maybe", -EINVAL);
         assert_string_equal(ra.interfaces, "");
         assert_int_equal(ra.interval_s, 600);
         set("ra", "enabled", "true", 0);
-        assert_true(ra.enabled);
+        assert_true(ra_config_enabled(&ra, false));
         set("ra", "interfaces", "eth0 br-lab,eth1", 0);
         set("ra", "interfaces", "", 0);
         set("ra", "interfaces", "a23456789012345x", -EINVAL); /* 16 characters */
@@ -122,7 +132,7 @@ static void test_start_disabled_or_unusable(void **state)
         struct ra_server *srv = (void *)1;
         assert_int_equal(loop_new(&l), 0);
         assert_int_equal(ra_server_start(l, &ra, &fb, &srv), 0);
-        assert_null(srv); /* disabled by default */
+        assert_null(srv); /* auto, and not the DHCP server: off */
         set("ra", "enabled", "true", 0);
         set("ra", "interfaces", "nosuchif0", 0);
         srv = (void *)1;
