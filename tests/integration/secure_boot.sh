@@ -7,7 +7,8 @@
 # (grub-efi-amd64-signed's grubnetx64.efi.signed), mmx64.efi.  Then the GRUB
 # chain: grub/grub.cfg and the machine's grub.cfg-01-<mac>.  Machines
 # without the setting, BIOS and iPXE clients are unchanged; the setting is
-# visible and editable in the CLI and the API's JSON.
+# visible and editable in the CLI and the API's JSON.  In proxy mode the
+# port-4011 answer names shimx64.efi the same way.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dhcp_common.bash"
 
@@ -49,7 +50,7 @@ line=$(dh_udhcpc c1 "${UEFI[@]}")
 expect_eq "secure_boot machine, UEFI x64 (7): shimx64.efi" "shimx64.efi" "$(field boot_file "$line")"
 expect_eq "next-server: bootherd" "198.18.0.1" "$(field siaddr "$line")"
 C1_IP=$(field ip "$line")
-PXE="python3 $(dirname "$0")/dhcp_pxe_client.py"
+PXE="python3 $ROOT/tests/integration/dhcp_pxe_client.py"
 jget() { python3 -c "import json,sys; l = sys.stdin.readline().strip(); print(json.loads(l).get('$1', '') if l else '')"; }
 offer=$(ip netns exec "$CL" $PXE discover c1 02:00:00:00:0b:01 9)
 expect_eq "arch 9 (firmware-like DISCOVER): shimx64.efi" "shimx64.efi" "$(jget file <<<"$offer")"
@@ -98,4 +99,14 @@ check "dhcp: file=shimx64.efi" wait_for 10 has "dhcp .*file=shimx64\.efi"
 for f in shimx64.efi grubx64.efi mmx64.efi grub/grub.cfg "grub/grub.cfg-01-02-00-00-00-0b-01 .*: deb" images/deb/vmlinuz; do
 	check "tftp: $f" wait_for 10 has "tftp .*$f"
 done
+
+log "== proxy mode (beside the site's DHCP): the boot-server answer on 4011"
+dh_stop
+sed -i -e 's/^mode = server/mode = proxy/' -e '/^range\|^router\|^dns\|^domain\|^lease_time/d' "$T/bh.conf"
+dh_start
+ip -n "$CL" addr add 198.18.0.77/24 dev c2
+ack=$(ip netns exec "$CL" $PXE bootserver c2 02:00:00:00:0b:01 7 198.18.0.77 198.18.0.1)
+expect_eq "4011 ACK for the secure_boot machine: shimx64.efi" "shimx64.efi" "$(jget file <<<"$ack")"
+ack=$(ip netns exec "$CL" $PXE bootserver c2 02:00:00:00:0b:02 7 198.18.0.77 198.18.0.1)
+expect_eq "4011 ACK for the other machine: ipxe.efi" "ipxe.efi" "$(jget file <<<"$ack")"
 finish
