@@ -158,12 +158,42 @@ static int machine_write(struct store *s, const struct machine *m, bool insert)
         }
         return 0;
 }
+/* Another machine already named `hostname` (case-insensitive, as DNS)?  A
+ * machine keeping the name it has is not refused, so that a database with
+ * duplicates from before this check can still be edited. */
+static const char SQL_HOSTNAME_TAKEN[] =
+    "SELECT mac FROM machine WHERE lower(hostname) = lower(?1) AND mac <> ?2 AND NOT EXISTS "
+    "(SELECT 1 FROM machine WHERE mac = ?2 AND lower(hostname) = lower(?1)) LIMIT 1";
+
+static int hostname_must_be_free(struct store *s, const char *hostname, const char *mac)
+{
+        if (!hostname)
+                return 0;
+        struct store_stmt *st = store_prepare(s, SQL_HOSTNAME_TAKEN);
+        if (!st)
+                return -EIO;
+        store_bind_text(st, 1, hostname);
+        store_bind_text(st, 2, mac);
+        int rc = store_step(st);
+        if (rc == STORE_DONE)
+                return 0;
+        if (rc != STORE_ROW)
+                return store_db_fail(s, "hostname lookup");
+        char other[MAC_STR_LEN];
+        snprintf(other, sizeof(other), "%s", store_col_text(st, 0) ? store_col_text(st, 0) : "?");
+        store_reset(st);
+        return store_fail(s, -EEXIST, "hostname", "hostname %s is already used by machine %s",
+                          hostname, other);
+}
+
 /* One transaction for add and update: they differ only in what an existing row means. */
 static int machine_save_tx(struct store *s, const struct machine *m, bool adding)
 {
         char mac[MAC_STR_LEN];
         mac_format(&m->mac, mac);
         int r = image_must_exist(s, m->image);
+        if (r >= 0)
+                r = hostname_must_be_free(s, m->hostname, mac);
         if (r < 0)
                 return r;
         enum machine_state st;
