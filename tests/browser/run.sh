@@ -75,5 +75,18 @@ check "bulk test machines discovered" wait_for 10 sh -c \
 	"ip netns exec $NS curl -fsS --max-time 2 -H 'Authorization: Bearer $TOKEN' '$URL/api/v1/discovered?q=52:54:00:2a:01' | grep -q '\"total\": *2'"
 check "bulk assign, image filter, adoption" run_ui bulk API_TOKEN="$TOKEN" \
 	ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=demo IMAGE2=rescue
+# The Discovered page: DISC_N discovered machines, first seen a minute apart
+# (52:54:00:3d:00:01 oldest), more than one page of them.
+DISC_N=60
+NOW=$(($(date +%s) * 1000))
+VALUES=$(for i in $(seq 1 $DISC_N); do
+	printf "('52:54:00:3d:00:%02x', 'discovered', %d, %d, 'script', %d, %d)," \
+		"$i" $((NOW - (DISC_N - i + 10) * 60000)) $((NOW - 5000)) $((NOW - 5000)) $((NOW - (DISC_N - i + 10) * 60000))
+done)
+sqlite3 "$T/state/bootherd.db" "INSERT INTO machine (mac, state, first_seen, last_seen, last_stage,
+	last_stage_at, created) VALUES ${VALUES%,}"
+check "discovered: newest first, count, search, paging, refresh keeps a choice" run_ui discovered \
+	API_TOKEN="$TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE2=rescue DISC_N=$DISC_N \
+	LATE_MAC=52:54:00:3d:01:00
 log "screenshots: $ART"
 finish
