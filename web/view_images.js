@@ -1,7 +1,7 @@
 // Images: list; add/edit (kernel, initrds, cmdline, script template) with a
 // live preview of the script a chosen machine would get; delete.
 import { get, post, put, del } from './api.js';
-import { h, field, toast, showError, clearErrors, confirmDialog, fmtTime, emptyRow, debounce } from './ui.js';
+import { h, field, toast, showError, clearErrors, confirmDialog, timeText, emptyRow, debounce } from './ui.js';
 
 const TEMPLATE_VARS = ['mac', 'mac_hyphen', 'hostname', 'ip', 'image', 'server', 'images_url'];
 
@@ -35,7 +35,7 @@ export function imagesView(ctx) {
         h('td', { text: String(im.initrds.length) }),
         h('td', { class: 'mono clip', title: im.cmdline, text: im.cmdline || '—' }),
         h('td', { text: String(users.get(im.name) || 0) }),
-        h('td', { text: fmtTime(im.updated) }),
+        h('td', {}, timeText(im.updated)),
         h('td', { class: 'row-actions' },
           h('button', { type: 'button', class: 'link', text: ctx.canWrite ? 'Edit' : 'View', onclick: () => openEditor(im) }),
           ctx.canWrite ? h('button', { type: 'button', class: 'link danger', text: 'Delete', onclick: () => remove(im, users.get(im.name) || 0) }) : null)))

@@ -6,7 +6,7 @@
 // with its count, and discovered machines in the selection are only adopted
 // when the administrator ticks the box that says so.
 import { get, post, patch, del, put, qs } from './api.js';
-import { h, field, modal, confirmDialog, toast, showError, clearErrors, ago, timeline, badge,
+import { h, field, modal, confirmDialog, toast, showError, clearErrors, ago, fullTime, timeline, badge,
   imageSelect, emptyRow, debounce } from './ui.js';
 
 const PAGE = 50;
@@ -14,8 +14,9 @@ const NONE = ':none'; // bulk "no image" choice (no image name starts with ':')
 
 export function machinesView(ctx) {
   // selected: MAC -> state of the machine when it was ticked.
-  const st = { offset: 0, images: [], leases: new Map(), selected: new Map(), timer: null };
-  const search = h('input', { type: 'search', id: 'm-search', placeholder: 'MAC, hostname, notes, image' });
+  const st = { offset: 0, images: [], leases: new Map(), selected: new Map(), pending: new Set(), timer: null };
+  const search = h('input', { type: 'search', id: 'm-search', placeholder: 'MAC, hostname, notes, image  (press /)',
+    'aria-keyshortcuts': '/' });
   const stateSel = h('select', { id: 'm-state' },
     h('option', { value: '', text: 'All states' }),
     ['assigned', 'unassigned', 'discovered'].map((s) => h('option', { value: s, text: s })));
@@ -147,28 +148,49 @@ export function machinesView(ctx) {
     }
   }
 
-  // The core action: pick an image, the machine boots it next time.
+  // The core action: pick an image, the machine boots it next time.  Picking
+  // only proposes the change (an arrow key on a focused list moves the
+  // choice): Save (or Enter) applies it, Cancel (or Escape) puts it back.
   function imageCell(m) {
     if (!ctx.canWrite) return h('td', { text: m.image || '—' });
     const sel = imageSelect(st.images, m.image, { noneLabel: '— none —' });
     sel.setAttribute('aria-label', `Image for ${m.mac}`);
     sel.classList.add('inline');
     const err = h('div', { class: 'field-error', role: 'alert' });
-    sel.addEventListener('change', async () => {
+    const save = h('button', { type: 'button', class: 'primary small', text: 'Save', 'aria-label': `Save the new image of ${m.mac}` });
+    const cancel = h('button', { type: 'button', class: 'secondary small', text: 'Cancel', 'aria-label': `Cancel the new image of ${m.mac}` });
+    const pending = h('span', { class: 'pending', hidden: true }, save, cancel);
+    const current = m.image || '';
+    const sync = () => {
+      const changed = sel.value !== current;
+      pending.hidden = !changed;
+      sel.classList.toggle('changed', changed);
+      if (changed) st.pending.add(m.mac); else st.pending.delete(m.mac);
+    };
+    const revert = () => { sel.value = current; err.textContent = ''; sync(); };
+    sel.addEventListener('change', sync);
+    sel.addEventListener('input', sync);
+    sel.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && sel.value !== current) { ev.preventDefault(); apply(); }
+      if (ev.key === 'Escape' && sel.value !== current) { ev.preventDefault(); revert(); }
+    });
+    cancel.addEventListener('click', revert);
+    save.addEventListener('click', apply);
+    async function apply() {
       err.textContent = '';
-      sel.disabled = true;
+      sel.disabled = save.disabled = cancel.disabled = true;
       try {
         const updated = await patch('/machines/' + encodeURIComponent(m.mac), { image: sel.value || null });
+        st.pending.delete(m.mac);
         toast(updated.image ? `${m.mac} will boot ${updated.image}` : `${m.mac} unassigned`);
         load();
       } catch (e) {
         err.textContent = e.message;
-        sel.value = m.image || '';
       } finally {
-        sel.disabled = false;
+        sel.disabled = save.disabled = cancel.disabled = false;
       }
-    });
-    return h('td', { class: 'image-cell' }, sel, err);
+    }
+    return h('td', { class: 'image-cell' }, sel, pending, err);
   }
 
   function row(m) {
@@ -186,7 +208,7 @@ export function machinesView(ctx) {
       imageCell(m),
       h('td', {}, ip),
       h('td', { class: 'state-cell' }, badge(m.state),
-        h('span', { class: 'seen', title: m.last_seen || '', text: m.last_seen ? 'seen ' + ago(m.last_seen) : 'never seen' })),
+        h('span', { class: 'seen', title: fullTime(m.last_seen), text: m.last_seen ? 'seen ' + ago(m.last_seen) : 'never seen' })),
       h('td', {}, timeline(m.last_stage, m.last_stage_at)),
       h('td', { class: 'row-actions' },
         ctx.canWrite ? h('button', { type: 'button', class: 'link', text: 'Edit', onclick: () => editMachine(m) }) : null,
@@ -199,6 +221,7 @@ export function machinesView(ctx) {
       await loadLeases();
       const r = await get('/machines' + qs({ q: search.value.trim(), state: stateSel.value,
         image: imageFilter.value, limit: PAGE, offset: st.offset }));
+      st.pending.clear(); // the rows are rebuilt from the server's values
       tbody.replaceChildren(...(r.machines.length ? r.machines.map(row)
         : [emptyRow(7, search.value || stateSel.value || imageFilter.value
           ? 'No machine matches this filter.'
@@ -272,7 +295,7 @@ export function machinesView(ctx) {
 
   load();
   st.timer = setInterval(() => {
-    if (!document.querySelector('dialog[open]') && !el.contains(document.activeElement)) load();
+    if (!document.querySelector('dialog[open]') && !el.contains(document.activeElement) && !st.pending.size) load();
   }, 10000);
   return { el, stop: () => clearInterval(st.timer) };
 }

@@ -18,7 +18,7 @@ function isError(ev) {
 
 function eventRow(ev) {
   return h('tr', { class: isError(ev) ? 'err' : '' },
-    h('td', { title: ev.time, text: fmtTime(ev.time) }),
+    h('td', { class: 'time-cell' }, timeText(ev.time)),
     h('td', { class: 'mono' }, h('a', { href: '#/events?mac=' + ev.mac, text: ev.mac })),
     h('td', {}, h('span', { class: 'stage stage-' + ev.stage, text: ev.stage })),
     h('td', { text: ev.detail }),
@@ -79,7 +79,8 @@ const DISC_PAGE = 50;
 export function discoveredView(ctx) {
   const tbody = h('tbody');
   const st = { images: [], offset: 0, rows: new Map(), total: 0 };
-  const search = h('input', { type: 'search', id: 'd-search', placeholder: 'MAC or part of one' });
+  const search = h('input', { type: 'search', id: 'd-search', placeholder: 'MAC or part of one  (press /)',
+    'aria-keyshortcuts': '/' });
   const count = h('span', { id: 'd-count', class: 'count', 'aria-live': 'polite' });
   const pager = h('div', { class: 'pager' });
   const el = h('section', { class: 'page' },
@@ -224,7 +225,7 @@ export function leasesView() {
         h('td', { class: 'mono', text: l.ip }), h('td', { class: 'mono', text: l.mac }),
         h('td', { text: l.hostname || '—' }), h('td', { class: 'mono', text: l.subnet }),
         h('td', {}, h('span', { class: 'badge lease-' + l.state, text: l.state })),
-        h('td', { text: fmtTime(l.starts) }), h('td', { text: fmtTime(l.ends) })))
+        h('td', {}, timeText(l.starts)), h('td', {}, timeText(l.ends))))
         : [emptyRow(7, 'No leases. They appear when this server answers DHCP.')]));
     } catch (e) {
       if (e.status !== 401) toast(e.message, 'error');

@@ -28,9 +28,14 @@ CONF
 BH="$BOOTHERD --config $T/bootherd.conf"
 rm -rf "$ART"
 # run_ui TEST [VAR=value...]: runs tests/browser/TEST.test.mjs in the namespace.
+# ONLY="layout discovered" runs just those tests (the seeding still runs).
 run_ui() {
 	local test=$1
 	shift
+	if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $test "* ]]; then
+		log "  (skipped $test: ONLY=$ONLY)"
+		return 0
+	fi
 	ip netns exec "$NS" env BASE_URL="$URL" ARTIFACTS="$ART" HOME="$T" "$@" \
 		timeout 240 node "$HERE/$test.test.mjs"
 }
@@ -88,5 +93,15 @@ sqlite3 "$T/state/bootherd.db" "INSERT INTO machine (mac, state, first_seen, las
 check "discovered: newest first, count, search, paging, refresh keeps a choice" run_ui discovered \
 	API_TOKEN="$TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE2=rescue DISC_N=$DISC_N \
 	LATE_MAC=52:54:00:3d:01:00
+# Layout and keyboard at three widths and in dark mode; each run reassigns
+# its own machine (52:54:00:4b:00:0N) with the keyboard.
+n=0
+for run in 1920:light 1024:light 400:light 1280:dark; do
+	n=$((n + 1))
+	$BH machine add 52:54:00:4b:00:0$n --hostname kbd-$n >/dev/null 2>&1
+	check "layout and keyboard at ${run%%:*} px (${run##*:})" run_ui layout API_TOKEN="$TOKEN" \
+		ADMIN_USER=admin ADMIN_PASS=admin-password-1 VIEWPORT_WIDTH=${run%%:*} \
+		COLOR_SCHEME=${run##*:} KBD_MAC=52:54:00:4b:00:0$n
+done
 log "screenshots: $ART"
 finish
