@@ -103,5 +103,7 @@ for run in 1920:light 1024:light 400:light 1280:dark; do
 		ADMIN_USER=admin ADMIN_PASS=admin-password-1 VIEWPORT_WIDTH=${run%%:*} \
 		COLOR_SCHEME=${run##*:} KBD_MAC=52:54:00:4b:00:0$n
 done
+check "machines: server-side sort, filters and page in the URL" run_ui sort API_TOKEN="$TOKEN" \
+	ADMIN_USER=admin ADMIN_PASS=admin-password-1
 log "screenshots: $ART"
 finish
