@@ -57,6 +57,7 @@ struct image {
         char *script; /* optional iPXE script template; NULL = kernel/initrd/boot */
         char *description;
         int64_t created, updated; /* ms */
+        int64_t machines;         /* machines assigned it (get and list) */
 };
 
 void image_done(struct image *img);

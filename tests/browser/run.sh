@@ -105,5 +105,15 @@ for run in 1920:light 1024:light 400:light 1280:dark; do
 done
 check "machines: server-side sort, filters and page in the URL" run_ui sort API_TOKEN="$TOKEN" \
 	ADMIN_USER=admin ADMIN_PASS=admin-password-1
+# Images at scale: 1,200 machines on one image (more than a page of 1,000).
+BIG_N=1200
+$BH image add big --kernel demo/vmlinuz >/dev/null 2>&1
+NOW=$(($(date +%s) * 1000))
+VALUES=$(for i in $(seq 1 $BIG_N); do
+	printf "('52:54:00:5e:%02x:%02x', 'big', 'assigned', %d)," $((i / 256)) $((i % 256)) "$NOW"
+done)
+sqlite3 "$T/state/bootherd.db" "INSERT INTO machine (mac, image, state, created) VALUES ${VALUES%,}"
+check "images: server-side machine counts, unassign N and delete" run_ui images API_TOKEN="$TOKEN" \
+	ADMIN_USER=admin ADMIN_PASS=admin-password-1 BIG_IMAGE=big BIG_N=$BIG_N
 log "screenshots: $ART"
 finish
