@@ -12,6 +12,7 @@ static const char usage_text[] =
     "usage: bootherd [--config FILE] [--state-dir DIR] [--log-level LEVEL] COMMAND ...\n"
     "\n"
     "  serve                                   run the daemon\n"
+    "  init                                    create the database at the configured path\n"
     "  image add NAME --kernel K [--initrd I]... [--cmdline C] [--script FILE]\n"
     "                 [--description D]\n"
     "  image list | show NAME | edit NAME [flags as add, --no-initrd, --no-script]\n"
@@ -19,14 +20,16 @@ static const char usage_text[] =
     "  machine add MAC [--image NAME] [--hostname H] [--ip A.B.C.D] [--notes T]\n"
     "                  [--boot-file F] [--netboot on|off] [--secure-boot on|off]\n"
     "  machine edit MAC [flags as add; an empty value clears]\n"
-    "  machine assign MAC IMAGE | unassign MAC\n"
-    "  machine list [--discovered | --state S] | show MAC | remove MAC\n"
-    "  events [--mac MAC] [--limit N]\n"
+    "  machine assign IMAGE MAC... | assign IMAGE --from FILE|- | unassign MAC...\n"
+    "  machine list [--discovered | --state S] [--image NAME] [--hostname PATTERN]\n"
+    "  machine show MAC [--events N] | remove MAC\n"
+    "  events [--mac MAC | --hostname H] [--since TIME] [--limit N] [--follow]\n"
     "  user add NAME [--role admin|viewer]     web UI/API user; password from stdin\n"
     "  user passwd NAME | list | remove NAME\n"
     "  token create NAME [--role viewer|admin] API token, printed once\n"
     "  token list | revoke NAME\n"
     "  store copy --to URL [--events N]        copy the inventory into an empty database\n"
+    "  help [COMMAND [SUBCOMMAND]]             usage of one command (or: COMMAND --help)\n"
     "  list and show commands take --json.\n"
     "\n"
     "  --config FILE     configuration (default " CONFIG_DEFAULT_PATH " when it exists)\n"
@@ -44,8 +47,32 @@ struct command {
 static const struct command commands[] = {
     {"serve", cli_serve, false},    {"image", cli_image, true}, {"machine", cli_machine, true},
     {"events", cli_events, false},  {"user", cli_user, true},   {"token", cli_token, true},
-    {"store", cli_store_cmd, true},
+    {"store", cli_store_cmd, true}, {"init", cli_init, false},
 };
+
+/* Commands that create state: they may create a database that is not there
+ * yet; all others refuse to run on a missing one (cli_store()). */
+static bool creates_state(const char *cmd, const char *verb)
+{
+        static const char *const pairs[][2] = {
+            {"serve", NULL},    {"init", NULL},  {"image", "add"},
+            {"machine", "add"}, {"user", "add"}, {"token", "create"},
+        };
+        for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+                if (strcmp(cmd, pairs[i][0]) == 0 &&
+                    (!pairs[i][1] || (verb && strcmp(verb, pairs[i][1]) == 0)))
+                        return true;
+        return false;
+}
+
+/* --help or -h anywhere after the command (before a "--"). */
+static bool wants_help(int argc, char **argv)
+{
+        for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+                if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+                        return true;
+        return false;
+}
 
 /* Global options come before the command; they override the file. */
 static int parse_globals(int argc, char **argv, struct cli *c, int *ret_index)
@@ -100,6 +127,11 @@ int main(int argc, char **argv)
                 cli_config_done(&c);
                 return rc < 0 ? 0 : rc;
         }
+        if (idx + 1 < argc && strcmp(argv[idx], "help") == 0) {
+                rc = cli_help(argv[idx + 1], idx + 2 < argc ? argv[idx + 2] : NULL);
+                cli_config_done(&c);
+                return rc;
+        }
         if (idx >= argc || strcmp(argv[idx], "help") == 0) {
                 fputs(usage_text, idx >= argc ? stderr : stdout);
                 cli_config_done(&c);
@@ -108,6 +140,12 @@ int main(int argc, char **argv)
         rc = -1;
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (strcmp(argv[idx], commands[i].name) == 0) {
+                        const char *verb = idx + 1 < argc ? argv[idx + 1] : NULL;
+                        if (wants_help(argc - idx, argv + idx)) {
+                                rc = cli_help(argv[idx], commands[i].noun ? verb : NULL);
+                                break;
+                        }
+                        c.may_create = creates_state(argv[idx], verb);
                         int skip = commands[i].noun ? 1 : 0;
                         rc = commands[i].fn(&c, argc - idx - skip, argv + idx + skip);
                 }

@@ -108,6 +108,20 @@ setUnauthorizedHandler(() => {
 
 window.addEventListener('hashchange', showPage);
 
+// "/" focuses the page's search field (as in most consoles), unless the
+// user is typing somewhere or a dialog is open.
+document.addEventListener('keydown', (ev) => {
+  if (ev.key !== '/' || ev.ctrlKey || ev.metaKey || ev.altKey || !state.session) return;
+  const t = ev.target;
+  if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
+  if (document.querySelector('dialog[open]')) return;
+  const search = document.querySelector('main input[type="search"]');
+  if (!search) return;
+  ev.preventDefault();
+  search.focus();
+  search.select();
+});
+
 (async function start() {
   try {
     const s = await get('/session');

@@ -95,16 +95,31 @@ export function confirmDialog(title, message, okLabel = 'Remove', danger = true)
   });
 }
 
-// Today: the time; this year: day and time; else the full date.
+// Today: the time; this year: day and time; else the full date.  Always
+// with the time zone it is shown in ("14:03:12 UTC", "Dec 3 09:12:40 CET").
 export function fmtTime(iso) {
   if (!iso) return '—';
   const d = new Date(iso);
   const now = new Date();
-  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit',
+    timeZoneName: 'short' });
   if (d.toDateString() === now.toDateString()) return time;
   const opts = { month: 'short', day: 'numeric' };
   if (d.getFullYear() !== now.getFullYear()) opts.year = 'numeric';
   return `${d.toLocaleDateString(undefined, opts)} ${time}`;
+}
+
+// The full date, time and zone, for titles.
+export function fullTime(iso) {
+  if (!iso) return '';
+  return new Date(iso).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric',
+    hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+}
+
+// A <time> element: the short form with its zone, the full one as its title.
+export function timeText(iso) {
+  if (!iso) return h('span', { class: 'muted', text: '—' });
+  return h('time', { datetime: iso, title: fullTime(iso), text: fmtTime(iso) });
 }
 
 export function ago(iso) {

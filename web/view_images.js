@@ -1,7 +1,7 @@
 // Images: list; add/edit (kernel, initrds, cmdline, script template) with a
 // live preview of the script a chosen machine would get; delete.
 import { get, post, put, del } from './api.js';
-import { h, field, toast, showError, clearErrors, confirmDialog, fmtTime, emptyRow, debounce } from './ui.js';
+import { h, field, toast, showError, clearErrors, confirmDialog, timeText, emptyRow, debounce } from './ui.js';
 
 const TEMPLATE_VARS = ['mac', 'mac_hyphen', 'hostname', 'ip', 'image', 'server', 'images_url'];
 
@@ -24,34 +24,44 @@ export function imagesView(ctx) {
 
   async function load() {
     try {
-      const [imgs, ms] = await Promise.all([get('/images'), get('/machines?limit=1000')]);
+      // Machine counts come from the server (every machine, not a page of them).
+      const [imgs, ms] = await Promise.all([get('/images'), get('/machines?limit=500')]);
       st.images = imgs.images;
       st.machines = ms.machines;
-      const users = new Map();
-      for (const m of st.machines) if (m.image) users.set(m.image, (users.get(m.image) || 0) + 1);
       tbody.replaceChildren(...(st.images.length ? st.images.map((im) => h('tr', { 'data-image': im.name },
         h('td', {}, h('strong', { text: im.name }), im.description ? h('div', { class: 'muted small', text: im.description }) : null),
         h('td', { class: 'mono clip', title: im.kernel, text: im.script ? (im.kernel || '(script)') : im.kernel }),
         h('td', { text: String(im.initrds.length) }),
         h('td', { class: 'mono clip', title: im.cmdline, text: im.cmdline || '—' }),
-        h('td', { text: String(users.get(im.name) || 0) }),
-        h('td', { text: fmtTime(im.updated) }),
+        h('td', { class: 'num', text: (im.machines || 0).toLocaleString('en-US') }),
+        h('td', {}, timeText(im.updated)),
         h('td', { class: 'row-actions' },
           h('button', { type: 'button', class: 'link', text: ctx.canWrite ? 'Edit' : 'View', onclick: () => openEditor(im) }),
-          ctx.canWrite ? h('button', { type: 'button', class: 'link danger', text: 'Delete', onclick: () => remove(im, users.get(im.name) || 0) }) : null)))
+          ctx.canWrite ? h('button', { type: 'button', class: 'link danger', text: 'Delete', onclick: () => remove(im, im.machines || 0) }) : null)))
         : [emptyRow(7, 'No images yet. Add one with “New image”.')]));
     } catch (e) {
       if (e.status !== 401) toast(e.message, 'error');
     }
   }
 
+  // An image in use can be deleted only by unassigning its machines: the
+  // dialog says how many (the server's count) and does both at once.
   async function remove(im, n) {
-    const msg = n ? `${im.name} is assigned to ${n} machine${n === 1 ? '' : 's'}; deleting it unassigns them (they will wait for a new image).`
-      : `Delete image ${im.name}?`;
-    if (!(await confirmDialog('Delete image', msg, n ? 'Unassign and delete' : 'Delete'))) return;
+    const count = (k) => `${k.toLocaleString('en-US')} machine${k === 1 ? '' : 's'}`;
+    const msg = n ? `${im.name} is assigned to ${count(n)}. Deleting it unassigns ${n === 1 ? 'it' : 'them'} ` +
+      '(they will wait for a new image on their next boot).' : `Delete image ${im.name}?`;
+    if (!(await confirmDialog('Delete image', msg, n ? `Unassign ${count(n)} and delete` : 'Delete'))) return;
     try {
-      await del('/images/' + encodeURIComponent(im.name) + (n ? '?force=1' : ''));
-      toast(`Image ${im.name} deleted`);
+      try {
+        await del('/images/' + encodeURIComponent(im.name) + (n ? '?force=1' : ''));
+      } catch (e) {
+        // Assigned meanwhile: say so and offer the same choice.
+        if (e.status !== 409 || n) throw e;
+        if (!(await confirmDialog('Delete image', `${e.message}. Unassign them and delete ${im.name}?`,
+          'Unassign and delete'))) return;
+        await del('/images/' + encodeURIComponent(im.name) + '?force=1');
+      }
+      toast(`Image ${im.name} deleted` + (n ? `; ${count(n)} unassigned` : ''));
       editor.replaceChildren();
       load();
     } catch (e) {

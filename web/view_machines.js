@@ -6,22 +6,73 @@
 // with its count, and discovered machines in the selection are only adopted
 // when the administrator ticks the box that says so.
 import { get, post, patch, del, put, qs } from './api.js';
-import { h, field, modal, confirmDialog, toast, showError, clearErrors, ago, timeline, badge,
+import { h, field, modal, confirmDialog, toast, showError, clearErrors, ago, fullTime, timeline, badge,
   imageSelect, emptyRow, debounce } from './ui.js';
 
 const PAGE = 50;
+const SIZES = [25, 50, 100, 200, 500];
+// Columns the server sorts by (GET /machines?sort=); times start newest first.
+const NEWEST_FIRST = new Set(['last_seen', 'last_boot', 'first_seen', 'created']);
 const NONE = ':none'; // bulk "no image" choice (no image name starts with ':')
 
 export function machinesView(ctx) {
   // selected: MAC -> state of the machine when it was ticked.
-  const st = { offset: 0, images: [], leases: new Map(), selected: new Map(), timer: null };
-  const search = h('input', { type: 'search', id: 'm-search', placeholder: 'MAC, hostname, notes, image' });
+  // Filters, sort and page live in the URL (#/machines?q=&state=&image=&sort=&size=&page=),
+  // so a view can be bookmarked, shared and survives a reload.
+  const url = new URLSearchParams(location.hash.split('?')[1] || '');
+  const size0 = Number(url.get('size'));
+  const st = { offset: 0, images: [], leases: new Map(), selected: new Map(), pending: new Set(), timer: null,
+    sort: url.get('sort') || 'mac', size: SIZES.includes(size0) ? size0 : PAGE, wantImage: url.get('image') || '' };
+  st.offset = Math.max(0, (Number(url.get('page')) || 1) - 1) * st.size;
+  const search = h('input', { type: 'search', id: 'm-search', placeholder: 'MAC, hostname, notes, image  (press /)',
+    'aria-keyshortcuts': '/' });
   const stateSel = h('select', { id: 'm-state' },
     h('option', { value: '', text: 'All states' }),
     ['assigned', 'unassigned', 'discovered'].map((s) => h('option', { value: s, text: s })));
   const imageFilter = h('select', { id: 'm-image' }, h('option', { value: '', text: 'All images' }));
+  search.value = url.get('q') || '';
+  stateSel.value = url.get('state') || '';
   const tbody = h('tbody');
   const pager = h('div', { class: 'pager' });
+
+  // A sortable column header: click to sort, again to reverse.
+  const sorters = [];
+  function sortButton(label, key) {
+    const b = h('button', { type: 'button', class: 'sort', 'data-sort': key, text: label,
+      onclick: () => {
+        const asc = st.sort === key, desc = st.sort === '-' + key;
+        st.sort = asc ? '-' + key : desc ? key : (NEWEST_FIRST.has(key) ? '-' + key : key);
+        st.offset = 0;
+        load();
+      } });
+    sorters.push(b);
+    return b;
+  }
+  function showSort() {
+    for (const b of sorters) {
+      const key = b.dataset.sort;
+      const dir = st.sort === key ? 'ascending' : st.sort === '-' + key ? 'descending' : null;
+      b.classList.toggle('asc', dir === 'ascending');
+      b.classList.toggle('desc', dir === 'descending');
+      b.setAttribute('aria-label', `Sort by ${b.textContent}` + (dir ? ` (now ${dir})` : ''));
+      const th = b.closest('th');
+      if (dir) th.setAttribute('aria-sort', dir);
+      else if (![...th.querySelectorAll('button.sort')].some((x) => x.classList.contains('asc') || x.classList.contains('desc')))
+        th.removeAttribute('aria-sort');
+    }
+  }
+  function writeUrl() {
+    const p = {};
+    if (search.value.trim()) p.q = search.value.trim();
+    if (stateSel.value) p.state = stateSel.value;
+    if (imageFilter.value) p.image = imageFilter.value;
+    if (st.sort !== 'mac') p.sort = st.sort;
+    if (st.size !== PAGE) p.size = st.size;
+    if (st.offset) p.page = Math.floor(st.offset / st.size) + 1;
+    const q = new URLSearchParams(p).toString();
+    const want = '#/machines' + (q ? '?' + q : '');
+    if (location.hash !== want) history.replaceState(null, '', want);
+  }
   const selAll = h('input', { type: 'checkbox', 'aria-label': 'Select all machines on this page' });
   const bulkImage = h('select', { id: 'm-bulk-image', 'aria-label': 'Image for the selected machines' });
   const bulkCount = h('span', { class: 'bulk-count' });
@@ -49,9 +100,11 @@ export function machinesView(ctx) {
       h('table', { class: 'grid machines' },
         h('thead', {}, h('tr', {},
           ctx.canWrite ? h('th', { class: 'check' }, selAll) : null,
-          h('th', { text: 'MAC / hostname' }), h('th', { text: 'Image' }),
-          h('th', { text: 'IP / lease' }), h('th', { text: 'State / last seen' }),
-          h('th', { text: 'Last boot' }), h('th', { class: 'actions-col', text: '' }))),
+          h('th', {}, sortButton('MAC', 'mac'), ' / ', sortButton('hostname', 'hostname')),
+          h('th', {}, sortButton('Image', 'image')),
+          h('th', {}, sortButton('IP', 'ip'), ' / lease'),
+          h('th', {}, sortButton('State', 'state'), ' / ', sortButton('last seen', 'last_seen')),
+          h('th', {}, sortButton('Last boot', 'last_boot')), h('th', { class: 'actions-col', text: '' }))),
         tbody)),
     pager);
 
@@ -129,7 +182,8 @@ export function machinesView(ctx) {
     // replaceChildren takes nodes, not an array: spread the options.
     imageFilter.replaceChildren(h('option', { value: '', text: 'All images' }),
       ...st.images.map((i) => h('option', { value: i.name, text: i.name })));
-    imageFilter.value = keep;
+    imageFilter.value = st.wantImage || keep;
+    st.wantImage = '';
     const keepBulk = bulkImage.value;
     bulkImage.replaceChildren(h('option', { value: '', text: 'Choose…' }),
       ...st.images.map((i) => h('option', { value: i.name, text: i.name })),
@@ -147,28 +201,49 @@ export function machinesView(ctx) {
     }
   }
 
-  // The core action: pick an image, the machine boots it next time.
+  // The core action: pick an image, the machine boots it next time.  Picking
+  // only proposes the change (an arrow key on a focused list moves the
+  // choice): Save (or Enter) applies it, Cancel (or Escape) puts it back.
   function imageCell(m) {
     if (!ctx.canWrite) return h('td', { text: m.image || '—' });
     const sel = imageSelect(st.images, m.image, { noneLabel: '— none —' });
     sel.setAttribute('aria-label', `Image for ${m.mac}`);
     sel.classList.add('inline');
     const err = h('div', { class: 'field-error', role: 'alert' });
-    sel.addEventListener('change', async () => {
+    const save = h('button', { type: 'button', class: 'primary small', text: 'Save', 'aria-label': `Save the new image of ${m.mac}` });
+    const cancel = h('button', { type: 'button', class: 'secondary small', text: 'Cancel', 'aria-label': `Cancel the new image of ${m.mac}` });
+    const pending = h('span', { class: 'pending', hidden: true }, save, cancel);
+    const current = m.image || '';
+    const sync = () => {
+      const changed = sel.value !== current;
+      pending.hidden = !changed;
+      sel.classList.toggle('changed', changed);
+      if (changed) st.pending.add(m.mac); else st.pending.delete(m.mac);
+    };
+    const revert = () => { sel.value = current; err.textContent = ''; sync(); };
+    sel.addEventListener('change', sync);
+    sel.addEventListener('input', sync);
+    sel.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && sel.value !== current) { ev.preventDefault(); apply(); }
+      if (ev.key === 'Escape' && sel.value !== current) { ev.preventDefault(); revert(); }
+    });
+    cancel.addEventListener('click', revert);
+    save.addEventListener('click', apply);
+    async function apply() {
       err.textContent = '';
-      sel.disabled = true;
+      sel.disabled = save.disabled = cancel.disabled = true;
       try {
         const updated = await patch('/machines/' + encodeURIComponent(m.mac), { image: sel.value || null });
+        st.pending.delete(m.mac);
         toast(updated.image ? `${m.mac} will boot ${updated.image}` : `${m.mac} unassigned`);
         load();
       } catch (e) {
         err.textContent = e.message;
-        sel.value = m.image || '';
       } finally {
-        sel.disabled = false;
+        sel.disabled = save.disabled = cancel.disabled = false;
       }
-    });
-    return h('td', { class: 'image-cell' }, sel, err);
+    }
+    return h('td', { class: 'image-cell' }, sel, pending, err);
   }
 
   function row(m) {
@@ -186,7 +261,7 @@ export function machinesView(ctx) {
       imageCell(m),
       h('td', {}, ip),
       h('td', { class: 'state-cell' }, badge(m.state),
-        h('span', { class: 'seen', title: m.last_seen || '', text: m.last_seen ? 'seen ' + ago(m.last_seen) : 'never seen' })),
+        h('span', { class: 'seen', title: fullTime(m.last_seen), text: m.last_seen ? 'seen ' + ago(m.last_seen) : 'never seen' })),
       h('td', {}, timeline(m.last_stage, m.last_stage_at)),
       h('td', { class: 'row-actions' },
         ctx.canWrite ? h('button', { type: 'button', class: 'link', text: 'Edit', onclick: () => editMachine(m) }) : null,
@@ -198,18 +273,42 @@ export function machinesView(ctx) {
       if (!st.images.length) await loadImages();
       await loadLeases();
       const r = await get('/machines' + qs({ q: search.value.trim(), state: stateSel.value,
-        image: imageFilter.value, limit: PAGE, offset: st.offset }));
+        image: imageFilter.value, sort: st.sort, limit: st.size, offset: st.offset }));
+      if (r.total > 0 && st.offset >= r.total) { // past the end (a stale link): the last page
+        st.offset = Math.floor((r.total - 1) / st.size) * st.size;
+        return load();
+      }
+      writeUrl();
+      showSort();
+      st.pending.clear(); // the rows are rebuilt from the server's values
       tbody.replaceChildren(...(r.machines.length ? r.machines.map(row)
         : [emptyRow(7, search.value || stateSel.value || imageFilter.value
           ? 'No machine matches this filter.'
           : 'No machines yet. Machines appear under Discovered when they first try to boot.')]));
       selAll.checked = r.machines.length > 0 && r.machines.every((m) => st.selected.has(m.mac));
       const from = r.total ? st.offset + 1 : 0, to = st.offset + r.machines.length;
-      pager.replaceChildren(h('span', { text: `${from}–${to} of ${r.total}` }),
+      const pages = Math.max(1, Math.ceil(r.total / st.size)), page = Math.floor(st.offset / st.size) + 1;
+      const sizeSel = h('select', { id: 'm-size', 'aria-label': 'Machines per page', class: 'size' },
+        SIZES.map((n) => h('option', { value: n, text: `${n} per page` })));
+      sizeSel.value = String(st.size);
+      sizeSel.addEventListener('change', () => { st.size = Number(sizeSel.value); st.offset = 0; load(); });
+      const jump = h('input', { type: 'number', id: 'm-page', min: 1, max: pages, value: page, class: 'page-input',
+        'aria-label': `Page (1 to ${pages})` });
+      jump.addEventListener('change', () => {
+        const n = Math.min(pages, Math.max(1, Math.round(Number(jump.value)) || 1));
+        st.offset = (n - 1) * st.size;
+        load();
+      });
+      const go = (off) => { st.offset = off; load(); };
+      pager.replaceChildren(h('span', { class: 'pager-range', text: `${from}–${to} of ${r.total}` }), sizeSel,
+        h('button', { type: 'button', class: 'secondary small', text: 'First', disabled: st.offset === 0, onclick: () => go(0) }),
         h('button', { type: 'button', class: 'secondary small', text: 'Previous', disabled: st.offset === 0,
-          onclick: () => { st.offset = Math.max(0, st.offset - PAGE); load(); } }),
+          onclick: () => go(Math.max(0, st.offset - st.size)) }),
+        h('label', { class: 'page-jump' }, 'Page ', jump, ` of ${pages}`),
         h('button', { type: 'button', class: 'secondary small', text: 'Next', disabled: to >= r.total,
-          onclick: () => { st.offset += PAGE; load(); } }));
+          onclick: () => go(st.offset + st.size) }),
+        h('button', { type: 'button', class: 'secondary small', text: 'Last', disabled: to >= r.total,
+          onclick: () => go((pages - 1) * st.size) }));
       updateBulk();
     } catch (e) {
       if (e.status !== 401) toast(e.message, 'error');
@@ -272,7 +371,7 @@ export function machinesView(ctx) {
 
   load();
   st.timer = setInterval(() => {
-    if (!document.querySelector('dialog[open]') && !el.contains(document.activeElement)) load();
+    if (!document.querySelector('dialog[open]') && !el.contains(document.activeElement) && !st.pending.size) load();
   }, 10000);
   return { el, stop: () => clearInterval(st.timer) };
 }

@@ -1,7 +1,7 @@
 // Dashboard, Discovered (adopt with one click), Leases and Events (both
 // refreshing).
 import { get, post, qs } from './api.js';
-import { h, toast, ago, fmtTime, timeline, emptyRow, imageSelect, debounce } from './ui.js';
+import { h, toast, ago, fmtTime, fullTime, timeText, timeline, emptyRow, debounce } from './ui.js';
 
 const REFRESH_MS = 5000;
 
@@ -18,7 +18,7 @@ function isError(ev) {
 
 function eventRow(ev) {
   return h('tr', { class: isError(ev) ? 'err' : '' },
-    h('td', { title: ev.time, text: fmtTime(ev.time) }),
+    h('td', { class: 'time-cell' }, timeText(ev.time)),
     h('td', { class: 'mono' }, h('a', { href: '#/events?mac=' + ev.mac, text: ev.mac })),
     h('td', {}, h('span', { class: 'stage stage-' + ev.stage, text: ev.stage })),
     h('td', { text: ev.detail }),
@@ -71,57 +71,139 @@ export function dashboardView(ctx) {
   return { el, stop: every(load) };
 }
 
+// Discovered: newest first, searchable, counted and paged.  The 5 s refresh
+// updates rows in place (kept by MAC), so an image being chosen or a host
+// name being typed is never reset under the administrator's hands.
+const DISC_PAGE = 50;
+
 export function discoveredView(ctx) {
   const tbody = h('tbody');
-  let images = [];
+  const st = { images: [], offset: 0, rows: new Map(), total: 0 };
+  const search = h('input', { type: 'search', id: 'd-search', placeholder: 'MAC or part of one  (press /)',
+    'aria-keyshortcuts': '/' });
+  const count = h('span', { id: 'd-count', class: 'count', 'aria-live': 'polite' });
+  const pager = h('div', { class: 'pager' });
   const el = h('section', { class: 'page' },
     h('div', { class: 'page-head' }, h('div', {}, h('h1', { text: 'Discovered' }),
-      h('p', { class: 'lede', text: 'Machines that tried to network-boot but are not managed yet. They wait and retry; adopt one with an image and it boots that image on its next try.' }))),
+      h('p', { class: 'lede', text: 'Machines that tried to network-boot but are not managed yet, newest first. They wait and retry; adopt one with an image and it boots that image on its next try.' }))),
+    h('div', { class: 'toolbar' },
+      h('div', { class: 'tool' }, h('label', { for: 'd-search', text: 'Search' }), search),
+      h('div', { class: 'tool count-tool' }, count)),
     h('div', { class: 'table-wrap' }, h('table', { class: 'grid discovered' },
       h('thead', {}, h('tr', {}, h('th', { text: 'MAC' }), h('th', { text: 'First seen' }), h('th', { text: 'Last seen' }),
-        h('th', { text: 'Last boot' }), h('th', { text: ctx.canWrite ? 'Adopt with image' : '' }))), tbody)));
+        h('th', { text: 'Last boot' }), ctx.canWrite ? h('th', { text: 'Hostname' }) : null,
+        h('th', { text: ctx.canWrite ? 'Adopt with image' : '' }))), tbody)),
+    pager);
 
-  function row(m) {
-    let action = null;
+  // The cells a refresh may rewrite; the controls are built once per row.
+  function fillInfo(r, m) {
+    r.first.replaceChildren(timeText(m.first_seen));
+    r.last.textContent = ago(m.last_seen);
+    r.last.title = fullTime(m.last_seen);
+    r.boot.replaceChildren(timeline(m.last_stage, m.last_stage_at));
+  }
+
+  function fillImages(r) {
+    if (!r.sel) return;
+    const keep = r.sel.value;
+    r.sel.replaceChildren(h('option', { value: '', text: 'Choose image…' }),
+      ...st.images.map((i) => h('option', { value: i.name, text: i.name })));
+    r.sel.value = st.images.some((i) => i.name === keep) ? keep : '';
+    r.btn.disabled = !r.sel.value || r.busy;
+  }
+
+  function makeRow(m) {
+    const r = { first: h('td'), last: h('td'), boot: h('td') };
+    let host = null, action = null;
     if (ctx.canWrite) {
-      const sel = imageSelect(images, images.length ? images[0].name : '', { allowNone: false });
-      sel.setAttribute('aria-label', `Image for ${m.mac}`);
+      r.sel = h('select', { 'aria-label': `Image for ${m.mac}` });
+      r.host = h('input', { type: 'text', class: 'host-input', 'aria-label': `Hostname for ${m.mac}`, placeholder: 'optional' });
       const err = h('div', { class: 'field-error', role: 'alert' });
-      const btn = h('button', { type: 'button', class: 'primary small', text: 'Adopt', disabled: !images.length,
+      r.btn = h('button', { type: 'button', class: 'primary small', text: 'Adopt', disabled: true,
         onclick: async () => {
-          btn.disabled = true;
+          r.busy = true;
+          r.btn.disabled = true;
           err.textContent = '';
+          const body = { image: r.sel.value };
+          if (r.host.value.trim()) body.hostname = r.host.value.trim();
           try {
-            await post('/discovered/' + encodeURIComponent(m.mac) + '/adopt', { image: sel.value });
-            toast(`${m.mac} adopted: boots ${sel.value} on its next try`);
+            await post('/discovered/' + encodeURIComponent(m.mac) + '/adopt', body);
+            toast(`${m.mac} adopted: boots ${body.image} on its next try`);
             load();
           } catch (e) {
             err.textContent = e.message;
-            btn.disabled = false;
+            r.busy = false;
+            r.btn.disabled = !r.sel.value;
           }
         } });
-      action = h('div', { class: 'adopt' }, sel, btn, err);
-      if (!images.length) action.append(h('div', { class: 'hint' }, 'Create an image first (', h('a', { href: '#/images', text: 'Images' }), ').'));
+      r.sel.addEventListener('change', () => { r.btn.disabled = !r.sel.value || r.busy; });
+      host = h('td', {}, r.host);
+      action = h('td', {}, h('div', { class: 'adopt' }, r.sel, r.btn), err);
+      fillImages(r);
     }
-    return h('tr', { 'data-mac': m.mac },
-      h('td', { class: 'mono', text: m.mac }),
-      h('td', { text: fmtTime(m.first_seen) }),
-      h('td', { text: ago(m.last_seen) }),
-      h('td', {}, timeline(m.last_stage, m.last_stage_at)),
-      h('td', {}, action));
+    r.tr = h('tr', { 'data-mac': m.mac }, h('td', { class: 'mono', text: m.mac }), r.first, r.last, r.boot, host,
+      action || h('td'));
+    fillInfo(r, m);
+    return r;
+  }
+
+  // Puts the page's rows in order, reusing the existing ones: a row that is
+  // still listed is never rebuilt (and, being in place, never moved).
+  function render(machines) {
+    const want = new Set(machines.map((m) => m.mac));
+    for (const [mac, r] of st.rows) {
+      if (!want.has(mac)) {
+        r.tr.remove();
+        st.rows.delete(mac);
+      }
+    }
+    tbody.querySelectorAll('tr.empty').forEach((e) => e.remove());
+    let cur = tbody.firstChild;
+    for (const m of machines) {
+      let r = st.rows.get(m.mac);
+      if (r) {
+        fillInfo(r, m);
+        fillImages(r);
+      } else {
+        r = makeRow(m);
+        st.rows.set(m.mac, r);
+      }
+      if (r.tr === cur) cur = cur.nextSibling;
+      else tbody.insertBefore(r.tr, cur);
+    }
+    if (!machines.length) {
+      tbody.append(emptyRow(6, search.value.trim() ? 'No discovered machine matches this search.'
+        : 'No machine is waiting. Machines show up here when they network-boot without being known.'));
+    }
   }
 
   async function load() {
-    if (el.contains(document.activeElement) && document.activeElement.tagName === 'SELECT') return;
     try {
-      const [imgs, r] = await Promise.all([get('/images'), get('/discovered?limit=500')]);
-      images = imgs.images;
-      tbody.replaceChildren(...(r.machines.length ? r.machines.map(row)
-        : [emptyRow(5, 'No machine is waiting. Machines show up here when they network-boot without being known.')]));
+      const [imgs, r] = await Promise.all([get('/images'),
+        get('/discovered' + qs({ q: search.value.trim(), limit: DISC_PAGE, offset: st.offset }))]);
+      if (r.total > 0 && st.offset >= r.total) { // the last page emptied: step back
+        st.offset = Math.max(0, Math.floor((r.total - 1) / DISC_PAGE) * DISC_PAGE);
+        return load();
+      }
+      st.images = imgs.images;
+      st.total = r.total;
+      render(r.machines);
+      const from = r.total ? st.offset + 1 : 0, to = st.offset + r.machines.length;
+      count.textContent = `${r.total} waiting` + (search.value.trim() ? ' (matching)' : '');
+      pager.replaceChildren(h('span', { class: 'pager-range', text: `${from}–${to} of ${r.total}` }),
+        h('button', { type: 'button', class: 'secondary small', text: 'Previous', disabled: st.offset === 0,
+          onclick: () => { st.offset = Math.max(0, st.offset - DISC_PAGE); load(); } }),
+        h('button', { type: 'button', class: 'secondary small', text: 'Next', disabled: to >= r.total,
+          onclick: () => { st.offset += DISC_PAGE; load(); } }));
+      if (ctx.canWrite && !st.images.length && !el.querySelector('.no-images')) {
+        pager.prepend(h('span', { class: 'hint no-images' }, 'Create an image first (',
+          h('a', { href: '#/images', text: 'Images' }), ') to adopt machines.'));
+      }
     } catch (e) {
       if (e.status !== 401) toast(e.message, 'error');
     }
   }
+  search.addEventListener('input', debounce(() => { st.offset = 0; load(); }, 250));
   return { el, stop: every(load) };
 }
 
@@ -143,7 +225,7 @@ export function leasesView() {
         h('td', { class: 'mono', text: l.ip }), h('td', { class: 'mono', text: l.mac }),
         h('td', { text: l.hostname || '—' }), h('td', { class: 'mono', text: l.subnet }),
         h('td', {}, h('span', { class: 'badge lease-' + l.state, text: l.state })),
-        h('td', { text: fmtTime(l.starts) }), h('td', { text: fmtTime(l.ends) })))
+        h('td', {}, timeText(l.starts)), h('td', {}, timeText(l.ends))))
         : [emptyRow(7, 'No leases. They appear when this server answers DHCP.')]));
     } catch (e) {
       if (e.status !== 401) toast(e.message, 'error');

@@ -27,6 +27,10 @@ struct cli {
         struct dhcp_config dhcp;
         struct ra_config ra;
         struct store *store; /* opened on demand by cli_store() */
+        /* The command creates state (serve, init, the add/create commands):
+         * cli_store() may create a database that does not exist yet.  Every
+         * other command fails on a missing database, naming its path. */
+        bool may_create;
 };
 
 /* The whole configuration with its defaults: core's keys plus the
@@ -41,7 +45,8 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Reports the store's last error; returns CLI_ERR. */
 int cli_store_fail(struct cli *c);
 
-/* Opens the database (creating the state directory if needed). */
+/* Opens the database (creating the state directory and the database if
+ * needed, when c->may_create; else a missing SQLite file is an error). */
 struct store *cli_store(struct cli *c);
 
 /* Prints j as indented JSON on stdout (reference stolen). */
@@ -57,3 +62,8 @@ int cli_serve(struct cli *c, int argc, char **argv);
 int cli_user(struct cli *c, int argc, char **argv);
 int cli_token(struct cli *c, int argc, char **argv);
 int cli_store_cmd(struct cli *c, int argc, char **argv);
+int cli_init(struct cli *c, int argc, char **argv);
+
+/* Prints the usage of NOUN (VERB NULL or an option) or of NOUN VERB on
+ * stdout (cli_help.c); CLI_OK, or CLI_USAGE when there is no such page. */
+int cli_help(const char *noun, const char *verb);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 __attribute__((format(printf, 2, 0))) static void vfail(const char *suffix, const char *fmt,
                                                         va_list ap)
@@ -69,8 +70,20 @@ struct store *cli_store(struct cli *c)
         if (c->store)
                 return c->store;
         char *db = config_database_path(&c->cfg);
-        if (!db)
+        if (!db) {
+                cli_fail("out of memory");
                 return NULL;
+        }
+        /* A SQLite file that is not there: a mistyped --state-dir or config
+         * must not look like an empty inventory. */
+        bool fresh = !store_is_url(db) && access(db, F_OK) < 0 && errno == ENOENT;
+        if (fresh && !c->may_create) {
+                cli_fail("no database at %s (check --state-dir or --config; "
+                         "`bootherd init` creates one)",
+                         db);
+                free(db);
+                return NULL;
+        }
         int r = 0;
         if (!*c->cfg.database)
                 r = mkdir_p(c->cfg.state_dir);
@@ -79,9 +92,33 @@ struct store *cli_store(struct cli *c)
         } else if (store_open(db, &c->store) < 0) {
                 /* store_open printed why */
                 c->store = NULL;
+        } else if (fresh) {
+                fprintf(stderr, "bootherd: created a new database at %s\n", db);
         }
         free(db);
         return c->store;
+}
+
+int cli_init(struct cli *c, int argc, char **argv)
+{
+        if (argc > 1)
+                return cli_usage("init takes no arguments (use bootherd --state-dir DIR init)");
+        c->may_create = true;
+        char *db = config_database_path(&c->cfg);
+        if (!db)
+                return cli_fail("out of memory");
+        bool existed = store_is_url(db) || access(db, F_OK) == 0;
+        int rc = CLI_ERR;
+        if (cli_store(c)) {
+                char shown[256];
+                store_location_display(db, shown, sizeof(shown));
+                if (existed)
+                        fprintf(stderr, "bootherd: database %s is ready (schema up to date)\n",
+                                shown);
+                rc = CLI_OK;
+        }
+        free(db);
+        return rc;
 }
 
 int cli_print_json(json_t *j)

@@ -198,10 +198,11 @@ static int image_list(struct cli *c, int argc, char **argv)
                         json_array_append_new(arr, image_to_json(&imgs[i]));
                 rc = cli_print_json(arr);
         } else {
-                printf("%-24s %-40s %s\n", "NAME", "KERNEL", "INITRDS");
+                printf("%-24s %-40s %-8s %s\n", "NAME", "KERNEL", "INITRDS", "MACHINES");
                 for (size_t i = 0; i < n; i++)
-                        printf("%-24s %-40s %zu\n", imgs[i].name,
-                               imgs[i].script ? "(script)" : imgs[i].kernel, imgs[i].n_initrds);
+                        printf("%-24s %-40s %-8zu %lld\n", imgs[i].name,
+                               imgs[i].script ? "(script)" : imgs[i].kernel, imgs[i].n_initrds,
+                               (long long)imgs[i].machines);
         }
         image_list_free(imgs, n);
         return rc;

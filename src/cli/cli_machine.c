@@ -1,5 +1,7 @@
 /* bootherd machine add|edit|assign|unassign|list|show|remove */
+#include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +21,20 @@ enum {
         OPT_SECURE_BOOT,
         OPT_JSON,
         OPT_DISCOVERED,
-        OPT_STATE
+        OPT_STATE,
+        OPT_FROM,
+        OPT_EVENTS,
 };
+#define BIT(opt) (1u << ((opt)-OPT_IMAGE))
+/* Which flags each command takes; any other is refused, never ignored. */
+#define FLAGS_PUT                                                                                  \
+        (BIT(OPT_IMAGE) | BIT(OPT_HOSTNAME) | BIT(OPT_IP) | BIT(OPT_NOTES) | BIT(OPT_BOOT_FILE) |  \
+         BIT(OPT_NETBOOT))
+#define FLAGS_LIST                                                                                 \
+        (BIT(OPT_IMAGE) | BIT(OPT_HOSTNAME) | BIT(OPT_JSON) | BIT(OPT_DISCOVERED) | BIT(OPT_STATE))
+#define FLAGS_SHOW   (BIT(OPT_JSON) | BIT(OPT_EVENTS))
+#define FLAGS_ASSIGN BIT(OPT_FROM)
+#define MAC_FILE_MAX (16u << 20)
 
 static const struct option machine_opts[] = {
     {"image", required_argument, NULL, OPT_IMAGE},
@@ -33,14 +47,22 @@ static const struct option machine_opts[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"discovered", no_argument, NULL, OPT_DISCOVERED},
     {"state", required_argument, NULL, OPT_STATE},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"events", required_argument, NULL, OPT_EVENTS},
     {NULL, 0, NULL, 0},
 };
 
 struct machine_args {
+        const char *cmd;
+        unsigned allowed; /* BIT()s */
         bool json;
-        int state; /* -1 any */
+        int state;                   /* -1 any */
+        const char *image_filter;    /* list --image */
+        const char *hostname_filter; /* list --hostname (a pattern) */
+        const char *from;            /* assign --from */
+        long events;                 /* show --events */
         int n_positional;
-        char *positional[3];
+        char **positional; /* into argv */
 };
 
 /* Sets *dst to a copy of v, or NULL when v is "" (clears the field). */
@@ -115,21 +137,35 @@ static int parse_machine_args(int argc, char **argv, struct machine *m, struct m
         optind = 1;
         opterr = 0;
         a->state = -1;
-        int opt;
-        while ((opt = getopt_long(argc, argv, ":", machine_opts, NULL)) != -1) {
+        a->events = 10;
+        int opt, idx = -1;
+        while ((opt = getopt_long(argc, argv, ":", machine_opts, &idx)) != -1) {
                 if (opt == ':')
                         return cli_usage("option %s needs a value", argv[optind - 1]);
                 if (opt == '?')
                         return cli_usage("unknown option %s", argv[optind - 1]);
-                int rc = apply_flag(opt, optarg, m, a);
+                if (!(a->allowed & BIT(opt)))
+                        return cli_usage("machine %s does not take --%s", a->cmd,
+                                         machine_opts[idx].name);
+                int rc = CLI_OK;
+                char *end;
+                if (opt == OPT_IMAGE && a->allowed == FLAGS_LIST)
+                        a->image_filter = optarg;
+                else if (opt == OPT_HOSTNAME && a->allowed == FLAGS_LIST)
+                        a->hostname_filter = optarg;
+                else if (opt == OPT_FROM)
+                        a->from = optarg;
+                else if (opt == OPT_EVENTS) {
+                        a->events = strtol(optarg, &end, 10);
+                        if (!*optarg || *end || a->events < 0 || a->events > 10000)
+                                return cli_usage("--events takes a number from 0 to 10000");
+                } else
+                        rc = apply_flag(opt, optarg, m, a);
                 if (rc != CLI_OK)
                         return rc;
         }
-        for (int i = optind; i < argc; i++) {
-                if (a->n_positional == 3)
-                        return cli_usage("unexpected argument \"%s\"", argv[i]);
-                a->positional[a->n_positional++] = argv[i];
-        }
+        a->positional = argv + optind;
+        a->n_positional = argc - optind;
         return CLI_OK;
 }
 
@@ -169,7 +205,7 @@ static int machine_put(struct cli *c, int argc, char **argv, bool create)
 {
         const char *verb = create ? "add" : "edit";
         struct machine m = {.netboot = true};
-        struct machine_args a = {0};
+        struct machine_args a = {.cmd = verb, .allowed = FLAGS_PUT};
         struct mac mac;
         if (argc < 2 || argv[1][0] == '-')
                 return cli_usage("machine %s needs a MAC", verb);
@@ -195,6 +231,12 @@ static int machine_put(struct cli *c, int argc, char **argv, bool create)
         return rc;
 }
 
+/* --hostname PATTERN: shell wildcards, case-insensitive (host names are). */
+static bool hostname_matches(const char *pattern, const char *hostname)
+{
+        return hostname && fnmatch(pattern, hostname, FNM_CASEFOLD) == 0;
+}
+
 static int machine_list(struct cli *c, struct machine_args *a)
 {
         if (a->n_positional)
@@ -202,74 +244,242 @@ static int machine_list(struct cli *c, struct machine_args *a)
         struct store *s = cli_store(c);
         if (!s)
                 return CLI_ERR;
-        struct machine_filter f = {.state = a->state};
+        if (a->image_filter) {
+                /* A mistyped image name is an error, not an empty list. */
+                struct image img;
+                if (store_image_get(s, a->image_filter, &img) < 0)
+                        return cli_store_fail(c);
+                image_done(&img);
+        }
+        struct machine_filter f = {.state = a->state, .image = a->image_filter};
         struct machine *ms;
         size_t n;
         if (store_machine_list(s, &f, &ms, &n, NULL) < 0)
                 return cli_store_fail(c);
         int rc = CLI_OK;
-        if (a->json) {
-                json_t *arr = json_array();
-                for (size_t i = 0; i < n; i++)
-                        json_array_append_new(arr, machine_to_json(&ms[i]));
-                rc = cli_print_json(arr);
-        } else {
+        json_t *arr = a->json ? json_array() : NULL;
+        if (!a->json)
                 printf("%-17s  %-10s  %-20s  %-15s  %-20s  %s\n", "MAC", "STATE", "IMAGE", "IP",
                        "HOSTNAME", "LAST STAGE");
-                for (size_t i = 0; i < n; i++) {
-                        char mac[MAC_STR_LEN], ip[16] = "-";
-                        mac_format(&ms[i].mac, mac);
-                        if (ms[i].ipv4)
-                                format_ipv4(ms[i].ipv4, ip);
-                        printf("%-17s  %-10s  %-20s  %-15s  %-20s  %s\n", mac,
-                               machine_state_name(ms[i].state), ms[i].image ? ms[i].image : "-", ip,
-                               ms[i].hostname ? ms[i].hostname : "-",
-                               ms[i].last_stage ? ms[i].last_stage : "-");
+        for (size_t i = 0; i < n; i++) {
+                if (a->hostname_filter && !hostname_matches(a->hostname_filter, ms[i].hostname))
+                        continue;
+                if (arr) {
+                        json_array_append_new(arr, machine_to_json(&ms[i]));
+                        continue;
                 }
+                char mac[MAC_STR_LEN], ip[16] = "-";
+                mac_format(&ms[i].mac, mac);
+                if (ms[i].ipv4)
+                        format_ipv4(ms[i].ipv4, ip);
+                printf("%-17s  %-10s  %-20s  %-15s  %-20s  %s\n", mac,
+                       machine_state_name(ms[i].state), ms[i].image ? ms[i].image : "-", ip,
+                       ms[i].hostname ? ms[i].hostname : "-",
+                       ms[i].last_stage ? ms[i].last_stage : "-");
         }
+        if (a->json)
+                rc = cli_print_json(arr);
         machine_list_free(ms, n);
         return rc;
 }
 
-/* show, remove, assign, unassign: MAC [IMAGE] */
-static int machine_one(struct cli *c, const char *cmd, struct machine_args *a)
+static void print_event_line(const struct boot_event *e)
 {
-        bool assign = strcmp(cmd, "assign") == 0;
-        int want = assign ? 2 : 1;
-        if (a->n_positional != want)
-                return cli_usage("machine %s takes %s", cmd, assign ? "MAC IMAGE" : "one MAC");
+        json_t *t = json_time(e->time);
+        printf("  %s  %-7s %-22s %s\n", json_is_string(t) ? json_string_value(t) : "-", e->stage,
+               e->peer, e->detail);
+        json_decref(t);
+}
+
+static int machine_show(struct cli *c, struct machine_args *a)
+{
+        if (a->n_positional != 1)
+                return cli_usage("machine show takes one MAC");
         struct mac mac;
         if (parse_mac_arg(a->positional[0], &mac) != CLI_OK)
                 return CLI_ERR;
         struct store *s = cli_store(c);
         if (!s)
                 return CLI_ERR;
+        struct machine m;
+        if (store_machine_get(s, &mac, &m) < 0)
+                return cli_store_fail(c);
+        struct boot_event *evs = NULL;
+        size_t n = 0;
+        if (a->events > 0 && store_events_list(s, &mac, 0, a->events, &evs, &n) < 0) {
+                machine_done(&m);
+                return cli_store_fail(c);
+        }
+        int rc = CLI_OK;
+        if (a->json) {
+                json_t *j = machine_to_json(&m), *arr = json_array();
+                for (size_t i = 0; i < n; i++)
+                        json_array_append_new(arr, event_to_json(&evs[i]));
+                json_object_set_new(j, "events", arr);
+                rc = cli_print_json(j);
+        } else {
+                print_machine(&m);
+                if (a->events > 0) {
+                        printf("recent boot events (newest first):\n");
+                        for (size_t i = 0; i < n; i++)
+                                print_event_line(&evs[i]);
+                        if (n == 0)
+                                printf("  (none)\n");
+                }
+        }
+        free(evs);
+        machine_done(&m);
+        return rc;
+}
+
+/* Appends the MACs in text (white space, commas or new lines between them;
+ * '#' to the end of the line is a comment) to *macs. */
+static int parse_mac_text(char *text, const char *source, struct mac **macs, size_t *n)
+{
+        int line = 1;
+        for (char *p = text; *p;) {
+                if (*p == '#') {
+                        while (*p && *p != '\n')
+                                p++;
+                        continue;
+                }
+                if (isspace((unsigned char)*p) || *p == ',') {
+                        line += *p == '\n';
+                        p++;
+                        continue;
+                }
+                char *word = p;
+                while (*p && !isspace((unsigned char)*p) && *p != ',' && *p != '#')
+                        p++;
+                char save = *p;
+                *p = '\0';
+                struct mac m;
+                if (mac_parse_str(word, &m) < 0)
+                        return cli_fail("invalid MAC address \"%s\" (%s line %d); nothing assigned",
+                                        word, source, line);
+                *p = save;
+                struct mac *nv = realloc(*macs, (*n + 1) * sizeof(*nv));
+                if (!nv)
+                        return cli_fail("out of memory");
+                *macs = nv;
+                (*macs)[(*n)++] = m;
+        }
+        return CLI_OK;
+}
+
+static int read_mac_file(const char *path, struct mac **macs, size_t *n)
+{
+        char *text = cli_read_file(path, MAC_FILE_MAX);
+        if (!text)
+                return cli_fail("cannot read %s: %s", strcmp(path, "-") == 0 ? "stdin" : path,
+                                errno == EFBIG ? "larger than 16 MiB" : strerror(errno));
+        int rc = parse_mac_text(text, strcmp(path, "-") == 0 ? "stdin" : path, macs, n);
+        free(text);
+        return rc;
+}
+
+static bool is_mac(const char *s)
+{
+        struct mac m;
+        return mac_parse_str(s, &m) == 0;
+}
+
+/* assign IMAGE MAC... | assign IMAGE --from FILE | assign IMAGE - | (old) assign MAC IMAGE
+ * unassign MAC...: all in one transaction. */
+static int machine_assign(struct cli *c, struct machine_args *a, bool assign)
+{
+        char **p = a->positional;
+        int np = a->n_positional;
+        const char *image = NULL;
+        if (assign) {
+                if (np < 1 || (np < 2 && !a->from))
+                        return cli_usage(
+                            "machine assign takes IMAGE MAC... (or IMAGE --from FILE)");
+                /* The old order, MAC IMAGE, is still understood. */
+                bool old = np == 2 && !a->from && !is_mac(p[1]) && strcmp(p[1], "-") != 0 &&
+                           (is_mac(p[0]) || !validate_image_name(p[0]));
+                image = old ? p[1] : p[0];
+                if (old) {
+                        p[1] = p[0];
+                }
+                p++;
+                np--;
+        } else if (np < 1 || a->from) {
+                return cli_usage("machine unassign takes MAC...");
+        }
+        struct mac *macs = NULL;
+        size_t n = 0;
+        int rc = CLI_OK;
+        bool stdin_used = false;
+        for (int i = 0; rc == CLI_OK && i < np; i++) {
+                if (strcmp(p[i], "-") == 0) {
+                        if (stdin_used)
+                                rc = cli_usage("standard input named twice");
+                        stdin_used = true;
+                        rc = rc == CLI_OK ? read_mac_file("-", &macs, &n) : rc;
+                        continue;
+                }
+                struct mac m;
+                if (mac_parse_str(p[i], &m) < 0) {
+                        rc = cli_fail("invalid MAC address \"%s\" (expected e.g. 52:54:00:ab:cd:01)"
+                                      "; nothing %s",
+                                      p[i], assign ? "assigned" : "unassigned");
+                        break;
+                }
+                struct mac *nv = realloc(macs, (n + 1) * sizeof(*nv));
+                if (!nv) {
+                        rc = cli_fail("out of memory");
+                        break;
+                }
+                macs = nv;
+                macs[n++] = m;
+        }
+        if (rc == CLI_OK && a->from) {
+                if (strcmp(a->from, "-") == 0 && stdin_used)
+                        rc = cli_usage("standard input named twice");
+                else
+                        rc = read_mac_file(a->from, &macs, &n);
+        }
+        if (rc == CLI_OK && n == 0)
+                rc = cli_fail("no MAC addresses given; nothing %s",
+                              assign ? "assigned" : "unassigned");
+        struct store *s = rc == CLI_OK ? cli_store(c) : NULL;
+        if (rc == CLI_OK && !s)
+                rc = CLI_ERR;
+        if (rc == CLI_OK && store_machine_assign_many(s, macs, n, image) < 0)
+                rc =
+                    cli_fail("%s; nothing %s", store_errmsg(s), assign ? "assigned" : "unassigned");
+        if (rc == CLI_OK) {
+                char str[MAC_STR_LEN];
+                mac_format(&macs[0], str);
+                if (n == 1 && assign)
+                        fprintf(stderr, "bootherd: machine %s now boots %s\n", str, image);
+                else if (n == 1)
+                        fprintf(stderr, "bootherd: machine %s unassigned\n", str);
+                else if (assign)
+                        fprintf(stderr, "bootherd: %zu machines now boot %s\n", n, image);
+                else
+                        fprintf(stderr, "bootherd: %zu machines unassigned\n", n);
+        }
+        free(macs);
+        return rc;
+}
+
+static int machine_remove(struct cli *c, struct machine_args *a)
+{
+        if (a->n_positional != 1)
+                return cli_usage("machine remove takes one MAC");
+        struct mac mac;
+        if (parse_mac_arg(a->positional[0], &mac) != CLI_OK)
+                return CLI_ERR;
+        struct store *s = cli_store(c);
+        if (!s)
+                return CLI_ERR;
+        if (store_machine_remove(s, &mac) < 0)
+                return cli_store_fail(c);
         char str[MAC_STR_LEN];
         mac_format(&mac, str);
-        if (strcmp(cmd, "show") == 0) {
-                struct machine m;
-                if (store_machine_get(s, &mac, &m) < 0)
-                        return cli_store_fail(c);
-                int rc = CLI_OK;
-                if (a->json)
-                        rc = cli_print_json(machine_to_json(&m));
-                else
-                        print_machine(&m);
-                machine_done(&m);
-                return rc;
-        }
-        int r;
-        if (strcmp(cmd, "remove") == 0)
-                r = store_machine_remove(s, &mac);
-        else
-                r = store_machine_assign(s, &mac, assign ? a->positional[1] : NULL);
-        if (r < 0)
-                return cli_store_fail(c);
-        if (assign)
-                fprintf(stderr, "bootherd: machine %s now boots %s\n", str, a->positional[1]);
-        else
-                fprintf(stderr, "bootherd: machine %s %s\n", str,
-                        strcmp(cmd, "remove") == 0 ? "removed" : "unassigned");
+        fprintf(stderr, "bootherd: machine %s removed\n", str);
         return CLI_OK;
 }
 
@@ -283,17 +493,33 @@ int cli_machine(struct cli *c, int argc, char **argv)
                 return machine_put(c, argc, argv, true);
         if (strcmp(cmd, "edit") == 0)
                 return machine_put(c, argc, argv, false);
-        static const char *const others[] = {"list", "show", "remove", "assign", "unassign"};
+        static const struct {
+                const char *name;
+                unsigned flags;
+        } others[] = {{"list", FLAGS_LIST},
+                      {"show", FLAGS_SHOW},
+                      {"remove", 0},
+                      {"assign", FLAGS_ASSIGN},
+                      {"unassign", 0}};
         for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
-                if (strcmp(cmd, others[i]) != 0)
+                if (strcmp(cmd, others[i].name) != 0)
                         continue;
                 struct machine scratch = {0};
-                struct machine_args a = {0};
+                struct machine_args a = {.cmd = cmd, .allowed = others[i].flags};
                 int rc = parse_machine_args(argc, argv, &scratch, &a);
                 machine_done(&scratch);
                 if (rc != CLI_OK)
                         return rc;
-                return i == 0 ? machine_list(c, &a) : machine_one(c, cmd, &a);
+                switch (i) {
+                case 0:
+                        return machine_list(c, &a);
+                case 1:
+                        return machine_show(c, &a);
+                case 2:
+                        return machine_remove(c, &a);
+                default:
+                        return machine_assign(c, &a, i == 3);
+                }
         }
         return cli_usage("unknown machine command \"%s\"", cmd);
 }

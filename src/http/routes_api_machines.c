@@ -84,6 +84,14 @@ enum MHD_Result api_machine_list(struct api_req *a, int force_state)
                 return reply;
         if (api_paging(a, 100, &f.limit, &f.offset, &reply) < 0)
                 return reply;
+        /* ?sort=COLUMN or -COLUMN; discovered machines: newest first. */
+        const char *sort = api_query(a, "sort");
+        if (!sort || !*sort)
+                sort = force_state == MACHINE_DISCOVERED ? "-first_seen" : "mac";
+        if (machine_sort_parse(sort, &f.sort, &f.desc) < 0)
+                return api_error(a, MHD_HTTP_BAD_REQUEST, "sort",
+                                 "?sort= is one of mac, hostname, image, ip, state, first_seen, "
+                                 "last_seen, last_boot, created (\"-\" before it: descending)");
         const char *image = api_query(a, "image"), *q = api_query(a, "q");
         f.image = image && *image ? image : NULL;
         f.text = q && *q ? q : NULL;

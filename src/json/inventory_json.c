@@ -29,11 +29,12 @@ json_t *image_to_json(const struct image *img)
         json_t *initrds = json_array();
         for (size_t i = 0; i < img->n_initrds; i++)
                 json_array_append_new(initrds, json_string(img->initrds[i]));
-        return json_pack("{s:s, s:s, s:o, s:s, s:o, s:s, s:o, s:o}", "name", img->name, "kernel",
-                         img->kernel ? img->kernel : "", "initrds", initrds, "cmdline",
+        return json_pack("{s:s, s:s, s:o, s:s, s:o, s:s, s:o, s:o, s:I}", "name", img->name,
+                         "kernel", img->kernel ? img->kernel : "", "initrds", initrds, "cmdline",
                          img->cmdline ? img->cmdline : "", "script", str_or_null(img->script),
                          "description", img->description ? img->description : "", "created",
-                         json_time(img->created), "updated", json_time(img->updated));
+                         json_time(img->created), "updated", json_time(img->updated), "machines",
+                         (json_int_t)img->machines);
 }
 
 json_t *machine_to_json(const struct machine *m)

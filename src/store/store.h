@@ -57,6 +57,7 @@ struct image {
         char *script; /* optional iPXE script template; NULL = kernel/initrd/boot */
         char *description;
         int64_t created, updated; /* ms */
+        int64_t machines;         /* machines assigned it (get and list) */
 };
 
 void image_done(struct image *img);
@@ -110,11 +111,29 @@ int store_machine_assign(struct store *s, const struct mac *mac, const char *ima
 /* Assigns every MAC (all or nothing). */
 int store_machine_assign_many(struct store *s, const struct mac *macs, size_t n, const char *image);
 
+/* List order: one column (empty values last in either direction), then MAC. */
+enum machine_sort {
+        MACHINE_SORT_MAC,
+        MACHINE_SORT_HOSTNAME,
+        MACHINE_SORT_IMAGE,
+        MACHINE_SORT_IP,
+        MACHINE_SORT_STATE,
+        MACHINE_SORT_FIRST_SEEN,
+        MACHINE_SORT_LAST_SEEN,
+        MACHINE_SORT_LAST_BOOT, /* last_stage_at */
+        MACHINE_SORT_CREATED,
+        MACHINE_SORT_N
+};
+/* "hostname" or "-hostname" (descending): 0, or -EINVAL for an unknown column. */
+int machine_sort_parse(const char *s, enum machine_sort *ret, bool *ret_desc);
+
 struct machine_filter {
         int state;             /* -1 = any, else enum machine_state */
         const char *image;     /* NULL = any */
         const char *text;      /* substring of MAC, hostname, notes, image; NULL = any */
         int64_t offset, limit; /* limit <= 0: no limit */
+        enum machine_sort sort;
+        bool desc;
 };
 
 int store_machine_list(struct store *s, const struct machine_filter *f, struct machine **ret,

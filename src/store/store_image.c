@@ -145,7 +145,9 @@ int store_image_put(struct store *s, const struct image *img, bool create)
         return r;
 }
 
-#define IMAGE_COLS "name, kernel, cmdline, script, description, created, updated"
+#define IMAGE_COLS                                                                                 \
+        "name, kernel, cmdline, script, description, created, updated, "                           \
+        "(SELECT count(*) FROM machine WHERE machine.image = image.name)"
 
 static const char SQL_IMAGE_GET[] = "SELECT " IMAGE_COLS " FROM image WHERE name = ?1";
 static const char SQL_IMAGE_LIST[] = "SELECT " IMAGE_COLS " FROM image ORDER BY name";
@@ -183,6 +185,7 @@ static int image_from_row(struct store *s, struct store_stmt *st, struct image *
         img->description = store_col_dup(st, 4, &oom);
         img->created = store_col_int64(st, 5);
         img->updated = store_col_int64(st, 6);
+        img->machines = store_col_int64(st, 7);
         if (oom || !img->name) {
                 image_done(img);
                 return store_fail(s, -ENOMEM, NULL, "out of memory");

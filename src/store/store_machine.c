@@ -159,12 +159,42 @@ static int machine_write(struct store *s, const struct machine *m, bool insert)
         }
         return 0;
 }
+/* Another machine already named `hostname` (case-insensitive, as DNS)?  A
+ * machine keeping the name it has is not refused, so that a database with
+ * duplicates from before this check can still be edited. */
+static const char SQL_HOSTNAME_TAKEN[] =
+    "SELECT mac FROM machine WHERE lower(hostname) = lower(?1) AND mac <> ?2 AND NOT EXISTS "
+    "(SELECT 1 FROM machine WHERE mac = ?2 AND lower(hostname) = lower(?1)) LIMIT 1";
+
+static int hostname_must_be_free(struct store *s, const char *hostname, const char *mac)
+{
+        if (!hostname)
+                return 0;
+        struct store_stmt *st = store_prepare(s, SQL_HOSTNAME_TAKEN);
+        if (!st)
+                return -EIO;
+        store_bind_text(st, 1, hostname);
+        store_bind_text(st, 2, mac);
+        int rc = store_step(st);
+        if (rc == STORE_DONE)
+                return 0;
+        if (rc != STORE_ROW)
+                return store_db_fail(s, "hostname lookup");
+        char other[MAC_STR_LEN];
+        snprintf(other, sizeof(other), "%s", store_col_text(st, 0) ? store_col_text(st, 0) : "?");
+        store_reset(st);
+        return store_fail(s, -EEXIST, "hostname", "hostname %s is already used by machine %s",
+                          hostname, other);
+}
+
 /* One transaction for add and update: they differ only in what an existing row means. */
 static int machine_save_tx(struct store *s, const struct machine *m, bool adding)
 {
         char mac[MAC_STR_LEN];
         mac_format(&m->mac, mac);
         int r = image_must_exist(s, m->image);
+        if (r >= 0)
+                r = hostname_must_be_free(s, m->hostname, mac);
         if (r < 0)
                 return r;
         enum machine_state st;
@@ -268,8 +298,42 @@ int store_machine_get(struct store *s, const struct mac *mac, struct machine *re
         "instr(lower(notes), lower(?3)) > 0 OR instr(coalesce(image, ''), lower(?3)) > 0 OR "      \
         "?3 IS NULL)"
 
-static const char SQL_MACHINE_LIST[] =
-    "SELECT " MACHINE_COLS " FROM machine " MACHINE_FILTER " ORDER BY mac LIMIT ?4 OFFSET ?5";
+#define MACHINE_LIST_BY(order)                                                                     \
+        "SELECT " MACHINE_COLS " FROM machine " MACHINE_FILTER " ORDER BY " order                  \
+        " LIMIT ?4 OFFSET ?5"
+/* Empty values last either way (SQLite and PostgreSQL disagree on NULLs),
+ * then the MAC, so that paging is stable. */
+#define MACHINE_SORT(col)                                                                          \
+        {                                                                                          \
+                MACHINE_LIST_BY("(" col ") IS NULL, " col ", mac"),                                \
+                    MACHINE_LIST_BY("(" col ") IS NULL, " col " DESC, mac")                        \
+        }
+static const char *const SQL_MACHINE_LIST_BY[MACHINE_SORT_N][2] = {
+    [MACHINE_SORT_MAC] = {MACHINE_LIST_BY("mac"), MACHINE_LIST_BY("mac DESC")},
+    [MACHINE_SORT_HOSTNAME] = MACHINE_SORT("lower(hostname)"),
+    [MACHINE_SORT_IMAGE] = MACHINE_SORT("image"),
+    [MACHINE_SORT_IP] = MACHINE_SORT("ipv4"),
+    [MACHINE_SORT_STATE] = MACHINE_SORT("state"),
+    [MACHINE_SORT_FIRST_SEEN] = MACHINE_SORT("first_seen"),
+    [MACHINE_SORT_LAST_SEEN] = MACHINE_SORT("last_seen"),
+    [MACHINE_SORT_LAST_BOOT] = MACHINE_SORT("last_stage_at"),
+    [MACHINE_SORT_CREATED] = MACHINE_SORT("created"),
+};
+
+int machine_sort_parse(const char *s, enum machine_sort *ret, bool *ret_desc)
+{
+        static const char *const names[MACHINE_SORT_N] = {"mac",       "hostname",  "image",
+                                                          "ip",        "state",     "first_seen",
+                                                          "last_seen", "last_boot", "created"};
+        bool desc = *s == '-';
+        for (int i = 0; i < MACHINE_SORT_N; i++)
+                if (strcmp(s + desc, names[i]) == 0) {
+                        *ret = (enum machine_sort)i;
+                        *ret_desc = desc;
+                        return 0;
+                }
+        return -EINVAL;
+}
 static const char SQL_MACHINE_COUNT[] = "SELECT count(*) FROM machine " MACHINE_FILTER;
 
 static void bind_filter(struct store_stmt *st, const struct machine_filter *f)
@@ -298,7 +362,8 @@ static int machine_count(struct store *s, const struct machine_filter *f, int64_
 int store_machine_list(struct store *s, const struct machine_filter *f, struct machine **ret,
                        size_t *ret_n, int64_t *ret_total)
 {
-        struct store_stmt *st = store_prepare(s, SQL_MACHINE_LIST);
+        enum machine_sort by = f && f->sort < MACHINE_SORT_N ? f->sort : MACHINE_SORT_MAC;
+        struct store_stmt *st = store_prepare(s, SQL_MACHINE_LIST_BY[by][f && f->desc]);
         if (!st)
                 return -EIO;
         bind_filter(st, f);

@@ -28,9 +28,14 @@ CONF
 BH="$BOOTHERD --config $T/bootherd.conf"
 rm -rf "$ART"
 # run_ui TEST [VAR=value...]: runs tests/browser/TEST.test.mjs in the namespace.
+# ONLY="layout discovered" runs just those tests (the seeding still runs).
 run_ui() {
 	local test=$1
 	shift
+	if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $test "* ]]; then
+		log "  (skipped $test: ONLY=$ONLY)"
+		return 0
+	fi
 	ip netns exec "$NS" env BASE_URL="$URL" ARTIFACTS="$ART" HOME="$T" "$@" \
 		timeout 240 node "$HERE/$test.test.mjs"
 }
@@ -75,5 +80,40 @@ check "bulk test machines discovered" wait_for 10 sh -c \
 	"ip netns exec $NS curl -fsS --max-time 2 -H 'Authorization: Bearer $TOKEN' '$URL/api/v1/discovered?q=52:54:00:2a:01' | grep -q '\"total\": *2'"
 check "bulk assign, image filter, adoption" run_ui bulk API_TOKEN="$TOKEN" \
 	ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=demo IMAGE2=rescue
+# The Discovered page: DISC_N discovered machines, first seen a minute apart
+# (52:54:00:3d:00:01 oldest), more than one page of them.
+DISC_N=60
+NOW=$(($(date +%s) * 1000))
+VALUES=$(for i in $(seq 1 $DISC_N); do
+	printf "('52:54:00:3d:00:%02x', 'discovered', %d, %d, 'script', %d, %d)," \
+		"$i" $((NOW - (DISC_N - i + 10) * 60000)) $((NOW - 5000)) $((NOW - 5000)) $((NOW - (DISC_N - i + 10) * 60000))
+done)
+sqlite3 "$T/state/bootherd.db" "INSERT INTO machine (mac, state, first_seen, last_seen, last_stage,
+	last_stage_at, created) VALUES ${VALUES%,}"
+check "discovered: newest first, count, search, paging, refresh keeps a choice" run_ui discovered \
+	API_TOKEN="$TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE2=rescue DISC_N=$DISC_N \
+	LATE_MAC=52:54:00:3d:01:00
+# Layout and keyboard at three widths and in dark mode; each run reassigns
+# its own machine (52:54:00:4b:00:0N) with the keyboard.
+n=0
+for run in 1920:light 1024:light 400:light 1280:dark; do
+	n=$((n + 1))
+	$BH machine add 52:54:00:4b:00:0$n --hostname kbd-$n >/dev/null 2>&1
+	check "layout and keyboard at ${run%%:*} px (${run##*:})" run_ui layout API_TOKEN="$TOKEN" \
+		ADMIN_USER=admin ADMIN_PASS=admin-password-1 VIEWPORT_WIDTH=${run%%:*} \
+		COLOR_SCHEME=${run##*:} KBD_MAC=52:54:00:4b:00:0$n
+done
+check "machines: server-side sort, filters and page in the URL" run_ui sort API_TOKEN="$TOKEN" \
+	ADMIN_USER=admin ADMIN_PASS=admin-password-1
+# Images at scale: 1,200 machines on one image (more than a page of 1,000).
+BIG_N=1200
+$BH image add big --kernel demo/vmlinuz >/dev/null 2>&1
+NOW=$(($(date +%s) * 1000))
+VALUES=$(for i in $(seq 1 $BIG_N); do
+	printf "('52:54:00:5e:%02x:%02x', 'big', 'assigned', %d)," $((i / 256)) $((i % 256)) "$NOW"
+done)
+sqlite3 "$T/state/bootherd.db" "INSERT INTO machine (mac, image, state, created) VALUES ${VALUES%,}"
+check "images: server-side machine counts, unassign N and delete" run_ui images API_TOKEN="$TOKEN" \
+	ADMIN_USER=admin ADMIN_PASS=admin-password-1 BIG_IMAGE=big BIG_N=$BIG_N
 log "screenshots: $ART"
 finish

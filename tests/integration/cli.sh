@@ -138,6 +138,161 @@ expect_eq "machine show --json fields" "52:54:00:ab:cd:01 debian-12 198.18.0.10 
 json_ok "events" events --json
 json_ok "events --mac" events --mac 52:54:00:ab:cd:01 --limit 5 --json
 
+# help_ok DESCRIPTION ARGS... : exit 0, usage on stdout, nothing on stderr.
+help_ok() {
+	local desc=$1
+	shift
+	local rc=0
+	"${BH[@]}" "$@" >"$T/out" 2>"$T/err" || rc=$?
+	_checks=$((_checks + 1))
+	if [ "$rc" -eq 0 ] && head -n 1 "$T/out" | grep -q '^usage: bootherd' && [ ! -s "$T/err" ]; then
+		log "  ok   $desc"
+	else
+		log "  FAIL $desc: exit $rc, stdout [$(head -c 120 "$T/out")], stderr [$(head -c 200 "$T/err")]"
+		_failures=$((_failures + 1))
+	fi
+}
+# macs DESCRIPTION EXPECTED ARGS... : the sorted MACs `machine list ARGS --json` prints.
+macs() {
+	local desc=$1 want=$2
+	shift 2
+	"${BH[@]}" machine list "$@" --json >"$T/json" 2>"$T/err" || true
+	expect_eq "$desc" "$want" \
+		"$(python3 -c 'import json,sys; print(" ".join(sorted(m["mac"] for m in json.load(open(sys.argv[1])))))' "$T/json" 2>/dev/null)"
+}
+image_of() { # image_of MAC: the machine's image (None when unassigned)
+	"${BH[@]}" machine show "$1" --json 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["image"])' 2>/dev/null
+}
+M1=52:54:00:ab:cd:01 M2=52:54:00:ab:cd:02 M3=52:54:00:ab:cd:03 M4=52:54:00:ab:cd:04
+
+log "== --help on every command (exit 0, usage on stdout)"
+help_ok "bootherd --help" --help
+help_ok "help machine" help machine
+help_ok "help machine assign" help machine assign
+for noun in serve init image machine events user token store; do
+	help_ok "$noun --help" "$noun" --help
+done
+for verb in add edit list show remove; do help_ok "image $verb --help" image "$verb" --help; done
+for verb in add edit assign unassign list show remove; do
+	help_ok "machine $verb --help" machine "$verb" --help
+done
+help_ok "machine assign -h" machine assign -h
+for verb in add passwd list remove; do help_ok "user $verb --help" user "$verb" --help; done
+for verb in create list revoke; do help_ok "token $verb --help" token "$verb" --help; done
+help_ok "store copy --help" store copy --help
+"${BH[@]}" machine list --help >"$T/out" 2>&1 || true
+check "machine list --help names --hostname" grep -q -- '--hostname PATTERN' "$T/out"
+must_fail "help on an unknown machine command" machine frobnicate --help
+
+log "== machine list filters are applied"
+must_work "machine add (alpine, node4)" machine add $M4 --image alpine --hostname Node4
+must_work "machine add (web1)" machine add 52:54:00:ab:cd:0a --hostname web1
+macs "list --image debian-12" "$M1" --image debian-12
+macs "list --image alpine" "$M4" --image alpine
+macs "list --hostname (exact, any case)" "$M1" --hostname NODE1
+macs "list --hostname pattern" "$M1 $M4" --hostname 'node*'
+macs "list --hostname with --state" "$M4" --hostname 'node*' --state assigned --image alpine
+"${BH[@]}" machine list --hostname web1 >"$T/out" 2>/dev/null || true
+expect_eq "list --hostname (table): header + one row" 2 "$(wc -l <"$T/out")"
+must_fail "list --image of an unknown image" machine list --image nope
+err_says "names the image" "nope"
+must_fail "flag a command does not take (show --ip)" machine show $M1 --ip 198.18.0.99
+err_says "names the flag" "--ip"
+must_fail "flag a command does not take (add --json)" machine add 52:54:00:ab:cd:0b --json
+must_fail "flag a command does not take (remove --image)" machine remove $M2 --image alpine
+must_fail "flag a command does not take (list --notes)" machine list --notes x
+must_fail "nothing added by the refused add" machine show 52:54:00:ab:cd:0b
+
+log "== duplicate hostnames are refused"
+must_fail "add with a taken hostname (other case)" machine add 52:54:00:ab:cd:0c --hostname NODE1
+err_says "names the hostname and its machine" "node1|NODE1.*$M1"
+must_fail "edit to a taken hostname" machine edit $M2 --hostname web1
+err_says "says already used" "already used"
+must_work "edit keeping its own hostname" machine edit $M1 --hostname node1 --notes "rack 5"
+
+log "== bulk assign (one transaction)"
+must_work "assign IMAGE MAC MAC" machine assign alpine $M2 $M3
+expect_eq "both assigned" "alpine alpine" "$(image_of $M2) $(image_of $M3)"
+printf '# rack 4\n%s  # first\n\n%s,%s\n' "$M2" "52-54-00-AB-CD-03" "$M4" >"$T/macs.txt"
+must_work "assign --from FILE" machine assign win --from "$T/macs.txt"
+expect_eq "all three from the file assigned" "win win win" "$(image_of $M2) $(image_of $M3) $(image_of $M4)"
+printf '%s\n%s\n' "$M2" "$M3" | "${BH[@]}" machine assign debian-12 - 2>>"$T/stderr-ok" || true
+expect_eq "assign IMAGE - (stdin)" "debian-12 debian-12 win" "$(image_of $M2) $(image_of $M3) $(image_of $M4)"
+must_fail "one unknown MAC: nothing assigned" machine assign alpine $M2 52:54:00:00:00:77 $M4
+err_says "names the unknown MAC" "52:54:00:00:00:77"
+expect_eq "transaction: nothing changed" "debian-12 win" "$(image_of $M2) $(image_of $M4)"
+printf '%s\nnot-a-mac\n' "$M2" >"$T/bad-macs.txt"
+must_fail "invalid MAC in the file: nothing assigned" machine assign alpine --from "$T/bad-macs.txt"
+err_says "names the line" "line 2"
+expect_eq "file transaction: nothing changed" "debian-12" "$(image_of $M2)"
+must_fail "assign without MACs" machine assign alpine
+must_work "unassign MAC MAC" machine unassign $M2 $M3
+expect_eq "both unassigned" "None None" "$(image_of $M2) $(image_of $M3)"
+must_work "old order still works (assign MAC IMAGE)" machine assign $M2 alpine
+expect_eq "old order assigned" "alpine" "$(image_of $M2)"
+
+log "== events by hostname, --since, --follow; machine show lists recent events"
+NOW=$(($(date +%s) * 1000))
+sqlite3 "$S/bootherd.db" "INSERT INTO event (time, mac, stage, detail, peer) VALUES
+	($((NOW - 7200000)), '$M1', 'dhcp', 'two hours ago', '198.18.0.10'),
+	($((NOW - 60000)), '$M1', 'kernel', 'a minute ago', '198.18.0.10'),
+	($((NOW - 30000)), '$M4', 'script', 'half a minute ago', '198.18.0.11')"
+ev_count() { # ev_count ARGS...: how many events `events ARGS --json` lists
+	"${BH[@]}" events "$@" --json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null
+}
+expect_eq "events --hostname" 2 "$(ev_count --hostname node1)"
+expect_eq "events --hostname (other case)" 1 "$(ev_count --hostname NODE4)"
+expect_eq "events --since 10m" 2 "$(ev_count --since 10m)"
+expect_eq "events --since 3h" 3 "$(ev_count --since 3h)"
+expect_eq "events --hostname --since" 1 "$(ev_count --hostname node1 --since 5m)"
+expect_eq "events --since ISO (UTC)" 2 "$(ev_count --since "$(date -u -d '-30 min' +%FT%TZ)")"
+expect_eq "events --since ISO (+02:00)" 2 "$(ev_count --since "$(TZ=Etc/GMT-2 date -d '-30 min' +%FT%T%:z)")"
+expect_eq "events --since ISO (local)" 3 "$(ev_count --since "$(date -d '-3 hours' '+%F %T')")"
+must_fail "events --since garbage" events --since yesterday
+must_fail "events --since bad date" events --since 2026-13-40
+must_fail "events --hostname unknown" events --hostname nobody
+err_says "names the hostname" "nobody"
+must_fail "events --mac and --hostname" events --mac $M1 --hostname node1
+"${BH[@]}" events --hostname node1 --follow >"$T/follow" 2>"$T/follow.err" &
+FPID=$!
+on_exit "kill $FPID"
+sleep 1.5
+sqlite3 "$S/bootherd.db" "INSERT INTO event (time, mac, stage, detail, peer) VALUES
+	($(($(date +%s) * 1000)), '$M1', 'initrd', 'followed', '198.18.0.10'),
+	($(($(date +%s) * 1000)), '$M4', 'initrd', 'not this machine', '198.18.0.11')"
+check "events --follow prints a new event" wait_for 5 grep -q followed "$T/follow"
+kill $FPID 2>/dev/null || true
+wait $FPID 2>/dev/null || true
+expect_eq "--follow: old events oldest first, then the new one" "dhcp kernel initrd" \
+	"$(awk '{print $3}' "$T/follow" | tr '\n' ' ' | sed 's/ $//')"
+check "--follow: only that machine" bash -c "! grep -q 'not this machine' '$T/follow'"
+"${BH[@]}" machine show $M1 >"$T/out" 2>/dev/null || true
+check "machine show lists recent boot events" grep -q 'recent boot events' "$T/out"
+check "machine show: the newest event" grep -q 'initrd.*followed' "$T/out"
+"${BH[@]}" machine show $M1 --events 2 --json >"$T/json" 2>/dev/null || true
+expect_eq "machine show --json --events 2" "initrd kernel" \
+	"$(python3 -c 'import json,sys; print(" ".join(e["stage"] for e in json.load(open(sys.argv[1]))["events"]))' "$T/json")"
+
+log "== a missing database is an error (except for init, serve and add)"
+GOOD_BH=("${BH[@]}")
+BH=("$BOOTHERD" --state-dir "$T/typo")
+must_fail "machine list on a missing database" machine list
+err_says "names the path" "$T/typo/bootherd\.db"
+must_fail "events on a missing database" events
+must_fail "machine assign on a missing database" machine assign alpine $M1
+must_fail "image list on a missing database" image list
+must_fail "user list on a missing database" user list
+check "nothing was created" test ! -e "$T/typo"
+must_work "init creates it" init
+check "init made the database" test -s "$T/typo/bootherd.db"
+must_work "then machine list works" machine list --json >/dev/null
+must_work "init again (existing database)" init
+BH=("$BOOTHERD" --state-dir "$T/fresh")
+must_work "image add creates a database" image add k --kernel k
+check "image add made the database" test -s "$T/fresh/bootherd.db"
+BH=("${GOOD_BH[@]}")
+
 log "== config errors name file:line"
 CONF=$T/bad.conf
 printf '[server]\nstate_dir = %s\n\n[http]\nthreads = 0\n' "$S" >"$CONF"
