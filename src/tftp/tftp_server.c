@@ -22,13 +22,23 @@
 #define RX_MAX     4096 /* a request: name + mode + options */
 #define TX_BUF_MIN (256 * 1024)
 
-/* Copy of a client-supplied string fit for a log line. */
+/* Copy of a client-supplied string fit for a log line: log_escape(), and
+ * the quote that delimits it as \x22. */
 static void sanitize(const char *s, size_t len, char *out, size_t cap)
 {
         size_t o = 0;
-        for (size_t i = 0; i < len && o + 1 < cap; i++) {
-                unsigned char c = (unsigned char)s[i];
-                out[o++] = (c < 0x20 || c >= 0x7f || c == '"') ? '?' : (char)c;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] == '"') {
+                        if (cap - o < 5)
+                                break;
+                        memcpy(out + o, "\\x22", 4);
+                        o += 4;
+                        continue;
+                }
+                size_t n = log_escape(out + o, cap - o, s + i, 1);
+                if (n == 0)
+                        break;
+                o += n;
         }
         out[o] = 0;
 }
@@ -80,7 +90,7 @@ struct request {
         const struct sockaddr_in *peer;
         uint32_t local;
         uint64_t hash;
-        char raw_name[TFTP_PATH_MAX + 1]; /* sanitised, for logs */
+        char raw_name[4 * TFTP_PATH_MAX + 1]; /* sanitised, for logs */
 };
 
 /* Before refusing at a limit: a client that just finished a transfer and
