@@ -114,8 +114,26 @@ static void reap(struct tftp_server *srv, uint32_t addr_be)
         }
 }
 
+/* At a limit: ends the oldest transfer (from addr_be, or any when 0) whose
+ * peer has acknowledged nothing yet.  It has cost one packet and holds a
+ * slot only until its timer gives up: requests from spoofed addresses
+ * must not keep real clients out.  Returns whether one was ended. */
+static bool evict_unconfirmed(struct tftp_server *srv, uint32_t addr_be)
+{
+        struct tftp_conn *oldest = NULL;
+        for (struct tftp_conn *c = srv->conns; c; c = c->next) /* newest first */
+                if (!c->x.confirmed && (!addr_be || c->peer.sin_addr.s_addr == addr_be))
+                        oldest = c;
+        if (!oldest)
+                return false;
+        tftp_conn_end(oldest, TFTP_END_EVICTED);
+        return true;
+}
+
 /* Limits: total and per client address (RFC 1350 leaves this to us; a
- * clear message helps the administrator reading the client's console). */
+ * clear message helps the administrator reading the client's console).
+ * A transfer whose peer never acknowledged anything makes room for a new
+ * request rather than refusing it (evict_unconfirmed()). */
 static bool within_limits(struct tftp_server *srv, const struct request *rq)
 {
         char msg[TFTP_ERR_MSG_MAX];
@@ -124,6 +142,10 @@ static bool within_limits(struct tftp_server *srv, const struct request *rq)
                 reap(srv, 0);
         if (tftp_conn_count(srv, addr) >= srv->tc->max_per_client)
                 reap(srv, addr);
+        if (tftp_conn_count(srv, addr) >= srv->tc->max_per_client)
+                (void)evict_unconfirmed(srv, addr);
+        if (srv->n_conns >= srv->tc->max_transfers)
+                (void)evict_unconfirmed(srv, 0);
         if (srv->n_conns >= srv->tc->max_transfers) {
                 snprintf(msg, sizeof(msg),
                          "server busy: %u transfers in progress (max_transfers), try again later",
