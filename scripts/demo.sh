@@ -31,6 +31,7 @@ scripts/deps.sh build e2e
 scripts/build.sh
 
 T=$(mktemp -d /tmp/bootherd-demo.XXXXXX)
+chmod 755 "$T" # reachable by the user bootherd serve switches to
 export VM_DIR=$T/vms VM_TIMEOUT=600
 source tests/e2e/lib/net.sh # defines the cleanup stack (on_exit) first
 on_exit "rm -rf $T"

@@ -60,6 +60,7 @@ SERVERS=("$@")
 [ -z "${EXTRA_SERVERS:-}" ] || source "$EXTRA_SERVERS"
 # State on a real disk (not tmpfs), so fsync costs what it costs.
 T=$(mktemp -d /var/tmp/bootherd-bench-dhcp.XXXXXX)
+chmod 755 "$T" # reachable by the user bootherd serve switches to
 TAG="bhb$$"
 PIDS=()
 

@@ -59,6 +59,7 @@ done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 T=$(mktemp -d /tmp/bench-http.XXXXXX)
+chmod 755 "$T" # reachable by the user bootherd serve switches to
 chmod 755 "$T"
 pids=()
 cleanup() {

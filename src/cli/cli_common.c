@@ -46,7 +46,7 @@ int cli_store_fail(struct cli *c)
         return cli_fail("%s", store_errmsg(c->store));
 }
 
-/* mkdir -p for the state directory (mode 0750). */
+/* mkdir -p for the state directory (mode 0700: it holds the database). */
 static int mkdir_p(const char *path)
 {
         char buf[4096];
@@ -60,7 +60,7 @@ static int mkdir_p(const char *path)
                         return -errno;
                 *p = '/';
         }
-        if (mkdir(buf, 0750) < 0 && errno != EEXIST)
+        if (mkdir(buf, 0700) < 0 && errno != EEXIST)
                 return -errno;
         return 0;
 }

@@ -1,6 +1,7 @@
 /* bootherd serve: the daemon.  Opens the store, starts the protocol
  * servers, and runs the main loop, which also writes boot events. */
 #include <errno.h>
+#include <linux/capability.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@ struct daemon {
         struct dhcp_server *dhcp;
         struct tftp_server *tftp;
         struct ra_server *ra;
+        const char *why; /* why it cannot start, when not an errno */
 };
 
 static void flush_events(struct daemon *d)
@@ -64,9 +66,13 @@ static void missing_bootfile(const char *name, const char *path)
         log_warn("serve: boot file %s: %s not found; clients needing it will fail", name, path);
 }
 
-/* Every socket is open: stop being root if configured to. */
-static int drop_privileges(const struct config *cfg)
+/* Every socket is open and no thread runs yet: stop being root (to
+ * `user`, privdrop_choose()); keep CAP_NET_ADMIN only for DHCP's ARP
+ * entries (dhcp_iface.c), as packaging/bootherd.service does. */
+static int drop_privileges(const struct config *cfg, const char *user, bool dhcp)
 {
+        if (!user)
+                return 0;
         char *db = config_database_path(cfg);
         char *wal = NULL, *shm = NULL;
         if (!db || asprintf(&wal, "%s-wal", db) < 0 || asprintf(&shm, "%s-shm", db) < 0) {
@@ -74,11 +80,11 @@ static int drop_privileges(const struct config *cfg)
                 return -ENOMEM;
         }
         const char *const paths[] = {cfg->state_dir, db, wal, shm, NULL};
-        int r = privdrop(cfg->user, paths);
+        int r = privdrop(user, paths, dhcp ? UINT64_C(1) << CAP_NET_ADMIN : 0);
         if (r < 0)
-                log_error("serve: cannot switch to user %s: %s", cfg->user, strerror(-r));
-        else if (*cfg->user && r == 0)
-                log_info("serve: running as user %s", cfg->user);
+                log_error("serve: cannot switch to user %s: %s", user, strerror(-r));
+        else
+                log_info("serve: running as user %s", user);
         free(db);
         free(wal);
         free(shm);
@@ -99,7 +105,8 @@ static void ra_fallback(const struct dhcp_config *dc, const char *names[DHCP_IFA
 }
 
 /* The protocol servers, HTTP first: its bound ports are part of the boot
- * URLs the others hand out (boot/boot_endpoints.h). */
+ * URLs the others hand out (boot/boot_endpoints.h).  They bind their
+ * sockets here; none starts a thread (HTTP's start in http_server_run()). */
 static int servers_start(struct daemon *d)
 {
         struct cli *c = d->cli;
@@ -124,22 +131,30 @@ static int servers_start(struct daemon *d)
         return ra_server_start(d->loop, &c->ra, &fb, &d->ra);
 }
 
+/* Order: open and bind everything (privileged), drop privileges, then
+ * start the threads and serve.  No thread exists before the drop, so every
+ * thread inherits the unprivileged credentials and NO_NEW_PRIVS, and no
+ * request is ever served as root. */
 static int daemon_start(struct daemon *d)
 {
         struct config *cfg = &d->cli->cfg;
         int r;
+        const char *user;
+        if ((r = privdrop_no_new_privs()) < 0)
+                return r;
+        if ((r = privdrop_choose(cfg->user, &user, &d->why)) < 0)
+                return r;
         bootfiles_resolve(&cfg->bootfiles, missing_bootfile);
         store_set_origin(cfg->server_name); /* before any thread records */
         d->store = cli_store(d->cli);
         if (!d->store)
                 return -EIO;
-        char *db = config_database_path(cfg);
-        r = db ? store_checkpointer_start(d->store, db, &d->ckpt) : -ENOMEM;
-        free(db);
-        if (r < 0)
-                return r;
+        if (!*cfg->store_url && chmod(cfg->state_dir, 0700) < 0)
+                log_warn("serve: cannot make %s private (0700): %s", cfg->state_dir,
+                         strerror(errno));
         if (!*cfg->images_root) {
-                /* The default images root lives in the state directory. */
+                /* The default images root lives in the state directory;
+                 * world-readable, as what it serves is. */
                 char *images = config_images_root(cfg);
                 if (images && mkdir(images, 0755) < 0 && errno != EEXIST)
                         log_warn("serve: cannot create %s: %s", images, strerror(errno));
@@ -155,9 +170,15 @@ static int daemon_start(struct daemon *d)
                 0)
                 return r;
         signal(SIGPIPE, SIG_IGN);
-        if ((r = servers_start(d)) < 0)
+        if ((r = servers_start(d)) < 0 ||
+            (r = drop_privileges(cfg, user, d->cli->dhcp.mode != DHCP_MODE_OFF)) < 0)
                 return r;
-        return drop_privileges(cfg);
+        char *db = config_database_path(cfg);
+        r = db ? store_checkpointer_start(d->store, db, &d->ckpt) : -ENOMEM;
+        free(db);
+        if (r < 0)
+                return r;
+        return http_server_run(d->http);
 }
 
 static void daemon_stop(struct daemon *d)
@@ -181,6 +202,8 @@ int cli_serve(struct cli *c, int argc, char **argv)
         int r = daemon_start(&d);
         if (r < 0) {
                 daemon_stop(&d);
+                if (d.why)
+                        return cli_fail("cannot start: %s", d.why);
                 if (!d.store) /* store_open() said why, in one line */
                         return CLI_ERR;
                 return cli_fail("cannot start: %s", strerror(-r));

@@ -34,12 +34,43 @@ int log_level_parse(const char *s, enum log_level *ret)
         return -EINVAL;
 }
 
+static bool log_byte_plain(unsigned char c)
+{
+        return c >= 0x20 && c < 0x7f;
+}
+
+size_t log_escape(char *out, size_t size, const char *s, size_t len)
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t w = 0;
+        if (size == 0)
+                return 0;
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (log_byte_plain(c)) {
+                        if (w + 1 >= size)
+                                break;
+                        out[w++] = (char)c;
+                } else {
+                        if (w + 4 >= size)
+                                break;
+                        out[w++] = '\\';
+                        out[w++] = 'x';
+                        out[w++] = hex[c >> 4];
+                        out[w++] = hex[c & 15];
+                }
+        }
+        out[w] = '\0';
+        return w;
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
         if ((int)level > atomic_load(&current_level))
                 return;
 
-        char line[2048];
+        char line[LOG_LINE_MAX];
+        char msg[LOG_LINE_MAX];
         struct timespec ts;
         struct tm tm;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -49,15 +80,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
                          tm.tm_sec, ts.tv_nsec / 1000000, level_names[level]);
         va_list ap;
         va_start(ap, fmt);
-        int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+        int m = vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
-        if (len > sizeof(line) - 2)
-                len = sizeof(line) - 2;
-        /* A peer-controlled string must not forge extra log lines. */
-        for (size_t i = (size_t)n; i < len; i++)
-                if (line[i] == '\n' || line[i] == '\r')
-                        line[i] = ' ';
+        size_t mlen = m < 0 ? 0 : (size_t)m >= sizeof(msg) ? sizeof(msg) - 1 : (size_t)m;
+        /* Peer-controlled strings (URLs, TFTP names, DHCP options) must
+         * neither forge extra lines nor reach a terminal as control
+         * sequences: every byte outside 0x20-0x7e is written as \xNN. */
+        size_t len = (size_t)n + log_escape(line + n, sizeof(line) - (size_t)n - 1, msg, mlen);
         line[len++] = '\n';
         ssize_t w = write(STDERR_FILENO, line, len);
         (void)w;

@@ -110,3 +110,15 @@ bool mac_equal(const struct mac *a, const struct mac *b)
 {
         return memcmp(a->b, b->b, MAC_LEN) == 0;
 }
+
+const char *mac_machine_problem(const struct mac *m)
+{
+        static const struct mac zero, bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+        if (mac_equal(m, &zero))
+                return "the all-zero MAC 00:00:00:00:00:00 is not a machine's address";
+        if (mac_equal(m, &bcast))
+                return "the broadcast MAC ff:ff:ff:ff:ff:ff is not a machine's address";
+        if (m->b[0] & 1)
+                return "a multicast MAC (first octet odd) is not a machine's address";
+        return NULL;
+}

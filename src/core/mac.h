@@ -32,5 +32,15 @@ void mac_format_hyphen(const struct mac *m, char out[MAC_STR_LEN]);
 
 bool mac_equal(const struct mac *a, const struct mac *b);
 
+/* Whether m can be a machine's address: NULL when it can, else why not
+ * ("the broadcast address ...", "all-zero ...", "a multicast address ...":
+ * bit 0 of the first octet set, which broadcast also is).  A network card
+ * never has such an address; a frame or request claiming one is forged. */
+const char *mac_machine_problem(const struct mac *m);
+static inline bool mac_is_machine(const struct mac *m)
+{
+        return mac_machine_problem(m) == NULL;
+}
+
 /* 0-15 for a hex digit of either case, -1 otherwise. */
 int hex_digit_value(char c);

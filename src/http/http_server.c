@@ -47,6 +47,9 @@ struct http_server {
         struct MHD_Daemon *tls_daemon;            /* [http] tls_listen */
         char *tls_cert, *tls_key;                 /* PEM, kept for the daemon's lifetime */
         struct conn_local plain_local, tls_local; /* listen addresses (on_connection) */
+        /* Bound by http_server_start() (before the privilege drop), handed
+         * to the daemons by http_server_run(); -1 once handed over. */
+        int plain_fds[HTTP_THREADS_MAX], tls_fd;
         struct http_ctx ctx;
 };
 
@@ -410,10 +413,29 @@ static int read_pem(const char *path, char **ret)
         return 0;
 }
 
+/* A listening TCP socket on sin, bound while still privileged; the
+ * daemons that accept on it start after the privilege drop. */
+static int listen_tcp(const struct sockaddr_in *sin, bool reuseport)
+{
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        int one = 1;
+        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+            (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) ||
+            bind(fd, (const struct sockaddr *)sin, sizeof(*sin)) < 0 || listen(fd, 1024) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
 /* The HTTPS listener ([http] tls_listen): same routes and handlers as the
  * plain one, GnuTLS inside libmicrohttpd.  Requests on it have r->tls set,
- * which makes session cookies Secure. */
-static int tls_start(struct http_server *srv)
+ * which makes session cookies Secure.  Reads the key and binds here (still
+ * privileged); tls_start() starts its thread. */
+static int tls_bind(struct http_server *srv)
 {
         const struct http_config *c = srv->ctx.http;
         if (!c->tls_listen.set)
@@ -437,13 +459,30 @@ static int tls_start(struct http_server *srv)
         }
         srv->tls_local =
             (struct conn_local){.ip = config_listen_addr(&c->tls_listen), .port = port};
-        struct sockaddr_in sin = c->tls_listen.sa;
+        srv->tls_fd = listen_tcp(&c->tls_listen.sa, false);
+        if (srv->tls_fd < 0) {
+                log_error("http: cannot listen on %s: %s", where, strerror(-srv->tls_fd));
+                return srv->tls_fd;
+        }
+        srv->ctx.tls_enabled = true;
+        srv->ctx.tls_port = port;
+        return 0;
+}
+
+/* Starts the HTTPS daemon (its thread) on the socket tls_bind() opened. */
+static int tls_start(struct http_server *srv)
+{
+        const struct http_config *c = srv->ctx.http;
+        if (srv->tls_fd < 0)
+                return 0;
+        char where[CONFIG_LISTEN_STRMAX];
+        config_listen_format(&c->tls_listen, where);
         /* clang-format off */
         srv->tls_daemon = MHD_start_daemon(
                 MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TLS,
-                port, NULL, NULL, on_request, &srv->ctx,
+                srv->tls_local.port, NULL, NULL, on_request, &srv->ctx,
                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
-                MHD_OPTION_SOCK_ADDR, &sin,
+                MHD_OPTION_LISTEN_SOCKET, srv->tls_fd,
                 MHD_OPTION_THREAD_POOL_SIZE, 1u, /* UI and API only: light traffic */
                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout_s,
@@ -455,12 +494,10 @@ static int tls_start(struct http_server *srv)
                 MHD_OPTION_END);
         /* clang-format on */
         if (!srv->tls_daemon) {
-                log_error("http: cannot start HTTPS on %s (address in use, or bad certificate/key)",
-                          where);
-                return -EADDRINUSE;
+                log_error("http: cannot start HTTPS on %s (bad certificate/key)", where);
+                return -EINVAL;
         }
-        srv->ctx.tls_enabled = true;
-        srv->ctx.tls_port = port;
+        srv->tls_fd = -1; /* the daemon's now */
         log_info("http: HTTPS listening on %s", where);
         return 0;
 }
@@ -483,12 +520,10 @@ static bool port_free(const struct sockaddr_in *sin)
 /* Wake the daemon for a new connection only once its request has arrived
  * (nginx's "listen ... deferred"): one wakeup per short connection instead
  * of two.  Best effort: without it connections are accepted as before. */
-static void defer_accept(struct MHD_Daemon *d)
+static void defer_accept(int fd)
 {
-        const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
         int secs = HTTP_DEFER_ACCEPT_S;
-        if (di && di->listen_fd >= 0)
-                (void)setsockopt(di->listen_fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof(secs));
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof(secs));
 }
 
 /* The plain-HTTP listener: one libmicrohttpd daemon per thread, each with
@@ -496,8 +531,10 @@ static void defer_accept(struct MHD_Daemon *d)
  * each new connection to one thread.  libmicrohttpd 0.9.75's thread pool
  * puts one shared listening socket in every thread's epoll set instead, so
  * every new connection can wake every thread, and which thread accepts is
- * a race (the benchmark README once saw one worker take all connections). */
-static int plain_start(struct http_server *srv, const char *where)
+ * a race (the benchmark README once saw one worker take all connections).
+ * plain_bind() opens the sockets (still privileged), plain_start() starts
+ * the threads (after the privilege drop). */
+static int plain_bind(struct http_server *srv, const char *where)
 {
         const struct http_config *c = srv->ctx.http;
         struct sockaddr_in sin = c->listen.sa;
@@ -506,46 +543,62 @@ static int plain_start(struct http_server *srv, const char *where)
         size_t n = (size_t)c->threads;
         if (n > HTTP_THREADS_MAX)
                 n = HTTP_THREADS_MAX;
-        unsigned limit = (unsigned)((c->max_connections + (int64_t)n - 1) / (int64_t)n);
         if (port != 0 && !port_free(&sin)) {
                 log_error("http: cannot listen on %s: address in use", where);
                 return -EADDRINUSE;
         }
         for (size_t i = 0; i < n; i++) {
+                int fd = listen_tcp(&sin, true);
+                if (fd < 0) {
+                        log_error("http: cannot listen on %s: %s", where, strerror(-fd));
+                        return fd;
+                }
+                srv->plain_fds[i] = fd;
+                defer_accept(fd);
+                if (port == 0) {
+                        /* An ephemeral port (tests): the other threads join
+                         * the one the kernel picked. */
+                        struct sockaddr_in got;
+                        socklen_t len = sizeof(got);
+                        if (getsockname(fd, (struct sockaddr *)&got, &len) < 0)
+                                return -errno;
+                        port = ntohs(got.sin_port);
+                        sin.sin_port = got.sin_port;
+                        srv->plain_local.port = port;
+                        srv->ctx.endpoints.http_port = port;
+                }
+        }
+        return 0;
+}
+
+static int plain_start(struct http_server *srv, const char *where)
+{
+        const struct http_config *c = srv->ctx.http;
+        size_t n = (size_t)c->threads;
+        if (n > HTTP_THREADS_MAX)
+                n = HTTP_THREADS_MAX;
+        unsigned limit = (unsigned)((c->max_connections + (int64_t)n - 1) / (int64_t)n);
+        for (size_t i = 0; i < n; i++) {
                 /* clang-format off */
                 struct MHD_Daemon *d = MHD_start_daemon(
                         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO,
-                        port, NULL, NULL, on_request, &srv->ctx,
+                        srv->plain_local.port, NULL, NULL, on_request, &srv->ctx,
                         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
-                        MHD_OPTION_SOCK_ADDR, &sin,
-                        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, /* SO_REUSEPORT */
+                        MHD_OPTION_LISTEN_SOCKET, srv->plain_fds[i],
                         MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL,
                         MHD_OPTION_CONNECTION_LIMIT, limit,
                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout_s,
-                        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv->ctx,
                         MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv->plain_local,
                         MHD_OPTION_END);
                 /* clang-format on */
                 if (!d) {
-                        log_error("http: cannot listen on %s", where);
-                        return -EADDRINUSE;
+                        log_error("http: cannot start the daemon on %s", where);
+                        return -EIO;
                 }
                 srv->daemons[srv->n_daemons++] = d;
-                defer_accept(d);
-                if (port == 0) {
-                        /* An ephemeral port (tests): the other threads join
-                         * the one the kernel picked. */
-                        const union MHD_DaemonInfo *di =
-                            MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-                        if (!di || !di->port)
-                                break;
-                        port = di->port;
-                        sin.sin_port = htons(port);
-                        srv->plain_local.port = port;
-                        srv->ctx.endpoints.http_port = port;
-                }
+                srv->plain_fds[i] = -1; /* the daemon's now */
         }
         return 0;
 }
@@ -562,7 +615,7 @@ static void boot_setup(struct http_server *srv)
         ctx->endpoints = (struct boot_endpoints_conf){
             .public_url = ctx->cfg->public_url,
             .http_port = config_listen_port(&ctx->http->listen), /* port 0: plain_start() */
-            .https_port = srv->tls_daemon ? srv->tls_local.port : 0,
+            .https_port = srv->tls_fd >= 0 ? srv->tls_local.port : 0,
         };
 }
 
@@ -580,6 +633,9 @@ int http_server_start(const struct config *c, const struct http_config *hc, stru
         struct http_server *srv = calloc(1, sizeof(*srv));
         if (!srv)
                 return -ENOMEM;
+        srv->tls_fd = -1;
+        for (size_t i = 0; i < HTTP_THREADS_MAX; i++)
+                srv->plain_fds[i] = -1;
         struct http_ctx *ctx = &srv->ctx;
         ctx->cfg = c;
         ctx->http = hc;
@@ -599,20 +655,34 @@ int http_server_start(const struct config *c, const struct http_config *hc, stru
                 http_server_stop(srv);
                 return r < 0 ? r : -ENOMEM;
         }
-        /* The TLS listener starts first: its port is one of the boot URLs,
-         * fixed before the first request. */
-        if ((r = tls_start(srv)) < 0) {
+        /* The TLS listener is bound first: its port is one of the boot
+         * URLs, fixed before the first request. */
+        if ((r = tls_bind(srv)) < 0) {
                 http_server_stop(srv);
                 return r;
         }
         boot_setup(srv);
-        if ((r = plain_start(srv, where)) < 0) {
+        if ((r = plain_bind(srv, where)) < 0) {
                 http_server_stop(srv);
                 return r;
         }
-        log_info("http: listening on %s (%lld threads)", where, (long long)hc->threads);
-        auth_log_setup_hint(ctx);
         *ret = srv;
+        return 0;
+}
+
+int http_server_run(struct http_server *srv)
+{
+        if (!srv)
+                return 0;
+        char where[CONFIG_LISTEN_STRMAX];
+        config_listen_format(&srv->ctx.http->listen, where);
+        int r = tls_start(srv);
+        if (r >= 0)
+                r = plain_start(srv, where);
+        if (r < 0)
+                return r;
+        log_info("http: listening on %s (%lld threads)", where, (long long)srv->ctx.http->threads);
+        auth_log_setup_hint(&srv->ctx);
         return 0;
 }
 
@@ -624,6 +694,11 @@ void http_server_stop(struct http_server *srv)
                 MHD_stop_daemon(srv->tls_daemon);
         for (size_t i = 0; i < srv->n_daemons; i++)
                 MHD_stop_daemon(srv->daemons[i]);
+        for (size_t i = 0; i < HTTP_THREADS_MAX; i++)
+                if (srv->plain_fds[i] >= 0)
+                        close(srv->plain_fds[i]);
+        if (srv->tls_fd >= 0)
+                close(srv->tls_fd);
         free(srv->tls_cert);
         if (srv->tls_key)
                 explicit_bzero(srv->tls_key, strlen(srv->tls_key));

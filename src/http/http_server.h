@@ -78,10 +78,14 @@ struct http_req {
 
 typedef enum MHD_Result (*http_handler)(struct http_req *r);
 
-/* Starts the listeners of hc ([http] listen off: *ret = NULL, 0).  c, hc
+/* Binds the listeners of hc ([http] listen off: *ret = NULL, 0) and reads
+ * the TLS key, but starts no thread: call it while privileged, then drop
+ * privileges, then http_server_run() starts the threads that serve.  c, hc
  * and ev must outlive the server. */
 int http_server_start(const struct config *c, const struct http_config *hc, struct boot_events *ev,
                       struct http_server **ret);
+/* Starts the serving threads (NULL: no-op). */
+int http_server_run(struct http_server *srv);
 void http_server_stop(struct http_server *srv);
 /* The plain listener's port (the one the kernel chose for port 0). */
 uint16_t http_server_port(const struct http_server *srv);

@@ -219,10 +219,48 @@ static int record_events(struct store *s, const struct boot_event *evs, size_t n
         return 0;
 }
 
+static int record_tx(struct store *s, const struct boot_event *evs, size_t n, int64_t retention);
+
+/* Copies the events of evs whose MAC can be a machine's
+ * (mac_is_machine()) to a new array: the boot paths take any MAC a packet
+ * or URL carries, and none of broadcast, all-zero or multicast becomes a
+ * discovered machine.  *ret NULL: all are fine. */
+static int drop_non_machines(const struct boot_event *evs, size_t n, struct boot_event **ret,
+                             size_t *ret_n)
+{
+        *ret = NULL;
+        *ret_n = n;
+        size_t bad = 0;
+        for (size_t i = 0; i < n; i++)
+                bad += !mac_is_machine(&evs[i].mac);
+        if (bad == 0)
+                return 0;
+        struct boot_event *ok = malloc((n - bad + 1) * sizeof(*ok));
+        if (!ok)
+                return -ENOMEM;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+                if (mac_is_machine(&evs[i].mac))
+                        ok[k++] = evs[i];
+        *ret = ok;
+        *ret_n = k;
+        return 0;
+}
+
 int store_record_events(struct store *s, const struct boot_event *evs, size_t n, int64_t retention)
 {
-        if (n == 0)
-                return 0;
+        struct boot_event *kept;
+        if (drop_non_machines(evs, n, &kept, &n) < 0)
+                return store_fail(s, -ENOMEM, NULL, "out of memory");
+        if (kept)
+                evs = kept;
+        int r = n ? record_tx(s, evs, n, retention) : 0;
+        free(kept);
+        return r;
+}
+
+static int record_tx(struct store *s, const struct boot_event *evs, size_t n, int64_t retention)
+{
         int r = store_begin(s);
         if (r < 0)
                 return r;

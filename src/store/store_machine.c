@@ -58,6 +58,9 @@ static bool boot_file_ok(const char *f)
 
 static int machine_validate(struct store *s, const struct machine *m)
 {
+        const char *why = mac_machine_problem(&m->mac);
+        if (why)
+                return store_fail(s, -EINVAL, "mac", "%s", why);
         if (m->hostname && !validate_hostname(m->hostname))
                 return store_fail(s, -EINVAL, "hostname",
                                   "invalid hostname: letters, digits, '-' and '.' only "

@@ -2,11 +2,13 @@
  * statements, errors, transactions and read snapshots (store_ops). */
 #include "store/store_internal.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int store_sqlite_errno(int rc)
 {
@@ -178,6 +180,13 @@ static int lite_open(struct store *s, const char *path)
 {
         static pthread_once_t once = PTHREAD_ONCE_INIT;
         pthread_once(&once, lite_global_init);
+        /* A new database is created 0600 whatever the umask: it holds
+         * password hashes.  SQLite gives its -wal and -shm the same mode. */
+        if (*path != ':' && strncmp(path, "file:", 5) != 0) {
+                int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd >= 0)
+                        close(fd);
+        }
         int rc = sqlite3_open_v2(
             path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK)

@@ -26,6 +26,7 @@ static const char *const end_names[TFTP_END_N] = {
     [TFTP_END_SHUTDOWN] = "shutdown",
     [TFTP_END_IO_ERROR] = "io-error",
     [TFTP_END_REFUSED] = "refused",
+    [TFTP_END_EVICTED] = "evicted",
 };
 
 const char *tftp_end_name(enum tftp_end e)

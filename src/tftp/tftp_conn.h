@@ -45,11 +45,12 @@ enum tftp_end {
         TFTP_END_SHUTDOWN,    /* the server stopped */
         TFTP_END_IO_ERROR,    /* reading the file or sending failed */
         TFTP_END_REFUSED,     /* never started (metric only: refusals) */
+        TFTP_END_EVICTED,     /* never acknowledged, made room for a new request */
         TFTP_END_N
 };
 
 /* "ok", "size-probe", "timeout", "peer-error", "unconfirmed", "unreachable",
- * "superseded", "shutdown", "io-error", "refused". */
+ * "superseded", "shutdown", "io-error", "refused", "evicted". */
 const char *tftp_end_name(enum tftp_end e);
 
 struct tftp_conn;

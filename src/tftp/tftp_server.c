@@ -22,13 +22,23 @@
 #define RX_MAX     4096 /* a request: name + mode + options */
 #define TX_BUF_MIN (256 * 1024)
 
-/* Copy of a client-supplied string fit for a log line. */
+/* Copy of a client-supplied string fit for a log line: log_escape(), and
+ * the quote that delimits it as \x22. */
 static void sanitize(const char *s, size_t len, char *out, size_t cap)
 {
         size_t o = 0;
-        for (size_t i = 0; i < len && o + 1 < cap; i++) {
-                unsigned char c = (unsigned char)s[i];
-                out[o++] = (c < 0x20 || c >= 0x7f || c == '"') ? '?' : (char)c;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] == '"') {
+                        if (cap - o < 5)
+                                break;
+                        memcpy(out + o, "\\x22", 4);
+                        o += 4;
+                        continue;
+                }
+                size_t n = log_escape(out + o, cap - o, s + i, 1);
+                if (n == 0)
+                        break;
+                o += n;
         }
         out[o] = 0;
 }
@@ -80,7 +90,7 @@ struct request {
         const struct sockaddr_in *peer;
         uint32_t local;
         uint64_t hash;
-        char raw_name[TFTP_PATH_MAX + 1]; /* sanitised, for logs */
+        char raw_name[4 * TFTP_PATH_MAX + 1]; /* sanitised, for logs */
 };
 
 /* Before refusing at a limit: a client that just finished a transfer and
@@ -104,8 +114,26 @@ static void reap(struct tftp_server *srv, uint32_t addr_be)
         }
 }
 
+/* At a limit: ends the oldest transfer (from addr_be, or any when 0) whose
+ * peer has acknowledged nothing yet.  It has cost one packet and holds a
+ * slot only until its timer gives up: requests from spoofed addresses
+ * must not keep real clients out.  Returns whether one was ended. */
+static bool evict_unconfirmed(struct tftp_server *srv, uint32_t addr_be)
+{
+        struct tftp_conn *oldest = NULL;
+        for (struct tftp_conn *c = srv->conns; c; c = c->next) /* newest first */
+                if (!c->x.confirmed && (!addr_be || c->peer.sin_addr.s_addr == addr_be))
+                        oldest = c;
+        if (!oldest)
+                return false;
+        tftp_conn_end(oldest, TFTP_END_EVICTED);
+        return true;
+}
+
 /* Limits: total and per client address (RFC 1350 leaves this to us; a
- * clear message helps the administrator reading the client's console). */
+ * clear message helps the administrator reading the client's console).
+ * A transfer whose peer never acknowledged anything makes room for a new
+ * request rather than refusing it (evict_unconfirmed()). */
 static bool within_limits(struct tftp_server *srv, const struct request *rq)
 {
         char msg[TFTP_ERR_MSG_MAX];
@@ -114,6 +142,10 @@ static bool within_limits(struct tftp_server *srv, const struct request *rq)
                 reap(srv, 0);
         if (tftp_conn_count(srv, addr) >= srv->tc->max_per_client)
                 reap(srv, addr);
+        if (tftp_conn_count(srv, addr) >= srv->tc->max_per_client)
+                (void)evict_unconfirmed(srv, addr);
+        if (srv->n_conns >= srv->tc->max_transfers)
+                (void)evict_unconfirmed(srv, 0);
         if (srv->n_conns >= srv->tc->max_transfers) {
                 snprintf(msg, sizeof(msg),
                          "server busy: %u transfers in progress (max_transfers), try again later",

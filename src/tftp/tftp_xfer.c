@@ -203,6 +203,7 @@ void tftp_xfer_on_ack(struct tftp_xfer *x, uint16_t block, int64_t now,
                 if (!x->window_resent)
                         rtt_sample(x, now - x->window_sent_at);
                 x->oack_pending = false;
+                x->confirmed = true;
                 x->retries = 0;
                 send_window(x, now, false, ret);
                 return;
@@ -218,6 +219,7 @@ void tftp_xfer_on_ack(struct tftp_xfer *x, uint16_t block, int64_t now,
                 return;
         }
         uint64_t n = x->acked + d;
+        x->confirmed = true;
         if (n == x->sent && !x->window_resent)
                 rtt_sample(x, now - x->window_sent_at);
         x->acked = n;
@@ -267,8 +269,10 @@ void tftp_xfer_on_timeout(struct tftp_xfer *x, int64_t now, struct tftp_xfer_act
         /* RFC 6298 5.5: back off, beyond the measured RTO's ceiling. */
         uint64_t cap = min_u64((uint64_t)rto_ceiling(x) * TFTP_BACKOFF_FACTOR, TFTP_BACKOFF_MAX_MS);
         x->rto_ms = (uint32_t)min_u64((uint64_t)x->rto_ms * 2, cap);
-        if (x->oack_pending && now - x->oack_sent_at < TFTP_OACK_QUIET_MS) {
-                /* Wait for the client to repeat its ACK 0 or its request. */
+        if (!x->confirmed) {
+                /* Nothing on the timer before the peer's first ACK (no
+                 * amplification towards a spoofed source): wait for the
+                 * client to repeat its request or its ACK. */
                 x->window_sent_at = now;
                 x->window_resent = true;
                 act_none(x, deadline(x), ret);

@@ -24,12 +24,16 @@
  *    every packet, so frequent repeats would keep them silent forever.
  *    After `max_retries` timeouts without progress the transfer ends
  *    silently (the peer is gone).
- *  - The OACK is sent again at once when the client repeats its request,
- *    but on our timer only after TFTP_OACK_QUIET_MS of silence: a lost
- *    ACK 0 is repeated by most clients after their timeout, and a second
- *    OACK makes atftp abort ("unexpected OACK"; it repeats ACK 0 after
- *    5 s), while curl repeats ACK 0 only after 72 s (3600 s / 50 retries)
- *    but takes a repeated OACK fine.
+ *  - No amplification: until the peer's first ACK (of the OACK or of DATA
+ *    block 1) the transfer has sent exactly one packet, the OACK or block 1
+ *    (a window starts only after the OACK is acknowledged), and the timer
+ *    never sends: the request may come from a spoofed address.  The timer
+ *    keeps its schedule (the waits double as below) so the transfer ends
+ *    after `max_retries` waits, silently.  A lost first packet is
+ *    recovered by the client repeating its request (every client does),
+ *    which is answered at once with the same single packet; a lost ACK 0
+ *    by the client repeating its ACK (atftp after 5 s; a second OACK
+ *    would make atftp abort anyway, "unexpected OACK").
  *  - An ERROR from the client right after the OACK is the UEFI size probe
  *    (EDK2 asks tsize, then aborts with ERROR 8): it ends the transfer with
  *    TFTP_XFER_PROBE, never answered. */
@@ -43,7 +47,6 @@
 #define TFTP_RTO_MIN_MS     100
 #define TFTP_BACKOFF_FACTOR 8
 #define TFTP_BACKOFF_MAX_MS 60000
-#define TFTP_OACK_QUIET_MS  6000
 #define TFTP_SIZE_UNKNOWN   UINT64_MAX
 
 /* Server-side limits for the negotiation. */
@@ -109,6 +112,7 @@ struct tftp_xfer {
         int64_t window_sent_at;
         int64_t oack_sent_at;
         bool window_resent; /* Karn: no RTT sample from this window */
+        bool confirmed;     /* the peer has acknowledged something: it is real */
         uint64_t dup_acks;  /* counters for the log */
         uint64_t retransmits;
 };

@@ -9,6 +9,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BOOTHERD=${BOOTHERD:-$ROOT/build/bootherd}
 T=$(mktemp -d /tmp/bootherd-it.XXXXXX)
+# Started as root, bootherd switches to the user bootherd (or [server] user)
+# once its sockets are bound; it must still reach its state directory here.
+chmod 755 "$T"
 _cleanups=()
 _failures=0
 _checks=0

@@ -5,7 +5,13 @@ file names).  Every wait is bounded.
 
   tftp_rawclient.py probe HOST PORT FILE OUT     EDK2/OVMF: tsize probe, ERROR 8, fetch
   tftp_rawclient.py get HOST PORT NAME [OUT] [--opt k=v]...   prints "OK n" or "ERROR c msg"
-  tftp_rawclient.py hold HOST PORT FILE SECONDS [--bind IP]   RRQ+tsize, never ACK the OACK
+  tftp_rawclient.py hold HOST PORT FILE SECONDS [--bind IP]   RRQ+tsize, ACK the OACK, then
+                          crawl: one block acknowledged every 0.5 s (a real, slow client)
+  tftp_rawclient.py flood HOST PORT FILE COUNT SECONDS --bind IP[,IP...]
+        COUNT RRQs (no options), each from its own socket (addresses taken in
+        turn), never acknowledged, as a spoofed source would; counts what each
+        socket receives for SECONDS and prints "data=D error=E sockets=N
+        max_data_per_socket=M"
 """
 import socket
 import struct
@@ -91,7 +97,7 @@ def main():
         opts.append((k, v))
         del args[i:i + 2]
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind((bind, 0))
+    sock.bind((bind.split(",")[0], 0))
     if cmd == "probe":
         name, out = args[0].encode(), args[1]
         sock.sendto(rrq(name, [("tsize", 0), ("blksize", 1468), ("windowsize", 4)]), server)
@@ -122,10 +128,56 @@ def main():
     if cmd == "hold":
         name, seconds = args[0].encode(), float(args[1])
         sock.sendto(rrq(name, [("tsize", 0)]), server)
-        pkt, _ = recv(sock)
+        pkt, tid = recv(sock)
         op = struct.unpack(">H", pkt[:2])[0]
         print("held" if op == 6 else "refused %r" % pkt[4:].split(b"\0")[0], flush=True)
-        time.sleep(seconds)
+        if op != 6:
+            time.sleep(seconds)
+            return 0
+        # A real peer (never evicted) that crawls: ACK 0, then one block
+        # acknowledged every 0.5 s, so the transfer stays open.
+        sock.sendto(struct.pack(">HH", 4, 0), tid)
+        deadline = time.time() + seconds
+        sock.settimeout(1.0)
+        while time.time() < deadline:
+            try:
+                pkt, tid = sock.recvfrom(70000)
+            except socket.timeout:
+                continue
+            if struct.unpack(">H", pkt[:2])[0] == 3:
+                time.sleep(0.5)
+                sock.sendto(struct.pack(">HH", 4, struct.unpack(">H", pkt[2:4])[0]), tid)
+        return 0
+    if cmd == "flood":
+        name, count, seconds = args[0].encode(), int(args[1]), float(args[2])
+        addrs = bind.split(",")
+        socks = []
+        for i in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind((addrs[i % len(addrs)], 0))
+            s.setblocking(False)
+            s.sendto(rrq(name), server)
+            socks.append(s)
+        import select
+        counts = {s.fileno(): [0, 0] for s in socks}
+        deadline = time.time() + seconds
+        poller = select.poll()
+        for s in socks:
+            poller.register(s, select.POLLIN)
+        bynum = {s.fileno(): s for s in socks}
+        while time.time() < deadline:
+            for fd, _ in poller.poll(max(1, int((deadline - time.time()) * 1000))):
+                try:
+                    pkt = bynum[fd].recv(70000)
+                except OSError:
+                    continue
+                op = struct.unpack(">H", pkt[:2])[0]
+                counts[fd][0 if op == 3 else 1] += 1
+        data = sum(c[0] for c in counts.values())
+        err = sum(c[1] for c in counts.values())
+        print("data=%d error=%d sockets=%d max_data_per_socket=%d min_data_per_socket=%d" % (
+            data, err, len(socks), max(c[0] for c in counts.values()),
+            min(c[0] for c in counts.values())))
         return 0
     print(__doc__)
     return 2

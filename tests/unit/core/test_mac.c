@@ -228,6 +228,45 @@ static void test_equal(void **state)
         assert_false(mac_equal(&a, &b));
 }
 
+/* Broadcast, all-zero and multicast (bit 0 of the first octet) MACs are
+ * not machines'; every unicast one is. */
+static void test_machine_problem(void **state)
+{
+        (void)state;
+        static const char *const bad[] = {
+            "ff:ff:ff:ff:ff:ff", "00:00:00:00:00:00", "01:00:5e:00:00:01", "33:33:00:00:00:01",
+            "01:80:c2:00:00:00", "03:00:00:00:00:00", "ff:00:00:00:00:00", "a1:b2:c3:d4:e5:f6"};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                struct mac m;
+                assert_int_equal(mac_parse_str(bad[i], &m), 0);
+                if (mac_is_machine(&m))
+                        print_error("%s accepted as a machine\n", bad[i]);
+                assert_false(mac_is_machine(&m));
+                assert_non_null(mac_machine_problem(&m));
+        }
+        struct mac m;
+        assert_int_equal(mac_parse_str("ff:ff:ff:ff:ff:ff", &m), 0);
+        assert_non_null(strstr(mac_machine_problem(&m), "broadcast"));
+        assert_int_equal(mac_parse_str("00:00:00:00:00:00", &m), 0);
+        assert_non_null(strstr(mac_machine_problem(&m), "all-zero"));
+        assert_int_equal(mac_parse_str("01:00:5e:00:00:01", &m), 0);
+        assert_non_null(strstr(mac_machine_problem(&m), "multicast"));
+        static const char *const good[] = {"52:54:00:ab:cd:01", "02:00:00:00:00:00",
+                                           "00:00:00:00:00:01", "fe:ff:ff:ff:ff:ff",
+                                           "00:1b:21:0a:0b:0c"};
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                assert_int_equal(mac_parse_str(good[i], &m), 0);
+                assert_true(mac_is_machine(&m));
+                assert_null(mac_machine_problem(&m));
+        }
+        /* Every first octet: machine iff bit 0 clear (and not all zero). */
+        for (int v = 0; v < 256; v++) {
+                struct mac x = M1;
+                x.b[0] = (uint8_t)v;
+                assert_int_equal(mac_is_machine(&x), (v & 1) == 0);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -247,6 +286,7 @@ int main(void)
             cmocka_unit_test(test_format),
             cmocka_unit_test(test_round_trip_every_byte),
             cmocka_unit_test(test_equal),
+            cmocka_unit_test(test_machine_problem),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -588,15 +588,23 @@ struct held {
 };
 
 /* Holds a transfer open: a request with options, OACK never acknowledged. */
+/* A transfer held by a real (acknowledging) client: the OACK is
+ * acknowledged, DATA 1 is not (yet).  Never-acknowledged ones are evicted
+ * at the limits (test_evict_unconfirmed). */
 static struct held hold(const char *ip)
 {
         struct held h = {.fd = client_open(ip)};
         struct tftp_options o = {.has_tsize = true};
         send_request(h.fd, TFTP_RRQ, "small.bin", "octet", &o);
-        uint8_t buf[512];
+        uint8_t buf[1024];
         size_t n = recv_pkt(h.fd, buf, sizeof(buf), &h.tid, RECV_TIMEOUT_MS);
         assert_true(n >= 2);
         assert_int_equal(buf[1], TFTP_OACK);
+        uint8_t ack[4] = {0, TFTP_ACK, 0, 0};
+        send_to(h.fd, &h.tid, ack, sizeof(ack));
+        n = recv_pkt(h.fd, buf, sizeof(buf), NULL, RECV_TIMEOUT_MS);
+        assert_true(n >= 4);
+        assert_int_equal(buf[1], TFTP_DATA);
         return h;
 }
 
@@ -645,8 +653,9 @@ static void test_limits(void **state)
 
 static void test_retransmit_and_give_up(void **state)
 {
-        /* Never acknowledge DATA 1: it comes again (retries = 2), then the
-         * server gives up and stays silent. */
+        /* Never acknowledge DATA 1: it is sent once only (no amplification
+         * towards a source that may be forged); the server gives up after
+         * its retries (200 + 400 + 800 ms) and stays silent. */
         int fd = client_open("127.0.0.4");
         send_request(fd, TFTP_RRQ, "small.bin", "octet", NULL);
         uint8_t buf[1024];
@@ -656,10 +665,48 @@ static void test_retransmit_and_give_up(void **state)
                 assert_int_equal(buf[1], TFTP_DATA);
                 assert_int_equal(buf[3], 1);
                 copies++;
-                assert_true(copies <= 3);
+        }
+        assert_int_equal(copies, 1);
+        /* Once acknowledged, the timer retransmits: ACK 1 (the real peer),
+         * then silence: DATA 2 comes again (retries = 2). */
+        fd = client_open("127.0.0.4");
+        send_request(fd, TFTP_RRQ, "small.bin", "octet", NULL);
+        assert_true(recv_pkt(fd, buf, sizeof(buf), &from, RECV_TIMEOUT_MS) > 0);
+        assert_int_equal(buf[3], 1);
+        uint8_t ack[4] = {0, TFTP_ACK, 0, 1};
+        send_to(fd, &from, ack, sizeof(ack));
+        copies = 0;
+        while (recv_pkt(fd, buf, sizeof(buf), NULL, 2500) > 0) {
+                assert_int_equal(buf[1], TFTP_DATA);
+                assert_int_equal(buf[3], 2);
+                copies++;
         }
         assert_int_equal(copies, 3);
         close(fd);
+}
+
+static void test_evict_unconfirmed(void **state)
+{
+        /* max_per_client 3: three requests never acknowledged from one
+         * address (forged, say) do not lock that address out; the fourth
+         * ends the oldest and gets its file. */
+        int fds[3];
+        uint8_t buf[1024];
+        for (int i = 0; i < 3; i++) {
+                fds[i] = client_open("127.0.0.6");
+                send_request(fds[i], TFTP_RRQ, "small.bin", "octet", NULL);
+                assert_true(recv_pkt(fds[i], buf, sizeof(buf), NULL, RECV_TIMEOUT_MS) > 0);
+                assert_int_equal(buf[1], TFTP_DATA);
+        }
+        int fd = client_open("127.0.0.6");
+        struct result r;
+        fetch_with(fd, "small.bin", "octet", NULL, &r);
+        assert_int_equal(r.err, -1);
+        assert_true(r.len > 0);
+        result_done(&r);
+        close(fd);
+        for (int i = 0; i < 3; i++)
+                close(fds[i]);
 }
 
 static void test_duplicate_request(void **state)
@@ -721,6 +768,7 @@ int main(void)
             cmocka_unit_test(test_dynamic_files),
             cmocka_unit_test(test_limits),
             cmocka_unit_test(test_retransmit_and_give_up),
+            cmocka_unit_test(test_evict_unconfirmed),
             cmocka_unit_test(test_duplicate_request),
             cmocka_unit_test(test_stage_reported),
         };

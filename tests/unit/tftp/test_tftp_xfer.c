@@ -260,12 +260,16 @@ static void test_progress_resets_retries(void **state)
         tftp_xfer_start(&x, &p, 0, &a);
         int64_t now = 0;
         /* Every block needs 3 timeouts (= max_retries) yet arrives: the
-         * transfer continues because each ACK is progress. */
+         * transfer continues because each ACK is progress.  Before the
+         * first ACK the timer sends nothing (no amplification). */
         for (uint16_t b = 1; b <= 10; b++) {
                 for (int i = 0; i < 3; i++) {
                         now = a.timer_ms;
                         tftp_xfer_on_timeout(&x, now, &a);
-                        expect_data(&a, b, 1);
+                        if (b == 1)
+                                assert_int_equal(a.send, TFTP_SEND_NONE);
+                        else
+                                expect_data(&a, b, 1);
                 }
                 tftp_xfer_on_ack(&x, b, now + 1, &a);
                 expect_data(&a, b + 1, 1);
@@ -279,18 +283,21 @@ static void test_rto_ceiling(void **state)
         struct tftp_xfer_params p = params(10 * 512, 512, 1, false);
         p.max_retries = 10;
         tftp_xfer_start(&x, &p, 0, &a);
-        int64_t now = 0;
+        tftp_xfer_on_ack(&x, 1, 1000, &a); /* confirmed; RTT sample 1 s */
+        expect_data(&a, 2, 1);
+        int64_t now = 1000;
         /* Waits double past the RTO ceiling (1 s) up to 8 times it. */
         static const int64_t waits[] = {2000, 4000, 8000, 8000, 8000, 8000};
         for (int i = 0; i < 6; i++) {
                 now = a.timer_ms;
                 tftp_xfer_on_timeout(&x, now, &a);
-                expect_data(&a, 1, 1);
+                expect_data(&a, 2, 1);
                 assert_int_equal(a.timer_ms - now, waits[i]);
         }
         /* A retransmitted window gives no RTT sample (Karn). */
-        tftp_xfer_on_ack(&x, 1, now + 900, &a);
-        assert_true(x.srtt_ms < 0);
+        int64_t srtt = x.srtt_ms;
+        tftp_xfer_on_ack(&x, 2, now + 900, &a);
+        assert_int_equal(x.srtt_ms, srtt);
 }
 
 static void test_oack_not_resent_on_timer(void **state)
@@ -310,20 +317,17 @@ static void test_oack_not_resent_on_timer(void **state)
         tftp_xfer_on_ack(&x, 0, now + 5, &a); /* the client's repeated ACK 0 */
         expect_data(&a, 1, 4);
 
-        /* After TFTP_OACK_QUIET_MS of silence the OACK goes again (curl
-         * repeats its ACK 0 only after 72 s); a client that never answers
-         * is given up after max_retries. */
+        /* Never on the timer before an ACK (no amplification); a client
+         * that never answers is given up after max_retries. */
         tftp_xfer_start(&x, &p, 0, &a);
         int oacks = 0;
         for (int i = 0; i < 3; i++) {
                 now = a.timer_ms;
                 tftp_xfer_on_timeout(&x, now, &a);
                 assert_int_equal(a.result, TFTP_XFER_RUNNING);
-                if (now < TFTP_OACK_QUIET_MS)
-                        assert_int_equal(a.send, TFTP_SEND_NONE);
-                oacks += a.send == TFTP_SEND_OACK;
+                oacks += a.send != TFTP_SEND_NONE;
         }
-        assert_int_equal(oacks, 1); /* at 1 s and 3 s nothing, at 7 s the OACK */
+        assert_int_equal(oacks, 0);
         tftp_xfer_on_timeout(&x, a.timer_ms, &a);
         assert_int_equal(a.result, TFTP_XFER_TIMEOUT);
 }
@@ -388,6 +392,43 @@ static void test_peer_error_midway(void **state)
         assert_int_equal(a.result, TFTP_XFER_PEER_ERROR);
 }
 
+/* Issue 12: a request from a peer that never acknowledges costs exactly
+ * one packet, whatever the options (no window, no retransmission), and
+ * the transfer still ends after its retries. */
+static void test_no_amplification_before_first_ack(void **state)
+{
+        struct tftp_xfer x;
+        struct tftp_xfer_action a;
+        for (int oack = 0; oack < 2; oack++) {
+                /* As negotiated: a window needs an OACK (RFC 7440). */
+                struct tftp_xfer_params p = params(1000 * 1468, 1468, oack ? 64 : 1, oack);
+                p.max_retries = 8;
+                tftp_xfer_start(&x, &p, 0, &a);
+                uint64_t packets = a.send == TFTP_SEND_DATA ? a.count : 1;
+                assert_int_equal(packets, 1);
+                assert_int_equal(a.send, oack ? TFTP_SEND_OACK : TFTP_SEND_DATA);
+                int64_t now = 0;
+                int timeouts = 0;
+                while (a.result == TFTP_XFER_RUNNING) {
+                        now = a.timer_ms;
+                        tftp_xfer_on_timeout(&x, now, &a);
+                        assert_int_equal(a.send, TFTP_SEND_NONE);
+                        timeouts++;
+                }
+                assert_int_equal(a.result, TFTP_XFER_TIMEOUT);
+                assert_int_equal(timeouts, 9);
+                /* 1 + 2 + 4 + 6 x 8 s with the 1 s default ceiling. */
+                assert_int_equal(now, 55000);
+                assert_false(x.confirmed);
+        }
+        /* Once the OACK is acknowledged, the negotiated window goes out. */
+        struct tftp_xfer_params p = params(1000 * 1468, 1468, 64, true);
+        tftp_xfer_start(&x, &p, 0, &a);
+        tftp_xfer_on_ack(&x, 0, 5, &a);
+        assert_true(x.confirmed);
+        expect_data(&a, 1, 64);
+}
+
 static void test_request_again(void **state)
 {
         struct tftp_xfer x;
@@ -435,6 +476,7 @@ int main(void)
             cmocka_unit_test(test_progress_resets_retries),
             cmocka_unit_test(test_rto_ceiling),
             cmocka_unit_test(test_oack_not_resent_on_timer),
+            cmocka_unit_test(test_no_amplification_before_first_ack),
             cmocka_unit_test(test_block_wrap),
             cmocka_unit_test(test_size_probe),
             cmocka_unit_test(test_peer_error_midway),
