@@ -273,6 +273,33 @@ int dhcp_alloc_load(struct dhcp_alloc *a, const struct lease *l)
         return 0;
 }
 
+static bool holds(const struct lease *l, int64_t now);
+
+int dhcp_alloc_apply(struct dhcp_alloc *a, const struct lease *l, int64_t now)
+{
+        int pool = dhcp_alloc_pool_find(a, l->subnet);
+        if (pool < 0 || (l->ip & a->pools[pool].mask) != a->pools[pool].network)
+                return -ENOENT;
+        bool stored_holds = l->state != LEASE_OFFERED && holds(l, now);
+        int32_t i = find_ip(a, l->ip);
+        if (i != NIL) {
+                const struct lease *cur = &a->e[i].l;
+                if (!stored_holds && cur->state == LEASE_OFFERED && cur->ends > now)
+                        return 0; /* our offer stands: the row frees the address */
+                unlink_key(a, i);
+        } else if ((i = new_entry(a, pool, l->ip)) == NIL) {
+                return -ENOMEM;
+        }
+        a->e[i].pool = pool;
+        a->e[i].l = *l;
+        if (l->state == LEASE_OFFERED) /* offers are not durable */
+                a->e[i].l.state = LEASE_EXPIRED;
+        link_key(a, i); /* at the head of its chain: the client's newest */
+        if (!stored_holds)
+                a->pools[pool].full_until = 0;
+        return 0;
+}
+
 size_t dhcp_alloc_count(const struct dhcp_alloc *a)
 {
         return a->n;

@@ -56,6 +56,13 @@ int dhcp_alloc_pool_of(const struct dhcp_alloc *a, uint32_t ip);
  * configured any more (the row is left alone), -EEXIST for a duplicate. */
 int dhcp_alloc_load(struct dhcp_alloc *a, const struct lease *l);
 
+/* Several servers on one database: the lease as the database holds it now
+ * (another server's write, or the row that beat this server's claim)
+ * replaces this table's entry for its address, except that an outstanding
+ * offer of this server stands against a row that holds nothing (offers are
+ * not stored).  -ENOENT when its subnet is not configured here. */
+int dhcp_alloc_apply(struct dhcp_alloc *a, const struct lease *l, int64_t now);
+
 size_t dhcp_alloc_count(const struct dhcp_alloc *a);
 
 /* Lookups.  Returned pointers are valid until the next change. */
