@@ -558,9 +558,11 @@ int dhcp_server_start(struct loop *l, const struct dhcp_config *dc,
         srv->shared = strcmp(store_backend_name(s), "sqlite") != 0;
         if (r >= 0 && dc->mode == DHCP_MODE_SERVER && (r = dhcp_iface_pools(srv)) >= 0)
                 r = load_leases(srv);
-        if (r >= 0 && dc->mode == DHCP_MODE_SERVER)
+        if (r >= 0 && dc->mode == DHCP_MODE_SERVER) {
                 follow_leases(srv, true); /* from the start: the cursor catches up */
-        else
+                if (srv->shared)          /* servers on one pool: each from its own point */
+                        dhcp_alloc_spread(srv->alloc, srv->n_ifaces ? srv->ifaces[0].addr : 0);
+        } else
                 srv->shared = false; /* proxy mode: no leases */
         for (size_t i = 0; r >= 0 && i < srv->n_ifaces; i++)
                 r = dhcp_iface_endpoints(srv, &srv->ifaces[i]);

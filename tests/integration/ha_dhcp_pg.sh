@@ -51,6 +51,9 @@ for ns in "$SA" "$SB"; do
 	ip netns exec "$ns" nft add chain inet bh in '{ type filter hook input priority 0; }'
 done
 block() { ip netns exec "$1" nft add rule inet bh in ether saddr "$2" drop comment "\"$2\""; }
+# hold NS: that server hears no DHCPREQUEST (option 53 first, as udhcpc
+# sends it: UDP payload bytes 240-242 = 35 01 03); unblock NS hold ends it.
+hold() { ip netns exec "$1" nft add rule inet bh in udp dport 67 @th,1984,24 0x350103 drop comment '"hold"'; }
 unblock() {
 	local h
 	h=$(ip netns exec "$1" nft -a list chain inet bh in | sed -n "s/.*comment \"$2\" # handle \([0-9]*\)/\1/p")
@@ -111,10 +114,18 @@ start a "$SA"
 start b "$SB"
 block "$SB" $M1 # c1 talks to A only, c2 to B only
 block "$SA" $M2
+# Both offers out before either REQUEST is heard: a real race (each server
+# gave the address to its own client), whatever the timing of the clients.
+hold "$SA"
+hold "$SB"
 dh_udhcpc c1 >/dev/null &
 r1=$!
 dh_udhcpc c2 >/dev/null &
 r2=$!
+offered() { grep -q "mac=$2 .*DISCOVER.* -> OFFER ip=198.18.0.100" "$T/$1.log"; }
+wait_for 10 offered a $M1 && wait_for 10 offered b $M2 || true
+unblock "$SA" hold
+unblock "$SB" hold
 wait $r1 $r2
 b1=$(grep -c '^bound ip=198.18.0.100' "$T/udhcpc-c1.out" 2>/dev/null || true)
 b2=$(grep -c '^bound ip=198.18.0.100' "$T/udhcpc-c2.out" 2>/dev/null || true)
@@ -126,6 +137,10 @@ expect_eq "exactly one of the two clients got it" 1 $((b1 + b2))
 winner=$M1
 [ "$b2" -gt 0 ] && winner=$M2
 expect_eq "the database gives it to that client" "198.18.0.100 $winner bound" "$(leases)"
+loser=$M2 lsrv=b
+[ $winner = $M2 ] && loser=$M1 lsrv=a
+log "  the loser's server: $(grep "mac=$loser" "$T/$lsrv.log" | grep -o '\(REQUEST\|DISCOVER\).*' | tr '\n' ';')"
+check "the loser's REQUEST was NAKed" grep -q "mac=$loser .*REQUEST.*\(-> NAK\|lost to another server\)" "$T/$lsrv.log"
 unblock "$SB" $M1
 unblock "$SA" $M2
 stop a

@@ -412,6 +412,30 @@ static void test_apply_other_servers_rows(void **state)
         dhcp_alloc_free(a);
 }
 
+/* Spread (several servers on one pool): the search starts inside the range,
+ * elsewhere for another seed, and still hands out every address once. */
+static void test_spread_covers_the_range(void **state)
+{
+        int pool;
+        uint32_t start[2];
+        for (int s = 0; s < 2; s++) {
+                struct dhcp_alloc *a = mk(IP(10), IP(59), &pool);
+                dhcp_alloc_spread(a, s ? 0xc6120002u : 0xc6120001u);
+                bool seen[50] = {false};
+                for (int n = 0; n < 50; n++) {
+                        uint32_t ip = dora(a, pool, n + 1, 1000 * SEC);
+                        assert_true(ip >= IP(10) && ip <= IP(59));
+                        assert_false(seen[ip - IP(10)]);
+                        seen[ip - IP(10)] = true;
+                        if (n == 0)
+                                start[s] = ip;
+                }
+                assert_int_equal(dora(a, pool, 99, 1000 * SEC), 0); /* full */
+                dhcp_alloc_free(a);
+        }
+        assert_true(start[0] != start[1]);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -429,6 +453,7 @@ int main(void)
             cmocka_unit_test(test_expire_and_reload),
             cmocka_unit_test(test_many_clients),
             cmocka_unit_test(test_apply_other_servers_rows),
+            cmocka_unit_test(test_spread_covers_the_range),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
