@@ -64,7 +64,7 @@ int dhcp_alloc_load(struct dhcp_alloc *a, const struct lease *l);
 int dhcp_alloc_apply(struct dhcp_alloc *a, const struct lease *l, int64_t now);
 
 /* Several servers on one pool: each starts its search for a free address
- * at a point of each range derived from seed (its own address), and wraps,
+ * at a point of each range derived from seed (its address and process), and wraps,
  * so that servers choosing at the same time rarely choose the same
  * address (which would cost one of the clients a NAK).  Call before the
  * first allocation.  Without it the search starts at the range's start. */

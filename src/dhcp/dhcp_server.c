@@ -560,8 +560,10 @@ int dhcp_server_start(struct loop *l, const struct dhcp_config *dc,
                 r = load_leases(srv);
         if (r >= 0 && dc->mode == DHCP_MODE_SERVER) {
                 follow_leases(srv, true); /* from the start: the cursor catches up */
-                if (srv->shared)          /* servers on one pool: each from its own point */
-                        dhcp_alloc_spread(srv->alloc, srv->n_ifaces ? srv->ifaces[0].addr : 0);
+                /* Servers on one pool: each searches from its own point. */
+                uint32_t seed = srv->n_ifaces ? srv->ifaces[0].addr : 0;
+                if (srv->shared)
+                        dhcp_alloc_spread(srv->alloc, seed ^ ((uint32_t)getpid() * 2654435761u));
         } else
                 srv->shared = false; /* proxy mode: no leases */
         for (size_t i = 0; r >= 0 && i < srv->n_ifaces; i++)
