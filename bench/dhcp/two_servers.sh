@@ -102,9 +102,22 @@ done_rate() { awk -v p="$PERIOD" '/Statistics for: REQUEST-ACK/ { s = 1 }
 drops() { awk '/^drops ratio:/ { v = $3 + 0; if (v > m) m = v } END { print m + 0 }' "$1"; }
 ra_avg() { awk '/Statistics for: REQUEST-ACK/ { s = 1 } s && /^avg delay:/ { print $3; exit }' "$1"; }
 
+# CPU time (clock ticks, user + system) of processes; of PostgreSQL: the
+# postmaster and its children (the two setups' backends alike: one server).
+cpu_ticks() { local p t=0; for p in "$@"; do
+	t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
+PGPID=$(head -n 1 "$T/pg/data/postmaster.pid")
+pg_ticks() { cpu_ticks "$PGPID" $(awk -v pp="$PGPID" '$4 == pp { print $1 }' /proc/[0-9]*/stat 2>/dev/null); }
+HZ=$(getconf CLK_TCK)
+per_dora() { awk -v d="$1" -v hz="$HZ" -v p="$PERIOD" -v r="$2" \
+	'BEGIN { if (r > 0) printf "%.0f", d / hz * 1e6 / (r * p); else print "nan" }'; }
+
 declare -A RES
 for total in $TOTALS; do
 	for setup in one two; do
+		if [ $setup = one ]; then srv=("${PIDS[0]}"); else srv=("${PIDS[1]}" "${PIDS[2]}"); fi
+		c0=$(cpu_ticks "${srv[@]}")
+		g0=$(pg_ticks)
 		if [ $setup = one ]; then
 			perf 0 "$total" 00:0a:00:00:00:00
 			r=$(done_rate "$T/perf-0.out")
@@ -125,17 +138,20 @@ for total in $TOTALS; do
 				'BEGIN { printf "%.1f", (a + b) / 2 }')
 		fi
 		load=$(cut -d' ' -f1 /proc/loadavg)
-		log "  $setup server(s), offered $total/s: done $r/s, drops $d %, avg REQUEST-ACK $a ms, load $load"
-		RES[$setup-$total]="$r|$d|$a|$load"
+		cpu=$(per_dora $(($(cpu_ticks "${srv[@]}") - c0)) "$r")
+		pgc=$(per_dora $(($(pg_ticks) - g0)) "$r")
+		log "  $setup server(s), offered $total/s: done $r/s, drops $d %, avg REQUEST-ACK $a ms, bootherd CPU $cpu us/DORA, PostgreSQL CPU $pgc us/DORA, load $load"
+		RES[$setup-$total]="$r|$d|$a|$load|$cpu|$pgc"
 	done
 done
 dup=$(psql -X -q -t -A "postgresql:///two?host=$T/pg&user=bootherd" -c \
 	"SELECT count(*) FROM (SELECT mac FROM lease WHERE state = 'bound' GROUP BY mac HAVING count(*) > 1) x")
-printf '| offered DORA/s | one server: done/s, drops, RA ms | two servers: done/s, drops, RA ms | load (1 min) |\n'
+printf '| offered DORA/s | one server: done/s, drops, RA ms, CPU us/DORA bootherd + PostgreSQL | two servers: the same (CPU: both servers) | load (1 min) |\n'
 printf '|---|---|---|---|\n'
 for total in $TOTALS; do
-	IFS='|' read -r r1 d1 a1 l1 <<<"${RES[one-$total]}"
-	IFS='|' read -r r2 d2 a2 l2 <<<"${RES[two-$total]}"
-	printf '| %s | %s, %s %%, %s | %s, %s %%, %s | %s / %s |\n' "$total" "$r1" "$d1" "$a1" "$r2" "$d2" "$a2" "$l1" "$l2"
+	IFS='|' read -r r1 d1 a1 l1 c1 g1 <<<"${RES[one-$total]}"
+	IFS='|' read -r r2 d2 a2 l2 c2 g2 <<<"${RES[two-$total]}"
+	printf '| %s | %.0f, %.1f %%, %.1f, %s + %s | %.0f, %.1f %%, %.1f, %s + %s | %s / %s |\n' "$total" \
+		"$r1" "$d1" "$a1" "$c1" "$g1" "$r2" "$d2" "$a2" "$c2" "$g2" "$l1" "$l2"
 done
 log "two servers: clients holding two bound leases in their database: $dup"
