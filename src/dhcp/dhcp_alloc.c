@@ -25,6 +25,7 @@ struct pool {
         uint32_t exclude[DHCP_POOL_EXCLUDE_MAX];
         size_t n_exclude;
         uint32_t cursor;         /* next never-used candidate (pass 1) */
+        uint64_t unused_left;    /* candidates pass 1 has not looked at */
         uint32_t reclaim_cursor; /* where the reuse scan (pass 2) resumes */
         int64_t full_until;      /* a full scan found nothing: skip until then */
 };
@@ -234,6 +235,7 @@ int dhcp_alloc_add_pool(struct dhcp_alloc *a, const char *name, uint32_t network
         p->first = first;
         p->last = last;
         p->cursor = p->reclaim_cursor = first;
+        p->unused_left = first ? (uint64_t)last - first + 1 : 0;
         for (size_t i = 0; i < n_exclude; i++)
                 if (exclude[i])
                         p->exclude[p->n_exclude++] = exclude[i];
@@ -271,6 +273,45 @@ int dhcp_alloc_load(struct dhcp_alloc *a, const struct lease *l)
                 a->e[i].l.state = LEASE_EXPIRED;
         link_key(a, i);
         return 0;
+}
+
+static bool holds(const struct lease *l, int64_t now);
+
+int dhcp_alloc_apply(struct dhcp_alloc *a, const struct lease *l, int64_t now)
+{
+        int pool = dhcp_alloc_pool_find(a, l->subnet);
+        if (pool < 0 || (l->ip & a->pools[pool].mask) != a->pools[pool].network)
+                return -ENOENT;
+        bool stored_holds = l->state != LEASE_OFFERED && holds(l, now);
+        int32_t i = find_ip(a, l->ip);
+        if (i != NIL) {
+                const struct lease *cur = &a->e[i].l;
+                if (!stored_holds && cur->state == LEASE_OFFERED && cur->ends > now)
+                        return 0; /* our offer stands: the row frees the address */
+                unlink_key(a, i);
+        } else if ((i = new_entry(a, pool, l->ip)) == NIL) {
+                return -ENOMEM;
+        }
+        a->e[i].pool = pool;
+        a->e[i].l = *l;
+        if (l->state == LEASE_OFFERED) /* offers are not durable */
+                a->e[i].l.state = LEASE_EXPIRED;
+        link_key(a, i); /* at the head of its chain: the client's newest */
+        if (!stored_holds)
+                a->pools[pool].full_until = 0;
+        return 0;
+}
+
+void dhcp_alloc_spread(struct dhcp_alloc *a, uint32_t seed)
+{
+        for (size_t i = 0; i < a->n_pools; i++) {
+                struct pool *p = &a->pools[i];
+                if (!p->first)
+                        continue;
+                uint64_t size = (uint64_t)p->last - p->first + 1;
+                uint64_t h = ((uint64_t)seed + i + 1) * 0x9e3779b97f4a7c15ull;
+                p->cursor = p->reclaim_cursor = p->first + (uint32_t)((h >> 32) % size);
+        }
 }
 
 size_t dhcp_alloc_count(const struct dhcp_alloc *a)
@@ -362,10 +403,10 @@ static uint32_t scan_unused(struct dhcp_alloc *a, int pool, const struct dhcp_cl
                             const struct mac *mac, int64_t now, const struct boot_inventory *inv)
 {
         struct pool *p = &a->pools[pool];
-        while (p->first && p->cursor >= p->first && p->cursor <= p->last) {
-                uint32_t ip = p->cursor++;
-                if (p->cursor == 0) /* wrapped past 255.255.255.255 */
-                        p->cursor = p->last + 1;
+        while (p->first && p->unused_left > 0) {
+                uint32_t ip = p->cursor;
+                p->cursor = ip >= p->last ? p->first : ip + 1; /* wraps (dhcp_alloc_spread) */
+                p->unused_left--;
                 if (find_ip(a, ip) == NIL && dhcp_alloc_available(a, pool, ip, k, mac, now, inv))
                         return ip;
         }

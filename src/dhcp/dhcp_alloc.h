@@ -56,6 +56,20 @@ int dhcp_alloc_pool_of(const struct dhcp_alloc *a, uint32_t ip);
  * configured any more (the row is left alone), -EEXIST for a duplicate. */
 int dhcp_alloc_load(struct dhcp_alloc *a, const struct lease *l);
 
+/* Several servers on one database: the lease as the database holds it now
+ * (another server's write, or the row that beat this server's claim)
+ * replaces this table's entry for its address, except that an outstanding
+ * offer of this server stands against a row that holds nothing (offers are
+ * not stored).  -ENOENT when its subnet is not configured here. */
+int dhcp_alloc_apply(struct dhcp_alloc *a, const struct lease *l, int64_t now);
+
+/* Several servers on one pool: each starts its search for a free address
+ * at a point of each range derived from seed (its address and process), and wraps,
+ * so that servers choosing at the same time rarely choose the same
+ * address (which would cost one of the clients a NAK).  Call before the
+ * first allocation.  Without it the search starts at the range's start. */
+void dhcp_alloc_spread(struct dhcp_alloc *a, uint32_t seed);
+
 size_t dhcp_alloc_count(const struct dhcp_alloc *a);
 
 /* Lookups.  Returned pointers are valid until the next change. */

@@ -42,11 +42,20 @@ struct iface {
 };
 
 struct pending {
-        int fd;
+        int fd;            /* -1: nothing to send */
         bool needs_commit; /* an ACK: sent only once its lease is stored */
         struct sockaddr_in dst;
         size_t len;
         uint8_t buf[REPLY_MAX];
+        /* Shared database (dhcp_server.shared), ACKs only: the persist[]
+         * record the database must give this client (-1: none), and what
+         * it takes to NAK the client instead if it does not. */
+        int claim;
+        struct iface *f;
+        bool boot_server;
+        struct sockaddr_in peer;
+        size_t req_len;
+        uint8_t req[DHCP_PACKET_MAX];
 };
 
 #define RECV_BATCH 32
@@ -74,12 +83,18 @@ struct dhcp_server {
         struct dhcp_subnet subnets[DHCP_SUBNETS_MAX + 1];
         size_t n_subnets;
         struct loop_timer expire_timer;
-        struct log_ratelimit rl_bad, rl_full, rl_store, rl_inv;
+        struct log_ratelimit rl_bad, rl_full, rl_store, rl_inv, rl_follow;
+        /* Several servers on one database (not SQLite): leases are claimed
+         * (store_lease_claim_many), and the others' writes followed from
+         * lease_cursor (store_lease_changes) at most every FOLLOW_EVERY_MS. */
+        bool shared;
+        int64_t lease_cursor, followed_ms;
         struct dhcp_packet pkt;
         struct dhcp_decision dec;
         struct pending pend[DRAIN_MAX];
         size_t n_pend;
         struct lease persist[DRAIN_MAX * DHCP_ALLOC_OUT_MAX];
+        bool claimed[DRAIN_MAX * DHCP_ALLOC_OUT_MAX];
         size_t n_persist;
         struct rx rx;
 };

@@ -35,6 +35,7 @@ static const char *const why_names[DHCP_WHY_N] = {
     [DHCP_WHY_NO_BOOT_FILE] = "no boot file",
     [DHCP_WHY_NO_SERVER_ADDRESS] = "no server address for this request",
     [DHCP_WHY_OFF] = "DHCP is off",
+    [DHCP_WHY_CLAIMED_ELSEWHERE] = "address taken through another server",
 };
 
 const char *dhcp_why_name(enum dhcp_why w)
@@ -461,4 +462,15 @@ void dhcp_policy_decide(const struct dhcp_packet *req, const struct machine *m,
                 break;
         }
         silent(d, DHCP_WHY_OFF);
+}
+
+void dhcp_policy_nak(const struct dhcp_packet *req, const struct dhcp_subnet *sn, enum dhcp_why why,
+                     struct dhcp_decision *ret)
+{
+        ret->persist.n = 0;
+        ret->have_plan = false;
+        ret->max_len = max_len_of(req);
+        dhcp_policy_facts(req, &ret->facts);
+        memset(&ret->plan, 0, sizeof(ret->plan));
+        nak(ret, req, sn, why);
 }

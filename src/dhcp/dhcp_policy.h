@@ -68,6 +68,7 @@ enum dhcp_why {
         DHCP_WHY_NO_BOOT_FILE,
         DHCP_WHY_NO_SERVER_ADDRESS,
         DHCP_WHY_OFF,
+        DHCP_WHY_CLAIMED_ELSEWHERE, /* NAK: the database gave the address to another client */
         DHCP_WHY_N
 };
 
@@ -95,3 +96,9 @@ void dhcp_policy_facts(const struct dhcp_packet *p, struct boot_dhcp_facts *ret)
 void dhcp_policy_decide(const struct dhcp_packet *req, const struct machine *m,
                         const struct dhcp_subnet *sn, const struct dhcp_policy_ctx *ctx,
                         struct dhcp_decision *ret);
+
+/* Turns an ACK into a NAK for req, why given (server mode, sn non-NULL):
+ * the server lost the address at commit time (DHCP_WHY_CLAIMED_ELSEWHERE,
+ * another server's client has it), and the client must start over. */
+void dhcp_policy_nak(const struct dhcp_packet *req, const struct dhcp_subnet *sn, enum dhcp_why why,
+                     struct dhcp_decision *ret);

@@ -17,6 +17,8 @@
 #define OFFER_HOLD_MS   60000 /* an offer reserves its address this long */
 #define EXPIRE_EVERY_MS 30000
 #define EVENT_WINDOW_MS 5000 /* one boot event per MAC and outcome in this window */
+#define FOLLOW_EVERY_MS 20   /* shared database: read the others' lease writes this often */
+#define FOLLOW_MAX      1024 /* lease rows per read */
 
 /* ---- sending ---- */
 
@@ -31,6 +33,61 @@ static void send_one(struct dhcp_server *srv, const struct pending *p)
         }
 }
 
+/* ---- several servers on one database ---- */
+
+/* Brings the allocator up to date with the lease writes of every server
+ * (store_lease_changes: PostgreSQL numbers each write), at most once per
+ * FOLLOW_EVERY_MS unless forced: under load one query per batch of
+ * packets, never one per packet, and none at all on SQLite (one server
+ * per file).  A failed read keeps the current view: the claims at commit
+ * still decide, so a stale view costs a NAK, never a duplicate. */
+static void follow_leases(struct dhcp_server *srv, bool force)
+{
+        int64_t t = loop_now_ms(srv->loop);
+        if (!srv->shared || (!force && t - srv->followed_ms < FOLLOW_EVERY_MS))
+                return;
+        srv->followed_ms = t;
+        for (int round = 0; round < 1000; round++) {
+                struct lease *ls;
+                size_t n;
+                if (store_lease_changes(srv->store, &srv->lease_cursor, FOLLOW_MAX, &ls, &n) < 0) {
+                        uint32_t sup;
+                        if (log_ratelimit_ok(&srv->rl_follow, t, 1, 60, &sup))
+                                log_error("dhcp: cannot read the other servers' leases, deciding "
+                                          "with the last view (the database still arbitrates): %s",
+                                          store_errmsg(srv->store));
+                        return;
+                }
+                int64_t now = store_now_ms();
+                for (size_t i = 0; i < n; i++)
+                        (void)dhcp_alloc_apply(srv->alloc, &ls[i], now);
+                free(ls);
+                if (!force || n < FOLLOW_MAX)
+                        return;
+        }
+}
+
+/* After a commit: each lease the database refused (another server's
+ * client holds the address, or another server renewed what this one
+ * meant to expire) is read back, and the allocator takes the stored row. */
+static void resync_refused(struct dhcp_server *srv)
+{
+        size_t refused = 0;
+        int64_t now = store_now_ms();
+        for (size_t i = 0; i < srv->n_persist; i++) {
+                if (srv->claimed[i])
+                        continue;
+                refused++;
+                struct lease l;
+                if (store_lease_get(srv->store, srv->persist[i].ip, &l) == 0)
+                        (void)dhcp_alloc_apply(srv->alloc, &l, now);
+        }
+        if (refused)
+                log_debug("dhcp: %zu lease write(s) refused by the database (the address is "
+                          "another client's through another server)",
+                          refused);
+}
+
 /* ---- persistence (group commit) ---- */
 
 static int commit(struct dhcp_server *srv)
@@ -40,7 +97,12 @@ static int commit(struct dhcp_server *srv)
         bool full = srv->dc->durability == DHCP_DURABLE_FSYNC;
         if (full)
                 store_set_fsync(srv->store, true);
-        int r = store_lease_put_many(srv->store, srv->persist, srv->n_persist);
+        int r;
+        if (srv->shared) /* the database decides who gets each address */
+                r = store_lease_claim_many(srv->store, srv->persist, srv->n_persist, store_now_ms(),
+                                           srv->claimed);
+        else
+                r = store_lease_put_many(srv->store, srv->persist, srv->n_persist);
         if (full)
                 store_set_fsync(srv->store, false);
         if (r < 0) {
@@ -48,6 +110,8 @@ static int commit(struct dhcp_server *srv)
                 if (log_ratelimit_ok(&srv->rl_store, loop_now_ms(srv->loop), 1, 5, &sup))
                         log_error("dhcp: cannot store %zu lease(s), their ACKs are not sent: %s",
                                   srv->n_persist, store_errmsg(srv->store));
+        } else if (srv->shared) {
+                resync_refused(srv);
         }
         srv->n_persist = 0;
         return r;
@@ -64,7 +128,7 @@ static void send_pending(struct dhcp_server *srv, bool acks)
         int fd = -1;
         for (size_t i = 0; i <= srv->n_pend; i++) {
                 struct pending *p = i < srv->n_pend ? &srv->pend[i] : NULL;
-                if (p && p->needs_commit != acks)
+                if (p && (p->needs_commit != acks || p->fd < 0))
                         continue;
                 if (n && (!p || p->fd != fd)) {
                         for (size_t done = 0; done < n;) {
@@ -90,15 +154,55 @@ static void send_pending(struct dhcp_server *srv, bool acks)
         }
 }
 
+static const struct dhcp_subnet *subnet_for(struct dhcp_server *srv, const struct iface *f,
+                                            const struct dhcp_packet *req, struct dhcp_subnet *tmp);
+
+/* The database gave p's address to another client (through another
+ * server): p becomes a NAK, and the client starts over (RFC 2131 §4.3.2). */
+static void nak_lost(struct dhcp_server *srv, struct pending *p)
+{
+        struct dhcp_packet *req = &srv->pkt;
+        const char *why = NULL;
+        struct dhcp_subnet tmp;
+        const struct dhcp_subnet *sn = NULL;
+        p->fd = -1; /* the ACK must not go, whatever happens below */
+        if (dhcp_wire_decode(p->req, p->req_len, req, &why) < 0 ||
+            !(sn = subnet_for(srv, p->f, req, &tmp)))
+                return;
+        struct dhcp_decision *d = &srv->dec;
+        dhcp_policy_nak(req, sn, DHCP_WHY_CLAIMED_ELSEWHERE, d);
+        int n = dhcp_wire_encode(&d->out, p->buf, d->max_len < REPLY_MAX ? d->max_len : REPLY_MAX);
+        struct mac mac;
+        char mac_s[MAC_STR_LEN], ip[16];
+        memcpy(mac.b, req->chaddr, MAC_LEN);
+        mac_format(&mac, mac_s);
+        format_ipv4(srv->persist[p->claim].ip, ip);
+        metrics_dhcp_packet(dhcp_msg_type_name(req->msg_type), "NAK");
+        log_info("dhcp xid=%08x mac=%s %s: ip=%s lost to another server's client -> NAK", req->xid,
+                 mac_s, dhcp_msg_type_name(req->msg_type), ip);
+        if (n < 0)
+                return;
+        p->len = (size_t)n;
+        p->fd = p->f->fd[p->boot_server ? 1 : 0];
+        dhcp_iface_destination(p->f, p->boot_server, req, &d->out, &p->peer, &p->dst);
+}
+
 /* End of a turn: replies that depend on no lease (OFFER, NAK, INFORM) go
  * at once; then the turn's lease changes are committed in one transaction
  * (group commit) and only then do the ACKs go.  An ACK is never sent for a
- * lease that is not stored. */
+ * lease that is not stored; on a shared database, nor for one the database
+ * gave to another client (that client's ACK becomes a NAK). */
 static void flush_batch(struct dhcp_server *srv)
 {
         send_pending(srv, false);
-        if (commit(srv) >= 0)
+        if (commit(srv) >= 0) {
+                for (size_t i = 0; srv->shared && i < srv->n_pend; i++) {
+                        struct pending *p = &srv->pend[i];
+                        if (p->needs_commit && p->claim >= 0 && !srv->claimed[p->claim])
+                                nak_lost(srv, p);
+                }
                 send_pending(srv, true);
+        }
         srv->n_pend = 0;
 }
 
@@ -277,6 +381,7 @@ static void handle(struct dhcp_server *srv, struct iface *f, bool boot_server, c
 
         report(srv, &mac, peer_s, req, d);
         log_decision(srv, req, mac_s, peer_s, d);
+        size_t first = srv->n_persist;
         for (size_t i = 0; i < d->persist.n; i++)
                 persist_add(srv, &d->persist.rec[i]);
         if (d->action != DHCP_ACT_REPLY)
@@ -292,6 +397,18 @@ static void handle(struct dhcp_server *srv, struct iface *f, bool boot_server, c
         p->fd = f->fd[boot_server ? 1 : 0];
         dhcp_iface_destination(f, boot_server, req, &d->out, peer, &p->dst);
         p->needs_commit = d->persist.n > 0;
+        p->claim = -1;
+        if (srv->shared && p->needs_commit && d->out.msg_type == DHCP_ACK) {
+                for (size_t i = 0; i < d->persist.n; i++)
+                        if (d->persist.rec[i].ip == d->out.yiaddr &&
+                            d->persist.rec[i].state == LEASE_BOUND)
+                                p->claim = (int)(first + i);
+                p->f = f;
+                p->boot_server = boot_server;
+                p->peer = *peer;
+                p->req_len = len;
+                memcpy(p->req, buf, len);
+        }
         srv->n_pend++; /* sent after this turn's commit (flush_batch) */
 }
 
@@ -325,6 +442,7 @@ static void on_readable(struct dhcp_server *srv, struct iface *f, int fd, bool b
 {
         struct rx *rx = &srv->rx;
         refresh_inventory(srv);
+        follow_leases(srv, false);
         for (int total = 0; total < DRAIN_MAX;) {
                 for (int i = 0; i < RECV_BATCH; i++) {
                         rx->iov[i] =
@@ -437,8 +555,17 @@ int dhcp_server_start(struct loop *l, const struct dhcp_config *dc,
                 r = dhcp_inventory_new(s, &srv->inv);
         if (r >= 0)
                 r = dhcp_iface_find(srv);
+        srv->shared = strcmp(store_backend_name(s), "sqlite") != 0;
         if (r >= 0 && dc->mode == DHCP_MODE_SERVER && (r = dhcp_iface_pools(srv)) >= 0)
                 r = load_leases(srv);
+        if (r >= 0 && dc->mode == DHCP_MODE_SERVER) {
+                follow_leases(srv, true); /* from the start: the cursor catches up */
+                /* Servers on one pool: each searches from its own point. */
+                uint32_t seed = srv->n_ifaces ? srv->ifaces[0].addr : 0;
+                if (srv->shared)
+                        dhcp_alloc_spread(srv->alloc, seed ^ ((uint32_t)getpid() * 2654435761u));
+        } else
+                srv->shared = false; /* proxy mode: no leases */
         for (size_t i = 0; r >= 0 && i < srv->n_ifaces; i++)
                 r = dhcp_iface_endpoints(srv, &srv->ifaces[i]);
         if (r >= 0)

@@ -354,6 +354,88 @@ static void test_many_clients(void **state)
         dhcp_alloc_free(a);
 }
 
+/* Another server's writes (dhcp_alloc_apply): a bound row takes the address
+ * from this server's offer and the client gets its address back here; a
+ * row that frees the address leaves this server's offer alone. */
+static struct lease row_n(int n, uint32_t ip, enum lease_state st, int64_t ends)
+{
+        struct lease l = {.ip = ip, .mac = mac_n(n), .state = st, .starts = 0, .ends = ends};
+        struct dhcp_client_key k = key_n(n);
+        memcpy(l.client_id, k.b, k.len);
+        l.client_id_len = k.len;
+        return l;
+}
+
+static void test_apply_other_servers_rows(void **state)
+{
+        int pool;
+        struct dhcp_alloc *a = mk(IP(100), IP(102), &pool);
+        int64_t now = 1000 * SEC;
+        struct dhcp_client_key k1 = key_n(1), k2 = key_n(2);
+        struct mac m1 = mac_n(1), m2 = mac_n(2);
+        uint32_t ip;
+        /* This server offers .100 to client 2 ... */
+        assert_int_equal(dhcp_alloc_pick(a, pool, &k2, &m2, 0, 0, now, &view, &ip), 0);
+        assert_int_equal(ip, IP(100));
+        assert_int_equal(dhcp_alloc_offer(a, pool, ip, &k2, &m2, now, 60 * SEC, &view), 0);
+        /* ... while another server bound it to client 1: the row wins. */
+        struct lease l = row_n(1, IP(100), LEASE_BOUND, now + 3600 * SEC);
+        assert_int_equal(dhcp_alloc_apply(a, &l, now), 0);
+        assert_false(dhcp_alloc_available(a, pool, IP(100), &k2, &m2, now, &view));
+        struct dhcp_alloc_change ch;
+        assert_int_equal(
+            dhcp_alloc_bind(a, pool, IP(100), &k2, &m2, NULL, now, 3600 * SEC, &view, &ch),
+            -EEXIST);
+        /* Client 1 renews here: its address, as the other server gave it. */
+        assert_int_equal(dhcp_alloc_pick(a, pool, &k1, &m1, 0, 0, now, &view, &ip), 0);
+        assert_int_equal(ip, IP(100));
+        assert_int_equal(
+            dhcp_alloc_bind(a, pool, IP(100), &k1, &m1, NULL, now, 3600 * SEC, &view, &ch), 0);
+        /* Client 2 gets another address; a released row elsewhere leaves
+         * this server's offer standing. */
+        assert_int_equal(dhcp_alloc_pick(a, pool, &k2, &m2, 0, 0, now, &view, &ip), 0);
+        assert_int_equal(ip, IP(101));
+        assert_int_equal(dhcp_alloc_offer(a, pool, ip, &k2, &m2, now, 60 * SEC, &view), 0);
+        l = row_n(3, IP(101), LEASE_RELEASED, now);
+        assert_int_equal(dhcp_alloc_apply(a, &l, now), 0);
+        struct dhcp_client_key k3 = key_n(3);
+        struct mac m3 = mac_n(3);
+        assert_false(dhcp_alloc_available(a, pool, IP(101), &k3, &m3, now, &view));
+        /* A row of an unknown subnet is not this server's business. */
+        l = row_n(4, IP(102), LEASE_BOUND, now + SEC);
+        snprintf(l.subnet, sizeof(l.subnet), "elsewhere");
+        assert_int_equal(dhcp_alloc_apply(a, &l, now), -ENOENT);
+        /* A stored row ending frees the address for anyone. */
+        l = row_n(1, IP(100), LEASE_EXPIRED, now);
+        assert_int_equal(dhcp_alloc_apply(a, &l, now), 0);
+        assert_true(dhcp_alloc_available(a, pool, IP(100), &k3, &m3, now, &view));
+        dhcp_alloc_free(a);
+}
+
+/* Spread (several servers on one pool): the search starts inside the range,
+ * elsewhere for another seed, and still hands out every address once. */
+static void test_spread_covers_the_range(void **state)
+{
+        int pool;
+        uint32_t start[2];
+        for (int s = 0; s < 2; s++) {
+                struct dhcp_alloc *a = mk(IP(10), IP(59), &pool);
+                dhcp_alloc_spread(a, s ? 0xc6120002u : 0xc6120001u);
+                bool seen[50] = {false};
+                for (int n = 0; n < 50; n++) {
+                        uint32_t ip = dora(a, pool, n + 1, 1000 * SEC);
+                        assert_true(ip >= IP(10) && ip <= IP(59));
+                        assert_false(seen[ip - IP(10)]);
+                        seen[ip - IP(10)] = true;
+                        if (n == 0)
+                                start[s] = ip;
+                }
+                assert_int_equal(dora(a, pool, 99, 1000 * SEC), 0); /* full */
+                dhcp_alloc_free(a);
+        }
+        assert_true(start[0] != start[1]);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -370,6 +452,8 @@ int main(void)
             cmocka_unit_test(test_bind_moves_client),
             cmocka_unit_test(test_expire_and_reload),
             cmocka_unit_test(test_many_clients),
+            cmocka_unit_test(test_apply_other_servers_rows),
+            cmocka_unit_test(test_spread_covers_the_range),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
