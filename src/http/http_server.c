@@ -264,27 +264,88 @@ static struct http_req *req_new(struct http_ctx *ctx, struct MHD_Connection *con
         return r;
 }
 
-/* Accumulates a request body, refusing more than HTTP_BODY_MAX. */
-static void body_append(struct http_req *r, const char *data, size_t len)
+/* Accumulates a request body, refusing more than r->body_max (set before
+ * the first byte of it, from the route).  false once over the limit. */
+static bool body_append(struct http_req *r, const char *data, size_t len)
 {
-        if (r->body_too_large || len == 0)
-                return;
-        if (r->body_len + len > HTTP_BODY_MAX) {
+        if (r->body_too_large)
+                return false;
+        if (len == 0)
+                return true;
+        if (r->body_len + len > r->body_max) {
                 r->body_too_large = true;
                 free(r->body);
                 r->body = NULL;
                 r->body_len = 0;
-                return;
+                return false;
         }
         char *n = realloc(r->body, r->body_len + len + 1);
         if (!n) {
                 r->body_too_large = true;
-                return;
+                return false;
         }
         memcpy(n + r->body_len, data, len);
         r->body = n;
         r->body_len += len;
         r->body[r->body_len] = '\0';
+        return true;
+}
+
+/* This thread's store, inventory and script cache on r; false without a
+ * store. */
+static bool bind_thread(struct http_req *r)
+{
+        struct http_thread *t = thread_state(r->ctx);
+        r->store = t ? t->store : NULL;
+        r->inv = t ? &t->inv : NULL;
+        r->scripts = t ? t->scripts : NULL;
+        return r->store != NULL;
+}
+
+/* Does the request announce a body (a non-zero Content-Length, or any
+ * Transfer-Encoding)? */
+static bool body_announced(struct MHD_Connection *conn)
+{
+        const char *te =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (te)
+                return true;
+        if (!cl)
+                return false;
+        while (*cl == ' ' || *cl == '0')
+                cl++;
+        return *cl != '\0';
+}
+
+/* Headers only, before the body: a request that announces a body is
+ * answered now when its route takes none or would refuse it, so that the
+ * body is never read (libmicrohttpd then closes the connection instead of
+ * reading it).  true when answered. */
+static bool early_reply(struct http_req *r, enum MHD_Result *reply)
+{
+        if (!body_announced(r->conn))
+                return false;
+        const struct http_route *rt = route_find(r->path);
+        r->route = rt ? rt->label : "unknown";
+        if (!rt || !rt->body || !(method_bit(r->method) & rt->methods)) {
+                *reply = http_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                                          "%s %s takes no request body", r->method, r->path);
+                return true;
+        }
+        if (!rt->early) {
+                r->body_max = HTTP_BODY_MAX;
+                return false;
+        }
+        if (!bind_thread(r)) {
+                *reply =
+                    http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "database unavailable");
+                return true;
+        }
+        bool answered = rt->early(r, reply);
+        store_idle(r->store);
+        return answered;
 }
 
 static enum MHD_Result dispatch(struct http_req *r)
@@ -300,12 +361,8 @@ static enum MHD_Result dispatch(struct http_req *r)
                                         "method %s not allowed here", r->method);
         if (r->body_too_large)
                 return http_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-                                        "request body larger than %d bytes", HTTP_BODY_MAX);
-        struct http_thread *t = thread_state(r->ctx);
-        r->store = t ? t->store : NULL;
-        r->inv = t ? &t->inv : NULL;
-        r->scripts = t ? t->scripts : NULL;
-        if (!r->store)
+                                        "request body larger than %zu bytes", r->body_max);
+        if (!bind_thread(r))
                 return http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
                                         "database unavailable");
         enum MHD_Result ret = rt->fn(r);
@@ -324,13 +381,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 if (!r)
                         return MHD_NO;
                 *con_cls = r;
-                /* Answer on the next call, once the request is fully read:
-                 * libmicrohttpd 0.9.75 closes the connection after a response
-                 * queued on the first call, which would defeat keep-alive. */
+                /* A body nobody will take is refused before it is read. */
+                enum MHD_Result reply;
+                if (early_reply(r, &reply))
+                        return reply;
+                /* Otherwise answer on the next call, once the request is
+                 * fully read: libmicrohttpd 0.9.75 closes the connection after
+                 * a response queued on the first call, which would defeat
+                 * keep-alive. */
                 return MHD_YES;
         }
         if (*upload_data_size) {
-                body_append(r, upload_data, *upload_data_size);
+                if (r->status)
+                        return MHD_NO; /* answered early, yet a body comes: close */
+                if (!body_append(r, upload_data, *upload_data_size))
+                        return MHD_NO; /* a chunked body over the limit: close */
                 *upload_data_size = 0;
                 return MHD_YES;
         }

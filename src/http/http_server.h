@@ -28,7 +28,9 @@
 #include "http/peer_map.h"
 #include "store/store.h"
 
-#define HTTP_BODY_MAX (1024 * 1024)
+/* The largest request body any route takes (the API's); each route's own
+ * limit (http_req.body_max) is set before the body is read. */
+#define HTTP_BODY_MAX (256 * 1024)
 
 struct http_server;
 struct auth;
@@ -63,6 +65,7 @@ struct http_req {
         uint32_t peer_ip;                 /* host order, 0 for non-IPv4 */
         char *body; /* request body (routes that accept one), NUL-terminated */
         size_t body_len;
+        size_t body_max; /* this request's limit, set before the body is read; 0: none taken */
         bool body_too_large;
         int64_t start_us;
         unsigned status;
