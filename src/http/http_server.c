@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "http/auth.h"
+#include "http/http_guard.h"
 #include "http/routes.h"
 #include "http/script_cache.h"
 
@@ -37,6 +38,13 @@
 struct conn_local {
         uint32_t ip; /* host order; 0 = unknown (not IPv4) */
         uint16_t port;
+};
+
+/* What libmicrohttpd's per-connection pointer holds: the local address and
+ * the connection's fair-share record (http_guard.h). */
+struct conn_ctx {
+        struct conn_local local;
+        struct guard_conn *guard; /* NULL: not guarded (out of memory) */
 };
 
 #define HTTP_THREADS_MAX 64 /* [http] threads upper bound */
@@ -163,41 +171,98 @@ static bool local_addr(struct MHD_Connection *conn, struct conn_local *ret)
         return true;
 }
 
+/* libmicrohttpd's accept policy: the per-address connection limit. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+        struct http_server *srv = cls;
+        uint32_t ip = 0;
+        if (addr && addrlen >= sizeof(struct sockaddr_in) && addr->sa_family == AF_INET)
+                ip = ntohl(((const struct sockaddr_in *)addr)->sin_addr.s_addr);
+        return http_guard_accept(srv->ctx.guard, ip) ? MHD_YES : MHD_NO;
+}
+
+static uint32_t conn_peer_ip(struct MHD_Connection *conn)
+{
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+                return ntohl(((const struct sockaddr_in *)ci->client_addr)->sin_addr.s_addr);
+        return 0;
+}
+
 /* cls: the listener's own address (struct conn_local), ip 0 when it listens
  * on 0.0.0.0.  A listener bound to one address knows every connection's
- * local address already and shares that one record (no getsockname(2), no
- * allocation per connection); a wildcard listener asks per connection. */
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+ * local address already (no getsockname(2)); a wildcard listener asks per
+ * connection.  Every connection is registered with the fair-share guard. */
+static void on_connection(const struct conn_local *listener, struct http_guard *guard,
+                          struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-        struct conn_local *listener = cls;
         if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-                if (*socket_context != listener)
-                        free(*socket_context);
+                struct conn_ctx *cc = *socket_context;
+                if (cc) {
+                        http_guard_conn_close(guard, cc->guard);
+                        free(cc);
+                }
                 *socket_context = NULL;
                 return;
         }
-        if (listener && listener->ip) {
-                *socket_context = listener;
-                return;
+        struct conn_ctx *cc = calloc(1, sizeof(*cc));
+        if (cc) {
+                if (listener && listener->ip)
+                        cc->local = *listener;
+                else
+                        (void)local_addr(conn, &cc->local);
+                const union MHD_ConnectionInfo *fi =
+                    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+                cc->guard =
+                    http_guard_conn_open(guard, conn_peer_ip(conn), fi ? fi->connect_fd : -1);
         }
-        struct conn_local *cl = calloc(1, sizeof(*cl));
-        if (cl)
-                (void)local_addr(conn, cl);
-        *socket_context = cl;
+        *socket_context = cc;
+}
+
+static void on_connection_plain(void *cls, struct MHD_Connection *conn, void **socket_context,
+                                enum MHD_ConnectionNotificationCode toe)
+{
+        struct http_server *srv = cls;
+        on_connection(&srv->plain_local, srv->ctx.guard, conn, socket_context, toe);
+}
+
+static void on_connection_tls(void *cls, struct MHD_Connection *conn, void **socket_context,
+                              enum MHD_ConnectionNotificationCode toe)
+{
+        struct http_server *srv = cls;
+        on_connection(&srv->tls_local, srv->ctx.guard, conn, socket_context, toe);
+}
+
+static struct conn_ctx *req_conn(struct MHD_Connection *conn)
+{
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        return ci ? ci->socket_context : NULL;
 }
 
 /* The local address r arrived on (host order), 0 when unknown. */
 static uint32_t req_local_ip(struct http_req *r)
 {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-        const struct conn_local *cl = ci ? ci->socket_context : NULL;
+        const struct conn_ctx *cc = req_conn(r->conn);
         struct conn_local here = {0};
-        if (cl)
-                return cl->ip;
+        if (cc)
+                return cc->local.ip;
         (void)local_addr(r->conn, &here);
         return here.ip;
+}
+
+bool http_transfer_begin(struct http_req *r)
+{
+        const struct conn_ctx *cc = req_conn(r->conn);
+        return http_guard_transfer_begin(r->ctx->guard, cc ? cc->guard : NULL);
+}
+
+void http_transfer_end(struct http_req *r)
+{
+        const struct conn_ctx *cc = req_conn(r->conn);
+        http_guard_transfer_end(r->ctx->guard, cc ? cc->guard : NULL);
 }
 
 const struct boot_endpoints *http_endpoints(struct http_req *r, struct boot_endpoints **tmp)
@@ -381,6 +446,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 if (!r)
                         return MHD_NO;
                 *con_cls = r;
+                const struct conn_ctx *cc = req_conn(conn);
+                http_guard_request_started(ctx->guard, cc ? cc->guard : NULL);
                 /* A body nobody will take is refused before it is read. */
                 enum MHD_Result reply;
                 if (early_reply(r, &reply))
@@ -410,6 +477,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         struct http_req *r = *con_cls;
         if (!r)
                 return;
+        const struct conn_ctx *cc = req_conn(conn);
+        http_guard_request_done(r->ctx->guard, cc ? cc->guard : NULL);
         bool ok = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
         if (r->on_done)
                 r->on_done(r, ok);
@@ -506,7 +575,7 @@ static int tls_start(struct http_server *srv)
         /* clang-format off */
         srv->tls_daemon = MHD_start_daemon(
                 MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TLS,
-                port, NULL, NULL, on_request, &srv->ctx,
+                port, on_accept, srv, on_request, &srv->ctx,
                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
                 MHD_OPTION_SOCK_ADDR, &sin,
                 MHD_OPTION_THREAD_POOL_SIZE, 1u, /* UI and API only: light traffic */
@@ -516,7 +585,7 @@ static int tls_start(struct http_server *srv)
                 MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
                 MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-TLS1.0:-VERS-TLS1.1",
                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv->ctx,
-                MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv->tls_local,
+                MHD_OPTION_NOTIFY_CONNECTION, on_connection_tls, srv,
                 MHD_OPTION_END);
         /* clang-format on */
         if (!srv->tls_daemon) {
@@ -580,7 +649,7 @@ static int plain_start(struct http_server *srv, const char *where)
                 /* clang-format off */
                 struct MHD_Daemon *d = MHD_start_daemon(
                         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO,
-                        port, NULL, NULL, on_request, &srv->ctx,
+                        port, on_accept, srv, on_request, &srv->ctx,
                         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
                         MHD_OPTION_SOCK_ADDR, &sin,
                         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, /* SO_REUSEPORT */
@@ -590,7 +659,7 @@ static int plain_start(struct http_server *srv, const char *where)
                         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv->ctx,
-                        MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv->plain_local,
+                        MHD_OPTION_NOTIFY_CONNECTION, on_connection_plain, srv,
                         MHD_OPTION_END);
                 /* clang-format on */
                 if (!d) {
@@ -658,6 +727,15 @@ int http_server_start(const struct config *c, const struct http_config *hc, stru
                          images ? images : "?", strerror(-ctx->images_fd));
         free(images);
         int r = peer_map_new(&ctx->peers);
+        struct http_guard_conf gc = {
+            .max_conns_per_addr = hc->max_connections_per_address,
+            .max_transfers_per_addr = hc->max_image_transfers_per_address,
+            .header_timeout_ms = hc->header_timeout_s * 1000,
+            .min_rate = hc->min_transfer_rate,
+            .rate_window_ms = hc->transfer_rate_window_s * 1000,
+        };
+        if (r >= 0)
+                r = http_guard_new(&gc, &ctx->guard);
         if (r >= 0)
                 r = auth_new(c->auth_login_burst, c->auth_login_refill_s, &ctx->auth);
         if (r < 0 || !ctx->db_path) {
@@ -694,6 +772,8 @@ void http_server_stop(struct http_server *srv)
                 explicit_bzero(srv->tls_key, strlen(srv->tls_key));
         free(srv->tls_key);
         auth_free(srv->ctx.auth);
+        if (srv->ctx.guard)
+                http_guard_free(srv->ctx.guard);
         if (srv->ctx.images_fd >= 0)
                 close(srv->ctx.images_fd);
         peer_map_free(srv->ctx.peers);

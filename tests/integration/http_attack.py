@@ -11,8 +11,8 @@
       them SECONDS, prints how many were still open at the end.
   slowheader PORT SRC N INTERVAL SECONDS
       opens N connections from SRC and trickles one header line each every
-      INTERVAL seconds; prints "<opened> <closed-by-server> <refused>" after
-      SECONDS.
+      INTERVAL seconds; prints "ready" once they are open, then
+      "<opened> <closed-by-server> <refused>" after SECONDS.
   noread PORT SRC N PATH SECONDS
       N GETs of PATH from SRC that never read the body (a 4 KiB receive
       buffer); prints the status of each (from the first bytes, peeked),
@@ -24,9 +24,11 @@ import sys
 import time
 
 
-def connect(port, src=None, timeout=5):
+def connect(port, src=None, timeout=5, rcvbuf=0):
     s = socket.socket()
     s.settimeout(timeout)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     if src:
         s.bind((src, 0))
     s.connect(("127.0.0.1", port))
@@ -120,6 +122,7 @@ def slowheader(port, src, n, interval, seconds):
         except OSError:
             refused += 1
     opened = len(socks)
+    print("ready", flush=True)
     end = time.monotonic() + seconds
     alive = list(socks)
     closed = 0
@@ -144,8 +147,7 @@ def noread(port, src, n, path, seconds):
     socks, statuses = [], []
     for i in range(n):
         try:
-            s = connect(port, src, timeout=2)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s = connect(port, src, timeout=2, rcvbuf=4096)
             s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             socks.append(s)
         except OSError:

@@ -82,4 +82,52 @@ expect_eq "no unauthenticated API body connection was kept" 0 "$(cat "$T/hold2")
 ST=$(http_status "$U/boot.ipxe")
 expect_eq "still serving afterwards" 200 "$ST"
 
+log "== fair share per address: slow headers and non-reading downloads"
+stop_daemon
+write_config "$CONF" "$PORT" "[http]" "max_connections = 48" \
+	"max_connections_per_address = 16" "header_timeout_s = 3" "max_image_transfers = 6" \
+	"max_image_transfers_per_address = 2" "min_transfer_rate = 65536" \
+	"transfer_rate_window_s = 3"
+truncate -s 256M "$T/state/images/big"
+start_daemon "$CONF"
+fd0=$(fds)
+# One address opens 100 connections that trickle a header line a second;
+# another starts 6 downloads of a 256 MiB file and never reads them.
+$ATTACK slowheader "$PORT" 127.0.0.2 100 1 10 >"$T/slow" &
+slow=$!
+$ATTACK noread "$PORT" 127.0.0.3 6 /images/big 10 >"$T/noread" &
+noread=$!
+_ready() { [ -s "$T/noread" ] && grep -q ready "$T/slow"; }
+wait_for 20 _ready
+fd1=$(fds)
+ST=$(http_status "$U/boot.ipxe" --interface 127.0.0.4 -m 5)
+expect_eq "legitimate client (other address) gets /boot.ipxe during the attack" 200 "$ST"
+ST=$(http_status "$U/images/small" --interface 127.0.0.4 -m 5)
+expect_eq "and an image" 200 "$ST"
+ST=$(http_status "$U/images/big" --interface 127.0.0.5 -m 20)
+expect_eq "and the 256 MiB image, whole" 200 "$ST"
+wait $slow $noread
+statuses=$(head -n 1 "$T/noread")
+log "  slow headers (opened closed-by-server refused): $(tail -n 1 "$T/slow"); non-reading: $statuses"
+expect_eq "the non-reading address got its 2 transfers, then 503" "200 200 503 503 503 503" \
+	"$(tr ' ' '\n' <<<"$statuses" | sort | tr '\n' ' ' | sed 's/ $//')"
+read -r opened closed refused < <(tail -n 1 "$T/slow")
+check "every slow-header connection was closed by the server ($closed of $opened)" \
+	test "$closed" -eq "$opened"
+check "the header deadline closed them (log)" grep -q "no complete request header in time" \
+	"$T/bootherd.log"
+check "the per-address connection limit refused the rest (log)" \
+	grep -q "max_connections_per_address reached" "$T/bootherd.log"
+check "non-reading downloads were dropped for their rate (log)" \
+	grep -q "below \[http\] min_transfer_rate" "$T/bootherd.log"
+sleep 1
+fd2=$(fds)
+log "  daemon descriptors: idle $fd0, under attack $fd1, after $fd2"
+check "descriptors under attack stay within 16 + 16 + legit ($fd1 - $fd0)" \
+	test $((fd1 - fd0)) -le 40
+check "descriptors back to idle after the attack ($fd2 vs $fd0)" test $((fd2 - fd0)) -le 2
+M=$(curl -s -H "Authorization: Bearer $TOKEN" "$U/metrics" | grep '^bootherd_http_guard_total')
+log "  $(tr '\n' ' ' <<<"$M")"
+expect_match "the metric counts the dropped downloads" 'reason="slow_transfer"\} [2-9]' "$M"
+
 finish
