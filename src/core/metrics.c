@@ -28,6 +28,9 @@ static const struct family families[] = {
      "Boot contacts by stage (dhcp, tftp, script, kernel, initrd, ...)."},
     {"bootherd_image_transfers_refused_total",
      "Image downloads refused with 503 and Retry-After (transfer cap reached)."},
+    {"bootherd_http_guard_total",
+     "HTTP fair-share limits applied, by reason (connections_per_address, "
+     "transfers_per_address, header_timeout, slow_transfer)."},
 };
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
 

@@ -14,6 +14,11 @@ struct http_config {
         int64_t retry_after_s;
         int64_t max_connections;
         int64_t connection_timeout_s;
+        int64_t max_connections_per_address;     /* across listeners and threads */
+        int64_t max_image_transfers_per_address; /* beyond: 503 */
+        int64_t header_timeout_s;                /* complete request header, not reset by bytes */
+        int64_t min_transfer_rate;               /* image downloads, bytes/s; 0 = none */
+        int64_t transfer_rate_window_s;          /* ... measured over this */
         int64_t script_cache;            /* rendered boot scripts kept per thread; 0 = none */
         struct config_listen tls_listen; /* HTTPS (UI, API, boot paths); not set = off */
         char *tls_cert;                  /* PEM certificate chain */

@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "http/auth.h"
+#include "http/http_guard.h"
 #include "http/routes.h"
 #include "http/script_cache.h"
 
@@ -37,6 +38,13 @@
 struct conn_local {
         uint32_t ip; /* host order; 0 = unknown (not IPv4) */
         uint16_t port;
+};
+
+/* What libmicrohttpd's per-connection pointer holds: the local address and
+ * the connection's fair-share record (http_guard.h). */
+struct conn_ctx {
+        struct conn_local local;
+        struct guard_conn *guard; /* NULL: not guarded (out of memory) */
 };
 
 #define HTTP_THREADS_MAX 64 /* [http] threads upper bound */
@@ -166,41 +174,98 @@ static bool local_addr(struct MHD_Connection *conn, struct conn_local *ret)
         return true;
 }
 
+/* libmicrohttpd's accept policy: the per-address connection limit. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+        struct http_server *srv = cls;
+        uint32_t ip = 0;
+        if (addr && addrlen >= sizeof(struct sockaddr_in) && addr->sa_family == AF_INET)
+                ip = ntohl(((const struct sockaddr_in *)addr)->sin_addr.s_addr);
+        return http_guard_accept(srv->ctx.guard, ip) ? MHD_YES : MHD_NO;
+}
+
+static uint32_t conn_peer_ip(struct MHD_Connection *conn)
+{
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+                return ntohl(((const struct sockaddr_in *)ci->client_addr)->sin_addr.s_addr);
+        return 0;
+}
+
 /* cls: the listener's own address (struct conn_local), ip 0 when it listens
  * on 0.0.0.0.  A listener bound to one address knows every connection's
- * local address already and shares that one record (no getsockname(2), no
- * allocation per connection); a wildcard listener asks per connection. */
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+ * local address already (no getsockname(2)); a wildcard listener asks per
+ * connection.  Every connection is registered with the fair-share guard. */
+static void on_connection(const struct conn_local *listener, struct http_guard *guard,
+                          struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-        struct conn_local *listener = cls;
         if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-                if (*socket_context != listener)
-                        free(*socket_context);
+                struct conn_ctx *cc = *socket_context;
+                if (cc) {
+                        http_guard_conn_close(guard, cc->guard);
+                        free(cc);
+                }
                 *socket_context = NULL;
                 return;
         }
-        if (listener && listener->ip) {
-                *socket_context = listener;
-                return;
+        struct conn_ctx *cc = calloc(1, sizeof(*cc));
+        if (cc) {
+                if (listener && listener->ip)
+                        cc->local = *listener;
+                else
+                        (void)local_addr(conn, &cc->local);
+                const union MHD_ConnectionInfo *fi =
+                    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+                cc->guard =
+                    http_guard_conn_open(guard, conn_peer_ip(conn), fi ? fi->connect_fd : -1);
         }
-        struct conn_local *cl = calloc(1, sizeof(*cl));
-        if (cl)
-                (void)local_addr(conn, cl);
-        *socket_context = cl;
+        *socket_context = cc;
+}
+
+static void on_connection_plain(void *cls, struct MHD_Connection *conn, void **socket_context,
+                                enum MHD_ConnectionNotificationCode toe)
+{
+        struct http_server *srv = cls;
+        on_connection(&srv->plain_local, srv->ctx.guard, conn, socket_context, toe);
+}
+
+static void on_connection_tls(void *cls, struct MHD_Connection *conn, void **socket_context,
+                              enum MHD_ConnectionNotificationCode toe)
+{
+        struct http_server *srv = cls;
+        on_connection(&srv->tls_local, srv->ctx.guard, conn, socket_context, toe);
+}
+
+static struct conn_ctx *req_conn(struct MHD_Connection *conn)
+{
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        return ci ? ci->socket_context : NULL;
 }
 
 /* The local address r arrived on (host order), 0 when unknown. */
 static uint32_t req_local_ip(struct http_req *r)
 {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-        const struct conn_local *cl = ci ? ci->socket_context : NULL;
+        const struct conn_ctx *cc = req_conn(r->conn);
         struct conn_local here = {0};
-        if (cl)
-                return cl->ip;
+        if (cc)
+                return cc->local.ip;
         (void)local_addr(r->conn, &here);
         return here.ip;
+}
+
+bool http_transfer_begin(struct http_req *r)
+{
+        const struct conn_ctx *cc = req_conn(r->conn);
+        return http_guard_transfer_begin(r->ctx->guard, cc ? cc->guard : NULL);
+}
+
+void http_transfer_end(struct http_req *r)
+{
+        const struct conn_ctx *cc = req_conn(r->conn);
+        http_guard_transfer_end(r->ctx->guard, cc ? cc->guard : NULL);
 }
 
 const struct boot_endpoints *http_endpoints(struct http_req *r, struct boot_endpoints **tmp)
@@ -267,27 +332,88 @@ static struct http_req *req_new(struct http_ctx *ctx, struct MHD_Connection *con
         return r;
 }
 
-/* Accumulates a request body, refusing more than HTTP_BODY_MAX. */
-static void body_append(struct http_req *r, const char *data, size_t len)
+/* Accumulates a request body, refusing more than r->body_max (set before
+ * the first byte of it, from the route).  false once over the limit. */
+static bool body_append(struct http_req *r, const char *data, size_t len)
 {
-        if (r->body_too_large || len == 0)
-                return;
-        if (r->body_len + len > HTTP_BODY_MAX) {
+        if (r->body_too_large)
+                return false;
+        if (len == 0)
+                return true;
+        if (r->body_len + len > r->body_max) {
                 r->body_too_large = true;
                 free(r->body);
                 r->body = NULL;
                 r->body_len = 0;
-                return;
+                return false;
         }
         char *n = realloc(r->body, r->body_len + len + 1);
         if (!n) {
                 r->body_too_large = true;
-                return;
+                return false;
         }
         memcpy(n + r->body_len, data, len);
         r->body = n;
         r->body_len += len;
         r->body[r->body_len] = '\0';
+        return true;
+}
+
+/* This thread's store, inventory and script cache on r; false without a
+ * store. */
+static bool bind_thread(struct http_req *r)
+{
+        struct http_thread *t = thread_state(r->ctx);
+        r->store = t ? t->store : NULL;
+        r->inv = t ? &t->inv : NULL;
+        r->scripts = t ? t->scripts : NULL;
+        return r->store != NULL;
+}
+
+/* Does the request announce a body (a non-zero Content-Length, or any
+ * Transfer-Encoding)? */
+static bool body_announced(struct MHD_Connection *conn)
+{
+        const char *te =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (te)
+                return true;
+        if (!cl)
+                return false;
+        while (*cl == ' ' || *cl == '0')
+                cl++;
+        return *cl != '\0';
+}
+
+/* Headers only, before the body: a request that announces a body is
+ * answered now when its route takes none or would refuse it, so that the
+ * body is never read (libmicrohttpd then closes the connection instead of
+ * reading it).  true when answered. */
+static bool early_reply(struct http_req *r, enum MHD_Result *reply)
+{
+        if (!body_announced(r->conn))
+                return false;
+        const struct http_route *rt = route_find(r->path);
+        r->route = rt ? rt->label : "unknown";
+        if (!rt || !rt->body || !(method_bit(r->method) & rt->methods)) {
+                *reply = http_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                                          "%s %s takes no request body", r->method, r->path);
+                return true;
+        }
+        if (!rt->early) {
+                r->body_max = HTTP_BODY_MAX;
+                return false;
+        }
+        if (!bind_thread(r)) {
+                *reply =
+                    http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "database unavailable");
+                return true;
+        }
+        bool answered = rt->early(r, reply);
+        store_idle(r->store);
+        return answered;
 }
 
 static enum MHD_Result dispatch(struct http_req *r)
@@ -303,12 +429,8 @@ static enum MHD_Result dispatch(struct http_req *r)
                                         "method %s not allowed here", r->method);
         if (r->body_too_large)
                 return http_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-                                        "request body larger than %d bytes", HTTP_BODY_MAX);
-        struct http_thread *t = thread_state(r->ctx);
-        r->store = t ? t->store : NULL;
-        r->inv = t ? &t->inv : NULL;
-        r->scripts = t ? t->scripts : NULL;
-        if (!r->store)
+                                        "request body larger than %zu bytes", r->body_max);
+        if (!bind_thread(r))
                 return http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
                                         "database unavailable");
         enum MHD_Result ret = rt->fn(r);
@@ -327,13 +449,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 if (!r)
                         return MHD_NO;
                 *con_cls = r;
-                /* Answer on the next call, once the request is fully read:
-                 * libmicrohttpd 0.9.75 closes the connection after a response
-                 * queued on the first call, which would defeat keep-alive. */
+                const struct conn_ctx *cc = req_conn(conn);
+                http_guard_request_started(ctx->guard, cc ? cc->guard : NULL);
+                /* A body nobody will take is refused before it is read. */
+                enum MHD_Result reply;
+                if (early_reply(r, &reply))
+                        return reply;
+                /* Otherwise answer on the next call, once the request is
+                 * fully read: libmicrohttpd 0.9.75 closes the connection after
+                 * a response queued on the first call, which would defeat
+                 * keep-alive. */
                 return MHD_YES;
         }
         if (*upload_data_size) {
-                body_append(r, upload_data, *upload_data_size);
+                if (r->status)
+                        return MHD_NO; /* answered early, yet a body comes: close */
+                if (!body_append(r, upload_data, *upload_data_size))
+                        return MHD_NO; /* a chunked body over the limit: close */
                 *upload_data_size = 0;
                 return MHD_YES;
         }
@@ -348,6 +480,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         struct http_req *r = *con_cls;
         if (!r)
                 return;
+        const struct conn_ctx *cc = req_conn(conn);
+        http_guard_request_done(r->ctx->guard, cc ? cc->guard : NULL);
         bool ok = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
         if (r->on_done)
                 r->on_done(r, ok);
@@ -480,7 +614,7 @@ static int tls_start(struct http_server *srv)
         /* clang-format off */
         srv->tls_daemon = MHD_start_daemon(
                 MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TLS,
-                srv->tls_local.port, NULL, NULL, on_request, &srv->ctx,
+                srv->tls_local.port, on_accept, srv, on_request, &srv->ctx,
                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
                 MHD_OPTION_LISTEN_SOCKET, srv->tls_fd,
                 MHD_OPTION_THREAD_POOL_SIZE, 1u, /* UI and API only: light traffic */
@@ -490,7 +624,7 @@ static int tls_start(struct http_server *srv)
                 MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
                 MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-TLS1.0:-VERS-TLS1.1",
                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv->ctx,
-                MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv->tls_local,
+                MHD_OPTION_NOTIFY_CONNECTION, on_connection_tls, srv,
                 MHD_OPTION_END);
         /* clang-format on */
         if (!srv->tls_daemon) {
@@ -582,7 +716,7 @@ static int plain_start(struct http_server *srv, const char *where)
                 /* clang-format off */
                 struct MHD_Daemon *d = MHD_start_daemon(
                         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO,
-                        srv->plain_local.port, NULL, NULL, on_request, &srv->ctx,
+                        srv->plain_local.port, on_accept, srv, on_request, &srv->ctx,
                         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
                         MHD_OPTION_LISTEN_SOCKET, srv->plain_fds[i],
                         MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL,
@@ -590,7 +724,7 @@ static int plain_start(struct http_server *srv, const char *where)
                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout_s,
                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv->ctx,
-                        MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv->plain_local,
+                        MHD_OPTION_NOTIFY_CONNECTION, on_connection_plain, srv,
                         MHD_OPTION_END);
                 /* clang-format on */
                 if (!d) {
@@ -649,6 +783,15 @@ int http_server_start(const struct config *c, const struct http_config *hc, stru
                          images ? images : "?", strerror(-ctx->images_fd));
         free(images);
         int r = peer_map_new(&ctx->peers);
+        struct http_guard_conf gc = {
+            .max_conns_per_addr = hc->max_connections_per_address,
+            .max_transfers_per_addr = hc->max_image_transfers_per_address,
+            .header_timeout_ms = hc->header_timeout_s * 1000,
+            .min_rate = hc->min_transfer_rate,
+            .rate_window_ms = hc->transfer_rate_window_s * 1000,
+        };
+        if (r >= 0)
+                r = http_guard_new(&gc, &ctx->guard);
         if (r >= 0)
                 r = auth_new(c->auth_login_burst, c->auth_login_refill_s, &ctx->auth);
         if (r < 0 || !ctx->db_path) {
@@ -704,6 +847,8 @@ void http_server_stop(struct http_server *srv)
                 explicit_bzero(srv->tls_key, strlen(srv->tls_key));
         free(srv->tls_key);
         auth_free(srv->ctx.auth);
+        if (srv->ctx.guard)
+                http_guard_free(srv->ctx.guard);
         if (srv->ctx.images_fd >= 0)
                 close(srv->ctx.images_fd);
         peer_map_free(srv->ctx.peers);

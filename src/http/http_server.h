@@ -28,9 +28,12 @@
 #include "http/peer_map.h"
 #include "store/store.h"
 
-#define HTTP_BODY_MAX (1024 * 1024)
+/* The largest request body any route takes (the API's); each route's own
+ * limit (http_req.body_max) is set before the body is read. */
+#define HTTP_BODY_MAX (256 * 1024)
 
 struct http_server;
+struct http_guard;
 struct auth;
 struct script_cache;
 
@@ -46,9 +49,10 @@ struct http_ctx {
         struct peer_map *peers;
         atomic_int image_transfers; /* /images bodies in flight */
         int64_t started_ms;
-        struct auth *auth; /* login rate limits (http/auth.h) */
-        bool tls_enabled;  /* an HTTPS listener runs ([http] tls_listen) */
-        uint16_t tls_port; /* its port, for redirects from plain HTTP */
+        struct auth *auth;        /* login rate limits (http/auth.h) */
+        struct http_guard *guard; /* per-address fair share (http/http_guard.h) */
+        bool tls_enabled;         /* an HTTPS listener runs ([http] tls_listen) */
+        uint16_t tls_port;        /* its port, for redirects from plain HTTP */
 };
 
 struct http_req {
@@ -63,6 +67,7 @@ struct http_req {
         uint32_t peer_ip;                 /* host order, 0 for non-IPv4 */
         char *body; /* request body (routes that accept one), NUL-terminated */
         size_t body_len;
+        size_t body_max; /* this request's limit, set before the body is read; 0: none taken */
         bool body_too_large;
         int64_t start_us;
         unsigned status;
@@ -106,6 +111,13 @@ enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Respo
                            uint64_t body_len);
 
 const char *http_header(struct http_req *r, const char *name);
+
+/* An image body is about to be sent on r's connection: false when the
+ * client's address has [http] max_image_transfers_per_address already.
+ * From then until http_transfer_end() (or the connection's end) the
+ * download must keep [http] min_transfer_rate. */
+bool http_transfer_begin(struct http_req *r);
+void http_transfer_end(struct http_req *r);
 
 /* The boot URLs for the local address r arrived on (this thread's table,
  * boot_endpoints.h): [server] public_url, else the listeners on that

@@ -8,7 +8,7 @@ const struct http_route http_routes[] = {
     {"/boot/", HTTP_GET | HTTP_HEAD, false, "boot_script", routes_boot_mac},
     {"/grub/", HTTP_GET | HTTP_HEAD, false, "grub", routes_boot_grub},
     {"/images/", HTTP_GET | HTTP_HEAD, false, "images", routes_images},
-    {"/api/", HTTP_ALL, true, "api", routes_api},
+    {"/api/", HTTP_ALL, true, "api", routes_api, routes_api_early},
     {"/metrics", HTTP_GET | HTTP_HEAD, false, "metrics", routes_metrics},
     {"/ui/", HTTP_GET | HTTP_HEAD, false, "ui", routes_ui},
     /* "/" is the UI's index page; any other name is a first-stage binary

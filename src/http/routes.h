@@ -20,6 +20,9 @@ struct http_route {
         bool body;         /* accepts a request body */
         const char *label; /* for logs and metrics */
         http_handler fn;
+        /* Routes with a body: called with the headers only, before any of
+         * the body is read; true when it answered (see routes_api_early). */
+        bool (*early)(struct http_req *r, enum MHD_Result *reply);
 };
 
 /* First match wins; NULL-terminated. */
@@ -39,6 +42,12 @@ enum MHD_Result routes_images(struct http_req *r);
 enum MHD_Result routes_bootfile(struct http_req *r);
 /* routes_api.c: /api/v1/... (REST API) */
 enum MHD_Result routes_api(struct http_req *r);
+/* Before an API request's body is read (headers only): answers at once
+ * (returns true, *reply set) when the request would be refused anyway —
+ * unknown resource, HTTPS only, Content-Length above the resource's limit,
+ * wrong Content-Type, bad or missing credentials — so that no body is read
+ * for it; else sets r->body_max and returns false. */
+bool routes_api_early(struct http_req *r, enum MHD_Result *reply);
 /* routes_metrics.c: /metrics (Prometheus text) */
 enum MHD_Result routes_metrics(struct http_req *r);
 /* ui_assets.c: the web UI at / and /ui/<file>; any other path falls back

@@ -122,21 +122,26 @@ struct api_noun {
         const char *name;
         const char *label; /* route label for logs and metrics */
         api_fn fn;
-        bool public;    /* reachable without credentials */
-        bool read_only; /* viewers may POST here (no state change) */
+        bool public;     /* reachable without credentials */
+        bool read_only;  /* viewers may POST here (no state change) */
+        size_t body_max; /* largest request body taken */
 };
 
+/* Login is reachable without credentials: its small limit is all an
+ * anonymous client can make the server hold per connection. */
+#define API_LOGIN_BODY_MAX (4 * 1024)
+
 static const struct api_noun nouns[] = {
-    {"login", "api_login", api_auth_login, true, true},
-    {"logout", "api_logout", api_auth_logout, true, true},
-    {"session", "api_session", api_auth_session, true, true},
-    {"status", "api_status", api_status, false, false},
-    {"images", "api_images", api_images, false, false},
-    {"machines", "api_machines", api_machines, false, false},
-    {"discovered", "api_discovered", api_discovered, false, false},
-    {"leases", "api_leases", api_leases, false, false},
-    {"events", "api_events", api_events, false, false},
-    {"preview", "api_preview", api_preview, false, true},
+    {"login", "api_login", api_auth_login, true, true, API_LOGIN_BODY_MAX},
+    {"logout", "api_logout", api_auth_logout, true, true, API_LOGIN_BODY_MAX},
+    {"session", "api_session", api_auth_session, true, true, API_LOGIN_BODY_MAX},
+    {"status", "api_status", api_status, false, false, API_BODY_MAX},
+    {"images", "api_images", api_images, false, false, API_BODY_MAX},
+    {"machines", "api_machines", api_machines, false, false, API_BODY_MAX},
+    {"discovered", "api_discovered", api_discovered, false, false, API_BODY_MAX},
+    {"leases", "api_leases", api_leases, false, false, API_BODY_MAX},
+    {"events", "api_events", api_events, false, false, API_BODY_MAX},
+    {"preview", "api_preview", api_preview, false, true, API_BODY_MAX},
 };
 
 /* Refuses the API on plain HTTP when HTTPS is configured: passwords and
@@ -166,9 +171,9 @@ static enum MHD_Result gate(struct api_req *a, const struct api_noun *n)
                 return api_error(a, MHD_HTTP_FORBIDDEN, NULL,
                                  "this server's API is served over HTTPS only (port %u)",
                                  (unsigned)r->ctx->tls_port);
-        if (r->body_len > API_BODY_MAX)
+        if (r->body_len > n->body_max)
                 return api_error(a, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-                                 "request body larger than %d bytes", API_BODY_MAX);
+                                 "request body larger than %zu bytes", n->body_max);
         if (r->body_len > 0 && !json_content_type(http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE)))
                 return api_error(a, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
                                  "request bodies must be Content-Type: application/json");
@@ -195,23 +200,82 @@ static enum MHD_Result gate(struct api_req *a, const struct api_noun *n)
         return n->fn(a);
 }
 
+/* The noun a's path names (a->r->route set), else NULL with *reply set. */
+static const struct api_noun *find_noun(struct api_req *a, enum MHD_Result *reply)
+{
+        struct http_req *r = a->r;
+        r->route = "api";
+        const char *path = r->path;
+        size_t plen = strlen(API_PREFIX);
+        if (strncmp(path, API_PREFIX, plen) != 0 || (path[plen] != '/' && path[plen] != '\0')) {
+                *reply = api_error(a, MHD_HTTP_NOT_FOUND, NULL,
+                                   "no such API version (this server speaks " API_PREFIX ")");
+                return NULL;
+        }
+        if (split_path(a, path + plen) < 0 || a->n_seg == 0) {
+                *reply = api_error(a, MHD_HTTP_NOT_FOUND, NULL, "no such resource");
+                return NULL;
+        }
+        for (size_t i = 0; i < sizeof(nouns) / sizeof(nouns[0]); i++)
+                if (strcmp(a->seg[0], nouns[i].name) == 0) {
+                        r->route = nouns[i].label;
+                        return &nouns[i];
+                }
+        *reply = api_error(a, MHD_HTTP_NOT_FOUND, NULL, "no such resource: %s", a->seg[0]);
+        return NULL;
+}
+
+bool routes_api_early(struct http_req *r, enum MHD_Result *reply)
+{
+        struct api_req a = {
+            .r = r, .method = r->is_head ? "GET" : r->method, .write = method_writes(r->method)};
+        const struct api_noun *n = find_noun(&a, reply);
+        if (!n)
+                return true;
+        if (plain_refused(r)) {
+                *reply = api_error(&a, MHD_HTTP_FORBIDDEN, NULL,
+                                   "this server's API is served over HTTPS only (port %u)",
+                                   (unsigned)r->ctx->tls_port);
+                return true;
+        }
+        /* Credentials before the body: an anonymous client gets no further
+         * than the public resources' small limit. */
+        if (authenticate(&a, reply) < 0)
+                return true;
+        if (a.id.kind == API_AUTH_NONE && !n->public) {
+                *reply = api_error(&a, MHD_HTTP_UNAUTHORIZED, NULL,
+                                   "authentication required: log in, or send "
+                                   "Authorization: Bearer <token>");
+                return true;
+        }
+        /* The limit is checked against what the client announces; a chunked
+         * body is counted as it comes (http_server.c closes at the limit). */
+        const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl) {
+                char *end;
+                errno = 0;
+                unsigned long long len = strtoull(cl, &end, 10);
+                if (errno || *end || len > n->body_max) {
+                        *reply = api_error(&a, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                                           "request body larger than %zu bytes", n->body_max);
+                        return true;
+                }
+        }
+        if (!json_content_type(http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+                *reply = api_error(&a, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
+                                   "request bodies must be Content-Type: application/json");
+                return true;
+        }
+        r->body_max = n->body_max;
+        return false;
+}
+
 enum MHD_Result routes_api(struct http_req *r)
 {
         /* HEAD is GET without the body (libmicrohttpd drops it). */
         struct api_req a = {
             .r = r, .method = r->is_head ? "GET" : r->method, .write = method_writes(r->method)};
-        r->route = "api";
-        const char *path = r->path;
-        size_t plen = strlen(API_PREFIX);
-        if (strncmp(path, API_PREFIX, plen) != 0 || (path[plen] != '/' && path[plen] != '\0'))
-                return api_error(&a, MHD_HTTP_NOT_FOUND, NULL,
-                                 "no such API version (this server speaks " API_PREFIX ")");
-        if (split_path(&a, path + plen) < 0 || a.n_seg == 0)
-                return api_error(&a, MHD_HTTP_NOT_FOUND, NULL, "no such resource");
-        for (size_t i = 0; i < sizeof(nouns) / sizeof(nouns[0]); i++)
-                if (strcmp(a.seg[0], nouns[i].name) == 0) {
-                        r->route = nouns[i].label;
-                        return gate(&a, &nouns[i]);
-                }
-        return api_error(&a, MHD_HTTP_NOT_FOUND, NULL, "no such resource: %s", a.seg[0]);
+        enum MHD_Result reply = MHD_NO;
+        const struct api_noun *n = find_noun(&a, &reply);
+        return n ? gate(&a, n) : reply;
 }

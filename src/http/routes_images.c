@@ -100,6 +100,11 @@ static bool take_slot(struct http_req *r)
                 if (cur >= limit)
                         return false;
         } while (!atomic_compare_exchange_weak(&r->ctx->image_transfers, &cur, cur + 1));
+        /* And the client address's own share of them. */
+        if (!http_transfer_begin(r)) {
+                atomic_fetch_sub(&r->ctx->image_transfers, 1);
+                return false;
+        }
         ir->counted = true;
         return true;
 }
@@ -221,6 +226,7 @@ static void images_done(struct http_req *r, bool completed_ok)
         if (!ir->counted)
                 return;
         atomic_fetch_sub(&r->ctx->image_transfers, 1);
+        http_transfer_end(r);
         /* A stage is a whole file sent: not a 206 part of one. */
         if (!completed_ok || !ir->stage || !r->store || r->status != MHD_HTTP_OK)
                 return;

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# A hostile client on the boot network, HTTP side (issue 12): request bodies
+# are refused or limited before they are read (bounded memory), per-address
+# fair share (connections, image transfers, header deadline, minimum
+# transfer rate), login throttling per (address, user), the TLS listener's
+# path decoding, rate-limited 431 warnings, preview limits.
+# Loopback inside a private network namespace; attackers and legitimate
+# clients use different 127.0.0.0/8 source addresses.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/_daemon.sh"
+in_private_netns "$@"
+
+ATTACK="python3 $(dirname "$0")/http_attack.py"
+PORT=$(free_port)
+U=http://127.0.0.1:$PORT
+CONF=$T/bootherd.conf
+write_config "$CONF" "$PORT"
+BH=("$BOOTHERD" --config "$CONF")
+mkdir -p "$T/state/images"
+head -c 100000 /dev/urandom >"$T/state/images/small"
+printf 'admin-password-1\n' | "${BH[@]}" user add admin 2>/dev/null
+start_daemon "$CONF"
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$BH_PID/status"; }
+fds() { ls "/proc/$BH_PID/fd" | wc -l; }
+
+log "== bodies nobody takes are refused before they are read"
+out=$($ATTACK early "$PORT" POST /boot.ipxe 1048576)
+expect_match "1 MiB body announced to /boot.ipxe: 413 at once, body unsent" "^413 " \
+	"$(head -n 1 <<<"$out")"
+expect_eq "and the connection is closed, not left to read the body" closed "$(tail -n 1 <<<"$out")"
+out=$($ATTACK early "$PORT" PUT /images/small 1048576)
+expect_match "body to /images: 413 at once" "^413 " "$(head -n 1 <<<"$out")"
+out=$($ATTACK early "$PORT" POST /api/v1/machines 1048576 "Content-Type: application/json")
+expect_match "unauthenticated POST /api/v1/machines with 1 MiB: 401 before the body" "^401 " \
+	"$(head -n 1 <<<"$out")"
+expect_eq "and the connection is closed" closed "$(tail -n 1 <<<"$out")"
+out=$($ATTACK early "$PORT" POST /api/v1/machines 1048576 "Content-Type: application/json" \
+	"Authorization: Bearer bht_nope")
+expect_match "bad bearer token with 1 MiB: 401 before the body" "^401 " "$(head -n 1 <<<"$out")"
+out=$($ATTACK early "$PORT" POST /api/v1/login 1048576 "Content-Type: application/json")
+expect_match "login with 1 MiB announced: 413 from Content-Length, before the body" "^413 " \
+	"$(head -n 1 <<<"$out")"
+out=$($ATTACK early "$PORT" POST /api/v1/login 100 "Content-Type: text/plain")
+expect_match "login with a non-JSON body: 415 before the body" "^415 " "$(head -n 1 <<<"$out")"
+ST=$(http_status "$U/api/v1/login" -H 'Content-Type: application/json' \
+	--data '{"username":"admin","password":"admin-password-1"}')
+expect_eq "a real login with its body still works" 200 "$ST"
+TOKEN=$("${BH[@]}" token create sec --role admin 2>/dev/null)
+ST=$(http_status "$U/api/v1/machines" -H "Authorization: Bearer $TOKEN" \
+	-H 'Content-Type: application/json' --data '{"mac":"52:54:00:00:00:01","hostname":"n1"}')
+expect_eq "an authenticated POST with a body still works" 201 "$ST"
+ST=$(http_status "$U/api/v1/machines" -H "Authorization: Bearer $TOKEN" \
+	-H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' \
+	--data-binary @<(printf '{"mac":"52:54:00:00:00:02","hostname":"%s"}' \
+		"$(head -c 300000 /dev/zero | tr '\0' a)"))
+check "a chunked body over the API limit is not taken (status $ST)" test "$ST" != 201
+
+log "== held bodies: RSS stays bounded"
+sleep 1
+rss0=$(rss_kb)
+fd0=$(fds)
+# 200 connections pushing 1 MiB bodies at /boot.ipxe, 200 unauthenticated
+# 1 MiB POSTs to the API, 200 logins holding 4 KiB - 1 of their body.
+$ATTACK hold "$PORT" 127.0.1 200 POST /boot.ipxe 1048576 1048575 8 >"$T/hold1" &
+h1=$!
+$ATTACK hold "$PORT" 127.0.2 200 POST /api/v1/machines 1048576 1048575 8 >"$T/hold2" &
+h2=$!
+$ATTACK hold "$PORT" 127.0.3 200 POST /api/v1/login 4096 4095 8 >"$T/hold3" &
+h3=$!
+sleep 6
+rss1=$(rss_kb)
+fd1=$(fds)
+wait $h1 $h2 $h3
+log "  RSS before ${rss0} kB, with 600 held-body connections ${rss1} kB (+$((rss1 - rss0)) kB);" \
+	"descriptors ${fd0} -> ${fd1}"
+log "  still open at the end: /boot.ipxe $(cat "$T/hold1"), API $(cat "$T/hold2")," \
+	"login $(cat "$T/hold3")"
+check "RSS grew by less than 32 MiB (+$((rss1 - rss0)) kB)" test $((rss1 - rss0)) -lt 32768
+expect_eq "no /boot.ipxe body connection was kept" 0 "$(cat "$T/hold1")"
+expect_eq "no unauthenticated API body connection was kept" 0 "$(cat "$T/hold2")"
+ST=$(http_status "$U/boot.ipxe")
+expect_eq "still serving afterwards" 200 "$ST"
+
+log "== fair share per address: slow headers and non-reading downloads"
+stop_daemon
+write_config "$CONF" "$PORT" "[http]" "max_connections = 48" \
+	"max_connections_per_address = 16" "header_timeout_s = 3" "max_image_transfers = 6" \
+	"max_image_transfers_per_address = 2" "min_transfer_rate = 65536" \
+	"transfer_rate_window_s = 3"
+truncate -s 256M "$T/state/images/big"
+start_daemon "$CONF"
+fd0=$(fds)
+# One address opens 100 connections that trickle a header line a second;
+# another starts 6 downloads of a 256 MiB file and never reads them.
+$ATTACK slowheader "$PORT" 127.0.0.2 100 1 10 >"$T/slow" &
+slow=$!
+$ATTACK noread "$PORT" 127.0.0.3 6 /images/big 10 >"$T/noread" &
+noread=$!
+_ready() { [ -s "$T/noread" ] && grep -q ready "$T/slow"; }
+wait_for 20 _ready
+fd1=$(fds)
+ST=$(http_status "$U/boot.ipxe" --interface 127.0.0.4 -m 5)
+expect_eq "legitimate client (other address) gets /boot.ipxe during the attack" 200 "$ST"
+ST=$(http_status "$U/images/small" --interface 127.0.0.4 -m 5)
+expect_eq "and an image" 200 "$ST"
+ST=$(http_status "$U/images/big" --interface 127.0.0.5 -m 20)
+expect_eq "and the 256 MiB image, whole" 200 "$ST"
+wait $slow $noread
+statuses=$(head -n 1 "$T/noread")
+log "  slow headers (opened closed-by-server refused): $(tail -n 1 "$T/slow"); non-reading: $statuses"
+expect_eq "the non-reading address got its 2 transfers, then 503" "200 200 503 503 503 503" \
+	"$(tr ' ' '\n' <<<"$statuses" | sort | tr '\n' ' ' | sed 's/ $//')"
+read -r opened closed refused < <(tail -n 1 "$T/slow")
+check "every slow-header connection was closed by the server ($closed of $opened)" \
+	test "$closed" -eq "$opened"
+check "the header deadline closed them (log)" grep -q "no complete request header in time" \
+	"$T/bootherd.log"
+check "the per-address connection limit refused the rest (log)" \
+	grep -q "max_connections_per_address reached" "$T/bootherd.log"
+check "non-reading downloads were dropped for their rate (log)" \
+	grep -q "below \[http\] min_transfer_rate" "$T/bootherd.log"
+sleep 1
+fd2=$(fds)
+log "  daemon descriptors: idle $fd0, under attack $fd1, after $fd2"
+check "descriptors under attack stay within 16 + 16 + legit ($fd1 - $fd0)" \
+	test $((fd1 - fd0)) -le 40
+check "descriptors back to idle after the attack ($fd2 vs $fd0)" test $((fd2 - fd0)) -le 2
+M=$(curl -s -H "Authorization: Bearer $TOKEN" "$U/metrics" | grep '^bootherd_http_guard_total')
+log "  $(tr '\n' ' ' <<<"$M")"
+expect_match "the metric counts the dropped downloads" 'reason="slow_transfer"\} [2-9]' "$M"
+
+finish
