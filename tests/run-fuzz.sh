@@ -8,12 +8,27 @@
 #   FUZZ_BUILD     build directory (default build-fuzz)
 #   FUZZ_OUT       crash artifacts and logs (default fuzz-out)
 #   tests/run-fuzz.sh [TARGET...]   runs only the named targets
+#   tests/run-fuzz.sh --long MINUTES [TARGET...]
+#                  runs each target MINUTES long, then merges the inputs that
+#                  found new coverage into tests/fuzz/corpus/<target>/ (to be
+#                  committed; CI's short run starts from them)
 #
-# Prints one line per target and a closing "fuzz: N passed, N failed".
+# Prints one line per target (runs, inputs, libFuzzer's final edge coverage
+# "cov" and feature count "ft") and a closing "fuzz: N passed, N failed".
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 SECONDS_EACH=${FUZZ_SECONDS:-20}
+KEEP=0
+if [ "${1:-}" = --long ]; then
+	[[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || {
+		echo "usage: tests/run-fuzz.sh --long MINUTES [TARGET...]" >&2
+		exit 2
+	}
+	SECONDS_EACH=$(($2 * 60))
+	KEEP=1
+	shift 2
+fi
 BUILD=${FUZZ_BUILD:-build-fuzz}
 OUT=${FUZZ_OUT:-fuzz-out}
 
@@ -81,7 +96,16 @@ for bin in "${targets[@]}"; do
 	if timeout -k 10 $((SECONDS_EACH * 3 + 60)) "$bin" "${args[@]}" "$corpus" >"$log" 2>&1; then
 		pass=$((pass + 1))
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-		echo "PASS $name ($((SECONDS - start)) s, ${runs:-?} runs, $(find "$corpus" -type f | wc -l) inputs)"
+		cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
+		echo "PASS $name ($((SECONDS - start)) s, ${runs:-?} runs, $(find "$corpus" -type f | wc -l) inputs, ${cov:-cov: ?})"
+		if [ "$KEEP" = 1 ]; then
+			# Only inputs that add coverage to the committed seeds are kept.
+			mkdir -p "$seeds"
+			before=$(find "$seeds" -type f | wc -l)
+			"$bin" -merge=1 -timeout=10 -rss_limit_mb=2048 "$seeds" "$corpus" >"$OUT/$name.merge.log" 2>&1 ||
+				echo "    merge into $seeds failed: $OUT/$name.merge.log"
+			echo "    kept $(($(find "$seeds" -type f | wc -l) - before)) new inputs in tests/fuzz/corpus/$name"
+		fi
 	else
 		fail=$((fail + 1))
 		echo "FAIL $name ($((SECONDS - start)) s) — $log; crash inputs: $(ls "$OUT/$name-"* 2>/dev/null | tr '\n' ' ')"
