@@ -311,6 +311,7 @@ void dhcp_alloc_spread(struct dhcp_alloc *a, uint32_t seed)
                 uint64_t size = (uint64_t)p->last - p->first + 1;
                 uint64_t h = ((uint64_t)seed + i + 1) * 0x9e3779b97f4a7c15ull;
                 p->cursor = p->reclaim_cursor = p->first + (uint32_t)((h >> 32) % size);
+                p->unused_left = size; /* a full lap from there */
         }
 }
 

@@ -66,8 +66,9 @@ int dhcp_alloc_apply(struct dhcp_alloc *a, const struct lease *l, int64_t now);
 /* Several servers on one pool: each starts its search for a free address
  * at a point of each range derived from seed (its address and process), and wraps,
  * so that servers choosing at the same time rarely choose the same
- * address (which would cost one of the clients a NAK).  Call before the
- * first allocation.  Without it the search starts at the range's start. */
+ * address (which would cost one of the clients a NAK).  Called again
+ * (another seed), the search jumps there and makes a full lap from it.
+ * Without it the search starts at the range's start. */
 void dhcp_alloc_spread(struct dhcp_alloc *a, uint32_t seed);
 
 size_t dhcp_alloc_count(const struct dhcp_alloc *a);

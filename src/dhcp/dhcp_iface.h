@@ -89,6 +89,7 @@ struct dhcp_server {
          * lease_cursor (store_lease_changes) at most every FOLLOW_EVERY_MS. */
         bool shared;
         int64_t lease_cursor, followed_ms;
+        uint32_t jumps; /* lost claims so far: reseeds dhcp_alloc_spread */
         struct dhcp_packet pkt;
         struct dhcp_decision dec;
         struct pending pend[DRAIN_MAX];

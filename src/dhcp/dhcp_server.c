@@ -82,6 +82,10 @@ static void resync_refused(struct dhcp_server *srv)
                 if (store_lease_get(srv->store, srv->persist[i].ip, &l) == 0)
                         (void)dhcp_alloc_apply(srv->alloc, &l, now);
         }
+        /* Two servers whose searches met choose the same next addresses
+         * again and again: the one that lost jumps elsewhere. */
+        if (refused)
+                dhcp_alloc_spread(srv->alloc, (uint32_t)now ^ (uint32_t)getpid() ^ srv->jumps++);
         if (refused)
                 log_debug("dhcp: %zu lease write(s) refused by the database (the address is "
                           "another client's through another server)",

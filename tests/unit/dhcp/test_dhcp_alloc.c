@@ -413,7 +413,8 @@ static void test_apply_other_servers_rows(void **state)
 }
 
 /* Spread (several servers on one pool): the search starts inside the range,
- * elsewhere for another seed, and still hands out every address once. */
+ * elsewhere for another seed, and still hands out every address once, also
+ * when it jumps midway. */
 static void test_spread_covers_the_range(void **state)
 {
         int pool;
@@ -429,6 +430,8 @@ static void test_spread_covers_the_range(void **state)
                         seen[ip - IP(10)] = true;
                         if (n == 0)
                                 start[s] = ip;
+                        if (s == 1 && n == 20) /* a jump (a lost claim) loses nothing */
+                                dhcp_alloc_spread(a, 12345);
                 }
                 assert_int_equal(dora(a, pool, 99, 1000 * SEC), 0); /* full */
                 dhcp_alloc_free(a);
