@@ -13,8 +13,9 @@
 #     4. boot-a started again, boot-b stopped: f-upxe, reassigned to alpha
 #        through boot-a's API, boots alpha through boot-a
 #
-# (Both servers as DHCP *servers* sharing the lease table waits for the DHCP
-# server's use of store_lease_claim_many, docs/ha.md.)
+# The servers run in proxy mode beside the lab's DHCP server here; two DHCP
+# *servers* sharing one lease table are tested by
+# tests/integration/ha_dhcp_pg.sh (docs/ha.md).
 #
 #   E2E_KEEP=DIR   keep logs, serial consoles and the database log in DIR
 source "$(dirname "$0")/../integration/lib.sh"
