@@ -79,8 +79,12 @@ export function machinesView(ctx) {
   const bulkApply = h('button', { type: 'button', class: 'primary small', text: 'Apply…', disabled: true,
     onclick: bulkAssign });
   bulkImage.addEventListener('change', () => { bulkApply.disabled = !bulkImage.value; });
+  // "Select all N matching": every machine the filter matches, not only
+  // the page on screen (fetched 1,000 at a time, assigned in one request).
+  const selMatching = h('button', { type: 'button', class: 'link', id: 'm-select-matching', hidden: true,
+    onclick: selectAllMatching });
   const bulk = h('div', { class: 'bulkbar', hidden: true },
-    bulkCount,
+    bulkCount, selMatching,
     h('label', { for: 'm-bulk-image', text: 'Set image' }), bulkImage,
     bulkApply,
     h('button', { type: 'button', class: 'secondary small', text: 'Clear selection',
@@ -122,7 +126,27 @@ export function machinesView(ctx) {
 
   function updateBulk() {
     bulk.hidden = st.selected.size === 0;
-    bulkCount.textContent = `${st.selected.size} selected`;
+    bulkCount.textContent = `${st.selected.size.toLocaleString('en-US')} selected`;
+    const more = selAll.checked && st.total > st.selected.size;
+    selMatching.hidden = !more;
+    if (more) selMatching.textContent = `Select all ${st.total.toLocaleString('en-US')} matching`;
+  }
+
+  async function selectAllMatching() {
+    selMatching.disabled = true;
+    try {
+      const f = { q: search.value.trim(), state: stateSel.value, image: imageFilter.value, sort: st.sort };
+      for (let off = 0; ; off += 1000) {
+        const r = await get('/machines' + qs({ ...f, limit: 1000, offset: off }));
+        for (const m of r.machines) st.selected.set(m.mac, m.state);
+        if (!r.machines.length || off + r.machines.length >= r.total) break;
+      }
+      load();
+    } catch (e) {
+      toast(e.message, 'error');
+    } finally {
+      selMatching.disabled = false;
+    }
   }
 
   async function bulkAssign() {
@@ -285,6 +309,7 @@ export function machinesView(ctx) {
         : [emptyRow(7, search.value || stateSel.value || imageFilter.value
           ? 'No machine matches this filter.'
           : 'No machines yet. Machines appear under Discovered when they first try to boot.')]));
+      st.total = r.total;
       selAll.checked = r.machines.length > 0 && r.machines.every((m) => st.selected.has(m.mac));
       const from = r.total ? st.offset + 1 : 0, to = st.offset + r.machines.length;
       const pages = Math.max(1, Math.ceil(r.total / st.size)), page = Math.floor(st.offset / st.size) + 1;
@@ -377,5 +402,5 @@ export function machinesView(ctx) {
 }
 
 function plural(n, word) {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
