@@ -130,4 +130,39 @@ M=$(curl -s -H "Authorization: Bearer $TOKEN" "$U/metrics" | grep '^bootherd_htt
 log "  $(tr '\n' ' ' <<<"$M")"
 expect_match "the metric counts the dropped downloads" 'reason="slow_transfer"\} [2-9]' "$M"
 
+log "== login throttling: by (address, user) and by address; no lock-out; no race"
+stop_daemon
+# Eight threads: concurrent password checks really run in parallel.
+write_config "$CONF" "$PORT" "[http]" "threads = 8"
+printf 'bob-password-1\n' | "${BH[@]}" user add bob 2>/dev/null
+start_daemon "$CONF"
+login() { # SRC USER PASSWORD -> status
+	http_status "$U/api/v1/login" --interface "$1" -H 'Content-Type: application/json' \
+		--data "{\"username\":\"$2\",\"password\":\"$3\"}"
+}
+codes=""
+for i in 1 2 3 4 5; do codes+="$(login 127.0.0.6 admin wrong-$i) "; done
+expect_eq "5 wrong passwords for admin from one address: 401 each" "401 401 401 401 401 " "$codes"
+expect_eq "that address is throttled for admin, even with the right password" 429 \
+	"$(login 127.0.0.6 admin admin-password-1)"
+expect_eq "the right password from an address that has not failed gets in" 200 \
+	"$(login 127.0.0.7 admin admin-password-1)"
+pids=()
+for i in $(seq 1 20); do
+	login 127.0.0.8 bob "wrong-$i" >"$T/race.$i" &
+	pids+=($!)
+done
+wait "${pids[@]}"
+n401=$( (grep -o 401 "$T"/race.* || true) | wc -l)
+n429=$( (grep -o 429 "$T"/race.* || true) | wc -l)
+log "  20 concurrent wrong passwords for bob: $n401 x 401, $n429 x 429"
+expect_eq "20 concurrent wrong attempts get exactly login_burst (5) checks" 5 "$n401"
+expect_eq "and 429 for the other 15" 15 "$n429"
+expect_eq "bob still gets in from another address" 200 "$(login 127.0.0.7 bob bob-password-1)"
+codes=""
+for i in $(seq 1 25); do codes+="$(login 127.0.0.9 "nobody$i" wrong) "; done
+# 20 (4 x login_burst), and one more for each login_refill_s (12 s) the loop takes.
+expect_match "one address trying 25 user names is throttled after 4 x login_burst" \
+	"^(401 ){20,22}(429 )+$" "$codes"
+
 finish
