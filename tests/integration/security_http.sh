@@ -165,4 +165,47 @@ for i in $(seq 1 25); do codes+="$(login 127.0.0.9 "nobody$i" wrong) "; done
 expect_match "one address trying 25 user names is throttled after 4 x login_burst" \
 	"^(401 ){20,22}(429 )+$" "$codes"
 
+log "== TLS listener decodes paths as plain HTTP; 431 warnings rate-limited; preview limits"
+stop_daemon
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+	-addext "subjectAltName=IP:127.0.0.1" -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
+chmod 600 "$T/key.pem"
+TLSPORT=$(free_port)
+write_config "$CONF" "$PORT" "[http]" "tls_listen = 127.0.0.1:$TLSPORT" \
+	"tls_cert = $T/cert.pem" "tls_key = $T/key.pem"
+echo kernel-k >"$T/state/images/k"
+start_daemon "$CONF"
+S=https://127.0.0.1:$TLSPORT
+wait_for 10 curl -s -o /dev/null --cacert "$T/cert.pem" "$S/boot.ipxe"
+expect_eq "HTTPS serves /images/k" 200 "$(http_status "$S/images/k" --cacert "$T/cert.pem")"
+expect_eq "HTTPS: /images/k%00.txt does not serve k" 404 \
+	"$(http_status "$S/images/k%00.txt" --cacert "$T/cert.pem")"
+expect_eq "plain HTTP: /images/k%00.txt does not serve k either" 404 \
+	"$(http_status "$U/images/k%00.txt")"
+big=$(head -c 12000 /dev/zero | tr '\0' a)
+expect_eq "HTTPS: a 12 KB header gets 431 (the same header room as plain HTTP)" 431 \
+	"$(http_status "$S/boot.ipxe" --cacert "$T/cert.pem" -H "X-Big: $big")"
+n0=$(grep -c ' warn  http: ' "$T/bootherd.log" || true)
+s0=$SECONDS
+for i in $(seq 1 40); do http_status "$U/boot.ipxe" -H "X-Big: $big" >/dev/null; done
+n1=$(grep -c ' warn  http: ' "$T/bootherd.log" || true)
+# A burst of 10, then one a second.
+max=$((11 + SECONDS - s0))
+log "  40 requests with oversized headers in $((SECONDS - s0)) s: $((n1 - n0)) warning lines"
+check "40 oversized headers log at most $max warning lines ($((n1 - n0)))" test $((n1 - n0)) -le $max
+CA=(--cacert "$T/cert.pem" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json')
+script="#!ipxe\n$(head -c 70000 /dev/zero | tr '\0' '#')"
+ST=$(http_status "$S/api/v1/preview" "${CA[@]}" \
+	--data "{\"mac\":\"52:54:00:00:00:09\",\"image\":{\"script\":\"$script\"}}")
+expect_eq "preview of a script over 64 KiB: 422" 422 "$ST"
+ST=$(http_status "$S/api/v1/preview" "${CA[@]}" \
+	--data '{"mac":"52:54:00:00:00:09","image":{"kernel":"../../etc/passwd"}}')
+expect_eq "preview of a kernel path escaping the images root: 422" 422 "$ST"
+ST=$(http_status "$S/api/v1/preview" "${CA[@]}" \
+	--data '{"mac":"52:54:00:00:00:09","image":{"kernel":"debian/linux","cmdline":"a\nb"}}')
+expect_eq "preview of a two-line cmdline: 422" 422 "$ST"
+ST=$(http_status "$S/api/v1/preview" "${CA[@]}" \
+	--data '{"mac":"52:54:00:00:00:09","image":{"kernel":"debian/linux","cmdline":"quiet"}}')
+expect_eq "a valid preview still renders" 200 "$ST"
+
 finish
