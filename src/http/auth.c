@@ -96,8 +96,8 @@ bool auth_origin_ok(const char *origin, const char *referer, const char *host, b
 /* ---- login rate limiting ---- */
 
 struct rl_slot {
-        char key[80];
-        double tokens;
+        char key[96];
+        double tokens, burst;
         int64_t last_ms;
 };
 
@@ -129,19 +129,27 @@ void auth_free(struct auth *a)
         free(a);
 }
 
-static void refill(const struct auth *a, struct rl_slot *s, int64_t now_ms)
+/* The bucket's tokens at now_ms (refilled, capped at its burst). */
+static double tokens_at(const struct auth *a, const struct rl_slot *s, int64_t now_ms)
 {
-        if (now_ms > s->last_ms) {
-                s->tokens += (double)(now_ms - s->last_ms) / (a->refill_s * 1000.0);
-                if (s->tokens > a->burst)
-                        s->tokens = a->burst;
-        }
-        s->last_ms = now_ms;
+        double t = s->tokens;
+        if (now_ms > s->last_ms)
+                t += (double)(now_ms - s->last_ms) / (a->refill_s * 1000.0);
+        return t > s->burst ? s->burst : t;
 }
 
-/* The slot for key, or NULL.  create: take an empty slot or, when all are
- * used, the one with the fullest bucket (it holds the least information). */
-static struct rl_slot *slot_find(struct auth *a, const char *key, int64_t now_ms, bool create)
+static void refill(const struct auth *a, struct rl_slot *s, int64_t now_ms)
+{
+        s->tokens = tokens_at(a, s, now_ms);
+        if (now_ms > s->last_ms)
+                s->last_ms = now_ms;
+}
+
+/* Locked.  The slot for key, or NULL.  create: take an empty slot or, when
+ * all are used, the one with the fullest bucket relative to its burst (it
+ * holds the least information). */
+static struct rl_slot *slot_find(struct auth *a, const char *key, double burst, int64_t now_ms,
+                                 bool create)
 {
         struct rl_slot *victim = NULL;
         double best = -1;
@@ -153,9 +161,7 @@ static struct rl_slot *slot_find(struct auth *a, const char *key, int64_t now_ms
                 }
                 if (!create)
                         continue;
-                double t = s->key[0]
-                               ? s->tokens + (double)(now_ms - s->last_ms) / (a->refill_s * 1000.0)
-                               : 1e9;
+                double t = s->key[0] ? tokens_at(a, s, now_ms) / s->burst : 1e9;
                 if (t > best) {
                         best = t;
                         victim = s;
@@ -164,36 +170,70 @@ static struct rl_slot *slot_find(struct auth *a, const char *key, int64_t now_ms
         if (!victim)
                 return NULL;
         snprintf(victim->key, sizeof(victim->key), "%s", key);
-        victim->tokens = a->burst;
+        victim->tokens = victim->burst = burst;
         victim->last_ms = now_ms;
         return victim;
 }
 
-long auth_login_wait(struct auth *a, const char *key, int64_t now_ms)
+static void keys(const char *ip, const char *user, char kip[96], char kpair[96], char kuser[96])
 {
+        snprintf(kip, 96, "a:%.40s", ip);
+        snprintf(kpair, 96, "p:%.40s|%.50s", ip, user);
+        snprintf(kuser, 96, "u:%.64s", user);
+}
+
+/* Seconds until s has a whole token. */
+static long wait_s(const struct auth *a, const struct rl_slot *s)
+{
+        return s->tokens >= 1.0 ? 0 : (long)((1.0 - s->tokens) * a->refill_s) + 1;
+}
+
+long auth_login_begin(struct auth *a, const char *ip, const char *user, int64_t now_ms)
+{
+        char kip[96], kpair[96], kuser[96];
+        keys(ip, user, kip, kpair, kuser);
         pthread_mutex_lock(&a->lock);
-        struct rl_slot *s = slot_find(a, key, now_ms, false);
+        struct rl_slot *sip = slot_find(a, kip, a->burst * AUTH_ADDR_BURST_FACTOR, now_ms, true);
+        struct rl_slot *spair = slot_find(a, kpair, a->burst, now_ms, true);
+        struct rl_slot *suser = slot_find(a, kuser, a->burst, now_ms, true);
         long wait = 0;
-        if (s && s->tokens < 1.0)
-                wait = (long)((1.0 - s->tokens) * a->refill_s) + 1;
+        if (!sip || !spair || !suser) {
+                wait = 1; /* cannot happen with AUTH_RL_SLOTS >= 3 */
+        } else {
+                /* The user's bucket binds only addresses that have failed
+                 * lately (their own bucket is not full): a guesser cannot
+                 * lock the owner out from a clean address. */
+                bool clean = sip->tokens >= sip->burst;
+                long w1 = wait_s(a, sip), w2 = wait_s(a, spair), w3 = clean ? 0 : wait_s(a, suser);
+                wait = w1 > w2 ? w1 : w2;
+                wait = wait > w3 ? wait : w3;
+                if (wait == 0) {
+                        /* Taken now, before the (slow) password check, so
+                         * concurrent attempts cannot all pass this test. */
+                        sip->tokens -= 1.0;
+                        spair->tokens -= 1.0;
+                        suser->tokens = suser->tokens >= 1.0 ? suser->tokens - 1.0 : 0.0;
+                }
+        }
         pthread_mutex_unlock(&a->lock);
         return wait;
 }
 
-void auth_login_failed(struct auth *a, const char *key, int64_t now_ms)
+void auth_login_end(struct auth *a, const char *ip, const char *user, bool ok, int64_t now_ms)
 {
+        if (!ok)
+                return; /* the attempt stays taken */
+        char kip[96], kpair[96], kuser[96];
+        keys(ip, user, kip, kpair, kuser);
         pthread_mutex_lock(&a->lock);
-        struct rl_slot *s = slot_find(a, key, now_ms, true);
-        if (s)
-                s->tokens = s->tokens >= 1.0 ? s->tokens - 1.0 : 0.0;
-        pthread_mutex_unlock(&a->lock);
-}
-
-void auth_login_succeeded(struct auth *a, const char *key)
-{
-        pthread_mutex_lock(&a->lock);
-        struct rl_slot *s = slot_find(a, key, 0, false);
-        if (s)
+        /* A correct password gives its attempt back, and clears the
+         * (address, user) record: the owner's own typos are forgiven. */
+        struct rl_slot *s = slot_find(a, kip, 0, now_ms, false);
+        if (s && (s->tokens += 1.0) > s->burst)
+                s->tokens = s->burst;
+        if ((s = slot_find(a, kuser, 0, now_ms, false)) && (s->tokens += 1.0) > s->burst)
+                s->tokens = s->burst;
+        if ((s = slot_find(a, kpair, 0, now_ms, false)))
                 s->key[0] = '\0';
         pthread_mutex_unlock(&a->lock);
 }

@@ -34,18 +34,28 @@ bool auth_origin_ok(const char *origin, const char *referer, const char *host, b
                     const char *public_url);
 
 /* ---- login rate limiting ----
- * A token bucket per client address and per user name: [auth] login_burst
- * failed attempts, then one more every [auth] login_refill_s seconds.  A
- * successful login refills the client's bucket. */
-#define AUTH_RL_SLOTS 1024
+ * Token buckets, refilled one attempt every [auth] login_refill_s seconds:
+ * - per (client address, user name): [auth] login_burst failed attempts;
+ * - per client address, whatever the user: AUTH_ADDR_BURST_FACTOR times
+ *   that (one address spraying many names);
+ * - per user name: login_burst, but binding only addresses that have
+ *   failed lately (whose own bucket is not full), so that many addresses
+ *   guessing one user's password cannot lock its owner out: a correct
+ *   password from an address that has not failed always gets in.
+ * An attempt takes its tokens before the password is checked (all three
+ * under one lock), so concurrent attempts cannot exceed the limits; a
+ * correct password gives them back. */
+#define AUTH_RL_SLOTS          1024
+#define AUTH_ADDR_BURST_FACTOR 4
 
 struct auth;
 int auth_new(int64_t login_burst, int64_t login_refill_s, struct auth **ret);
 void auth_free(struct auth *a);
-/* 0 when an attempt for key may go ahead now, else the seconds to wait. */
-long auth_login_wait(struct auth *a, const char *key, int64_t now_ms);
-void auth_login_failed(struct auth *a, const char *key, int64_t now_ms);
-void auth_login_succeeded(struct auth *a, const char *key);
+/* Takes an attempt for user from address ip (text): 0 when it may go
+ * ahead now, else the seconds to wait (nothing taken). */
+long auth_login_begin(struct auth *a, const char *ip, const char *user, int64_t now_ms);
+/* The outcome of an attempt auth_login_begin() allowed. */
+void auth_login_end(struct auth *a, const char *ip, const char *user, bool ok, int64_t now_ms);
 
 /* Logs, at start-up, how to create the first user when there is none
  * (there is no default password). */

@@ -517,15 +517,30 @@ static size_t unescape_keep_nul(void *cls, struct MHD_Connection *conn, char *s)
         return (size_t)(w - s);
 }
 
+/* libmicrohttpd's messages: a client triggers them at will (oversized
+ * headers are answered 431 with a message each), so they are rate-limited
+ * like every other line a peer can cause. */
+static pthread_mutex_t mhd_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct log_ratelimit mhd_log_rl;
+
 /* libmicrohttpd's messages are printf formats; say so for -Wformat=2. */
 __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+        uint32_t sup = 0;
+        pthread_mutex_lock(&mhd_log_lock);
+        bool ok = log_ratelimit_ok(&mhd_log_rl, now_us() / 1000, 1, 10, &sup);
+        pthread_mutex_unlock(&mhd_log_lock);
+        if (!ok)
+                return;
         char msg[512];
         vsnprintf(msg, sizeof(msg), fmt, ap);
         size_t n = strlen(msg);
         while (n && (msg[n - 1] == '\n'))
                 msg[--n] = '\0';
-        log_warn("http: %s", msg);
+        if (sup)
+                log_warn("http: %s (%u similar lines suppressed)", msg, (unsigned)sup);
+        else
+                log_warn("http: %s", msg);
 }
 
 /* Reads a whole PEM file (at most 1 MiB) into a NUL-terminated buffer. */
@@ -618,6 +633,10 @@ static int tls_start(struct http_server *srv)
                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
                 MHD_OPTION_LISTEN_SOCKET, srv->tls_fd,
                 MHD_OPTION_THREAD_POOL_SIZE, 1u, /* UI and API only: light traffic */
+                /* As on the plain listener: "%00" must not cut a path short,
+                 * and headers get the same room (larger: 431). */
+                MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL,
+                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout_s,
                 MHD_OPTION_HTTPS_MEM_CERT, srv->tls_cert,

@@ -33,15 +33,6 @@ static void cookie_header(struct api_req *a, const char *value, long max_age, ch
                  tls ? AUTH_COOKIE_TLS : AUTH_COOKIE, value, max_age, tls ? "; Secure" : "");
 }
 
-/* Both the client address and the user name have a bucket: the first stops
- * one client guessing many passwords, the second many clients guessing one
- * user's. */
-static long login_wait(struct auth *au, const char *ipkey, const char *ukey, int64_t now)
-{
-        long w1 = auth_login_wait(au, ipkey, now), w2 = auth_login_wait(au, ukey, now);
-        return w1 > w2 ? w1 : w2;
-}
-
 static enum MHD_Result reply_too_many(struct api_req *a, long wait)
 {
         char retry[24];
@@ -114,19 +105,21 @@ enum MHD_Result api_auth_login(struct api_req *a)
                                  "username and password are required");
         }
         struct http_req *r = a->r;
-        char ipkey[64], ukey[80];
-        snprintf(ipkey, sizeof(ipkey), "ip:%s", r->peer_ip ? r->peer : "?");
-        /* The port is not part of the client's identity. */
-        char *colon = strrchr(ipkey, ':');
-        if (colon && colon > ipkey + 3)
+        /* The client's identity is its address, not its port. */
+        char ip[48];
+        snprintf(ip, sizeof(ip), "%s", r->peer_ip ? r->peer : "?");
+        char *colon = strrchr(ip, ':');
+        if (colon && colon > ip)
                 *colon = '\0';
-        snprintf(ukey, sizeof(ukey), "user:%.64s", user);
         int64_t now = store_now_ms();
-        long wait = login_wait(r->ctx->auth, ipkey, ukey, now);
+        long wait = auth_login_begin(r->ctx->auth, ip, user, now);
         if (wait > 0) {
+                log_info("auth peer=%s: login throttled (%ld s)", r->peer, wait);
                 json_decref(o);
                 return reply_too_many(a, wait);
         }
+        char name[80];
+        snprintf(name, sizeof(name), "%s", user); /* user lives in o */
         struct user u;
         int rc = store_user_get(r->store, user, &u);
         bool ok;
@@ -137,11 +130,13 @@ enum MHD_Result api_auth_login(struct api_req *a)
                 ok = false;
         }
         json_decref(o);
-        if (rc < 0 && rc != -ENOENT)
+        if (rc < 0 && rc != -ENOENT) {
+                /* Not a wrong guess: the attempt is given back. */
+                auth_login_end(r->ctx->auth, ip, name, true, store_now_ms());
                 return api_store_error(a, rc, NULL);
+        }
+        auth_login_end(r->ctx->auth, ip, name, ok, store_now_ms());
         if (!ok) {
-                auth_login_failed(r->ctx->auth, ipkey, now);
-                auth_login_failed(r->ctx->auth, ukey, now);
                 if (rc == 0)
                         user_done(&u);
                 log_warn("auth peer=%s: failed login", r->peer);
@@ -150,7 +145,6 @@ enum MHD_Result api_auth_login(struct api_req *a)
                 return api_error(a, MHD_HTTP_UNAUTHORIZED, NULL, "%s",
                                  n_users == 0 ? SETUP_HINT : "wrong user name or password");
         }
-        auth_login_succeeded(r->ctx->auth, ipkey);
         enum MHD_Result res = start_session(a, &u);
         user_done(&u);
         return res;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/validate.h"
 #include "http/routes.h"
 #include "http/routes_api.h"
 #include "json/inventory_json.h"
@@ -204,6 +205,44 @@ enum MHD_Result api_images(struct api_req *a)
         return api_method_not_allowed(a, "GET, HEAD, PUT, PATCH, DELETE");
 }
 
+/* The limits store_image_put() enforces (store/store_image.c), applied to
+ * an image that is previewed, not saved: the preview renders what saving
+ * would accept, never more. */
+#define PREVIEW_CMDLINE_MAX 4096
+#define PREVIEW_SCRIPT_MAX  65536
+#define PREVIEW_DESC_MAX    1024
+#define PREVIEW_INITRDS_MAX 32
+
+static int preview_check(const struct image *img, struct api_field_err *err)
+{
+        const char *field = NULL, *msg = NULL;
+        bool has_script = img->script && *img->script;
+        if (img->name && !validate_image_name(img->name))
+                field = "name", msg = "invalid image name: use [a-z0-9][a-z0-9._-]{0,62}";
+        else if ((!img->kernel || !*img->kernel) && !has_script)
+                field = "kernel", msg = "an image needs a kernel (or a script template)";
+        else if (img->kernel && *img->kernel && !validate_artifact(img->kernel))
+                field = "kernel", msg = "kernel: expected a path under the images root (no "
+                                        "'..', spaces or quotes) or an http(s) URL";
+        else if (img->n_initrds > PREVIEW_INITRDS_MAX)
+                field = "initrds", msg = "at most 32 initrds";
+        else if (img->cmdline && !validate_text(img->cmdline, PREVIEW_CMDLINE_MAX))
+                field = "cmdline", msg = "cmdline: one line of at most 4096 characters";
+        else if (img->script && strnlen(img->script, PREVIEW_SCRIPT_MAX + 1) > PREVIEW_SCRIPT_MAX)
+                field = "script", msg = "script: at most 65536 bytes";
+        else if (img->description && !validate_text(img->description, PREVIEW_DESC_MAX))
+                field = "description", msg = "description: one line of at most 1024 characters";
+        for (size_t i = 0; !field && i < img->n_initrds; i++)
+                if (!validate_artifact(img->initrds[i]))
+                        field = "initrds", msg = "initrd: expected a path under the images root "
+                                                 "(no '..', spaces or quotes) or an http(s) URL";
+        if (!field)
+                return 0;
+        err->field = field;
+        snprintf(err->msg, sizeof(err->msg), "%s", msg);
+        return -EINVAL;
+}
+
 /* POST /api/v1/preview {"mac": MAC, "image": {image fields}}: the script
  * that machine would get with that (unsaved) image, rendered by the same
  * code as /boot/<mac>.ipxe.  Without "image": the script it gets now. */
@@ -255,7 +294,7 @@ enum MHD_Result api_preview(struct api_req *a)
                                                  "unknown image field \"%s\"", name);
                         }
                 }
-                if (api_image_from_json(jimg, &img, &err) < 0) {
+                if (api_image_from_json(jimg, &img, &err) < 0 || preview_check(&img, &err) < 0) {
                         json_decref(o);
                         image_done(&img);
                         return api_field_error(a, &err);

@@ -130,4 +130,82 @@ M=$(curl -s -H "Authorization: Bearer $TOKEN" "$U/metrics" | grep '^bootherd_htt
 log "  $(tr '\n' ' ' <<<"$M")"
 expect_match "the metric counts the dropped downloads" 'reason="slow_transfer"\} [2-9]' "$M"
 
+log "== login throttling: by (address, user) and by address; no lock-out; no race"
+stop_daemon
+# Eight threads: concurrent password checks really run in parallel.
+write_config "$CONF" "$PORT" "[http]" "threads = 8"
+printf 'bob-password-1\n' | "${BH[@]}" user add bob 2>/dev/null
+start_daemon "$CONF"
+login() { # SRC USER PASSWORD -> status
+	http_status "$U/api/v1/login" --interface "$1" -H 'Content-Type: application/json' \
+		--data "{\"username\":\"$2\",\"password\":\"$3\"}"
+}
+codes=""
+for i in 1 2 3 4 5; do codes+="$(login 127.0.0.6 admin wrong-$i) "; done
+expect_eq "5 wrong passwords for admin from one address: 401 each" "401 401 401 401 401 " "$codes"
+expect_eq "that address is throttled for admin, even with the right password" 429 \
+	"$(login 127.0.0.6 admin admin-password-1)"
+expect_eq "the right password from an address that has not failed gets in" 200 \
+	"$(login 127.0.0.7 admin admin-password-1)"
+pids=()
+for i in $(seq 1 20); do
+	login 127.0.0.8 bob "wrong-$i" >"$T/race.$i" &
+	pids+=($!)
+done
+wait "${pids[@]}"
+n401=$( (grep -o 401 "$T"/race.* || true) | wc -l)
+n429=$( (grep -o 429 "$T"/race.* || true) | wc -l)
+log "  20 concurrent wrong passwords for bob: $n401 x 401, $n429 x 429"
+expect_eq "20 concurrent wrong attempts get exactly login_burst (5) checks" 5 "$n401"
+expect_eq "and 429 for the other 15" 15 "$n429"
+expect_eq "bob still gets in from another address" 200 "$(login 127.0.0.7 bob bob-password-1)"
+codes=""
+for i in $(seq 1 25); do codes+="$(login 127.0.0.9 "nobody$i" wrong) "; done
+# 20 (4 x login_burst), and one more for each login_refill_s (12 s) the loop takes.
+expect_match "one address trying 25 user names is throttled after 4 x login_burst" \
+	"^(401 ){20,22}(429 )+$" "$codes"
+
+log "== TLS listener decodes paths as plain HTTP; 431 warnings rate-limited; preview limits"
+stop_daemon
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+	-addext "subjectAltName=IP:127.0.0.1" -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
+chmod 600 "$T/key.pem"
+TLSPORT=$(free_port)
+write_config "$CONF" "$PORT" "[http]" "tls_listen = 127.0.0.1:$TLSPORT" \
+	"tls_cert = $T/cert.pem" "tls_key = $T/key.pem"
+echo kernel-k >"$T/state/images/k"
+start_daemon "$CONF"
+S=https://127.0.0.1:$TLSPORT
+wait_for 10 curl -s -o /dev/null --cacert "$T/cert.pem" "$S/boot.ipxe"
+expect_eq "HTTPS serves /images/k" 200 "$(http_status "$S/images/k" --cacert "$T/cert.pem")"
+expect_eq "HTTPS: /images/k%00.txt does not serve k" 404 \
+	"$(http_status "$S/images/k%00.txt" --cacert "$T/cert.pem")"
+expect_eq "plain HTTP: /images/k%00.txt does not serve k either" 404 \
+	"$(http_status "$U/images/k%00.txt")"
+big=$(head -c 12000 /dev/zero | tr '\0' a)
+expect_eq "HTTPS: a 12 KB header gets 431 (the same header room as plain HTTP)" 431 \
+	"$(http_status "$S/boot.ipxe" --cacert "$T/cert.pem" -H "X-Big: $big")"
+n0=$(grep -c ' warn  http: ' "$T/bootherd.log" || true)
+s0=$SECONDS
+for i in $(seq 1 40); do http_status "$U/boot.ipxe" -H "X-Big: $big" >/dev/null; done
+n1=$(grep -c ' warn  http: ' "$T/bootherd.log" || true)
+# A burst of 10, then one a second.
+max=$((11 + SECONDS - s0))
+log "  40 requests with oversized headers in $((SECONDS - s0)) s: $((n1 - n0)) warning lines"
+check "40 oversized headers log at most $max warning lines ($((n1 - n0)))" test $((n1 - n0)) -le $max
+CA=(--cacert "$T/cert.pem" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json')
+script="#!ipxe\n$(head -c 70000 /dev/zero | tr '\0' '#')"
+ST=$(http_status "$S/api/v1/preview" "${CA[@]}" \
+	--data "{\"mac\":\"52:54:00:00:00:09\",\"image\":{\"script\":\"$script\"}}")
+expect_eq "preview of a script over 64 KiB: 422" 422 "$ST"
+ST=$(http_status "$S/api/v1/preview" "${CA[@]}" \
+	--data '{"mac":"52:54:00:00:00:09","image":{"kernel":"../../etc/passwd"}}')
+expect_eq "preview of a kernel path escaping the images root: 422" 422 "$ST"
+ST=$(http_status "$S/api/v1/preview" "${CA[@]}" \
+	--data '{"mac":"52:54:00:00:00:09","image":{"kernel":"debian/linux","cmdline":"a\nb"}}')
+expect_eq "preview of a two-line cmdline: 422" 422 "$ST"
+ST=$(http_status "$S/api/v1/preview" "${CA[@]}" \
+	--data '{"mac":"52:54:00:00:00:09","image":{"kernel":"debian/linux","cmdline":"quiet"}}')
+expect_eq "a valid preview still renders" 200 "$ST"
+
 finish

@@ -118,20 +118,53 @@ static void test_ratelimit(void **state)
         assert_int_equal(auth_new(AUTH_LOGIN_BURST, AUTH_LOGIN_REFILL_S, &a), 0);
         int64_t t = 1000000;
         for (int i = 0; i < AUTH_LOGIN_BURST; i++) {
-                assert_int_equal(auth_login_wait(a, "ip:198.18.0.9", t), 0);
-                auth_login_failed(a, "ip:198.18.0.9", t);
+                assert_int_equal(auth_login_begin(a, "198.18.0.9", "admin", t), 0);
+                auth_login_end(a, "198.18.0.9", "admin", false, t);
         }
-        long w = auth_login_wait(a, "ip:198.18.0.9", t);
+        long w = auth_login_begin(a, "198.18.0.9", "admin", t);
         assert_true(w > 0 && w <= AUTH_LOGIN_REFILL_S + 1);
-        /* Other keys are not affected. */
-        assert_int_equal(auth_login_wait(a, "ip:198.18.0.10", t), 0);
+        /* The same address may still try another user (its own bucket is
+         * larger); another address that has not failed may try admin. */
+        assert_int_equal(auth_login_begin(a, "198.18.0.9", "bob", t), 0);
+        auth_login_end(a, "198.18.0.9", "bob", false, t);
+        assert_int_equal(auth_login_begin(a, "198.18.0.10", "admin", t), 0);
+        auth_login_end(a, "198.18.0.10", "admin", true, t);
         /* One attempt comes back after the refill interval. */
-        assert_int_equal(auth_login_wait(a, "ip:198.18.0.9", t + AUTH_LOGIN_REFILL_S * 1000), 0);
-        auth_login_failed(a, "ip:198.18.0.9", t + AUTH_LOGIN_REFILL_S * 1000);
-        assert_true(auth_login_wait(a, "ip:198.18.0.9", t + AUTH_LOGIN_REFILL_S * 1000) > 0);
-        /* Success forgets the key. */
-        auth_login_succeeded(a, "ip:198.18.0.9");
-        assert_int_equal(auth_login_wait(a, "ip:198.18.0.9", t + AUTH_LOGIN_REFILL_S * 1000), 0);
+        int64_t t2 = t + AUTH_LOGIN_REFILL_S * 1000;
+        assert_int_equal(auth_login_begin(a, "198.18.0.9", "admin", t2), 0);
+        auth_login_end(a, "198.18.0.9", "admin", false, t2);
+        assert_true(auth_login_begin(a, "198.18.0.9", "admin", t2) > 0);
+        auth_free(a);
+}
+
+/* The tokens are taken before the password check: attempts in flight
+ * count, so N concurrent attempts get no more than the burst. */
+static void test_ratelimit_in_flight(void **state)
+{
+        struct auth *a = NULL;
+        assert_int_equal(auth_new(AUTH_LOGIN_BURST, AUTH_LOGIN_REFILL_S, &a), 0);
+        int allowed = 0;
+        for (int i = 0; i < 20; i++)
+                allowed += auth_login_begin(a, "198.18.0.9", "admin", 0) == 0;
+        assert_int_equal(allowed, AUTH_LOGIN_BURST);
+        auth_free(a);
+}
+
+/* An address spraying user names runs out of its own (larger) bucket. */
+static void test_ratelimit_per_address(void **state)
+{
+        struct auth *a = NULL;
+        assert_int_equal(auth_new(AUTH_LOGIN_BURST, AUTH_LOGIN_REFILL_S, &a), 0);
+        char user[32];
+        int allowed = 0;
+        for (int i = 0; i < AUTH_LOGIN_BURST * AUTH_ADDR_BURST_FACTOR * 2; i++) {
+                snprintf(user, sizeof(user), "u%d", i);
+                if (auth_login_begin(a, "198.18.0.9", user, 0) == 0) {
+                        allowed++;
+                        auth_login_end(a, "198.18.0.9", user, false, 0);
+                }
+        }
+        assert_int_equal(allowed, AUTH_LOGIN_BURST * AUTH_ADDR_BURST_FACTOR);
         auth_free(a);
 }
 
@@ -139,16 +172,16 @@ static void test_ratelimit_table_full(void **state)
 {
         struct auth *a = NULL;
         assert_int_equal(auth_new(AUTH_LOGIN_BURST, AUTH_LOGIN_REFILL_S, &a), 0);
-        char key[32];
+        char ip[32];
         /* A blocked key survives a flood of single failures from others:
          * eviction takes the fullest buckets first. */
         for (int i = 0; i < AUTH_LOGIN_BURST; i++)
-                auth_login_failed(a, "user:admin", 0);
+                assert_int_equal(auth_login_begin(a, "198.18.0.9", "admin", 0), 0);
         for (int i = 0; i < AUTH_RL_SLOTS * 2; i++) {
-                snprintf(key, sizeof(key), "ip:%d", i);
-                auth_login_failed(a, key, 0);
+                snprintf(ip, sizeof(ip), "198.19.%d.%d", i / 256, i % 256);
+                (void)auth_login_begin(a, ip, "x", 0);
         }
-        assert_true(auth_login_wait(a, "user:admin", 0) > 0);
+        assert_true(auth_login_begin(a, "198.18.0.9", "admin", 0) > 0);
         auth_free(a);
 }
 
@@ -162,6 +195,8 @@ int main(void)
             cmocka_unit_test(test_bearer),
             cmocka_unit_test(test_origin),
             cmocka_unit_test(test_ratelimit),
+            cmocka_unit_test(test_ratelimit_in_flight),
+            cmocka_unit_test(test_ratelimit_per_address),
             cmocka_unit_test(test_ratelimit_table_full),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
