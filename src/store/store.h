@@ -155,10 +155,10 @@ int store_record_events(struct store *s, const struct boot_event *evs, size_t n,
  * removed (checked once a minute).  A contact refused by a limit records
  * nothing (it still boots as an unknown machine would); each refusal counts
  * in bootherd_discovered_total{outcome="refused-limit"|"refused-rate"} and
- * is logged (at most a line per 10 s per limit).  Whether set or not, an
- * event that repeats its MAC's previous one (same stage and detail: an
- * unknown machine's retry loop) replaces it rather than adding one.  Set it
- * on the connection that records boot events. */
+ * is logged (at most a line per 10 s per limit).  Whether set or not, a
+ * "script" event with detail "no image" or "script error" that repeats its
+ * MAC's previous event (a waiting machine's retry loop) replaces it rather
+ * than adding one.  Set it on the connection that records boot events. */
 struct store_discovery {
         int64_t max;
         int64_t per_address_burst, per_address_per_min;

@@ -254,12 +254,15 @@ static const char SQL_EVENT_LATEST[] =
     "SELECT id, stage, detail FROM event WHERE mac = ?1 ORDER BY id DESC LIMIT 1";
 static const char SQL_EVENT_DELETE[] = "DELETE FROM event WHERE id = ?1";
 
-/* A boot script asked for again with the same outcome ("no image": an
- * unknown machine's wait-and-retry loop) and nothing in between. */
+/* The wait-and-retry script asked for again, nothing in between: a
+ * waiting machine's loop (boot_result_detail(): "no image", or "script
+ * error" for an image that cannot be rendered).  Other repeats are real
+ * boots and each keeps its event. */
 static bool same_contact(const struct boot_event *a, const char *stage, const char *detail)
 {
         return strcmp(a->stage, "script") == 0 && strcmp(a->stage, stage) == 0 &&
-               strcmp(a->detail, detail) == 0;
+               strcmp(a->detail, detail) == 0 &&
+               (strcmp(detail, "no image") == 0 || strcmp(detail, "script error") == 0);
 }
 
 /* The stored latest event of mac, when it says what e says: deleted (e

@@ -135,6 +135,11 @@ static void test_retry_loop_folds(void **state)
         k[3].time = ++t;
         assert_int_equal(store_record_events(f->s, k, 4, 0), 0);
         assert_int_equal(count_events(f->s, &e.mac), 4);
+        /* A real boot fetching the same script twice keeps both events. */
+        struct boot_event img[2] = {contact(7, "198.18.0.7:1", ++t, "script", "debian12"),
+                                    contact(7, "198.18.0.7:1", ++t, "script", "debian12")};
+        assert_int_equal(store_record_events(f->s, img, 2, 0), 0);
+        assert_int_equal(count_events(f->s, &e.mac), 6);
         struct machine m;
         assert_int_equal(store_machine_get(f->s, &e.mac, &m), 0);
         assert_int_equal(m.last_seen, t);
