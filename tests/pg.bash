@@ -30,6 +30,9 @@ pg_init() {
 	fi
 	mkdir -p "$dir"
 	[ "$(id -u)" -ne 0 ] || chown postgres: "$dir"
+	# The socket lives here: bootherd started as root switches to the user
+	# bootherd before its threads connect.
+	chmod 755 "$dir"
 	local args=(-D "$dir/data" -U bootherd -A "$auth" -E UTF8 --no-instructions)
 	if [ -n "$pw" ]; then
 		printf '%s\n' "$pw" >"$dir/pwfile"

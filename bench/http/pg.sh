@@ -40,7 +40,6 @@ MACHINES=1000
 command -v wrk >/dev/null || { echo "pg.sh: wrk missing (scripts/deps.sh bench)" >&2; exit 1; }
 
 T=$(mktemp -d /tmp/bench-pg.XXXXXX)
-chmod 755 "$T" # reachable by the user bootherd serve switches to
 chmod 755 "$T"
 PGD=$T/pg
 BH_PID=
