@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages a task needs, only those missing.
 #   scripts/deps.sh build|test|e2e|bench|browser ...
+# test, e2e and bench also create the system user bootherd when missing.
 set -euo pipefail
 
 build=(meson ninja-build gcc pkg-config libmicrohttpd-dev libsqlite3-dev libpq-dev libjansson-dev
@@ -34,11 +35,27 @@ for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
 done
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+# bootherd started as root runs as the system user bootherd (docs/security.md,
+# packaging/sysusers.d/bootherd.conf) and refuses to serve as root without
+# it: create it as the package would, for the tests, benchmarks and demo.
+for group in "$@"; do
+	case $group in test | e2e | bench)
+		if ! getent passwd bootherd >/dev/null; then
+			echo "deps: creating the system user bootherd" >&2
+			$SUDO useradd --system --user-group --no-create-home \
+				--home-dir /var/lib/bootherd --shell /usr/sbin/nologin bootherd
+		fi
+		break
+		;;
+	esac
+done
+
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "deps: installing ${missing[*]}" >&2
-SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # Daemons installed for benchmarks must not start on the host by themselves.
