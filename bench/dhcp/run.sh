@@ -20,6 +20,7 @@
 #             kea-udp kea-mt-udp (Kea with "dhcp-socket-type": "udp");
 #             bootherd-noshed (max_request_age_ms = 0: queues in overload),
 #             bootherd-ageN (max_request_age_ms = N);
+#             bootherd-before (the binary $BOOTHERD_BEFORE: before/after in one run);
 #             a Kea name ending in -defbuf runs without the receive-buffer
 #             shim (the kernel's 208 KiB default); dnsmasq always does, and
 #             dnsmasq-bigbuf gets the shim
@@ -191,6 +192,7 @@ start_server() { # i
 	bootherd) start_bootherd "$ns" "$d" process ;;
 	bootherd-fsync) start_bootherd "$ns" "$d" fsync ;;
 	bootherd-noshed) start_bootherd "$ns" "$d" process 0 ;;
+	bootherd-before) BOOTHERD=$BOOTHERD_BEFORE start_bootherd "$ns" "$d" process ;;
 	bootherd-age[0-9]*) start_bootherd "$ns" "$d" process "${name#bootherd-age}" ;;
 	kea) start_kea "$ns" "$d" false raw ;;
 	kea-mt) start_kea "$ns" "$d" true raw ;;

@@ -144,6 +144,8 @@ static void send_pending(struct dhcp_server *srv, bool acks)
                                 }
                                 done += (size_t)k;
                         }
+                        for (size_t j = 0; j < n; j++)
+                                src[j]->fd = -1; /* sent: never again this turn */
                         n = 0;
                 }
                 if (!p)
@@ -192,8 +194,9 @@ static void nak_lost(struct dhcp_server *srv, struct pending *p)
         dhcp_iface_destination(p->f, p->boot_server, req, &d->out, &p->peer, &p->dst);
 }
 
-/* End of a turn: replies that depend on no lease (OFFER, NAK, INFORM) go
- * at once; then the turn's lease changes are committed in one transaction
+/* End of a turn: replies that depend on no lease (OFFER, NAK, INFORM) and
+ * are not sent yet go at once (on_readable sends them after each recvmmsg
+ * batch already); then the turn's lease changes are committed in one transaction
  * (group commit) and only then do the ACKs go.  An ACK is never sent for a
  * lease that is not stored; on a shared database, nor for one the database
  * gave to another client (that client's ACK becomes a NAK). */
@@ -534,6 +537,9 @@ static void on_readable(struct dhcp_server *srv, struct iface *f, int fd, bool b
                 }
                 if (n < RECV_BATCH)
                         break;
+                /* More to read: the OFFERs decided so far need no commit and
+                 * do not wait for the rest of the turn. */
+                send_pending(srv, false);
         }
         report_shed(srv, f, shed, oldest_ns / 1000000);
         flush_batch(srv);
