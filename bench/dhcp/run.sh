@@ -18,6 +18,9 @@
 #   bench/dhcp/run.sh [SERVER[@TOPO]...]
 #     SERVER: bootherd bootherd-fsync kea kea-mt dnsmasq (the default set),
 #             kea-udp kea-mt-udp (Kea with "dhcp-socket-type": "udp");
+#             bootherd-noshed (max_request_age_ms = 0: queues in overload),
+#             bootherd-ageN (max_request_age_ms = N);
+#             bootherd-before (the binary $BOOTHERD_BEFORE: before/after in one run);
 #             a Kea name ending in -defbuf runs without the receive-buffer
 #             shim (the kernel's 208 KiB default); dnsmasq always does, and
 #             dnsmasq-bigbuf gets the shim
@@ -118,7 +121,7 @@ wait_port() { # NS: until something listens on UDP 67
 	return 1
 }
 
-start_bootherd() { # NS DIR process|fsync
+start_bootherd() { # NS DIR process|fsync [MAX_REQUEST_AGE_MS]
 	mkdir -p "$2"
 	cat >"$2/bh.conf" <<CONF
 [server]
@@ -130,6 +133,7 @@ listen =
 mode = server
 interface = bsrv
 durability = $3
+max_request_age_ms = ${4:-1000}
 [subnet pool]
 network = 198.19.0.0/16
 range = 198.19.0.10 198.19.255.250
@@ -188,6 +192,9 @@ start_server() { # i
 	case "$name" in
 	bootherd) start_bootherd "$ns" "$d" process ;;
 	bootherd-fsync) start_bootherd "$ns" "$d" fsync ;;
+	bootherd-noshed) start_bootherd "$ns" "$d" process 0 ;;
+	bootherd-before) BOOTHERD=$BOOTHERD_BEFORE start_bootherd "$ns" "$d" process ;;
+	bootherd-age[0-9]*) start_bootherd "$ns" "$d" process "${name#bootherd-age}" ;;
 	kea) start_kea "$ns" "$d" false raw ;;
 	kea-mt) start_kea "$ns" "$d" true raw ;;
 	kea-udp) start_kea "$ns" "$d" false udp ;;

@@ -43,6 +43,7 @@ int dhcp_config_init(struct dhcp_config *c)
             .name = "subnet", .prefix = true, .set = section_set, .data = c};
         c->mode = DHCP_MODE_OFF;
         c->decline_quarantine_s = 3600;
+        c->max_request_age_ms = 1000;
         subnet_defaults(&c->local, "");
         for (size_t i = 0; i < DHCP_BOOT_SLOTS; i++) {
                 c->boot_files[i] = strdup(default_boot_files[i] ? default_boot_files[i] : "");
@@ -283,6 +284,10 @@ static int set_dhcp_key(struct dhcp_config *c, const char *key, const char *valu
         if (strcmp(key, "decline_quarantine") == 0) {
                 *why = "expected seconds, 0 .. 604800";
                 return parse_int(value, 0, 604800, &c->decline_quarantine_s);
+        }
+        if (strcmp(key, "max_request_age_ms") == 0) {
+                *why = "expected milliseconds, 0 (never shed) .. 60000";
+                return parse_int(value, 0, 60000, &c->max_request_age_ms);
         }
         if (strncmp(key, "boot_", 5) == 0)
                 return set_boot_file(c, key, value, why);

@@ -10,6 +10,7 @@
  *   range = 198.18.0.100 198.18.0.200  router, dns (list), domain, lease_time
  *   server_address = 198.18.0.1        (default: the receiving interface's)
  *   durability = process | fsync       decline_quarantine = 3600
+ *   max_request_age_ms = 1000          (0 = answer however late)
  *   boot_bios = undionly.kpxe  boot_efi_x64 = ipxe.efi  boot_http_x64 = ipxe.efi ...
  *
  *   [subnet lab2]
@@ -56,6 +57,7 @@ struct dhcp_config {
         uint32_t server_address;
         enum dhcp_durability durability;
         int64_t decline_quarantine_s;
+        int64_t max_request_age_ms;       /* older requests are shed unanswered; 0 = never */
         struct dhcp_subnet_conf local;    /* [dhcp] */
         struct dhcp_subnet_conf *subnets; /* [subnet NAME], relayed */
         size_t n_subnets;

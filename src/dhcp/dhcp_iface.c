@@ -168,6 +168,8 @@ static int open_socket(struct dhcp_server *srv, struct iface *f, uint16_t port)
         if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
             setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0 ||
             setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+            /* receive times: a request's age in the socket (shedding) */
+            setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) < 0 ||
             setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, f->name, (socklen_t)strlen(f->name)) < 0 ||
             bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
                 int r = -errno;

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "boot/boot_endpoints.h"
 #include "boot/boot_events.h"
@@ -65,7 +66,9 @@ struct rx {
         struct mmsghdr mv[RECV_BATCH];
         struct iovec iov[RECV_BATCH];
         struct sockaddr_in peer[RECV_BATCH];
-        char cbuf[RECV_BATCH][CMSG_SPACE(sizeof(struct in_pktinfo))];
+        /* IP_PKTINFO and SO_TIMESTAMPNS (the kernel's receive time) */
+        char cbuf[RECV_BATCH]
+                 [CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(struct timespec))];
         uint8_t buf[RECV_BATCH][DHCP_PACKET_MAX + 1];
 };
 
@@ -83,7 +86,7 @@ struct dhcp_server {
         struct dhcp_subnet subnets[DHCP_SUBNETS_MAX + 1];
         size_t n_subnets;
         struct loop_timer expire_timer;
-        struct log_ratelimit rl_bad, rl_full, rl_store, rl_inv, rl_follow;
+        struct log_ratelimit rl_bad, rl_full, rl_store, rl_inv, rl_follow, rl_shed;
         /* Several servers on one database (not SQLite): leases are claimed
          * (store_lease_claim_many), and the others' writes followed from
          * lease_cursor (store_lease_changes) at most every FOLLOW_EVERY_MS. */

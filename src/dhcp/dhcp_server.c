@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/metrics.h"
@@ -143,6 +144,8 @@ static void send_pending(struct dhcp_server *srv, bool acks)
                                 }
                                 done += (size_t)k;
                         }
+                        for (size_t j = 0; j < n; j++)
+                                src[j]->fd = -1; /* sent: never again this turn */
                         n = 0;
                 }
                 if (!p)
@@ -191,8 +194,9 @@ static void nak_lost(struct dhcp_server *srv, struct pending *p)
         dhcp_iface_destination(p->f, p->boot_server, req, &d->out, &p->peer, &p->dst);
 }
 
-/* End of a turn: replies that depend on no lease (OFFER, NAK, INFORM) go
- * at once; then the turn's lease changes are committed in one transaction
+/* End of a turn: replies that depend on no lease (OFFER, NAK, INFORM) and
+ * are not sent yet go at once (on_readable sends them after each recvmmsg
+ * batch already); then the turn's lease changes are committed in one transaction
  * (group commit) and only then do the ACKs go.  An ACK is never sent for a
  * lease that is not stored; on a shared database, nor for one the database
  * gave to another client (that client's ACK becomes a NAK). */
@@ -416,16 +420,54 @@ static void handle(struct dhcp_server *srv, struct iface *f, bool boot_server, c
         srv->n_pend++; /* sent after this turn's commit (flush_batch) */
 }
 
-/* The interface a datagram arrived on (IP_PKTINFO), or 0 if not told. */
-static int arrival_ifindex(struct msghdr *mh)
+/* The interface a datagram arrived on (IP_PKTINFO), or 0 if not told,
+ * and the kernel's receive time (SO_TIMESTAMPNS, CLOCK_REALTIME) in ns, or
+ * 0 if not told. */
+static int arrival_info(struct msghdr *mh, int64_t *rx_ns)
 {
+        int ifindex = 0;
+        *rx_ns = 0;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
                 if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
                         struct in_pktinfo pi;
                         memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-                        return pi.ipi_ifindex;
+                        ifindex = pi.ipi_ifindex;
+                } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+                        struct timespec ts;
+                        memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+                        *rx_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
                 }
-        return 0;
+        return ifindex;
+}
+
+static int64_t realtime_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Overload: a request that waited in the socket longer than
+ * max_request_age_ms is dropped before any work (its client has
+ * retransmitted or given up; answering it would only delay the fresh
+ * ones).  Counted as bootherd_dhcp_packets_total{type="stale",
+ * outcome="shed"}, reported by one rate-limited line per turn. */
+static void report_shed(struct dhcp_server *srv, const struct iface *f, unsigned shed,
+                        int64_t oldest_ms)
+{
+        uint32_t sup = 0;
+        if (!shed)
+                return;
+        static struct metric *m; /* the loop thread's */
+        if (!m)
+                m = metrics_counter("bootherd_dhcp_packets_total",
+                                    "type=\"stale\",outcome=\"shed\"");
+        metric_add(m, shed);
+        if (log_ratelimit_ok(&srv->rl_shed, loop_now_ms(srv->loop), 0.2, 1, &sup))
+                log_warn("dhcp if=%s: over capacity: shed %u request(s) older than %lld ms "
+                         "unanswered (oldest %lld ms; %u similar lines suppressed)",
+                         f->name, shed, (long long)srv->dc->max_request_age_ms,
+                         (long long)oldest_ms, sup);
 }
 
 /* Brings the inventory snapshot up to date before a batch's decisions; a
@@ -440,14 +482,19 @@ static void refresh_inventory(struct dhcp_server *srv)
                           store_errmsg(srv->store));
 }
 
-/* Drains the socket (recvmmsg, up to DRAIN_MAX datagrams), handles each,
- * then commits and sends the turn's replies together. */
+/* Drains the socket (recvmmsg, up to DRAIN_MAX datagrams handled; stale
+ * ones shed on the way cost no slot, up to SHED_MAX per turn), handles
+ * each, then commits and sends the turn's replies together. */
+#define SHED_MAX (8 * DRAIN_MAX)
 static void on_readable(struct dhcp_server *srv, struct iface *f, int fd, bool boot_server)
 {
         struct rx *rx = &srv->rx;
+        int64_t max_age_ns = srv->dc->max_request_age_ms * 1000000;
+        unsigned shed = 0;
+        int64_t oldest_ns = 0;
         refresh_inventory(srv);
         follow_leases(srv, false);
-        for (int total = 0; total < DRAIN_MAX;) {
+        for (int total = 0; total + RECV_BATCH <= DRAIN_MAX && shed < SHED_MAX;) {
                 for (int i = 0; i < RECV_BATCH; i++) {
                         rx->iov[i] =
                             (struct iovec){.iov_base = rx->buf[i], .iov_len = sizeof(rx->buf[i])};
@@ -462,11 +509,19 @@ static void on_readable(struct dhcp_server *srv, struct iface *f, int fd, bool b
                 int n = recvmmsg(fd, rx->mv, RECV_BATCH, MSG_DONTWAIT, NULL);
                 if (n <= 0)
                         break;
-                total += n;
+                int64_t now_ns = max_age_ns ? realtime_ns() : 0;
                 for (int i = 0; i < n; i++) {
                         struct msghdr *mh = &rx->mv[i].msg_hdr;
                         size_t len = rx->mv[i].msg_len;
-                        int ifindex = arrival_ifindex(mh);
+                        int64_t rx_ns;
+                        int ifindex = arrival_info(mh, &rx_ns);
+                        if (max_age_ns && rx_ns && now_ns - rx_ns > max_age_ns) {
+                                shed++;
+                                if (now_ns - rx_ns > oldest_ns)
+                                        oldest_ns = now_ns - rx_ns;
+                                continue;
+                        }
+                        total++;
                         /* SO_BINDTODEVICE already filters; belt and braces. */
                         if (ifindex && ifindex != f->ifindex)
                                 continue;
@@ -482,7 +537,11 @@ static void on_readable(struct dhcp_server *srv, struct iface *f, int fd, bool b
                 }
                 if (n < RECV_BATCH)
                         break;
+                /* More to read: the OFFERs decided so far need no commit and
+                 * do not wait for the rest of the turn. */
+                send_pending(srv, false);
         }
+        report_shed(srv, f, shed, oldest_ns / 1000000);
         flush_batch(srv);
 }
 
