@@ -46,7 +46,8 @@ run(async (page, consoleErrors) => {
     await page.goto(`${BASE}/#/machines`);
     await page.locator('table.machines tbody tr[data-mac]').first().waitFor();
     await page.waitForTimeout(300);
-    await page.screenshot({ path: `${DOCS}/machines.png` });
+    const hgt = await page.evaluate(() => Math.ceil(document.querySelector('main').scrollHeight));
+    await page.screenshot({ path: `${DOCS}/machines.png`, clip: { x: 0, y: 0, width: 1280, height: Math.min(860, hgt) } });
     await page.goto(`${BASE}/#/machines?q=${MAC}`);
     await row.waitFor();
   }

@@ -2,7 +2,8 @@
 # Browser test of the web UI: headless Chromium (Debian) driven by
 # playwright-core (npm), against a bootherd in a private network namespace.
 #   tests/browser/run.sh            (needs root for the namespace)
-# Screenshots land in tests/browser/artifacts/ (git-ignored).
+# Screenshots land in tests/browser/artifacts/ (git-ignored).  DOCS_IMG=$PWD/docs/img
+# also rewrites the README's screenshots (machines.png, machine.png).
 source "$(dirname "$0")/../integration/lib.sh"
 HERE=$ROOT/tests/browser
 ART=${ARTIFACTS:-$HERE/artifacts}
