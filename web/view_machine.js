@@ -14,15 +14,16 @@ const EVENTS = 500; // events read for the attempts (newest first)
 
 // Splits a machine's events (newest first, as the API gives them) into
 // boot attempts, oldest event first inside each, newest attempt first.  A
-// new attempt starts on a gap of more than GAP_MS or on a dhcp event after
-// the attempt got past dhcp (DISCOVER and REQUEST of one boot stay together).
+// new attempt starts on a gap of more than GAP_MS or on a dhcp event once
+// the attempt has fetched its script (or later): DISCOVER and REQUEST, and
+// iPXE's own DHCP after the ROM loaded it over TFTP, belong to one boot.
 export function groupAttempts(events) {
   const asc = [...events].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id - b.id));
   const out = [];
   let cur = null;
   for (const e of asc) {
     const t = Date.parse(e.time);
-    const past = cur && cur.events.some((x) => x.stage !== 'dhcp');
+    const past = cur && cur.events.some((x) => ['script', 'kernel', 'initrd'].includes(x.stage));
     if (!cur || t - cur.last > GAP_MS || (e.stage === 'dhcp' && past)) {
       cur = { events: [], first: t, last: t };
       out.push(cur);

@@ -46,7 +46,7 @@ run(async (page, consoleErrors) => {
     await page.goto(`${BASE}/#/machines`);
     await page.locator('table.machines tbody tr[data-mac]').first().waitFor();
     await page.waitForTimeout(300);
-    const hgt = await page.evaluate(() => Math.ceil(document.querySelector('main').scrollHeight));
+    const hgt = await page.evaluate(() => Math.ceil(document.querySelector('main .page').getBoundingClientRect().bottom) + 28);
     await page.screenshot({ path: `${DOCS}/machines.png`, clip: { x: 0, y: 0, width: 1280, height: Math.min(860, hgt) } });
     await page.goto(`${BASE}/#/machines?q=${MAC}`);
     await row.waitFor();
@@ -158,6 +158,18 @@ run(async (page, consoleErrors) => {
       (await page.locator('#mp-lease tbody').textContent()).includes(process.env.LEASE_IP), 5000);
     check('the lease card shows the machine\'s lease', !!lease, await page.locator('#mp-lease tbody').textContent().catch(() => ''));
   }
+
+  // ---- the grouping rules, on a made-up event list (the page's own code) ----
+  const groups = await page.evaluate(async () => {
+    const { groupAttempts } = await import('/ui/view_machine.js');
+    const t0 = Date.parse('2026-12-04T10:00:00Z');
+    const ev = (id, s, stage) => ({ id, time: new Date(t0 + s * 1000).toISOString(), stage, detail: '' });
+    const evs = [ev(1, 0, 'dhcp'), ev(2, 1, 'dhcp'), ev(3, 2, 'tftp'), ev(4, 3, 'dhcp'), ev(5, 4, 'script'),
+      ev(6, 5, 'kernel'), ev(7, 60, 'dhcp'), ev(8, 61, 'script'), ev(9, 2000, 'script'), ev(10, 2001, 'kernel')];
+    return groupAttempts(evs.reverse()).map((a) => a.events.map((e) => e.id).join(','));
+  }).catch((e) => String(e));
+  check('attempts: ROM dhcp+tftp and iPXE dhcp+script+kernel are one boot; a dhcp after the script or a long gap starts the next; newest first',
+    JSON.stringify(groups) === JSON.stringify(['9,10', '7,8', '1,2,3,4,5,6']), JSON.stringify(groups));
 
   // ---- an unknown MAC says so ----
   await page.goto(`${BASE}/#/machines/52:54:00:ff:ff:fe`);
