@@ -3,6 +3,7 @@
 import { get, post, setCsrf, setUnauthorizedHandler } from './api.js';
 import { h, field, showError, clearErrors } from './ui.js';
 import { machinesView } from './view_machines.js';
+import { machineView } from './view_machine.js';
 import { imagesView } from './view_images.js';
 import { dashboardView, discoveredView, leasesView, eventsView } from './view_other.js';
 
@@ -22,7 +23,10 @@ const state = { session: null, cleanup: null };
 function showPage() {
   if (!state.session) return;
   const id = (location.hash.replace(/^#\/?/, '') || 'dashboard').split('?')[0];
-  const page = PAGES.find((p) => p.id === id) || PAGES[0];
+  // #/machines/<MAC>: one machine's page, under Machines in the navigation.
+  const one = id.match(/^machines\/([^/]+)$/);
+  const page = one ? { id: 'machines', label: decodeURIComponent(one[1]), view: (c) => machineView(c, one[1]) }
+    : PAGES.find((p) => p.id === id) || PAGES[0];
   if (state.cleanup) state.cleanup();
   state.cleanup = null;
   document.querySelectorAll('nav a').forEach((a) => {

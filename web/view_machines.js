@@ -71,6 +71,7 @@ export function machinesView(ctx) {
     if (st.offset) p.page = Math.floor(st.offset / st.size) + 1;
     const q = new URLSearchParams(p).toString();
     const want = '#/machines' + (q ? '?' + q : '');
+    if (st.stopped) return; // the view was left (e.g. for a machine's page): not ours to rewrite
     if (location.hash !== want) history.replaceState(null, '', want);
   }
   const selAll = h('input', { type: 'checkbox', 'aria-label': 'Select all machines on this page' });
@@ -278,9 +279,17 @@ export function machinesView(ctx) {
     const check = h('input', { type: 'checkbox', 'data-mac': m.mac, 'data-state': m.state, 'aria-label': `Select ${m.mac}`,
       checked: st.selected.has(m.mac),
       onchange: (ev) => { if (ev.target.checked) st.selected.set(m.mac, m.state); else st.selected.delete(m.mac); updateBulk(); } });
-    return h('tr', { 'data-mac': m.mac },
+    // The MAC links to the machine's page; a click anywhere else on the row
+    // that is not a control opens it too.
+    return h('tr', { 'data-mac': m.mac, class: 'clickable',
+      onclick: (ev) => {
+        if (ev.target.closest('a, button, input, select, textarea, label, .pending')) return;
+        if (getSelection && String(getSelection())) return; // selecting text, not opening
+        location.hash = '#/machines/' + m.mac;
+      } },
       ctx.canWrite ? h('td', { class: 'check' }, check) : null,
-      h('td', { class: 'machine-cell' }, h('span', { class: 'mono', text: m.mac }),
+      h('td', { class: 'machine-cell' }, h('a', { class: 'mono machine-link', href: '#/machines/' + m.mac, text: m.mac,
+        title: `Open ${m.mac}` }),
         h('span', { class: 'host' + (m.hostname ? '' : ' muted'), text: m.hostname || 'no hostname' })),
       imageCell(m),
       h('td', {}, ip),
@@ -398,7 +407,7 @@ export function machinesView(ctx) {
   st.timer = setInterval(() => {
     if (!document.querySelector('dialog[open]') && !el.contains(document.activeElement) && !st.pending.size) load();
   }, 10000);
-  return { el, stop: () => clearInterval(st.timer) };
+  return { el, stop: () => { st.stopped = true; clearInterval(st.timer); } };
 }
 
 function plural(n, word) {

@@ -2,7 +2,8 @@
 # Browser test of the web UI: headless Chromium (Debian) driven by
 # playwright-core (npm), against a bootherd in a private network namespace.
 #   tests/browser/run.sh            (needs root for the namespace)
-# Screenshots land in tests/browser/artifacts/ (git-ignored).
+# Screenshots land in tests/browser/artifacts/ (git-ignored).  DOCS_IMG=$PWD/docs/img
+# also rewrites the README's screenshots (machines.png, machine.png).
 source "$(dirname "$0")/../integration/lib.sh"
 HERE=$ROOT/tests/browser
 ART=${ARTIFACTS:-$HERE/artifacts}
@@ -68,6 +69,20 @@ check "machine discovered" wait_for 10 sh -c \
 
 check "browser test" run_ui ui ADMIN_USER=admin ADMIN_PASS=admin-password-1 \
 	VIEWER_USER=vera VIEWER_PASS=viewer-password-1 MAC=$MAC IMAGE=demo
+
+# One machine's page: a managed machine on image demo boots (its script,
+# then its kernel from /images/, from the same address), then the page is
+# opened from the list, edited and checked against the server.
+MP_MAC=52:54:00:6d:00:01
+$BH machine add $MP_MAC --image demo --hostname mp-1 --ip 198.18.10.61 --notes "page test" >/dev/null
+ip netns exec "$NS" curl -fsS --max-time 5 -o /dev/null "$URL/boot/$MP_MAC.ipxe"
+ip netns exec "$NS" curl -fsS --max-time 5 -o /dev/null "$URL/images/demo/vmlinuz"
+check "machine page test: its boot is recorded" wait_for 10 sh -c \
+	"ip netns exec $NS curl -fsS --max-time 2 -H 'Authorization: Bearer $TOKEN' '$URL/api/v1/events?mac=$MP_MAC' | grep -q '\"kernel\"'"
+check "machine page: open from the list, edit, attempts, script, layout" run_ui machine API_TOKEN="$TOKEN" \
+	ADMIN_USER=admin ADMIN_PASS=admin-password-1 MP_MAC=$MP_MAC MP_IMAGE2=rescue KERNEL_PATH=demo/vmlinuz \
+	LEASE_MAC=52:54:00:10:00:02 LEASE_IP=198.18.10.12 \
+	${DOCS_IMG:+DOCS_IMG=$DOCS_IMG}
 
 # Bulk assign, the image filter and adoption: 7 managed machines (one with
 # an image) and 2 discovered ones, checked against the server's state.
