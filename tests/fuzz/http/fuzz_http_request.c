@@ -81,6 +81,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         CHECK(boot_events_new(4096, &events) == 0);
         struct http_server *srv;
         CHECK(http_server_start(&cli.cfg, &cli.http, events, &srv) == 0 && srv);
+        CHECK(http_server_run(srv) == 0);
         port = http_server_port(srv);
         /* The server runs until the process ends; its state directory is
          * left in /tmp for a crash to be reproduced against. */
@@ -98,7 +99,19 @@ static size_t exchange(const uint8_t *data, size_t size, char *out, size_t cap)
         struct timeval tv = {.tv_sec = 2};
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-        CHECK(connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+        /* Thousands of connections a second: closing with RST (linger 0)
+         * leaves no TIME_WAIT, and a connect that finds the ephemeral ports
+         * busy anyway is retried (bounded) rather than failing the input. */
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        int r = -1;
+        for (int tries = 0; tries < 200; tries++) {
+                r = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+                if (r == 0 || (errno != EADDRNOTAVAIL && errno != EAGAIN))
+                        break;
+                usleep(10000);
+        }
+        CHECK(r == 0);
         for (size_t off = 0; off < size;) {
                 ssize_t n = send(fd, data + off, size - off, MSG_NOSIGNAL);
                 if (n <= 0)
