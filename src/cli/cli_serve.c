@@ -149,6 +149,12 @@ static int daemon_start(struct daemon *d)
         d->store = cli_store(d->cli);
         if (!d->store)
                 return -EIO;
+        store_set_discovery(d->store, &(struct store_discovery){
+                                          .max = cfg->boot_discovered_max,
+                                          .per_address_burst = cfg->boot_discovered_burst,
+                                          .per_address_per_min = cfg->boot_discovered_per_min,
+                                          .expire_s = cfg->boot_discovered_expire_s,
+                                      });
         if (!*cfg->store_url && chmod(cfg->state_dir, 0700) < 0)
                 log_warn("serve: cannot make %s private (0700): %s", cfg->state_dir,
                          strerror(errno));

@@ -64,8 +64,12 @@ struct config {
 
         /* [boot] */
         int64_t boot_unknown_retry_s;
-        char *boot_default_image;     /* empty = none: unknown machines wait */
-        int64_t boot_event_retention; /* events kept (newest) */
+        char *boot_default_image;         /* empty = none: unknown machines wait */
+        int64_t boot_event_retention;     /* events kept (newest) */
+        int64_t boot_discovered_max;      /* discovered machines kept at most */
+        int64_t boot_discovered_burst;    /* created at once per peer address ... */
+        int64_t boot_discovered_per_min;  /* ... then this many a minute */
+        int64_t boot_discovered_expire_s; /* not seen this long: removed; 0 = never */
 
         /* [auth] web UI and REST API */
         int64_t auth_session_idle_s; /* a session unused this long ends */

@@ -31,6 +31,8 @@ static const struct family families[] = {
     {"bootherd_http_guard_total",
      "HTTP fair-share limits applied, by reason (connections_per_address, "
      "transfers_per_address, header_timeout, slow_transfer)."},
+    {"bootherd_discovered_total",
+     "Discovered machines not created (refused-limit, refused-rate) or removed (expired)."},
 };
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
 
@@ -119,6 +121,11 @@ static void count2(const char *name, const char *k1, const char *v1, const char 
 void metrics_dhcp_packet(const char *type, const char *outcome)
 {
         count2("bootherd_dhcp_packets_total", "type", type, "outcome", outcome, 1);
+}
+
+void metrics_discovered(const char *outcome, uint64_t n)
+{
+        count2("bootherd_discovered_total", "outcome", outcome, NULL, NULL, n);
 }
 
 void metrics_tftp_transfer(const char *outcome)

@@ -44,6 +44,8 @@ uint64_t metric_value(const struct metric *m);
  * "ignored", "malformed", ...); they are escaped here anyway. */
 void metrics_dhcp_packet(const char *type, const char *outcome);
 void metrics_tftp_transfer(const char *outcome); /* "completed", "failed", "refused" */
+/* bootherd_discovered_total{outcome}: "refused-limit", "refused-rate", "expired". */
+void metrics_discovered(const char *outcome, uint64_t n);
 void metrics_tftp_bytes(uint64_t n);
 void metrics_http_request(const char *route, unsigned status);
 void metrics_boot_stage(const char *stage);

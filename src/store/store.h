@@ -168,6 +168,24 @@ const char *store_origin(void);
  * `retention`. */
 int store_record_events(struct store *s, const struct boot_event *evs, size_t n, int64_t retention);
 
+/* Bounds on what boot contacts make the store keep ([boot] discovered_*):
+ * at most `max` discovered machines; a peer address creates at most
+ * `per_address_burst` of them at once, then `per_address_per_min` a
+ * minute; discovered machines not seen for `expire_s` (0: never) are
+ * removed (checked once a minute).  A contact refused by a limit records
+ * nothing (it still boots as an unknown machine would); each refusal counts
+ * in bootherd_discovered_total{outcome="refused-limit"|"refused-rate"} and
+ * is logged (at most a line per 10 s per limit).  Whether set or not, an
+ * event that repeats its MAC's previous one (same stage and detail: an
+ * unknown machine's retry loop) replaces it rather than adding one.  Set it
+ * on the connection that records boot events. */
+struct store_discovery {
+        int64_t max;
+        int64_t per_address_burst, per_address_per_min;
+        int64_t expire_s;
+};
+void store_set_discovery(struct store *s, const struct store_discovery *d);
+
 /* Newest first.  mac NULL = all; since_ms 0 = no bound; limit <= 0 = 100. */
 int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, int64_t limit,
                       struct boot_event **ret, size_t *ret_n);

@@ -116,6 +116,7 @@ void store_close(struct store *s)
         if (!s)
                 return;
         s->ops->close(s);
+        store_discovery_free(s);
         free(s);
 }
 

@@ -219,54 +219,50 @@ static int record_events(struct store *s, const struct boot_event *evs, size_t n
         return 0;
 }
 
-static int record_tx(struct store *s, const struct boot_event *evs, size_t n, int64_t retention);
+static int record_tx(struct store *s, struct boot_event *evs, size_t n, int64_t retention);
 
-/* Copies the events of evs whose MAC can be a machine's
- * (mac_is_machine()) to a new array: the boot paths take any MAC a packet
- * or URL carries, and none of broadcast, all-zero or multicast becomes a
- * discovered machine.  *ret NULL: all are fine. */
-static int drop_non_machines(const struct boot_event *evs, size_t n, struct boot_event **ret,
-                             size_t *ret_n)
+/* Drops the events whose MAC cannot be a machine's (mac_is_machine()): the
+ * boot paths take any MAC a packet or URL carries, and none of broadcast,
+ * all-zero or multicast becomes a discovered machine. */
+static size_t drop_non_machines(struct boot_event *evs, size_t n)
 {
-        *ret = NULL;
-        *ret_n = n;
-        size_t bad = 0;
-        for (size_t i = 0; i < n; i++)
-                bad += !mac_is_machine(&evs[i].mac);
-        if (bad == 0)
-                return 0;
-        struct boot_event *ok = malloc((n - bad + 1) * sizeof(*ok));
-        if (!ok)
-                return -ENOMEM;
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
                 if (mac_is_machine(&evs[i].mac))
-                        ok[k++] = evs[i];
-        *ret = ok;
-        *ret_n = k;
-        return 0;
+                        evs[k++] = evs[i];
+        return k;
 }
 
 int store_record_events(struct store *s, const struct boot_event *evs, size_t n, int64_t retention)
 {
-        struct boot_event *kept;
-        if (drop_non_machines(evs, n, &kept, &n) < 0)
+        if (n == 0)
+                return 0;
+        /* A copy the filters below can shorten. */
+        struct boot_event *own = malloc(n * sizeof(*own));
+        if (!own)
                 return store_fail(s, -ENOMEM, NULL, "out of memory");
-        if (kept)
-                evs = kept;
-        int r = n ? record_tx(s, evs, n, retention) : 0;
-        free(kept);
+        memcpy(own, evs, n * sizeof(*own));
+        size_t k = drop_non_machines(own, n);
+        int r = k ? record_tx(s, own, k, retention) : 0;
+        free(own);
         return r;
 }
 
-static int record_tx(struct store *s, const struct boot_event *evs, size_t n, int64_t retention)
+/* In one transaction: the discovery limits (store_discovery.c) drop the
+ * contacts of new MACs that may not become machines now, repeats fold into
+ * one event, then the machines and events are written and trimmed. */
+static int record_tx(struct store *s, struct boot_event *evs, size_t n, int64_t retention)
 {
         int r = store_begin(s);
         if (r < 0)
                 return r;
         pthread_once(&sql_once, build_sql);
-        r = record_seen(s, evs, n);
+        r = store_discovery_filter(s, evs, &n);
         if (r >= 0)
+                r = store_events_fold(s, evs, &n);
+        if (r >= 0 && n)
+                r = record_seen(s, evs, n);
+        if (r >= 0 && n)
                 r = record_events(s, evs, n);
         if (r >= 0 && retention > 0) {
                 struct store_stmt *st = store_prepare(s, SQL_EVENT_TRIM);

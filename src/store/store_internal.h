@@ -72,7 +72,15 @@ struct store {
         char pg_msg[200];
         char errmsg[256];
         const char *errfield;
+        struct store_discovery_state *disc; /* store_set_discovery(); NULL = no limits */
 };
+
+/* store_discovery.c, inside store_record_events()'s transaction: drop the
+ * events of new MACs refused by the discovery limits; fold each event
+ * that repeats its MAC's previous one (same stage and detail) into it. */
+int store_discovery_filter(struct store *s, struct boot_event *evs, size_t *n);
+int store_events_fold(struct store *s, struct boot_event *evs, size_t *n);
+void store_discovery_free(struct store *s);
 
 /* ---- statements ---- */
 
