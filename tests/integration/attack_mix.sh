@@ -3,10 +3,10 @@
 # (issue 12 item 7).  For 30 s, from two attacker addresses (198.18.0.10 and
 # .11, plus 32 source addresses it "spoofs" for TFTP, 198.18.0.200-231), all
 # at once:
-#   - 150 slow-header connections, one header line every 2 s (.10)
+#   - 100 slow-header connections, one header line every 2 s (.10)
 #   - login guessing against the admin user, 5 a second (.10)
 #   - 20 downloads of a 256 MiB image that never read (.11)
-#   - 100 connections pushing 1 MiB bodies at /boot.ipxe (.11)
+#   - 150 connections pushing 1 MiB bodies at /boot.ipxe (.11)
 #   - GET /boot/<random MAC>.ipxe as fast as answered, keep-alive (.11)
 #   - TFTP RRQs for pxelinux.cfg/01-<random MAC>, 300 a second (.11 + spoofed)
 #   - 256 never-acknowledged TFTP RRQs from the 32 spoofed sources, 3 rounds
@@ -176,9 +176,9 @@ A+=($!)
 inatk $MIX httpmac $S $PORT 198.18.0.11 $DUR >"$T/a.httpmac" 2>&1 &
 A+=($!)
 sleep 1
-BH_HTTP_HOST=$S inatk $ATTACK slowheader $PORT 198.18.0.10 150 2 $DUR >"$T/a.slow" 2>&1 &
+BH_HTTP_HOST=$S inatk $ATTACK slowheader $PORT 198.18.0.10 100 2 $DUR >"$T/a.slow" 2>&1 &
 A+=($!)
-BH_HTTP_HOST=$S inatk $ATTACK hold $PORT 198.18.0.11 100 POST /boot.ipxe 1048576 1048576 $DUR \
+BH_HTTP_HOST=$S inatk $ATTACK hold $PORT 198.18.0.11 150 POST /boot.ipxe 1048576 1048576 $DUR \
 	>"$T/a.hold" 2>&1 &
 A+=($!)
 inatk $MIX tftpmac $S 69 "198.18.0.11,$SPOOF" $DUR 300 >"$T/a.tftpmac" 2>&1 &
@@ -221,4 +221,6 @@ n=$(sqlite3 "$DB" "SELECT count(*) FROM machine WHERE state = 'discovered'")
 log "  discovered machines: $n"
 check "discovered machines $n <= [boot] discovered_max ($DISCOVERED_MAX)" test "$n" -le $DISCOVERED_MAX
 check "the daemon is still running" kill -0 "$BH_PID"
+check "the discovered-machine limit was logged" grep -q "discovered_max): not recording" \
+	"$T/bootherd.log"
 finish
