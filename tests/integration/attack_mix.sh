@@ -32,7 +32,7 @@
 # that it starts and the checks show what it really does.
 #
 # Topology: switch namespace with a bridge; server (198.18.0.1/16), attacker
-# and legitimate-client namespaces.  Runs 70-125 s (30 s of attack; the rest is
+# and legitimate-client namespaces.  Runs 55-125 s (30 s of attack; the rest is
 # set-up, the three rounds of legitimate clients and the machine's load).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/dhcp_common.bash"
