@@ -17,7 +17,10 @@
       N GETs of PATH from SRC that never read the body (a 4 KiB receive
       buffer); prints the status of each (from the first bytes, peeked),
       then holds them SECONDS.
+The server is 127.0.0.1 unless BH_HTTP_HOST names another address; a
+SRC-PREFIX with four octets is used as the one source address.
 """
+import os
 import select
 import socket
 import sys
@@ -31,7 +34,7 @@ def connect(port, src=None, timeout=5, rcvbuf=0):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     if src:
         s.bind((src, 0))
-    s.connect(("127.0.0.1", port))
+    s.connect((os.environ.get("BH_HTTP_HOST", "127.0.0.1"), port))
     return s
 
 
@@ -82,7 +85,7 @@ def hold(port, prefix, n, method, path, cl, send, seconds):
     socks = []
     chunk = b"x" * 65536
     for i in range(n):
-        src = f"{prefix}.{i % 10 + 1}"
+        src = prefix if prefix.count(".") == 3 else f"{prefix}.{i % 10 + 1}"
         try:
             s = connect(port, src)
             s.sendall(
