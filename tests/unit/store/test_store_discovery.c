@@ -129,15 +129,17 @@ static void test_retry_loop_folds(void **state)
         assert_int_equal(list[0].time, t);
         free(list);
         /* Something else in between ends the fold; other stages never fold. */
-        struct boot_event k[4] = {contact(7, "198.18.0.7:1", ++t, "kernel", "k"),
-                                  contact(7, "198.18.0.7:1", ++t, "kernel", "k"), e, e};
-        k[2].time = ++t;
-        k[3].time = ++t;
+        struct boot_event k[4] = {contact(7, "198.18.0.7:1", t + 1, "kernel", "k"),
+                                  contact(7, "198.18.0.7:1", t + 2, "kernel", "k"), e, e};
+        k[2].time = t + 3;
+        k[3].time = t + 4;
+        t += 4;
         assert_int_equal(store_record_events(f->s, k, 4, 0), 0);
         assert_int_equal(count_events(f->s, &e.mac), 4);
         /* A real boot fetching the same script twice keeps both events. */
-        struct boot_event img[2] = {contact(7, "198.18.0.7:1", ++t, "script", "debian12"),
-                                    contact(7, "198.18.0.7:1", ++t, "script", "debian12")};
+        struct boot_event img[2] = {contact(7, "198.18.0.7:1", t + 1, "script", "debian12"),
+                                    contact(7, "198.18.0.7:1", t + 2, "script", "debian12")};
+        t += 2;
         assert_int_equal(store_record_events(f->s, img, 2, 0), 0);
         assert_int_equal(count_events(f->s, &e.mac), 6);
         struct machine m;
