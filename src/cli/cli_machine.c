@@ -29,7 +29,7 @@ enum {
 /* Which flags each command takes; any other is refused, never ignored. */
 #define FLAGS_PUT                                                                                  \
         (BIT(OPT_IMAGE) | BIT(OPT_HOSTNAME) | BIT(OPT_IP) | BIT(OPT_NOTES) | BIT(OPT_BOOT_FILE) |  \
-         BIT(OPT_NETBOOT))
+         BIT(OPT_NETBOOT) | BIT(OPT_SECURE_BOOT))
 #define FLAGS_LIST                                                                                 \
         (BIT(OPT_IMAGE) | BIT(OPT_HOSTNAME) | BIT(OPT_JSON) | BIT(OPT_DISCOVERED) | BIT(OPT_STATE))
 #define FLAGS_SHOW   (BIT(OPT_JSON) | BIT(OPT_EVENTS))

@@ -9,7 +9,7 @@ in_private_netns "$@"
 PORT=$(free_port)
 write_config "$T/bh.conf" "$PORT"
 BH=("$BOOTHERD" --config "$T/bh.conf")
-"${BH[@]}" user list >/dev/null 2>&1 || true
+"${BH[@]}" init >/dev/null 2>&1 || true
 
 for m in ff:ff:ff:ff:ff:ff 00:00:00:00:00:00 01:00:5e:00:00:01 33-33-00-00-00-01; do
 	rc=0
