@@ -18,6 +18,9 @@ static const char *const default_boot_files[DHCP_BOOT_SLOTS] = {
     [BOOT_ARCH_BIOS] = "undionly.kpxe",
     [BOOT_ARCH_EFI_X64] = BOOT_SNPONLY_FILE,
     [BOOT_ARCH_HTTP_X64] = BOOT_SNPONLY_FILE,
+    /* ARM64 UEFI: no iPXE in Debian; signed network GRUB (docs/firmware.md). */
+    [BOOT_ARCH_EFI_ARM64] = "grubaa64.efi",
+    [BOOT_ARCH_HTTP_ARM64] = "grubaa64.efi",
 };
 
 static void subnet_defaults(struct dhcp_subnet_conf *s, const char *name)
