@@ -30,6 +30,32 @@ for group in "$@"; do
 	fi
 done
 
+# ARM64 UEFI (docs/firmware.md): Debian's signed network GRUB for arm64
+# (grubnetaa64.efi.signed) comes from the arm64 package, unpacked under
+# ARM64_ROOT, never installed (a foreign-architecture package).  The
+# [bootfiles] map names it grubaa64.efi from there.
+ARM64_ROOT=${ARM64_ROOT:-/opt/bootherd/arm64}
+arm64=(grub-efi-arm64-signed)
+for group in "$@"; do
+	case $group in test | e2e) ;; *) continue ;; esac
+	for p in "${arm64[@]}"; do
+		[ -e "$ARM64_ROOT/.$p" ] && continue
+		S=
+		[ "$(id -u)" -eq 0 ] || S=sudo
+		dpkg --print-foreign-architectures | grep -qx arm64 ||
+			{ $S dpkg --add-architecture arm64 && $S apt-get update -qq; }
+		d=$(mktemp -d)
+		(cd "$d" && chmod 777 . && apt-get download -q "$p:arm64" >/dev/null 2>&1) ||
+			{ $S apt-get update -qq && (cd "$d" && apt-get download -q "$p:arm64" >/dev/null); }
+		$S mkdir -p "$ARM64_ROOT"
+		$S dpkg-deb -x "$d"/*.deb "$ARM64_ROOT"
+		$S touch "$ARM64_ROOT/.$p"
+		rm -rf "$d"
+		echo "deps: unpacked $p:arm64 under $ARM64_ROOT" >&2
+	done
+	break
+done
+
 missing=()
 for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

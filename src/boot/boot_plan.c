@@ -179,8 +179,17 @@ static void plan_first_stage(const struct boot_dhcp_facts *f, const struct machi
                 file = BOOT_SECURE_BOOT_FILE_X64;
                 p->secure_boot = true;
         }
-        if (!file)
+        if (!file) {
                 file = slot_file(ctx, p->slot);
+                if (file && strcmp(file, BOOT_SNPONLY_FILE) == 0) {
+                        if (ctx->snponly_fallback || (m && m->snponly_fallback_at)) {
+                                file = BOOT_SNPONLY_FALLBACK;
+                                p->fallback = true;
+                        } else {
+                                p->snponly = true;
+                        }
+                }
+        }
         if (!file && p->unknown_arch)
                 file = slot_file(ctx, BOOT_ARCH_DEFAULT);
         if (!file)

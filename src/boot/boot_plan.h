@@ -93,6 +93,9 @@ struct boot_dhcp_ctx {
         const char *const *files;        /* [BOOT_ARCH_N]; "" or NULL = none */
         bool authoritative;              /* we are the DHCP server (not a proxy) */
         bool boot_server;                /* answering a PXE boot-server request on port 4011 */
+        /* The caller's per-MAC verdict (boot_fallback.h): this machine was
+         * handed snponly.efi and did not come back as iPXE in time. */
+        bool snponly_fallback;
 };
 
 enum boot_dhcp_kind {
@@ -118,7 +121,18 @@ struct boot_dhcp_plan {
         bool unknown_arch;          /* code not in the table: the default slot was used */
         bool netboot_off;           /* the inventory says netboot = off */
         bool secure_boot;           /* the machine's secure_boot chose the file */
+        bool snponly;               /* handed BOOT_SNPONLY_FILE by the arch map (may fall back) */
+        bool fallback;              /* handed BOOT_SNPONLY_FALLBACK instead of snponly.efi */
 };
+
+/* UEFI x86-64 defaults to snponly.efi (iPXE on the firmware's own network
+ * driver: starts faster).  Some NICs' firmware SNP does not work with it;
+ * a machine handed snponly.efi that does not come back as iPXE within
+ * [dhcp] snponly_fallback seconds gets ipxe.efi (iPXE's own drivers) from
+ * then on: ctx->snponly_fallback (this server saw it) or the machine's
+ * recorded snponly_fallback_at.  An explicit boot_file always wins. */
+#define BOOT_SNPONLY_FILE     "snponly.efi"
+#define BOOT_SNPONLY_FALLBACK "ipxe.efi"
 
 /* What a secure_boot machine gets on UEFI x86-64 PXE (arch 7, 9): shim,
  * which loads grubx64.efi (signed GRUB) from the same server, which reads

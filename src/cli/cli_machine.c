@@ -190,6 +190,12 @@ static void print_machine(const struct machine *m)
         printf("boot file:  %s\n", m->boot_file ? m->boot_file : "(by architecture)");
         printf("netboot:    %s\n", m->netboot ? "on" : "off");
         printf("secure boot: %s\n", m->secure_boot ? "on (shimx64.efi -> GRUB)" : "off");
+        if (m->snponly_fallback_at) {
+                json_t *fb = json_time(m->snponly_fallback_at);
+                printf("fallback:   ipxe.efi (did not come back as iPXE from snponly.efi; %s)\n",
+                       json_is_string(fb) ? json_string_value(fb) : "?");
+                json_decref(fb);
+        }
         printf("notes:      %s\n", m->notes);
         json_t *ls = json_time(m->last_seen), *lst = json_time(m->last_stage_at);
         printf("last seen:  %s\n", json_is_string(ls) ? json_string_value(ls) : "never");

@@ -21,6 +21,9 @@ static const struct {
     {"shimx64.efi", "/usr/lib/shim/shimx64.efi.signed"},
     {"grubx64.efi", "/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed"},
     {"mmx64.efi", "/usr/lib/shim/mmx64.efi.signed"},
+    /* ARM64 UEFI: Debian's signed network GRUB from the arm64 package,
+     * unpacked (not installed) by scripts/deps.sh. */
+    {"grubaa64.efi", "/opt/bootherd/arm64/usr/lib/grub/arm64-efi-signed/grubnetaa64.efi.signed"},
 };
 
 static int name_ok(const char *name)

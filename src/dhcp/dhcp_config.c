@@ -11,11 +11,16 @@
 
 _Static_assert(DHCP_BOOT_SLOTS == BOOT_ARCH_N, "one boot file per arch slot");
 
-/* Debian 12's ipxe package ships x86 builds only (pxe-facts.md). */
+/* Debian 12's ipxe package ships x86 builds only (pxe-facts.md).  UEFI
+ * x86-64 gets snponly.efi, falling back per machine to ipxe.efi
+ * (boot_plan.h). */
 static const char *const default_boot_files[DHCP_BOOT_SLOTS] = {
     [BOOT_ARCH_BIOS] = "undionly.kpxe",
-    [BOOT_ARCH_EFI_X64] = "ipxe.efi",
-    [BOOT_ARCH_HTTP_X64] = "ipxe.efi",
+    [BOOT_ARCH_EFI_X64] = BOOT_SNPONLY_FILE,
+    [BOOT_ARCH_HTTP_X64] = BOOT_SNPONLY_FILE,
+    /* ARM64 UEFI: no iPXE in Debian; signed network GRUB (docs/firmware.md). */
+    [BOOT_ARCH_EFI_ARM64] = "grubaa64.efi",
+    [BOOT_ARCH_HTTP_ARM64] = "grubaa64.efi",
 };
 
 static void subnet_defaults(struct dhcp_subnet_conf *s, const char *name)
@@ -44,6 +49,7 @@ int dhcp_config_init(struct dhcp_config *c)
         c->mode = DHCP_MODE_OFF;
         c->decline_quarantine_s = 3600;
         c->max_request_age_ms = 1000;
+        c->snponly_fallback_s = 60;
         subnet_defaults(&c->local, "");
         for (size_t i = 0; i < DHCP_BOOT_SLOTS; i++) {
                 c->boot_files[i] = strdup(default_boot_files[i] ? default_boot_files[i] : "");
@@ -288,6 +294,10 @@ static int set_dhcp_key(struct dhcp_config *c, const char *key, const char *valu
         if (strcmp(key, "max_request_age_ms") == 0) {
                 *why = "expected milliseconds, 0 (never shed) .. 60000";
                 return parse_int(value, 0, 60000, &c->max_request_age_ms);
+        }
+        if (strcmp(key, "snponly_fallback") == 0) {
+                *why = "expected seconds, 0 (never) .. 86400";
+                return parse_int(value, 0, 86400, &c->snponly_fallback_s);
         }
         if (strncmp(key, "boot_", 5) == 0)
                 return set_boot_file(c, key, value, why);

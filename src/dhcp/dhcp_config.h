@@ -11,7 +11,8 @@
  *   server_address = 198.18.0.1        (default: the receiving interface's)
  *   durability = process | fsync       decline_quarantine = 3600
  *   max_request_age_ms = 1000          (0 = answer however late)
- *   boot_bios = undionly.kpxe  boot_efi_x64 = ipxe.efi  boot_http_x64 = ipxe.efi ...
+ *   boot_bios = undionly.kpxe  boot_efi_x64 = snponly.efi  boot_http_x64 = snponly.efi ...
+ *   snponly_fallback = 60              (s without iPXE after snponly.efi -> ipxe.efi)
  *
  *   [subnet lab2]
  *   network = 198.19.2.0/24  range = ...  router, dns, domain, lease_time */
@@ -58,6 +59,7 @@ struct dhcp_config {
         enum dhcp_durability durability;
         int64_t decline_quarantine_s;
         int64_t max_request_age_ms;       /* older requests are shed unanswered; 0 = never */
+        int64_t snponly_fallback_s;       /* 0 = never fall back (boot/boot_fallback.h) */
         struct dhcp_subnet_conf local;    /* [dhcp] */
         struct dhcp_subnet_conf *subnets; /* [subnet NAME], relayed */
         size_t n_subnets;

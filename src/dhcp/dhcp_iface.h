@@ -17,6 +17,7 @@
 
 #include "boot/boot_endpoints.h"
 #include "boot/boot_events.h"
+#include "boot/boot_fallback.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "dhcp/dhcp_alloc.h"
@@ -80,6 +81,7 @@ struct dhcp_server {
         struct boot_events *ev;
         struct dhcp_alloc *alloc;
         struct dhcp_inventory *inv;
+        struct boot_fallback *fb; /* snponly.efi -> ipxe.efi per MAC (boot/boot_fallback.h) */
         struct iface ifaces[DHCP_IFACES_MAX];
         size_t n_ifaces;
         /* per pool: the effective subnet (index = allocator pool index) */

@@ -379,13 +379,17 @@ static void handle(struct dhcp_server *srv, struct iface *f, bool boot_server, c
             .boot_server = boot_server,
             .alloc = srv->alloc,
             .inv = inv,
-            .boot = {.ep = f->ep, .files = (const char *const *)srv->dc->boot_files},
+            .boot = {.ep = f->ep,
+                     .files = (const char *const *)srv->dc->boot_files,
+                     .snponly_fallback = boot_fallback_due(srv->fb, &mac, store_now_ms())},
             .now = store_now_ms(),
             .offer_hold_ms = OFFER_HOLD_MS,
             .decline_quarantine_ms = srv->dc->decline_quarantine_s * 1000,
         };
         struct dhcp_decision *d = &srv->dec;
         dhcp_policy_decide(req, m, sn, &ctx, d);
+        if (d->action == DHCP_ACT_REPLY)
+                boot_fallback_note(srv->fb, &mac, &d->plan, ctx.now);
 
         report(srv, &mac, peer_s, req, d);
         log_decision(srv, req, mac_s, peer_s, d);
@@ -617,6 +621,8 @@ int dhcp_server_start(struct loop *l, const struct dhcp_config *dc,
         if (r >= 0)
                 r = dhcp_inventory_new(s, &srv->inv);
         if (r >= 0)
+                r = boot_fallback_new(dc->snponly_fallback_s * 1000, s, &srv->fb);
+        if (r >= 0)
                 r = dhcp_iface_find(srv);
         srv->shared = strcmp(store_backend_name(s), "sqlite") != 0;
         if (r >= 0 && dc->mode == DHCP_MODE_SERVER && (r = dhcp_iface_pools(srv)) >= 0)
@@ -657,6 +663,7 @@ void dhcp_server_stop(struct dhcp_server *srv)
                         }
         dhcp_alloc_free(srv->alloc);
         dhcp_inventory_free(srv->inv);
+        boot_fallback_free(srv->fb);
         boot_endpoints_table_free(srv->endpoints);
         free(srv);
 }

@@ -59,6 +59,9 @@ json_t *machine_to_json(const struct machine *m)
                 json_object_set_new(j, "last_server", str_or_null(m->last_server));
         if (j)
                 json_object_set_new(j, "secure_boot", json_boolean(m->secure_boot));
+        /* snponly.efi -> ipxe.efi fallback (null = none; boot_plan.h). */
+        if (j)
+                json_object_set_new(j, "snponly_fallback_at", json_time(m->snponly_fallback_at));
         return j;
 }
 

@@ -92,6 +92,11 @@ struct machine {
         int64_t last_stage_at;
         int64_t created;
         char *last_server; /* server of the latest contact (store_set_origin); NULL = none */
+        /* ms when DHCP fell back from snponly.efi to ipxe.efi for this
+         * machine (it never came back as iPXE); 0 = no fallback.  Set by
+         * store_machine_set_fallback, cleared when the admin changes
+         * boot_file. */
+        int64_t snponly_fallback_at;
 };
 
 void machine_done(struct machine *m);
@@ -106,6 +111,9 @@ int store_machine_add(struct store *s, const struct machine *m);
 int store_machine_update(struct store *s, const struct machine *m);
 int store_machine_get(struct store *s, const struct mac *mac, struct machine *ret);
 int store_machine_remove(struct store *s, const struct mac *mac);
+/* Records (at > 0) or clears (0) the snponly.efi -> ipxe.efi fallback;
+ * -ENOENT when no row has this MAC. */
+int store_machine_set_fallback(struct store *s, const struct mac *mac, int64_t at);
 /* image NULL = unassign. */
 int store_machine_assign(struct store *s, const struct mac *mac, const char *image);
 /* Assigns every MAC (all or nothing). */

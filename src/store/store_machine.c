@@ -126,7 +126,10 @@ static const char SQL_MACHINE_INSERT[] =
     "secure_boot, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char SQL_MACHINE_SET[] =
     "UPDATE machine SET hostname = ?2, image = ?3, ipv4 = ?4, notes = ?5, state = ?6, "
-    "boot_file = ?7, netboot = ?8, secure_boot = ?9 WHERE mac = ?1";
+    "boot_file = ?7, netboot = ?8, secure_boot = ?9, "
+    /* A changed boot_file override resets the snponly fallback. */
+    "snponly_fallback_at = CASE WHEN coalesce(boot_file, '') = coalesce(?7, '') "
+    "THEN snponly_fallback_at ELSE 0 END WHERE mac = ?1";
 
 static int machine_write(struct store *s, const struct machine *m, bool insert)
 {
@@ -240,7 +243,8 @@ int store_machine_update(struct store *s, const struct machine *m)
 
 #define MACHINE_COLS                                                                               \
         "mac, hostname, image, ipv4, notes, state, first_seen, last_seen, last_stage, "            \
-        "last_stage_at, created, boot_file, netboot, last_server, secure_boot"
+        "last_stage_at, created, boot_file, netboot, last_server, secure_boot, "                   \
+        "snponly_fallback_at"
 
 static int machine_from_row(struct store *s, struct store_stmt *st, struct machine *m)
 {
@@ -265,6 +269,7 @@ static int machine_from_row(struct store *s, struct store_stmt *st, struct machi
         m->netboot = store_col_int64(st, 12) != 0;
         m->last_server = store_col_dup(st, 13, &oom);
         m->secure_boot = store_col_int64(st, 14) != 0;
+        m->snponly_fallback_at = store_col_int64(st, 15);
         if (!m->notes && !oom)
                 m->notes = strdup("");
         if (oom || !m->notes) {
@@ -272,6 +277,25 @@ static int machine_from_row(struct store *s, struct store_stmt *st, struct machi
                 return store_fail(s, -ENOMEM, NULL, "out of memory");
         }
         return 0;
+}
+
+static const char SQL_MACHINE_FALLBACK[] =
+    "UPDATE machine SET snponly_fallback_at = ?2 WHERE mac = ?1";
+
+int store_machine_set_fallback(struct store *s, const struct mac *mac, int64_t at)
+{
+        char m[MAC_STR_LEN];
+        mac_format(mac, m);
+        struct store_stmt *st = store_prepare(s, SQL_MACHINE_FALLBACK);
+        if (!st)
+                return -EIO;
+        store_bind_text(st, 1, m);
+        store_bind_int64(st, 2, at);
+        if (store_step(st) < 0)
+                return store_db_fail(s, "machine fallback");
+        int64_t n = store_changes(st);
+        store_reset(st);
+        return n > 0 ? 0 : store_fail(s, -ENOENT, "mac", "no machine %s", m);
 }
 
 static const char SQL_MACHINE_GET[] = "SELECT " MACHINE_COLS " FROM machine WHERE mac = ?1";

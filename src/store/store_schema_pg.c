@@ -164,6 +164,14 @@ static const struct store_migration migrations[] = {
         "  ON machine FOR EACH ROW"
         "  WHEN (OLD.secure_boot IS DISTINCT FROM NEW.secure_boot)"
         "  EXECUTE FUNCTION bootherd_inventory_bump();"},
+
+    /* 7 -> 8: the snponly.efi -> ipxe.efi fallback (as SQLite's 8); every
+     * server's DHCP snapshot sees it. */
+    {8, "ALTER TABLE machine ADD COLUMN snponly_fallback_at BIGINT NOT NULL DEFAULT 0;"
+        "CREATE TRIGGER machine_snponly_fallback_upd AFTER UPDATE OF snponly_fallback_at"
+        "  ON machine FOR EACH ROW"
+        "  WHEN (OLD.snponly_fallback_at IS DISTINCT FROM NEW.snponly_fallback_at)"
+        "  EXECUTE FUNCTION bootherd_inventory_bump();"},
 };
 
 const struct store_schema store_pg_schema = {migrations,

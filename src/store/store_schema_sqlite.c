@@ -126,6 +126,10 @@ static const struct store_migration migrations[] = {
      * snapshot sees the change through data_version; scripts do not
      * depend on it (no generation bump). */
     {7, "ALTER TABLE machine ADD COLUMN secure_boot INTEGER NOT NULL DEFAULT 0;"},
+
+    /* 7 -> 8: when DHCP fell back from snponly.efi to ipxe.efi for a
+     * machine that never came back as iPXE (0 = no fallback). */
+    {8, "ALTER TABLE machine ADD COLUMN snponly_fallback_at INTEGER NOT NULL DEFAULT 0;"},
 };
 
 const struct store_schema store_sqlite_schema = {migrations,

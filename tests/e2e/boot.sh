@@ -6,8 +6,8 @@
 #   switch A, bootherd as the DHCP server (198.18.0.1):
 #     m-bios   SeaBIOS + NIC iPXE ROM  -> alpha; reassigned through the REST
 #              API -> beta, powered on again -> beta
-#     m-upxe   OVMF UEFI PXE -> TFTP ipxe.efi -> iPXE -> beta
-#     m-uhttp  OVMF UEFI HTTP Boot -> http://…/ipxe.efi -> iPXE -> beta
+#     m-upxe   OVMF UEFI PXE -> TFTP snponly.efi (the default) -> iPXE -> beta
+#     m-uhttp  OVMF UEFI HTTP Boot -> http://…/snponly.efi -> iPXE -> beta
 #     m-new    SeaBIOS + iPXE, unknown MAC: discovered, keeps retrying; adopted
 #              through the REST API while it waits -> boots alpha, bootherd
 #              and the machine untouched
@@ -111,6 +111,13 @@ expect_boot m-bios alpha
 expect_boot m-upxe beta
 expect_boot m-uhttp beta
 expect_boot m-new alpha
+# The default UEFI x86-64 first stage is snponly.efi; it works under OVMF
+# (virtio-net), so no fallback to ipxe.efi is recorded.
+snp_handed() { bh "$BA" events --mac "${mac[$1]}" 2>/dev/null | grep -q "dhcp .*file=.*snponly\.efi"; }
+check "m-upxe was handed snponly.efi (the default)" snp_handed m-upxe
+check "m-uhttp was handed the snponly.efi URL" snp_handed m-uhttp
+expect_eq "m-upxe: no fallback to ipxe.efi" null \
+	"$(bh "$BA" machine show "${mac[m-upxe]}" --json 2>/dev/null | jq -r .snponly_fallback_at)"
 check "bootherd (server mode) ran throughout, never restarted" kill -0 "${_bh_pid[$BA]}"
 expect_boot p-bios beta
 expect_boot p-upxe alpha

@@ -35,7 +35,7 @@ expect_eq "BIOS PXE gets undionly.kpxe" "undionly.kpxe" "$(field boot_file "$lin
 expect_eq "BIOS PXE next-server" "198.18.0.1" "$(field siaddr "$line")"
 
 line=$(dh_udhcpc c3 "${UEFI[@]}")
-expect_eq "UEFI x64 PXE gets ipxe.efi" "ipxe.efi" "$(field boot_file "$line")"
+expect_eq "UEFI x64 PXE gets snponly.efi (the default)" "snponly.efi" "$(field boot_file "$line")"
 
 # An inventory change while serving takes effect at the next request.
 bh machine add 02:00:00:00:00:03 --boot-file snponly.efi >/dev/null
@@ -71,7 +71,7 @@ chmod +x "$T/env.sh"
 UDHCPC_OUT="$T/c8" timeout 20 ip netns exec "$CL" busybox udhcpc -i c8 -n -q -t 4 -T 1 \
 	-s "$T/env.sh" -V HTTPClient:Arch:00016:UNDI:003000 -x 0x5d:0010 -O 60 >/dev/null 2>&1 || true
 line=$(cat "$T/c8.env" 2>/dev/null || true)
-expect_eq "HTTP Boot gets the URL of ipxe.efi" "$URL/ipxe.efi" "$(field boot_file "$line")"
+expect_eq "HTTP Boot gets the URL of snponly.efi" "$URL/snponly.efi" "$(field boot_file "$line")"
 expect_eq "HTTP Boot gets 60 HTTPClient" "HTTPClient" "$(field vendor "$line")"
 UDHCPC_OUT="$T/c2b" timeout 20 ip netns exec "$CL" busybox udhcpc -i c2 -n -q -t 4 -T 1 \
 	-s "$T/env.sh" "${BIOS[@]}" -O 60 >/dev/null 2>&1 || true

@@ -59,7 +59,7 @@ expect_eq "UEFI: bootherd offer still says PXEClient" "PXEClient" "$(jget vendor
 ip -n "$CL" addr add "$site_ip/24" dev c2
 ack=$(ip netns exec "$CL" $PXE bootserver c2 02:00:00:00:02:02 7 "$site_ip" 198.18.0.1)
 expect_eq "port 4011 ACK" "5" "$(jget type <<<"$ack")"
-expect_eq "port 4011 ACK: boot file" "ipxe.efi" "$(jget file <<<"$ack")"
+expect_eq "port 4011 ACK: boot file" "snponly.efi" "$(jget file <<<"$ack")"
 expect_eq "port 4011 ACK: no address" "0.0.0.0" "$(jget yiaddr <<<"$ack")"
 
 # iPXE in proxy mode gets the script URL (no 175.176: we are not authoritative).

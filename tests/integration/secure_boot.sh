@@ -56,7 +56,7 @@ offer=$(ip netns exec "$CL" $PXE discover c1 02:00:00:00:0b:01 9)
 expect_eq "arch 9 (firmware-like DISCOVER): shimx64.efi" "shimx64.efi" "$(jget file <<<"$offer")"
 expect_eq "arch 9: option 43 {6: 8}" "060108ff" "$(jget opt43 <<<"$offer")"
 line=$(dh_udhcpc c2 "${UEFI[@]}")
-expect_eq "secure_boot off: ipxe.efi as before" "ipxe.efi" "$(field boot_file "$line")"
+expect_eq "secure_boot off: snponly.efi (the default)" "snponly.efi" "$(field boot_file "$line")"
 line=$(dh_udhcpc c3 -V PXEClient:Arch:00000:UNDI:002001 -x 0x5d:0000)
 expect_eq "secure_boot on, BIOS: undionly.kpxe (no Secure Boot there)" "undionly.kpxe" "$(field boot_file "$line")"
 line=$(dh_udhcpc c3 "${UEFI[@]}" -x 0x4d:69505845)
@@ -65,7 +65,7 @@ expect_eq "secure_boot on, already iPXE: the script URL" "http://198.18.0.1:$DH_
 # Turned off while serving: the next request gets iPXE again.
 bh machine edit 02:00:00:00:0b:03 --secure-boot off >/dev/null
 line=$(dh_udhcpc c3 "${UEFI[@]}")
-expect_eq "after --secure-boot off: ipxe.efi" "ipxe.efi" "$(field boot_file "$line")"
+expect_eq "after --secure-boot off: snponly.efi" "snponly.efi" "$(field boot_file "$line")"
 
 log "== the signed binaries, byte-identical, over TFTP and HTTP"
 # From c1's leased address only: the TFTP events find the MAC by lease.
@@ -108,5 +108,5 @@ ip -n "$CL" addr add 198.18.0.77/24 dev c2
 ack=$(ip netns exec "$CL" $PXE bootserver c2 02:00:00:00:0b:01 7 198.18.0.77 198.18.0.1)
 expect_eq "4011 ACK for the secure_boot machine: shimx64.efi" "shimx64.efi" "$(jget file <<<"$ack")"
 ack=$(ip netns exec "$CL" $PXE bootserver c2 02:00:00:00:0b:02 7 198.18.0.77 198.18.0.1)
-expect_eq "4011 ACK for the other machine: ipxe.efi" "ipxe.efi" "$(jget file <<<"$ack")"
+expect_eq "4011 ACK for the other machine: snponly.efi" "snponly.efi" "$(jget file <<<"$ack")"
 finish

@@ -77,6 +77,40 @@ static void test_uefi_pxe_and_override(void **state)
         assert_string_equal(file_of(&p), "snponly.efi");
 }
 
+/* snponly.efi by default, ipxe.efi once the machine fell back (this
+ * server's verdict or the recorded one); boot_file still wins. */
+static void test_snponly_fallback(void **state)
+{
+        static const char *snp[BOOT_ARCH_N] = {
+            [BOOT_ARCH_EFI_X64] = "snponly.efi",
+            [BOOT_ARCH_HTTP_X64] = "snponly.efi",
+        };
+        struct boot_dhcp_ctx c = {.ep = EP, .files = snp, .authoritative = true};
+        struct boot_dhcp_plan p;
+        struct boot_dhcp_facts f = pxe(7);
+        boot_plan_dhcp(&f, NULL, &c, &p);
+        assert_string_equal(file_of(&p), "snponly.efi");
+        assert_true(p.snponly);
+        assert_false(p.fallback);
+        c.snponly_fallback = true;
+        boot_plan_dhcp(&f, NULL, &c, &p);
+        assert_string_equal(file_of(&p), "ipxe.efi");
+        assert_true(p.fallback);
+        assert_false(p.snponly);
+        c.snponly_fallback = false;
+        struct machine m = {.netboot = true, .snponly_fallback_at = 1};
+        boot_plan_dhcp(&f, &m, &c, &p);
+        assert_string_equal(file_of(&p), "ipxe.efi");
+        struct boot_dhcp_facts h = {.has_arch = true, .arch = 16, .vendor = BOOT_VENDOR_HTTP};
+        boot_plan_dhcp(&h, &m, &c, &p);
+        assert_string_equal(file_of(&p), "http://198.18.0.1/ipxe.efi");
+        m.boot_file = "snponly.efi"; /* the override wins over the fallback */
+        boot_plan_dhcp(&f, &m, &c, &p);
+        assert_string_equal(file_of(&p), "snponly.efi");
+        assert_false(p.snponly);
+        assert_false(p.fallback);
+}
+
 static void test_ipxe_raw_and_rfc3004(void **state)
 {
         struct boot_dhcp_ctx c = ctx(true);
@@ -248,6 +282,7 @@ int main(void)
             cmocka_unit_test(test_netboot_off_and_plain),
             cmocka_unit_test(test_unknown_arch_default),
             cmocka_unit_test(test_vendor_of),
+            cmocka_unit_test(test_snponly_fallback),
             cmocka_unit_test(test_long_url_whole),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
