@@ -17,7 +17,9 @@
 #   bh_start NS DIR               `serve` in NS; waits until HTTP answers
 #   bh_stop DIR                   stops it (SIGTERM), waits
 #   bh_discovered DIR MAC         true when MAC is listed as discovered
-#   bh_script_hits DIR MAC        how many per-MAC scripts MAC has fetched
+#   bh_script_last DIR MAC        the time of MAC's newest script event (an
+#                                 unknown machine's retries fold into one
+#                                 event whose time moves: docs/security.md)
 #
 # BOOTHERD: the binary (default build/bootherd of this tree).
 # no_timer_check in the images' command line: under a heavily loaded host
@@ -122,9 +124,9 @@ bh_discovered() {
 		python3 -c 'import json,sys; sys.exit(0 if any(m["mac"] == sys.argv[1] for m in json.load(sys.stdin)) else 1)' "$2"
 }
 
-bh_script_hits() {
+bh_script_last() {
 	bh "$1" events --mac "$2" --limit 1000 --json |
-		python3 -c 'import json,sys; print(sum(1 for e in json.load(sys.stdin) if e.get("stage") == "script"))'
+		python3 -c 'import json,sys; print(max((e["time"] for e in json.load(sys.stdin) if e.get("stage") == "script"), default=""))'
 }
 
 # bh_token DIR: creates an admin API token (once) into BH_TOKEN.
