@@ -30,6 +30,9 @@ for group in "$@"; do
 	fi
 done
 
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
 # ARM64 UEFI (docs/firmware.md): Debian's signed network GRUB for arm64
 # (grubnetaa64.efi.signed) comes from the arm64 package, unpacked under
 # ARM64_ROOT, never installed (a foreign-architecture package).  The
@@ -40,16 +43,14 @@ for group in "$@"; do
 	case $group in test | e2e) ;; *) continue ;; esac
 	for p in "${arm64[@]}"; do
 		[ -e "$ARM64_ROOT/.$p" ] && continue
-		S=
-		[ "$(id -u)" -eq 0 ] || S=sudo
 		dpkg --print-foreign-architectures | grep -qx arm64 ||
-			{ $S dpkg --add-architecture arm64 && $S apt-get update -qq; }
+			{ $SUDO dpkg --add-architecture arm64 && $SUDO apt-get update -qq; }
 		d=$(mktemp -d)
 		(cd "$d" && chmod 777 . && apt-get download -q "$p:arm64" >/dev/null 2>&1) ||
-			{ $S apt-get update -qq && (cd "$d" && apt-get download -q "$p:arm64" >/dev/null); }
-		$S mkdir -p "$ARM64_ROOT"
-		$S dpkg-deb -x "$d"/*.deb "$ARM64_ROOT"
-		$S touch "$ARM64_ROOT/.$p"
+			{ $SUDO apt-get update -qq && (cd "$d" && apt-get download -q "$p:arm64" >/dev/null); }
+		$SUDO mkdir -p "$ARM64_ROOT"
+		$SUDO dpkg-deb -x "$d"/*.deb "$ARM64_ROOT"
+		$SUDO touch "$ARM64_ROOT/.$p"
 		rm -rf "$d"
 		echo "deps: unpacked $p:arm64 under $ARM64_ROOT" >&2
 	done
@@ -61,9 +62,6 @@ for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
 done
-SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
-
 # bootherd started as root runs as the system user bootherd (docs/security.md,
 # packaging/sysusers.d/bootherd.conf) and refuses to serve as root without
 # it: create it as the package would, for the tests, benchmarks and demo.
