@@ -4,20 +4,25 @@
 # tftpd-hpa + nginx with hand-written per-MAC files), per firmware path, side
 # by side in one run; then a boot storm of many VMs at once against each.
 #
-#   bench/boot/run.sh [--runs N] [--storm N] [--paths "bios uefi-pxe uefi-http"]
-#                     [--stacks "ref bootherd"] [--snponly] [--ra] [--no-storm]
+#   bench/boot/run.sh [--runs N] [--storm N] [--paths "bios uefi-pxe uefi-http uefi-sb"]
+#                     [--stacks "ref bootherd"] [--ipxe-efi] [--ra] [--no-storm]
 #
 #   --runs N     sequential boots per path and stack (default 3); the median counts
 #   --storm N    VMs powered on at once in the storm (default 12), firmware
 #                paths taken in turn; every one must boot
-#   --snponly    a third stack, bootherd-snp: bootherd with the site knob
-#                [dhcp] boot_efi_x64 = boot_http_x64 = snponly.efi (UEFI paths
-#                only; the shipped default is ipxe.efi)
+#   --ipxe-efi   a third stack, bootherd-ipxe: bootherd with the site knob
+#                [dhcp] boot_efi_x64 = boot_http_x64 = ipxe.efi (uefi-pxe and
+#                uefi-http only; the shipped default is snponly.efi)
 #   --pcap       capture each stack's link into OUT/<stack>.pcap (for the
 #                where-the-time-goes analysis in README.md)
 #   --ra         also tests/e2e/lib/ra.py's router advertisement on every link,
-#                so the reference gets one too (bootherd always sends its own:
-#                [ra] enabled = true; the reference as shipped sends none)
+#                so the reference gets one too (bootherd sends its own by
+#                default: [ra] enabled = auto; the reference as shipped sends none)
+#
+# Paths: bios, uefi-pxe, uefi-http (iPXE chains) and uefi-sb (OVMF Secure
+# Boot: shim -> signed GRUB -> per-MAC grub.cfg -> signed kernel, all TFTP;
+# the reference serves the same Debian binaries from tftpd-hpa with
+# hand-written per-MAC GRUB files).
 #
 # One VM at a time in the per-path part (the machine has 2 cores and TCG is
 # CPU-bound); the two stacks alternate so drifting load hits both alike.  Both
@@ -28,7 +33,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 
-RUNS=3 STORM=12 PATHS="bios uefi-pxe uefi-http" STACKS="ref bootherd" RA= DO_STORM=1 PCAP=
+RUNS=3 STORM=12 PATHS="bios uefi-pxe uefi-http uefi-sb" STACKS="ref bootherd" RA= DO_STORM=1 PCAP=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
@@ -37,7 +42,7 @@ while [ $# -gt 0 ]; do
 	--stacks) STACKS=$2; shift 2 ;;
 	--ra) RA=1; shift ;;
 	--pcap) PCAP=1; shift ;;
-	--snponly) STACKS="$STACKS bootherd-snp"; shift ;;
+	--ipxe-efi) STACKS="$STACKS bootherd-ipxe"; shift ;;
 	--no-storm) DO_STORM=; shift ;;
 	*) echo "usage: see the header of $0" >&2; exit 2 ;;
 	esac
@@ -60,7 +65,7 @@ images_build alpha beta
 IP=198.18.0.1
 declare -A SW
 # Short, distinct switch-name tags (namespace and veth names stay <= 15 chars).
-declare -A TAG=([ref]=r [bootherd]=b [bootherd-snp]=s)
+declare -A TAG=([ref]=r [bootherd]=b [bootherd-ipxe]=i)
 
 # --- the stacks, each on its own switch -----------------------------------------
 for stack in $STACKS; do
@@ -73,16 +78,17 @@ for stack in $STACKS; do
 	case $stack in
 	ref)
 		ref_tree "$OUT/ref" "$IP"
+		ref_sb_tree "$OUT/ref"
 		ref_isc "${sw}s" "$OUT/ref" "$IP"
 		;;
 	bootherd)
-		# [ra] enabled = true (bh_init): bootherd's own router advertisement.
-		BH_LOG_LEVEL=warn bh_init "$OUT/bootherd" "$IP" server
+		# The shipped defaults ([ra] enabled = auto: on in server mode).
+		BH_RA=auto BH_LOG_LEVEL=warn bh_init "$OUT/bootherd" "$IP" server
 		bh_images "$OUT/bootherd" alpha beta
 		bh_start "${sw}s" "$OUT/bootherd"
 		;;
-	bootherd-snp)
-		BH_LOG_LEVEL=warn BH_DHCP_EXTRA=$'boot_efi_x64 = snponly.efi\nboot_http_x64 = snponly.efi' \
+	bootherd-ipxe)
+		BH_RA=auto BH_LOG_LEVEL=warn BH_DHCP_EXTRA=$'boot_efi_x64 = ipxe.efi\nboot_http_x64 = ipxe.efi' \
 			bh_init "$OUT/$stack" "$IP" server
 		bh_images "$OUT/$stack" alpha beta
 		bh_start "${sw}s" "$OUT/$stack"
@@ -92,20 +98,25 @@ done
 # The reference's HTTP server must be up before the first boot.
 sleep 1
 
-# assign STACK MAC IMAGE
+# assign STACK MAC IMAGE [PATH]: uefi-sb machines get the signed chain.
 assign() {
-	case $1 in
-	ref) ref_assign "$OUT/ref" "$2" "$3" ;;
+	case $1:${4:-} in
+	ref:uefi-sb) ref_assign_grub "$OUT/ref" "$2" "$3" ;;
+	ref:*) ref_assign "$OUT/ref" "$2" "$3" ;;
+	bootherd*:uefi-sb) bh "$OUT/$1" machine add "$2" --image "$3" --secure-boot on >/dev/null 2>&1 ;;
 	bootherd*) bh "$OUT/$1" machine add "$2" --image "$3" >/dev/null 2>&1 ;;
 	esac
 }
 
 # A fresh MAC per boot (first-boot cost: ISC dhcpd pings every new address).
 n_mac=0
-# next_mac: sets MAC (not printed: a $(...) subshell would lose the count).
+# next_mac [PATH]: sets MAC (not printed: a $(...) subshell would lose the
+# count).  Secure Boot machines are 52:54:5b:... (ref_isc tells them apart).
 next_mac() {
 	n_mac=$((n_mac + 1))
-	MAC=$(printf '52:54:00:b0:%02x:%02x' $((n_mac / 256)) $((n_mac % 256)))
+	local p=52:54:00
+	[ "${1:-}" != uefi-sb ] || p=52:54:5b
+	MAC=$(printf '%s:b0:%02x:%02x' $p $((n_mac / 256)) $((n_mac % 256)))
 }
 
 printf 'stack\tpath\trun\tseconds\n' >"$OUT/results.tsv"
@@ -118,11 +129,12 @@ for ((run = 1; run <= RUNS; run++)); do
 	[ $((run % 2)) -eq 1 ] || order=$(echo "$STACKS" | tr ' ' '\n' | tac | tr '\n' ' ')
 	for path in $PATHS; do
 		for stack in $order; do
-			# snponly.efi changes nothing on the BIOS path (iPXE ROM).
-			[ "$stack:$path" != bootherd-snp:bios ] || continue
-			next_mac
+			# The first-stage knob changes nothing on the BIOS (iPXE ROM)
+			# and Secure Boot (shim) paths.
+			[ "$stack" != bootherd-ipxe ] || [ "$path" = uefi-pxe ] || [ "$path" = uefi-http ] || continue
+			next_mac "$path"
 			mac=$MAC
-			assign "$stack" "$mac" alpha
+			assign "$stack" "$mac" alpha "$path"
 			name="$stack-$path-$run"
 			vm_start "${SW[$stack]}" "$name" "$mac" "$path"
 			if vm_wait_marker "$name" 600 >/dev/null; then
@@ -170,7 +182,7 @@ storm() {
 }
 declare -A macs
 if [ -n "$DO_STORM" ]; then
-	for stack in $STACKS; do [ "$stack" = bootherd-snp ] || storm "$stack"; done
+	for stack in $STACKS; do [ "$stack" = bootherd-ipxe ] || storm "$stack"; done
 fi
 
 # --- summary ---------------------------------------------------------------------

@@ -11,6 +11,11 @@
 #   ref_dnsmasq NS DIR SERVER_IP   dnsmasq: full DHCP + TFTP for all three paths
 #   ref_dnsmasq_site NS DIR        dnsmasq as a plain site DHCP server (no PXE)
 #   ref_http NS DIR SERVER_IP      python3 http.server on SERVER_IP:80
+#   ref_sb_tree DIR                TFTP root DIR/tftp also gets Debian's signed
+#                                  chain: shimx64.efi, grubx64.efi, grub/grub.cfg
+#   ref_assign_grub DIR MAC IMAGE  DIR/tftp/grub/grub.cfg-01-<mac> boots IMAGE
+#                                  over TFTP (Secure Boot machines: MACs
+#                                  52:54:5b:..., which ref_isc hands shimx64.efi)
 #
 # The per-MAC script mirrors what bootherd renders for an image
 # (src/boot/ipxe_script.c): `initrd=<name>` on the kernel line because the EFI
@@ -47,6 +52,32 @@ boot || goto failed
 sleep 5
 chain --autofree --replace http://$ip/boot/\${mac}.ipxe
 EOF
+}
+
+# The Secure Boot chain as an administrator sets it up by hand from Debian's
+# packages: shim loads grubx64.efi, whose prefix is /grub on the TFTP server;
+# grub/grub.cfg chains to the machine's own file (GRUB's net_default_mac has
+# colons, so the per-MAC file is linked under both spellings).
+ref_sb_tree() {
+	local dir=$1
+	mkdir -p "$dir/tftp/grub" "$dir/tftp/images"
+	cp /usr/lib/shim/shimx64.efi.signed "$dir/tftp/shimx64.efi"
+	cp /usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed "$dir/tftp/grubx64.efi"
+	# Copies, not links: tftpd-hpa -s chroots into the root.
+	cp "$E2E_CACHE"/vmlinuz "$dir/tftp/images/vmlinuz"
+	echo 'configfile "$prefix"'"'"'/grub.cfg-01-'"'"'"$net_default_mac"' >"$dir/tftp/grub/grub.cfg"
+}
+
+ref_assign_grub() {
+	local dir=$1 mac=$2 img=$3 hy
+	hy=$(echo "$mac" | tr ':' '-')
+	cp -n "$E2E_CACHE/$img.cpio.gz" "$dir/tftp/images/$img.cpio.gz"
+	cat >"$dir/tftp/grub/grub.cfg-01-$hy" <<EOF
+linux (tftp)/images/vmlinuz $REF_CMDLINE bootherd.image=$img
+initrd (tftp)/images/$img.cpio.gz
+boot
+EOF
+	ln -sf "grub.cfg-01-$hy" "$dir/tftp/grub/grub.cfg-01-$mac"
 }
 
 # ref_dnsmasq NS DIR SERVER_IP: authoritative DHCP on 198.18.0.100-199 plus
@@ -135,6 +166,9 @@ subnet 198.18.0.0 netmask 255.255.255.0 {
 	} elsif substring(option vendor-class-identifier, 0, 10) = "HTTPClient" {
 		option vendor-class-identifier "HTTPClient";
 		filename "http://$ip/ipxe.efi";
+	} elsif substring(hardware, 1, 3) = 52:54:5b {
+		# the Secure Boot machines (ref_assign_grub): Debian's signed chain
+		filename "shimx64.efi";
 	} elsif option arch = 00:07 or option arch = 00:09 {
 		filename "ipxe.efi";
 	} else {
