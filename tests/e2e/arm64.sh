@@ -6,8 +6,16 @@
 # grub/grub.cfg -> grub.cfg-01-<mac> -> Debian's arm64 cloud kernel + the
 # image's initramfs (a static arm64 busybox), over TFTP.
 #
-#   a-pxe  image arma: the console shows the image's marker for its MAC and
-#          every step is in the event log.
+# One image, "duo", serves both architectures: kernel + initrd are x86-64's
+# (Debian's amd64 cloud kernel), kernel_arm64 + initrds_arm64 arm64's.
+#
+#   a-pxe   arm64 (AAVMF PXE): GRUB picks the arm64 files ($grub_cpu); the
+#           console shows duo's marker for its MAC (printed by the arm64
+#           initramfs on ttyAMA0); every step is in the event log, with the
+#           arm64 files.
+#   x-bios  x86-64 (SeaBIOS + iPXE) with the same image at the same time:
+#           iPXE's script skips the arm64 branch (${buildarch}) and boots the
+#           x86-64 files.
 #
 #   E2E_KEEP=DIR   keep logs and serial consoles in DIR
 source "$(dirname "$0")/../integration/lib.sh"
@@ -31,30 +39,46 @@ keep() {
 }
 on_exit keep
 
-images_build_arm64 arma
+images_build duo
+images_build_arm64 duo
 IP=198.18.0.1
 S=${NET_PREFIX}s
 net_switch "$S"
 net_host "$S" "${S}bh" "$IP/24"
 D=$T/bh-s
 bh_init "$D" "$IP" server
-cp "$E2E_CACHE/vmlinuz-arm64" "$E2E_CACHE/arma.cpio.gz" "$D/state/images/"
-bh "$D" image add arma --kernel vmlinuz-arm64 --initrd arma.cpio.gz \
-	--cmdline "${BH_CMDLINE/ttyS0/ttyAMA0}" >/dev/null
-declare -A mac=([a-pxe]=52:54:00:e2:a6:01)
-bh "$D" machine add "${mac[a-pxe]}" --image arma --hostname a-pxe >/dev/null
+cp "$E2E_CACHE/vmlinuz" "$E2E_CACHE/duo.cpio.gz" "$D/state/images/"
+mkdir -p "$D/state/images/arm64"
+cp "$E2E_CACHE/vmlinuz-arm64" "$D/state/images/arm64/vmlinuz"
+cp "$E2E_CACHE/duo-arm64.cpio.gz" "$D/state/images/arm64/duo.cpio.gz"
+# Both consoles: the kernel ignores the one its machine does not have.
+bh "$D" image add duo --kernel vmlinuz --initrd duo.cpio.gz \
+	--kernel-arm64 arm64/vmlinuz --initrd-arm64 arm64/duo.cpio.gz \
+	--cmdline "${BH_CMDLINE/console=ttyS0/console=ttyAMA0 console=ttyS0}" >/dev/null
+declare -A mac=([a-pxe]=52:54:00:e2:a6:01 [x-bios]=52:54:00:e2:a6:02)
+bh "$D" machine add "${mac[a-pxe]}" --image duo --hostname a-pxe >/dev/null
+bh "$D" machine add "${mac[x-bios]}" --image duo --hostname x-bios >/dev/null
 bh_start "${S}bh" "$D"
 
 vm_start "$S" a-pxe "${mac[a-pxe]}" aavmf-pxe
+vm_start "$S" x-bios "${mac[x-bios]}" bios
+want() { echo "^BOOTHERD-MARKER image=duo cmdline=.*bootherd.image=duo bootherd.mac=$1( |\$)"; }
 line=$(vm_wait_marker a-pxe "$WAIT") || line="(no marker line)"
-expect_match "a-pxe (${mac[a-pxe]}) boots arma through AAVMF PXE and grubaa64.efi" \
-	"^BOOTHERD-MARKER image=arma cmdline=.*bootherd.image=arma bootherd.mac=${mac[a-pxe]}( |\$)" "$line"
+expect_match "a-pxe (${mac[a-pxe]}, arm64) boots duo's arm64 files through AAVMF PXE and grubaa64.efi" \
+	"$(want "${mac[a-pxe]}")" "$line"
 [[ "$line" == "(no marker line)" ]] || log "       a-pxe: $(vm_elapsed a-pxe) s power-on to marker"
+line=$(vm_wait_marker x-bios "$WAIT") || line="(no marker line)"
+expect_match "x-bios (${mac[x-bios]}, x86-64) boots duo's x86-64 files through iPXE" \
+	"$(want "${mac[x-bios]}")" "$line"
+[[ "$line" == "(no marker line)" ]] || log "       x-bios: $(vm_elapsed x-bios) s power-on to marker"
+
 ev() { bh "$D" events --mac "$1" --limit 1000 2>/dev/null; }
 has() { ev "$1" | grep -qE "$2"; }
 for step in "dhcp .*file=grubaa64\.efi" "tftp .*grubaa64\.efi" "tftp .*grub/grub\.cfg " \
-	"tftp .*grub/grub\.cfg-01-52.54.00.e2.a6.01 .*: arma" "tftp .*images/vmlinuz-arm64" \
-	"tftp .*images/arma\.cpio\.gz"; do
+	"tftp .*grub/grub\.cfg-01-52.54.00.e2.a6.01 .*: duo" "tftp .*images/arm64/vmlinuz" \
+	"tftp .*images/arm64/duo\.cpio\.gz"; do
 	check "a-pxe event: $step" wait_for 10 has "${mac[a-pxe]}" "$step"
 done
+expect_eq "a-pxe fetched none of the x86-64 files" "" \
+	"$(ev "${mac[a-pxe]}" | grep -E 'images/(vmlinuz|duo\.cpio\.gz)')"
 finish

@@ -82,10 +82,10 @@ _img_busybox() {
 	rm -rf "$tmp"
 }
 
-# _img_initramfs NAME [BUSYBOX TTY]: $E2E_CACHE/NAME.cpio.gz (default: the
-# x86-64 busybox, marker on ttyS0).
+# _img_initramfs NAME [BUSYBOX TTY SUFFIX]: $E2E_CACHE/NAME[SUFFIX].cpio.gz
+# (default: the x86-64 busybox, marker on ttyS0, no suffix).
 _img_initramfs() {
-	local name=$1 out="$E2E_CACHE/$1.cpio.gz" bb=${2:-$E2E_CACHE/busybox} tty=${3:-ttyS0}
+	local name=$1 out="$E2E_CACHE/$1${4:-}.cpio.gz" bb=${2:-$E2E_CACHE/busybox} tty=${3:-ttyS0}
 	[ -s "$out" ] && return 0
 	[[ "$name" =~ ^[a-z0-9-]+$ ]] || { _img_log "bad image name $name"; return 1; }
 	local root
@@ -181,7 +181,7 @@ images_build() {
 }
 
 # images_build_arm64 NAME...: the arm64 kernel, busybox and one initramfs per
-# NAME (names distinct from the x86-64 images': the cache is shared).
+# NAME, NAME-arm64.cpio.gz (its marker says image=NAME, as the x86-64 one).
 images_build_arm64() {
 	mkdir -p "$E2E_CACHE"
 	(
@@ -189,7 +189,7 @@ images_build_arm64() {
 		_img_kernel_arm64
 		_img_busybox_arm64
 		local n
-		for n in "$@"; do _img_initramfs "$n" "$E2E_CACHE/busybox-arm64" ttyAMA0; done
+		for n in "$@"; do _img_initramfs "$n" "$E2E_CACHE/busybox-arm64" ttyAMA0 -arm64; done
 	) 9>"$E2E_CACHE/.lock"
 }
 
