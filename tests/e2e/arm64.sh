@@ -16,6 +16,11 @@
 #   x-bios  x86-64 (SeaBIOS + iPXE) with the same image at the same time:
 #           iPXE's script skips the arm64 branch (${buildarch}) and boots the
 #           x86-64 files.
+#   a-http  arm64 over UEFI HTTP Boot (AAVMF, PXE off), afterwards: DHCP
+#           arch 19 -> http://server/grubaa64-http.efi (GRUB with the http
+#           module, made by scripts/deps.sh) -> grub/grub.cfg and the
+#           machine's grub.cfg-01-<mac> over HTTP -> kernel + initramfs over
+#           HTTP; duo's marker; no TFTP at all.
 #
 #   E2E_KEEP=DIR   keep logs and serial consoles in DIR
 source "$(dirname "$0")/../integration/lib.sh"
@@ -26,9 +31,10 @@ source "$E2E/lib/vm.sh"
 source "$E2E/lib/bootherd.sh"
 
 GRUB=/opt/bootherd/arm64/usr/lib/grub/arm64-efi-signed/grubnetaa64.efi.signed
+GRUB_HTTP=/opt/bootherd/arm64/grubaa64-http.efi
 [ -x "$BOOTHERD" ] || { log "no $BOOTHERD: build first"; exit 1; }
 command -v qemu-system-aarch64 >/dev/null || { log "no qemu-system-aarch64: scripts/deps.sh e2e"; exit 1; }
-for f in "$AAVMF_CODE" "$AAVMF_VARS" "$GRUB"; do
+for f in "$AAVMF_CODE" "$AAVMF_VARS" "$GRUB" "$GRUB_HTTP"; do
 	[ -f "$f" ] || { log "missing $f: scripts/deps.sh e2e"; exit 1; }
 done
 WAIT=${E2E_WAIT:-420}
@@ -55,9 +61,10 @@ cp "$E2E_CACHE/duo-arm64.cpio.gz" "$D/state/images/arm64/duo.cpio.gz"
 bh "$D" image add duo --kernel vmlinuz --initrd duo.cpio.gz \
 	--kernel-arm64 arm64/vmlinuz --initrd-arm64 arm64/duo.cpio.gz \
 	--cmdline "${BH_CMDLINE/console=ttyS0/console=ttyAMA0 console=ttyS0}" >/dev/null
-declare -A mac=([a-pxe]=52:54:00:e2:a6:01 [x-bios]=52:54:00:e2:a6:02)
-bh "$D" machine add "${mac[a-pxe]}" --image duo --hostname a-pxe >/dev/null
-bh "$D" machine add "${mac[x-bios]}" --image duo --hostname x-bios >/dev/null
+declare -A mac=([a-pxe]=52:54:00:e2:a6:01 [x-bios]=52:54:00:e2:a6:02 [a-http]=52:54:00:e2:a6:03)
+for vm in a-pxe x-bios a-http; do
+	bh "$D" machine add "${mac[$vm]}" --image duo --hostname "$vm" >/dev/null
+done
 bh_start "${S}bh" "$D"
 
 vm_start "$S" a-pxe "${mac[a-pxe]}" aavmf-pxe
@@ -81,4 +88,18 @@ for step in "dhcp .*file=grubaa64\.efi" "tftp .*grubaa64\.efi" "tftp .*grub/grub
 done
 expect_eq "a-pxe fetched none of the x86-64 files" "" \
 	"$(ev "${mac[a-pxe]}" | grep -E 'images/(vmlinuz|duo\.cpio\.gz)')"
+
+# HTTP Boot after the two above (at most two VMs at a time).
+vm_stop a-pxe
+vm_stop x-bios
+vm_start "$S" a-http "${mac[a-http]}" aavmf-http
+line=$(vm_wait_marker a-http "$WAIT") || line="(no marker line)"
+expect_match "a-http (${mac[a-http]}, arm64) boots duo's arm64 files over UEFI HTTP Boot and grubaa64-http.efi" \
+	"$(want "${mac[a-http]}")" "$line"
+[[ "$line" == "(no marker line)" ]] || log "       a-http: $(vm_elapsed a-http) s power-on to marker"
+for step in "dhcp .*file=http://198\.18\.0\.1/grubaa64-http\.efi" \
+	"script .*grub: duo" "kernel .* arm64/vmlinuz" "initrd .* arm64/duo\.cpio\.gz"; do
+	check "a-http event: $step" wait_for 10 has "${mac[a-http]}" "$step"
+done
+expect_eq "a-http used no TFTP" "" "$(ev "${mac[a-http]}" | grep -E ' tftp ')"
 finish
