@@ -4,10 +4,15 @@
 # tftpd-hpa + nginx with hand-written per-MAC files), per firmware path, side
 # by side in one run; then a boot storm of many VMs at once against each.
 #
-#   bench/boot/run.sh [--runs N] [--storm N] [--paths "bios uefi-pxe uefi-http"]
+#   bench/boot/run.sh [--runs N] [--storm N] [--paths "bios uefi-pxe uefi-http aavmf-pxe"]
 #                     [--stacks "ref bootherd"] [--snponly] [--ra] [--no-storm]
 #
 #   --runs N     sequential boots per path and stack (default 3); the median counts
+#   --paths P    firmware paths (tests/e2e/lib/vm.sh); aavmf-pxe is ARM64 UEFI
+#                PXE (AAVMF): bootherd's image alpha names an arm64 kernel
+#                (kernel_arm64), the reference hands grubaa64.efi and per-MAC
+#                GRUB files on tftpd-hpa; aavmf-http (bootherd only) is ARM64
+#                UEFI HTTP Boot
 #   --storm N    VMs powered on at once in the storm (default 12), firmware
 #                paths taken in turn; every one must boot
 #   --snponly    a third stack, bootherd-snp: bootherd with the site knob
@@ -28,7 +33,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 
-RUNS=3 STORM=12 PATHS="bios uefi-pxe uefi-http" STACKS="ref bootherd" RA= DO_STORM=1 PCAP=
+RUNS=3 STORM=12 PATHS="bios uefi-pxe uefi-http aavmf-pxe" STACKS="ref bootherd" RA= DO_STORM=1 PCAP=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
@@ -57,10 +62,20 @@ source tests/e2e/lib/refstack.sh
 source tests/e2e/lib/bootherd.sh
 
 images_build alpha beta
+images_build_arm64 alpha
 IP=198.18.0.1
 declare -A SW
 # Short, distinct switch-name tags (namespace and veth names stay <= 15 chars).
 declare -A TAG=([ref]=r [bootherd]=b [bootherd-snp]=s)
+
+# bh_arm64 DIR: image alpha also serves arm64 machines (kernel_arm64), and its
+# command line names both consoles (a kernel ignores the one it lacks).
+bh_arm64() {
+	cp "$E2E_CACHE/vmlinuz-arm64" "$1/state/images/vmlinuz-arm64"
+	cp "$E2E_CACHE/alpha-arm64.cpio.gz" "$1/state/images/alpha-arm64.cpio.gz"
+	bh "$1" image edit alpha --kernel-arm64 vmlinuz-arm64 --initrd-arm64 alpha-arm64.cpio.gz \
+		--cmdline "${BH_CMDLINE/console=ttyS0/console=ttyAMA0 console=ttyS0}" >/dev/null
+}
 
 # --- the stacks, each on its own switch -----------------------------------------
 for stack in $STACKS; do
@@ -79,12 +94,14 @@ for stack in $STACKS; do
 		# [ra] enabled = true (bh_init): bootherd's own router advertisement.
 		BH_LOG_LEVEL=warn bh_init "$OUT/bootherd" "$IP" server
 		bh_images "$OUT/bootherd" alpha beta
+		bh_arm64 "$OUT/bootherd"
 		bh_start "${sw}s" "$OUT/bootherd"
 		;;
 	bootherd-snp)
 		BH_LOG_LEVEL=warn BH_DHCP_EXTRA=$'boot_efi_x64 = snponly.efi\nboot_http_x64 = snponly.efi' \
 			bh_init "$OUT/$stack" "$IP" server
 		bh_images "$OUT/$stack" alpha beta
+		bh_arm64 "$OUT/$stack"
 		bh_start "${sw}s" "$OUT/$stack"
 		;;
 	esac
@@ -118,8 +135,9 @@ for ((run = 1; run <= RUNS; run++)); do
 	[ $((run % 2)) -eq 1 ] || order=$(echo "$STACKS" | tr ' ' '\n' | tac | tr '\n' ' ')
 	for path in $PATHS; do
 		for stack in $order; do
-			# snponly.efi changes nothing on the BIOS path (iPXE ROM).
-			[ "$stack:$path" != bootherd-snp:bios ] || continue
+			# snponly.efi changes nothing on the BIOS path (iPXE ROM) nor
+			# on ARM64 (GRUB); the reference has no ARM64 HTTP Boot.
+			case $stack:$path in bootherd-snp:bios | bootherd-snp:aavmf-* | ref:aavmf-http) continue ;; esac
 			next_mac
 			mac=$MAC
 			assign "$stack" "$mac" alpha

@@ -97,8 +97,9 @@ int api_image_from_json(json_t *o, struct image *img, struct api_field_err *err)
                 if (set_owned((char **)((char *)img + strs[i].off), v) < 0)
                         return oom(err);
         }
-        if (read_initrds(o, "initrds", &img->initrds, &img->n_initrds, err) < 0)
-                return -EINVAL;
+        int r = read_initrds(o, "initrds", &img->initrds, &img->n_initrds, err);
+        if (r < 0)
+                return r;
         return read_initrds(o, "initrds_arm64", &img->initrds_arm64, &img->n_initrds_arm64, err);
 }
 

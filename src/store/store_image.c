@@ -196,6 +196,8 @@ int store_image_put(struct store *s, const struct image *img, bool create)
 
 static const char SQL_IMAGE_GET[] = "SELECT " IMAGE_COLS " FROM image WHERE name = ?1";
 static const char SQL_IMAGE_LIST[] = "SELECT " IMAGE_COLS " FROM image ORDER BY name";
+
+/* Appends t's rows for image to *paths (*n of them so far). */
 static int load_list(struct store *s, const struct initrd_table *t, const char *image,
                      char ***paths, size_t *n)
 {
