@@ -37,8 +37,9 @@ SUDO=
 # (grubnetaa64.efi.signed) comes from the arm64 package, unpacked under
 # ARM64_ROOT, never installed (a foreign-architecture package).  The
 # [bootfiles] map names it grubaa64.efi from there.
+# grub-efi-arm64-bin's modules make grubaa64-http.efi below.
 ARM64_ROOT=${ARM64_ROOT:-/opt/bootherd/arm64}
-arm64=(grub-efi-arm64-signed)
+arm64=(grub-efi-arm64-signed grub-efi-arm64-bin)
 for group in "$@"; do
 	case $group in test | e2e) ;; *) continue ;; esac
 	for p in "${arm64[@]}"; do
@@ -54,6 +55,18 @@ for group in "$@"; do
 		rm -rf "$d"
 		echo "deps: unpacked $p:arm64 under $ARM64_ROOT" >&2
 	done
+	# ARM64 UEFI HTTP Boot (docs/firmware.md): Debian's signed network GRUB
+	# has no http module and stops at its prompt after an HTTP Boot, so
+	# arch 19 gets this one instead: the same GRUB 2.06 modules (Debian's
+	# patched efinet/bootp: prefix (http,SERVER)/grub) with http built in,
+	# made by grub-mkimage (grub-common).  Unsigned: Secure Boot off.
+	if [ ! -e "$ARM64_ROOT/grubaa64-http.efi" ]; then
+		command -v grub-mkimage >/dev/null || $SUDO apt-get install -y -qq grub-common >/dev/null
+		$SUDO grub-mkimage -O arm64-efi -d "$ARM64_ROOT/usr/lib/grub/arm64-efi" -p /grub \
+			-o "$ARM64_ROOT/grubaa64-http.efi" normal boot configfile echo test sleep linux \
+			gzio net efinet tftp http minicmd halt reboot ls cat
+		echo "deps: made $ARM64_ROOT/grubaa64-http.efi (grub-mkimage, with http)" >&2
+	fi
 	break
 done
 

@@ -30,7 +30,9 @@ export function imagesView(ctx) {
       st.machines = ms.machines;
       tbody.replaceChildren(...(st.images.length ? st.images.map((im) => h('tr', { 'data-image': im.name },
         h('td', {}, h('strong', { text: im.name }), im.description ? h('div', { class: 'muted small', text: im.description }) : null),
-        h('td', { class: 'mono clip', title: im.kernel, text: im.script ? (im.kernel || '(script)') : im.kernel }),
+        h('td', { class: 'mono clip', title: im.kernel },
+          im.script ? (im.kernel || '(script)') : im.kernel,
+          im.kernel_arm64 ? h('div', { class: 'muted small', title: im.kernel_arm64, text: 'arm64: ' + im.kernel_arm64 }) : null),
         h('td', { text: String(im.initrds.length) }),
         h('td', { class: 'mono clip', title: im.cmdline, text: im.cmdline || '—' }),
         h('td', { class: 'num', text: (im.machines || 0).toLocaleString('en-US') }),
@@ -77,6 +79,11 @@ export function imagesView(ctx) {
     const kernel = h('input', { name: 'kernel', value: im ? im.kernel : '', disabled: ro, class: 'mono', placeholder: 'debian-12/vmlinuz' });
     const initrds = h('textarea', { name: 'initrds', rows: 2, disabled: ro, class: 'mono', placeholder: 'debian-12/initrd.gz' });
     initrds.value = im ? im.initrds.join('\n') : '';
+    // ARM64 machines boot these instead when a kernel is given (one image for
+    // x86-64 and arm64 machines; docs/firmware.md).
+    const kernelArm64 = h('input', { name: 'kernel_arm64', value: im ? im.kernel_arm64 || '' : '', disabled: ro, class: 'mono', placeholder: 'debian-12/arm64/vmlinuz' });
+    const initrdsArm64 = h('textarea', { name: 'initrds_arm64', rows: 2, disabled: ro, class: 'mono', placeholder: 'debian-12/arm64/initrd.gz' });
+    initrdsArm64.value = im && im.initrds_arm64 ? im.initrds_arm64.join('\n') : '';
     const cmdline = h('input', { name: 'cmdline', value: im ? im.cmdline : '', disabled: ro, class: 'mono', placeholder: 'console=ttyS0' });
     const script = h('textarea', { name: 'script', rows: 9, disabled: ro, class: 'mono', spellcheck: 'false',
       placeholder: '#!ipxe\nkernel {{images_url}}/debian-12/vmlinuz\nboot' });
@@ -93,6 +100,8 @@ export function imagesView(ctx) {
       description: desc.value,
       kernel: kernel.value.trim(),
       initrds: initrds.value.split('\n').map((s) => s.trim()).filter(Boolean),
+      kernel_arm64: kernelArm64.value.trim(),
+      initrds_arm64: initrdsArm64.value.split('\n').map((s) => s.trim()).filter(Boolean),
       cmdline: cmdline.value,
       script: script.value.trim() ? script.value : null,
     });
@@ -117,6 +126,9 @@ export function imagesView(ctx) {
         field('Description', desc, { name: 'description' }),
         field('Kernel', kernel, { name: 'kernel', wide: true, hint: 'A path under the images root, or an http(s) URL.' }),
         field('Initrds (one per line)', initrds, { name: 'initrds', wide: true }),
+        field('ARM64 kernel (optional)', kernelArm64, { name: 'kernel_arm64', wide: true,
+          hint: 'ARM64 machines boot this kernel and the initrds below instead; others the kernel above.' }),
+        field('ARM64 initrds (one per line)', initrdsArm64, { name: 'initrds_arm64', wide: true }),
         field('Kernel command line', cmdline, { name: 'cmdline', wide: true }),
         field('iPXE script template (optional)', script, { name: 'script', wide: true,
           hint: 'Replaces the generated kernel/initrd/boot script. Variables: ' + TEMPLATE_VARS.map((v) => `{{${v}}}`).join(' ') })),

@@ -4,10 +4,16 @@
 # tftpd-hpa + nginx with hand-written per-MAC files), per firmware path, side
 # by side in one run; then a boot storm of many VMs at once against each.
 #
-#   bench/boot/run.sh [--runs N] [--storm N] [--paths "bios uefi-pxe uefi-http uefi-sb"]
+#   bench/boot/run.sh [--runs N] [--storm N]
+#                     [--paths "bios uefi-pxe uefi-http uefi-sb aavmf-pxe"]
 #                     [--stacks "ref bootherd"] [--ipxe-efi] [--ra] [--no-storm]
 #
 #   --runs N     sequential boots per path and stack (default 3); the median counts
+#   --paths P    firmware paths (tests/e2e/lib/vm.sh); aavmf-pxe is ARM64 UEFI
+#                PXE (AAVMF): bootherd's image alpha names an arm64 kernel
+#                (kernel_arm64), the reference hands grubaa64.efi and per-MAC
+#                GRUB files on tftpd-hpa; aavmf-http (bootherd only) is ARM64
+#                UEFI HTTP Boot
 #   --storm N    VMs powered on at once in the storm (default 12), firmware
 #                paths taken in turn; every one must boot
 #   --ipxe-efi   a third stack, bootherd-ipxe: bootherd with the site knob
@@ -33,7 +39,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 
-RUNS=3 STORM=12 PATHS="bios uefi-pxe uefi-http uefi-sb" STACKS="ref bootherd" RA= DO_STORM=1 PCAP=
+RUNS=3 STORM=12 PATHS="bios uefi-pxe uefi-http uefi-sb aavmf-pxe" STACKS="ref bootherd" RA= DO_STORM=1 PCAP=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
@@ -62,10 +68,20 @@ source tests/e2e/lib/refstack.sh
 source tests/e2e/lib/bootherd.sh
 
 images_build alpha beta
+images_build_arm64 alpha
 IP=198.18.0.1
 declare -A SW
 # Short, distinct switch-name tags (namespace and veth names stay <= 15 chars).
 declare -A TAG=([ref]=r [bootherd]=b [bootherd-ipxe]=i)
+
+# bh_arm64 DIR: image alpha also serves arm64 machines (kernel_arm64), and its
+# command line names both consoles (a kernel ignores the one it lacks).
+bh_arm64() {
+	cp "$E2E_CACHE/vmlinuz-arm64" "$1/state/images/vmlinuz-arm64"
+	cp "$E2E_CACHE/alpha-arm64.cpio.gz" "$1/state/images/alpha-arm64.cpio.gz"
+	bh "$1" image edit alpha --kernel-arm64 vmlinuz-arm64 --initrd-arm64 alpha-arm64.cpio.gz \
+		--cmdline "${BH_CMDLINE/console=ttyS0/console=ttyAMA0 console=ttyS0}" >/dev/null
+}
 
 # --- the stacks, each on its own switch -----------------------------------------
 for stack in $STACKS; do
@@ -85,12 +101,14 @@ for stack in $STACKS; do
 		# The shipped defaults ([ra] enabled = auto: on in server mode).
 		BH_RA=auto BH_LOG_LEVEL=warn bh_init "$OUT/bootherd" "$IP" server
 		bh_images "$OUT/bootherd" alpha beta
+		bh_arm64 "$OUT/bootherd"
 		bh_start "${sw}s" "$OUT/bootherd"
 		;;
 	bootherd-ipxe)
 		BH_RA=auto BH_LOG_LEVEL=warn BH_DHCP_EXTRA=$'boot_efi_x64 = ipxe.efi\nboot_http_x64 = ipxe.efi' \
 			bh_init "$OUT/$stack" "$IP" server
 		bh_images "$OUT/$stack" alpha beta
+		bh_arm64 "$OUT/$stack"
 		bh_start "${sw}s" "$OUT/$stack"
 		;;
 	esac
@@ -129,9 +147,13 @@ for ((run = 1; run <= RUNS; run++)); do
 	[ $((run % 2)) -eq 1 ] || order=$(echo "$STACKS" | tr ' ' '\n' | tac | tr '\n' ' ')
 	for path in $PATHS; do
 		for stack in $order; do
-			# The first-stage knob changes nothing on the BIOS (iPXE ROM)
-			# and Secure Boot (shim) paths.
-			[ "$stack" != bootherd-ipxe ] || [ "$path" = uefi-pxe ] || [ "$path" = uefi-http ] || continue
+			# The first-stage knob changes nothing on the BIOS (iPXE ROM),
+			# Secure Boot (shim) and ARM64 (GRUB) paths; the reference
+			# has no ARM64 HTTP Boot.
+			case $stack:$path in
+			bootherd-ipxe:uefi-pxe | bootherd-ipxe:uefi-http) ;;
+			bootherd-ipxe:* | ref:aavmf-http) continue ;;
+			esac
 			next_mac "$path"
 			mac=$MAC
 			assign "$stack" "$mac" alpha "$path"

@@ -184,6 +184,28 @@ static void cmdline_words(struct strbuf *out, const char *s)
         strbuf_free(&w);
 }
 
+/* linux KERNEL CMDLINE-WORDS [+ initrd FILES...]; false when a file is a
+ * URL GRUB cannot fetch. */
+static bool load_files(struct strbuf *files, const char *kernel, char *const *initrds, size_t n,
+                       const struct strbuf *cmd)
+{
+        bool ok = true;
+        strbuf_puts(files, "linux ");
+        ok = file_word(files, kernel) && ok;
+        if (cmd->len)
+                cmdline_words(files, cmd->s);
+        strbuf_puts(files, "\n");
+        if (n) {
+                strbuf_puts(files, "initrd");
+                for (size_t i = 0; i < n; i++) {
+                        strbuf_puts(files, " ");
+                        ok = file_word(files, initrds[i]) && ok;
+                }
+                strbuf_puts(files, "\n");
+        }
+        return ok;
+}
+
 static void header(struct strbuf *out, const struct script_vars *v, const char *what,
                    const char *name)
 {
@@ -224,18 +246,19 @@ static int render_image(const struct image *img, const struct script_vars *v,
         struct strbuf files;
         strbuf_init(&files);
         bool ok = true;
-        strbuf_puts(&files, "linux ");
-        ok = file_word(&files, img->kernel) && ok;
-        if (cmd.len)
-                cmdline_words(&files, cmd.s);
-        strbuf_puts(&files, "\n");
-        if (img->n_initrds) {
-                strbuf_puts(&files, "initrd");
-                for (size_t i = 0; i < img->n_initrds; i++) {
-                        strbuf_puts(&files, " ");
-                        ok = file_word(&files, img->initrds[i]) && ok;
-                }
-                strbuf_puts(&files, "\n");
+        if (img->kernel_arm64 && *img->kernel_arm64) {
+                /* One configuration for every architecture: GRUB knows its
+                 * own ($grub_cpu is "arm64" in grubaa64.efi, "x86_64" in
+                 * grubx64.efi), the server does not at this point. */
+                strbuf_puts(&files, "if [ \"$grub_cpu\" = 'arm64' ]; then\n");
+                ok = load_files(&files, img->kernel_arm64, img->initrds_arm64, img->n_initrds_arm64,
+                                &cmd) &&
+                     ok;
+                strbuf_puts(&files, "else\n");
+                ok = load_files(&files, img->kernel, img->initrds, img->n_initrds, &cmd) && ok;
+                strbuf_puts(&files, "fi\n");
+        } else {
+                ok = load_files(&files, img->kernel, img->initrds, img->n_initrds, &cmd);
         }
         strbuf_free(&cmd);
         if (!ok) {

@@ -167,10 +167,10 @@ static bool name_taken(char (*names)[INITRD_NAME_MAX], size_t i, const char *nam
  * token that fits (a bare "||" or ";" would be an iPXE operator in
  * "initrd --name NAME"), else "initrdN"; never a name an earlier initrd got
  * (names[0..i-1]), or the second would replace the first. */
-static void initrd_name(const struct image *img, size_t i, char (*names)[INITRD_NAME_MAX])
+static void initrd_name(char *const *initrds, size_t i, char (*names)[INITRD_NAME_MAX])
 {
-        const char *slash = strrchr(img->initrds[i], '/');
-        const char *base = slash ? slash + 1 : img->initrds[i];
+        const char *slash = strrchr(initrds[i], '/');
+        const char *base = slash ? slash + 1 : initrds[i];
         size_t n = strcspn(base, "?#");
         bool plain = n > 0 && n < INITRD_NAME_MAX;
         for (size_t k = 0; plain && k < n; k++)
@@ -194,6 +194,48 @@ static void self_url(struct strbuf *out, const struct script_vars *v)
         strbuf_puts(out, ".ipxe");
 }
 
+/* kernel (+ initrd names, cmdline), initrds, boot; "goto failed" on error. */
+static int load_block(struct strbuf *out, const struct script_vars *v, const char *kernel,
+                      char *const *initrds, size_t n_initrds, const char *cmdline,
+                      char err[SCRIPT_ERR_MAX])
+{
+        strbuf_puts(out, "kernel ");
+        artifact_url(out, v, kernel);
+        /* EFI kernels load their initrds by name from iPXE's virtual file
+         * system (the 2019 iPXE in Debian predates LoadFile2); harmless on BIOS. */
+        char(*names)[INITRD_NAME_MAX] = NULL;
+        if (n_initrds && !(names = calloc(n_initrds, sizeof(*names)))) {
+                snprintf(err, SCRIPT_ERR_MAX, "out of memory");
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < n_initrds; i++) {
+                initrd_name(initrds, i, names);
+                strbuf_puts(out, " initrd="); /* not printf: it formats twice */
+                strbuf_puts(out, names[i]);
+        }
+        if (cmdline && *cmdline) {
+                strbuf_puts(out, " ");
+                /* The cmdline is the administrator's text; {{vars}} inside are
+                 * escaped, and the line itself was validated as one line. */
+                int r = ipxe_template_render(cmdline, v, out, err);
+                if (r < 0) {
+                        free(names);
+                        return r;
+                }
+        }
+        strbuf_puts(out, " || goto failed\n");
+        for (size_t i = 0; i < n_initrds; i++) {
+                strbuf_puts(out, "initrd --name ");
+                strbuf_puts(out, names[i]);
+                strbuf_puts(out, " ");
+                artifact_url(out, v, initrds[i]);
+                strbuf_puts(out, " || goto failed\n");
+        }
+        free(names);
+        strbuf_puts(out, "boot || goto failed\n");
+        return 0;
+}
+
 int ipxe_script_image(const struct image *img, const struct script_vars *v, struct strbuf *out,
                       char err[SCRIPT_ERR_MAX])
 {
@@ -206,41 +248,21 @@ int ipxe_script_image(const struct image *img, const struct script_vars *v, stru
         ipxe_escape(out, v->image);
         strbuf_puts(out, " for ");
         ipxe_escape(out, v->mac);
-        strbuf_puts(out, "\nkernel ");
-        artifact_url(out, v, img->kernel);
-        /* EFI kernels load their initrds by name from iPXE's virtual file
-         * system (the 2019 iPXE in Debian predates LoadFile2); harmless on BIOS. */
-        char(*names)[INITRD_NAME_MAX] = NULL;
-        if (img->n_initrds && !(names = calloc(img->n_initrds, sizeof(*names)))) {
-                snprintf(err, SCRIPT_ERR_MAX, "out of memory");
-                return -ENOMEM;
+        strbuf_puts(out, "\n");
+        bool arm64 = img->kernel_arm64 && *img->kernel_arm64;
+        /* One script for every architecture: an arm64 iPXE says so in
+         * ${buildarch}; the server does not know at this point. */
+        if (arm64)
+                strbuf_puts(out, "iseq ${buildarch} arm64 && goto bootherd_arm64 ||\n");
+        int r = load_block(out, v, img->kernel, img->initrds, img->n_initrds, img->cmdline, err);
+        if (r >= 0 && arm64) {
+                strbuf_puts(out, ":bootherd_arm64\n");
+                r = load_block(out, v, img->kernel_arm64, img->initrds_arm64, img->n_initrds_arm64,
+                               img->cmdline, err);
         }
-        for (size_t i = 0; i < img->n_initrds; i++) {
-                initrd_name(img, i, names);
-                strbuf_puts(out, " initrd="); /* not printf: it formats twice */
-                strbuf_puts(out, names[i]);
-        }
-        if (img->cmdline && *img->cmdline) {
-                strbuf_puts(out, " ");
-                /* The cmdline is the administrator's text; {{vars}} inside are
-                 * escaped, and the line itself was validated as one line. */
-                int r = ipxe_template_render(img->cmdline, v, out, err);
-                if (r < 0) {
-                        free(names);
-                        return r;
-                }
-        }
-        strbuf_puts(out, " || goto failed\n");
-        for (size_t i = 0; i < img->n_initrds; i++) {
-                strbuf_puts(out, "initrd --name ");
-                strbuf_puts(out, names[i]);
-                strbuf_puts(out, " ");
-                artifact_url(out, v, img->initrds[i]);
-                strbuf_puts(out, " || goto failed\n");
-        }
-        free(names);
-        strbuf_puts(out, "boot || goto failed\n"
-                         ":failed\n"
+        if (r < 0)
+                return r;
+        strbuf_puts(out, ":failed\n"
                          "echo bootherd: booting image ");
         ipxe_escape(out, v->image);
         strbuf_puts(out, " failed, retrying in 10 seconds\n"

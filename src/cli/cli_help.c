@@ -27,7 +27,8 @@ static const struct help helps[] = {
      "usage: bootherd image COMMAND ...\n"
      "\n"
      "  add NAME --kernel K [--initrd I]... [--cmdline C] [--script FILE] [--description D]\n"
-     "  edit NAME [flags as add, --no-initrd, --no-script]\n"
+     "           [--kernel-arm64 K [--initrd-arm64 I]...]\n"
+     "  edit NAME [flags as add, --no-initrd, --no-script, --no-arm64]\n"
      "  list [--json]\n"
      "  show NAME [--json]\n"
      "  remove NAME [--force]\n"
@@ -41,12 +42,17 @@ static const struct help helps[] = {
      "  --initrd I        likewise; repeat for several initrds\n"
      "  --cmdline C       kernel command line; {{hostname}}, {{mac}}, ... are filled in\n"
      "  --script FILE     a whole iPXE script template instead of kernel/initrd ('-': stdin)\n"
-     "  --description D   free text\n"},
+     "  --description D   free text\n"
+     "  --kernel-arm64 K  arm64 machines boot K instead of --kernel (one image for\n"
+     "                    x86-64 and arm64 machines: docs/firmware.md)\n"
+     "  --initrd-arm64 I  their initrds (instead of --initrd); repeat for several\n"},
     {"image", "edit",
      "usage: bootherd image edit NAME [--kernel K] [--initrd I]... [--no-initrd]\n"
      "                           [--cmdline C] [--script FILE] [--no-script] [--description D]\n"
+     "                           [--kernel-arm64 K] [--initrd-arm64 I]... [--no-arm64]\n"
      "\n"
-     "Changes only the fields given; --initrd replaces the whole initrd list.\n"},
+     "Changes only the fields given; --initrd (--initrd-arm64) replaces the whole initrd\n"
+     "list (the arm64 one); --no-arm64 drops the arm64 kernel and initrds.\n"},
     {"image", "list", "usage: bootherd image list [--json]\n"},
     {"image", "show", "usage: bootherd image show NAME [--json]\n"},
     {"image", "remove",

@@ -20,7 +20,10 @@ enum {
         OPT_NO_SCRIPT,
         OPT_DESC,
         OPT_JSON,
-        OPT_FORCE
+        OPT_FORCE,
+        OPT_KERNEL_ARM64,
+        OPT_INITRD_ARM64,
+        OPT_NO_ARM64
 };
 
 static const struct option image_opts[] = {
@@ -33,11 +36,14 @@ static const struct option image_opts[] = {
     {"description", required_argument, NULL, OPT_DESC},
     {"json", no_argument, NULL, OPT_JSON},
     {"force", no_argument, NULL, OPT_FORCE},
+    {"kernel-arm64", required_argument, NULL, OPT_KERNEL_ARM64},
+    {"initrd-arm64", required_argument, NULL, OPT_INITRD_ARM64},
+    {"no-arm64", no_argument, NULL, OPT_NO_ARM64},
     {NULL, 0, NULL, 0},
 };
 
 struct image_args {
-        bool json, force, initrds_set;
+        bool json, force, initrds_set, initrds_arm64_set;
         struct image img; /* fields set from flags (strings borrowed from argv) */
         char *script_buf;
         int n_positional;
@@ -54,6 +60,30 @@ static int replace_str(char **dst, const char *src)
         return 0;
 }
 
+static void clear_list(char **v, size_t *n)
+{
+        for (size_t i = 0; i < *n; i++)
+                free(v[i]);
+        *n = 0;
+}
+
+/* --initrd (--initrd-arm64): the first one given replaces the list. */
+static int add_initrd(char ***v, size_t *n, bool *set, const char *path)
+{
+        if (!*set) {
+                clear_list(*v, n);
+                *set = true;
+        }
+        char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+        if (!nv)
+                return -ENOMEM;
+        *v = nv;
+        if (!(nv[*n] = strdup(path)))
+                return -ENOMEM;
+        (*n)++;
+        return 0;
+}
+
 static int parse_image_args(int argc, char **argv, struct image_args *a, struct image *img)
 {
         optind = 1;
@@ -65,25 +95,25 @@ static int parse_image_args(int argc, char **argv, struct image_args *a, struct 
                 case OPT_KERNEL:
                         r = replace_str(&img->kernel, optarg);
                         break;
-                case OPT_INITRD: {
-                        if (!a->initrds_set) {
-                                for (size_t i = 0; i < img->n_initrds; i++)
-                                        free(img->initrds[i]);
-                                img->n_initrds = 0;
-                                a->initrds_set = true;
-                        }
-                        char **n = realloc(img->initrds, (img->n_initrds + 1) * sizeof(*n));
-                        if (!n || !(n[img->n_initrds] = strdup(optarg)))
-                                return cli_fail("out of memory");
-                        img->initrds = n;
-                        img->n_initrds++;
+                case OPT_INITRD:
+                        r = add_initrd(&img->initrds, &img->n_initrds, &a->initrds_set, optarg);
                         break;
-                }
                 case OPT_NO_INITRD:
-                        for (size_t i = 0; i < img->n_initrds; i++)
-                                free(img->initrds[i]);
-                        img->n_initrds = 0;
+                        clear_list(img->initrds, &img->n_initrds);
                         a->initrds_set = true;
+                        break;
+                case OPT_KERNEL_ARM64:
+                        r = replace_str(&img->kernel_arm64, optarg);
+                        break;
+                case OPT_INITRD_ARM64:
+                        r = add_initrd(&img->initrds_arm64, &img->n_initrds_arm64,
+                                       &a->initrds_arm64_set, optarg);
+                        break;
+                case OPT_NO_ARM64:
+                        free(img->kernel_arm64);
+                        img->kernel_arm64 = NULL;
+                        clear_list(img->initrds_arm64, &img->n_initrds_arm64);
+                        a->initrds_arm64_set = true;
                         break;
                 case OPT_CMDLINE:
                         r = replace_str(&img->cmdline, optarg);
@@ -133,6 +163,10 @@ static void print_image(const struct image *img)
         printf("kernel:      %s\n", img->kernel);
         for (size_t i = 0; i < img->n_initrds; i++)
                 printf("initrd:      %s\n", img->initrds[i]);
+        if (img->kernel_arm64 && *img->kernel_arm64)
+                printf("kernel_arm64: %s\n", img->kernel_arm64);
+        for (size_t i = 0; i < img->n_initrds_arm64; i++)
+                printf("initrd_arm64: %s\n", img->initrds_arm64[i]);
         printf("cmdline:     %s\n", img->cmdline);
         printf("description: %s\n", img->description);
         if (img->script)

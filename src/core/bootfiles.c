@@ -24,6 +24,10 @@ static const struct {
     /* ARM64 UEFI: Debian's signed network GRUB from the arm64 package,
      * unpacked (not installed) by scripts/deps.sh. */
     {"grubaa64.efi", "/opt/bootherd/arm64/usr/lib/grub/arm64-efi-signed/grubnetaa64.efi.signed"},
+    /* ARM64 UEFI HTTP Boot: the signed one has no http module and stops
+     * at its prompt after an HTTP Boot (docs/firmware.md); this unsigned
+     * GRUB from the same modules has it (made by scripts/deps.sh). */
+    {"grubaa64-http.efi", "/opt/bootherd/arm64/grubaa64-http.efi"},
 };
 
 static int name_ok(const char *name)

@@ -18,9 +18,10 @@ static const char *const default_boot_files[DHCP_BOOT_SLOTS] = {
     [BOOT_ARCH_BIOS] = "undionly.kpxe",
     [BOOT_ARCH_EFI_X64] = BOOT_SNPONLY_FILE,
     [BOOT_ARCH_HTTP_X64] = BOOT_SNPONLY_FILE,
-    /* ARM64 UEFI: no iPXE in Debian; signed network GRUB (docs/firmware.md). */
+    /* ARM64 UEFI: no iPXE in Debian; signed network GRUB over PXE, a GRUB
+     * with the http module over HTTP Boot (docs/firmware.md). */
     [BOOT_ARCH_EFI_ARM64] = "grubaa64.efi",
-    [BOOT_ARCH_HTTP_ARM64] = "grubaa64.efi",
+    [BOOT_ARCH_HTTP_ARM64] = "grubaa64-http.efi",
 };
 
 static void subnet_defaults(struct dhcp_subnet_conf *s, const char *name)

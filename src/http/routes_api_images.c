@@ -10,8 +10,9 @@
 #include "http/routes_api.h"
 #include "json/inventory_json.h"
 
-static const char *const image_fields[] = {"name",   "kernel",      "initrds", "cmdline",
-                                           "script", "description", NULL};
+static const char *const image_fields[] = {"name",         "kernel",        "initrds",
+                                           "cmdline",      "script",        "description",
+                                           "kernel_arm64", "initrds_arm64", NULL};
 
 static int set_owned(char **dst, const char *v)
 {
@@ -30,14 +31,16 @@ static int oom(struct api_field_err *err)
         return -ENOMEM;
 }
 
-static int read_initrds(json_t *o, struct image *img, struct api_field_err *err)
+/* o[key], when present: an array of strings into *paths, *n. */
+static int read_initrds(json_t *o, const char *key, char ***paths, size_t *n_paths,
+                        struct api_field_err *err)
 {
-        json_t *arr = json_object_get(o, "initrds");
+        json_t *arr = json_object_get(o, key);
         if (!arr)
                 return 0;
         if (!json_is_array(arr)) {
-                err->field = "initrds";
-                snprintf(err->msg, sizeof(err->msg), "initrds: expected an array of strings");
+                err->field = key;
+                snprintf(err->msg, sizeof(err->msg), "%s: expected an array of strings", key);
                 return -EINVAL;
         }
         size_t n = json_array_size(arr);
@@ -53,17 +56,17 @@ static int read_initrds(json_t *o, struct image *img, struct api_field_err *err)
                         free(v);
                         if (s && strlen(s) == json_string_length(e))
                                 return oom(err);
-                        err->field = "initrds";
-                        snprintf(err->msg, sizeof(err->msg),
-                                 "initrds: expected an array of strings");
+                        err->field = key;
+                        snprintf(err->msg, sizeof(err->msg), "%s: expected an array of strings",
+                                 key);
                         return -EINVAL;
                 }
         }
-        for (size_t i = 0; i < img->n_initrds; i++)
-                free(img->initrds[i]);
-        free(img->initrds);
-        img->initrds = v;
-        img->n_initrds = n;
+        for (size_t i = 0; i < *n_paths; i++)
+                free((*paths)[i]);
+        free(*paths);
+        *paths = v;
+        *n_paths = n;
         return 0;
 }
 
@@ -79,6 +82,7 @@ int api_image_from_json(json_t *o, struct image *img, struct api_field_err *err)
             {"cmdline", offsetof(struct image, cmdline), false},
             {"script", offsetof(struct image, script), true},
             {"description", offsetof(struct image, description), false},
+            {"kernel_arm64", offsetof(struct image, kernel_arm64), false},
         };
         for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
                 const char *v = NULL;
@@ -93,7 +97,10 @@ int api_image_from_json(json_t *o, struct image *img, struct api_field_err *err)
                 if (set_owned((char **)((char *)img + strs[i].off), v) < 0)
                         return oom(err);
         }
-        return read_initrds(o, img, err);
+        int r = read_initrds(o, "initrds", &img->initrds, &img->n_initrds, err);
+        if (r < 0)
+                return r;
+        return read_initrds(o, "initrds_arm64", &img->initrds_arm64, &img->n_initrds_arm64, err);
 }
 
 static enum MHD_Result image_list(struct api_req *a)
@@ -226,6 +233,13 @@ static int preview_check(const struct image *img, struct api_field_err *err)
                                         "'..', spaces or quotes) or an http(s) URL";
         else if (img->n_initrds > PREVIEW_INITRDS_MAX)
                 field = "initrds", msg = "at most 32 initrds";
+        else if (img->kernel_arm64 && *img->kernel_arm64 && !validate_artifact(img->kernel_arm64))
+                field = "kernel_arm64", msg = "kernel_arm64: expected a path under the images "
+                                              "root (no '..', spaces or quotes) or an http(s) URL";
+        else if (img->n_initrds_arm64 && !(img->kernel_arm64 && *img->kernel_arm64))
+                field = "initrds_arm64", msg = "initrds_arm64 need a kernel_arm64";
+        else if (img->n_initrds_arm64 > PREVIEW_INITRDS_MAX)
+                field = "initrds_arm64", msg = "at most 32 initrds_arm64";
         else if (img->cmdline && !validate_text(img->cmdline, PREVIEW_CMDLINE_MAX))
                 field = "cmdline", msg = "cmdline: one line of at most 4096 characters";
         else if (img->script && strnlen(img->script, PREVIEW_SCRIPT_MAX + 1) > PREVIEW_SCRIPT_MAX)
@@ -236,6 +250,11 @@ static int preview_check(const struct image *img, struct api_field_err *err)
                 if (!validate_artifact(img->initrds[i]))
                         field = "initrds", msg = "initrd: expected a path under the images root "
                                                  "(no '..', spaces or quotes) or an http(s) URL";
+        for (size_t i = 0; !field && i < img->n_initrds_arm64; i++)
+                if (!validate_artifact(img->initrds_arm64[i]))
+                        field = "initrds_arm64",
+                        msg = "initrd_arm64: expected a path under the images root "
+                              "(no '..', spaces or quotes) or an http(s) URL";
         if (!field)
                 return 0;
         err->field = field;

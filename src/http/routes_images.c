@@ -215,6 +215,11 @@ static const char *artifact_stage(const struct image *img, const char *rel)
         for (size_t i = 0; i < img->n_initrds; i++)
                 if (strcmp(img->initrds[i], rel) == 0)
                         return "initrd";
+        if (img->kernel_arm64 && strcmp(img->kernel_arm64, rel) == 0)
+                return "kernel";
+        for (size_t i = 0; i < img->n_initrds_arm64; i++)
+                if (strcmp(img->initrds_arm64[i], rel) == 0)
+                        return "initrd";
         return NULL;
 }
 

@@ -24,17 +24,24 @@ static json_t *str_or_null(const char *s)
         return s ? json_string(s) : json_null();
 }
 
+static json_t *str_array(char *const *v, size_t n)
+{
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++)
+                json_array_append_new(arr, json_string(v[i]));
+        return arr;
+}
+
 json_t *image_to_json(const struct image *img)
 {
-        json_t *initrds = json_array();
-        for (size_t i = 0; i < img->n_initrds; i++)
-                json_array_append_new(initrds, json_string(img->initrds[i]));
-        return json_pack("{s:s, s:s, s:o, s:s, s:o, s:s, s:o, s:o, s:I}", "name", img->name,
-                         "kernel", img->kernel ? img->kernel : "", "initrds", initrds, "cmdline",
-                         img->cmdline ? img->cmdline : "", "script", str_or_null(img->script),
-                         "description", img->description ? img->description : "", "created",
-                         json_time(img->created), "updated", json_time(img->updated), "machines",
-                         (json_int_t)img->machines);
+        return json_pack(
+            "{s:s, s:s, s:o, s:s, s:o, s:s, s:o, s:o, s:I, s:s, s:o}", "name", img->name, "kernel",
+            img->kernel ? img->kernel : "", "initrds", str_array(img->initrds, img->n_initrds),
+            "cmdline", img->cmdline ? img->cmdline : "", "script", str_or_null(img->script),
+            "description", img->description ? img->description : "", "created",
+            json_time(img->created), "updated", json_time(img->updated), "machines",
+            (json_int_t)img->machines, "kernel_arm64", img->kernel_arm64 ? img->kernel_arm64 : "",
+            "initrds_arm64", str_array(img->initrds_arm64, img->n_initrds_arm64));
 }
 
 json_t *machine_to_json(const struct machine *m)

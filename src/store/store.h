@@ -56,6 +56,13 @@ struct image {
         char *cmdline;
         char *script; /* optional iPXE script template; NULL = kernel/initrd/boot */
         char *description;
+        /* ARM64 machines (DHCP arch 11/19, GRUB's $grub_cpu, iPXE's
+         * ${buildarch} "arm64") boot kernel_arm64 + initrds_arm64 instead
+         * of kernel + initrds when kernel_arm64 is set (not "" / NULL):
+         * one image serves x86-64 and arm64 machines. */
+        char *kernel_arm64;
+        char **initrds_arm64; /* ordered; only with kernel_arm64 */
+        size_t n_initrds_arm64;
         int64_t created, updated; /* ms */
         int64_t machines;         /* machines assigned it (get and list) */
 };
@@ -414,6 +421,7 @@ uint64_t store_checkpointer_runs(const struct store_checkpointer *c, uint64_t *r
 
 struct store_copy_counts {
         int64_t images, initrds, machines, leases, users, tokens, events;
+        int64_t initrds_arm64;
 };
 
 /* Copies the inventory of src into dst, which must hold none yet (-EEXIST

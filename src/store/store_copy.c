@@ -27,14 +27,17 @@ struct copy_table {
 
 static const struct copy_table tables[] = {
     {"images",
-     "SELECT name, kernel, cmdline, script, description, created, updated FROM image "
-     "ORDER BY name",
-     "INSERT INTO image (name, kernel, cmdline, script, description, created, updated) "
-     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-     "SELECT count(*) FROM image", "tttttii", COUNT_OF(images)},
+     "SELECT name, kernel, cmdline, script, description, created, updated, kernel_arm64 "
+     "FROM image ORDER BY name",
+     "INSERT INTO image (name, kernel, cmdline, script, description, created, updated, "
+     "kernel_arm64) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+     "SELECT count(*) FROM image", "tttttiit", COUNT_OF(images)},
     {"initrds", "SELECT image, pos, path FROM image_initrd ORDER BY image, pos",
      "INSERT INTO image_initrd (image, pos, path) VALUES (?1, ?2, ?3)",
      "SELECT count(*) FROM image_initrd", "tit", COUNT_OF(initrds)},
+    {"arm64 initrds", "SELECT image, pos, path FROM image_initrd_arm64 ORDER BY image, pos",
+     "INSERT INTO image_initrd_arm64 (image, pos, path) VALUES (?1, ?2, ?3)",
+     "SELECT count(*) FROM image_initrd_arm64", "tit", COUNT_OF(initrds_arm64)},
     {"machines",
      "SELECT mac, hostname, image, ipv4, notes, state, first_seen, last_seen, last_stage, "
      "last_stage_at, created, boot_file, netboot, last_server, secure_boot FROM machine "

@@ -24,6 +24,10 @@ void image_done(struct image *img)
         free(img->cmdline);
         free(img->script);
         free(img->description);
+        free(img->kernel_arm64);
+        for (size_t i = 0; i < img->n_initrds_arm64; i++)
+                free(img->initrds_arm64[i]);
+        free(img->initrds_arm64);
         memset(img, 0, sizeof(*img));
 }
 
@@ -57,6 +61,25 @@ static int image_validate(struct store *s, const struct image *img)
                                           "initrd \"%s\": expected a path under the images root "
                                           "(no '..', spaces or quotes) or an http(s) URL",
                                           img->initrds[i]);
+        bool has_arm64 = img->kernel_arm64 && *img->kernel_arm64;
+        if (has_arm64 && !validate_artifact(img->kernel_arm64))
+                return store_fail(s, -EINVAL, "kernel_arm64",
+                                  "kernel_arm64 \"%s\": expected a path under the images root "
+                                  "(no '..', spaces or quotes) or an http(s) URL",
+                                  img->kernel_arm64);
+        if (img->n_initrds_arm64 && !has_arm64)
+                return store_fail(s, -EINVAL, "initrds_arm64",
+                                  "initrds_arm64 need a kernel_arm64 (arm64 machines otherwise "
+                                  "boot the image's kernel and initrds)");
+        if (img->n_initrds_arm64 > IMAGE_INITRDS_MAX)
+                return store_fail(s, -EINVAL, "initrds_arm64", "at most %d initrds_arm64",
+                                  IMAGE_INITRDS_MAX);
+        for (size_t i = 0; i < img->n_initrds_arm64; i++)
+                if (!validate_artifact(img->initrds_arm64[i]))
+                        return store_fail(s, -EINVAL, "initrds_arm64",
+                                          "initrd_arm64 \"%s\": expected a path under the images "
+                                          "root (no '..', spaces or quotes) or an http(s) URL",
+                                          img->initrds_arm64[i]);
         if (img->cmdline && !validate_text(img->cmdline, IMAGE_CMDLINE_MAX))
                 return store_fail(s, -EINVAL, "cmdline",
                                   "cmdline: one line of at most %d characters", IMAGE_CMDLINE_MAX);
@@ -74,13 +97,47 @@ static int image_validate(struct store *s, const struct image *img)
 
 static const char SQL_IMAGE_EXISTS[] = "SELECT created FROM image WHERE name = ?1";
 static const char SQL_IMAGE_UPSERT[] =
-    "INSERT INTO image (name, kernel, cmdline, script, description, created, updated) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
+    "INSERT INTO image (name, kernel, cmdline, script, description, created, updated, "
+    "kernel_arm64) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7) "
     "ON CONFLICT (name) DO UPDATE SET kernel = ?2, cmdline = ?3, script = ?4, "
-    "description = ?5, updated = ?6";
-static const char SQL_INITRD_CLEAR[] = "DELETE FROM image_initrd WHERE image = ?1";
-static const char SQL_INITRD_ADD[] =
-    "INSERT INTO image_initrd (image, pos, path) VALUES (?1, ?2, ?3)";
+    "description = ?5, updated = ?6, kernel_arm64 = ?7";
+
+/* The two ordered initrd lists: the image's, and its arm64 machines'. */
+struct initrd_table {
+        const char *clear, *add, *get;
+};
+static const struct initrd_table initrds_any = {
+    "DELETE FROM image_initrd WHERE image = ?1",
+    "INSERT INTO image_initrd (image, pos, path) VALUES (?1, ?2, ?3)",
+    "SELECT path FROM image_initrd WHERE image = ?1 ORDER BY pos",
+};
+static const struct initrd_table initrds_arm64 = {
+    "DELETE FROM image_initrd_arm64 WHERE image = ?1",
+    "INSERT INTO image_initrd_arm64 (image, pos, path) VALUES (?1, ?2, ?3)",
+    "SELECT path FROM image_initrd_arm64 WHERE image = ?1 ORDER BY pos",
+};
+
+static int write_initrds(struct store *s, const struct initrd_table *t, const char *image,
+                         char *const *paths, size_t n)
+{
+        struct store_stmt *st = store_prepare(s, t->clear);
+        if (!st)
+                return -EIO;
+        store_bind_text(st, 1, image);
+        if (store_step(st) < 0)
+                return store_db_fail(s, "initrd write");
+        for (size_t i = 0; i < n; i++) {
+                st = store_prepare(s, t->add);
+                if (!st)
+                        return -EIO;
+                store_bind_text(st, 1, image);
+                store_bind_int64(st, 2, (int64_t)i);
+                store_bind_text(st, 3, paths[i]);
+                if (store_step(st) < 0)
+                        return store_db_fail(s, "initrd write");
+        }
+        return 0;
+}
 
 static int image_write(struct store *s, const struct image *img, bool create)
 {
@@ -107,26 +164,14 @@ static int image_write(struct store *s, const struct image *img, bool create)
         store_bind_text(st, 4, img->script && *img->script ? img->script : NULL);
         store_bind_text(st, 5, img->description ? img->description : "");
         store_bind_int64(st, 6, store_now_ms());
+        store_bind_text(st, 7, img->kernel_arm64 ? img->kernel_arm64 : "");
         if (store_step(st) < 0)
                 return store_db_fail(s, "image write");
-
-        st = store_prepare(s, SQL_INITRD_CLEAR);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, img->name);
-        if (store_step(st) < 0)
-                return store_db_fail(s, "initrd write");
-        for (size_t i = 0; i < img->n_initrds; i++) {
-                st = store_prepare(s, SQL_INITRD_ADD);
-                if (!st)
-                        return -EIO;
-                store_bind_text(st, 1, img->name);
-                store_bind_int64(st, 2, (int64_t)i);
-                store_bind_text(st, 3, img->initrds[i]);
-                if (store_step(st) < 0)
-                        return store_db_fail(s, "initrd write");
-        }
-        return 0;
+        int r = write_initrds(s, &initrds_any, img->name, img->initrds, img->n_initrds);
+        if (r >= 0)
+                r = write_initrds(s, &initrds_arm64, img->name, img->initrds_arm64,
+                                  img->n_initrds_arm64);
+        return r;
 }
 
 int store_image_put(struct store *s, const struct image *img, bool create)
@@ -147,31 +192,41 @@ int store_image_put(struct store *s, const struct image *img, bool create)
 
 #define IMAGE_COLS                                                                                 \
         "name, kernel, cmdline, script, description, created, updated, "                           \
-        "(SELECT count(*) FROM machine WHERE machine.image = image.name)"
+        "(SELECT count(*) FROM machine WHERE machine.image = image.name), kernel_arm64"
 
 static const char SQL_IMAGE_GET[] = "SELECT " IMAGE_COLS " FROM image WHERE name = ?1";
 static const char SQL_IMAGE_LIST[] = "SELECT " IMAGE_COLS " FROM image ORDER BY name";
-static const char SQL_INITRD_GET[] = "SELECT path FROM image_initrd WHERE image = ?1 ORDER BY pos";
 
-static int load_initrds(struct store *s, struct image *img)
+/* Appends t's rows for image to *paths (*n of them so far). */
+static int load_list(struct store *s, const struct initrd_table *t, const char *image,
+                     char ***paths, size_t *n)
 {
-        struct store_stmt *st = store_prepare(s, SQL_INITRD_GET);
+        struct store_stmt *st = store_prepare(s, t->get);
         if (!st)
                 return -EIO;
-        store_bind_text(st, 1, img->name);
+        store_bind_text(st, 1, image);
         int rc;
         bool oom = false;
         while ((rc = store_step(st)) == STORE_ROW) {
-                char **n = realloc(img->initrds, (img->n_initrds + 1) * sizeof(*n));
-                if (!n)
+                char **v = realloc(*paths, (*n + 1) * sizeof(*v));
+                if (!v)
                         return -ENOMEM;
-                img->initrds = n;
-                img->initrds[img->n_initrds] = store_col_dup(st, 0, &oom);
+                *paths = v;
+                v[*n] = store_col_dup(st, 0, &oom);
                 if (oom)
                         return -ENOMEM;
-                img->n_initrds++;
+                (*n)++;
         }
         return rc == STORE_DONE ? 0 : store_db_fail(s, "initrd read");
+}
+
+static int load_initrds(struct store *s, struct image *img)
+{
+        int r = load_list(s, &initrds_any, img->name, &img->initrds, &img->n_initrds);
+        if (r >= 0 && img->kernel_arm64 && *img->kernel_arm64)
+                r = load_list(s, &initrds_arm64, img->name, &img->initrds_arm64,
+                              &img->n_initrds_arm64);
+        return r;
 }
 
 static int image_from_row(struct store *s, struct store_stmt *st, struct image *img)
@@ -186,6 +241,7 @@ static int image_from_row(struct store *s, struct store_stmt *st, struct image *
         img->created = store_col_int64(st, 5);
         img->updated = store_col_int64(st, 6);
         img->machines = store_col_int64(st, 7);
+        img->kernel_arm64 = store_col_dup(st, 8, &oom);
         if (oom || !img->name) {
                 image_done(img);
                 return store_fail(s, -ENOMEM, NULL, "out of memory");

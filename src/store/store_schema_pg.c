@@ -172,6 +172,17 @@ static const struct store_migration migrations[] = {
         "  ON machine FOR EACH ROW"
         "  WHEN (OLD.snponly_fallback_at IS DISTINCT FROM NEW.snponly_fallback_at)"
         "  EXECUTE FUNCTION bootherd_inventory_bump();"},
+
+    /* 8 -> 11 (as SQLite's 11; 9 and 10 are other branches'): an image's
+     * kernel and initrds for arm64 machines; scripts depend on them. */
+    {11, "ALTER TABLE image ADD COLUMN kernel_arm64 " TXT " NOT NULL DEFAULT '';"
+         "CREATE TABLE image_initrd_arm64 ("
+         "  image " TXT " NOT NULL REFERENCES image(name) ON DELETE CASCADE ON UPDATE CASCADE,"
+         "  pos BIGINT NOT NULL,"
+         "  path " TXT " NOT NULL,"
+         "  PRIMARY KEY (image, pos));"
+         "CREATE TRIGGER initrd_arm64_script AFTER INSERT OR UPDATE OR DELETE"
+         "  ON image_initrd_arm64 FOR EACH STATEMENT EXECUTE FUNCTION bootherd_script_bump();"},
 };
 
 const struct store_schema store_pg_schema = {migrations,

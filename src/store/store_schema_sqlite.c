@@ -130,6 +130,23 @@ static const struct store_migration migrations[] = {
     /* 7 -> 8: when DHCP fell back from snponly.efi to ipxe.efi for a
      * machine that never came back as iPXE (0 = no fallback). */
     {8, "ALTER TABLE machine ADD COLUMN snponly_fallback_at INTEGER NOT NULL DEFAULT 0;"},
+
+    /* 8 -> 11 (9 and 10 are other branches'; renumbered at merge): an
+     * image's kernel and initrds for arm64 machines (struct image), so one
+     * image serves x86-64 and arm64.  Scripts depend on them: their
+     * writes move the script generation like the image's own. */
+    {11, "ALTER TABLE image ADD COLUMN kernel_arm64 TEXT NOT NULL DEFAULT '';"
+         "CREATE TABLE image_initrd_arm64 ("
+         "  image TEXT NOT NULL REFERENCES image(name) ON DELETE CASCADE ON UPDATE CASCADE,"
+         "  pos INTEGER NOT NULL,"
+         "  path TEXT NOT NULL,"
+         "  PRIMARY KEY (image, pos));"
+         "CREATE TRIGGER initrd_arm64_script_ins AFTER INSERT ON image_initrd_arm64"
+         "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+         "CREATE TRIGGER initrd_arm64_script_upd AFTER UPDATE ON image_initrd_arm64"
+         "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
+         "CREATE TRIGGER initrd_arm64_script_del AFTER DELETE ON image_initrd_arm64"
+         "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"},
 };
 
 const struct store_schema store_sqlite_schema = {migrations,

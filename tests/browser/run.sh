@@ -130,6 +130,9 @@ done)
 sqlite3 "$T/state/bootherd.db" "INSERT INTO machine (mac, image, state, created) VALUES ${VALUES%,}"
 check "images: server-side machine counts, unassign N and delete" run_ui images API_TOKEN="$TOKEN" \
 	ADMIN_USER=admin ADMIN_PASS=admin-password-1 BIG_IMAGE=big BIG_N=$BIG_N
+$BH image add arm --kernel demo/vmlinuz >/dev/null 2>&1
+check "images: arm64 kernel and initrds through the editor, kept by later edits" run_ui image_arm64 \
+	API_TOKEN="$TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=arm
 check "machines: select all N matching, bulk assign" run_ui selectall API_TOKEN="$TOKEN" \
 	ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=demo BIG_N=$BIG_N
 log "screenshots: $ART"

@@ -181,6 +181,18 @@ req "${AA[@]}" PUT /api/v1/images/missing '{"kernel":"deb/vmlinuz"}'
 expect_eq "put missing: 404" 404 "$ST"
 req "${AA[@]}" PATCH /api/v1/images/deb '{"kernel":"../../etc/passwd"}'
 expect_eq "path traversal kernel: 422" 422 "$ST"
+req "${AA[@]}" PATCH /api/v1/images/deb '{"kernel_arm64":"deb/arm64/vmlinuz","initrds_arm64":["deb/arm64/initrd.gz"]}'
+expect_eq "patch arm64 files: 200" 200 "$ST"
+expect_eq "... kernel_arm64 kept" "deb/arm64/vmlinuz deb/arm64/initrd.gz deb/vmlinuz" \
+	"$(jf '[.kernel_arm64, .initrds_arm64[0], .kernel] | join(" ")')"
+req "${AA[@]}" PATCH /api/v1/images/deb '{"kernel_arm64":"../../etc/shadow"}'
+expect_eq "path traversal kernel_arm64: 422 on its field" "422 kernel_arm64" "$ST $(jf .field)"
+req "${AA[@]}" PATCH /api/v1/images/deb '{"initrds_arm64":"x"}'
+expect_eq "initrds_arm64 not an array: 422 on its field" "422 initrds_arm64" "$ST $(jf .field)"
+req "${AA[@]}" PATCH /api/v1/images/deb '{"kernel_arm64":""}'
+expect_eq "initrds_arm64 without kernel_arm64: 422" "422 initrds_arm64" "$ST $(jf .field)"
+req "${AA[@]}" GET /api/v1/images/deb
+expect_eq "... the arm64 files unchanged" "deb/arm64/vmlinuz" "$(jf .kernel_arm64)"
 req "${AA[@]}" POST /api/v1/images/deb
 expect_eq "POST on an image: 405" 405 "$ST"
 expect_match "405 names the allowed methods" 'GET' "$(header Allow)"

@@ -82,15 +82,16 @@ _img_busybox() {
 	rm -rf "$tmp"
 }
 
-# _img_initramfs NAME: $E2E_CACHE/NAME.cpio.gz.
+# _img_initramfs NAME [BUSYBOX TTY SUFFIX]: $E2E_CACHE/NAME[SUFFIX].cpio.gz
+# (default: the x86-64 busybox, marker on ttyS0, no suffix).
 _img_initramfs() {
-	local name=$1 out="$E2E_CACHE/$1.cpio.gz"
+	local name=$1 out="$E2E_CACHE/$1${4:-}.cpio.gz" bb=${2:-$E2E_CACHE/busybox} tty=${3:-ttyS0}
 	[ -s "$out" ] && return 0
 	[[ "$name" =~ ^[a-z0-9-]+$ ]] || { _img_log "bad image name $name"; return 1; }
 	local root
 	root=$(mktemp -d "$E2E_CACHE/initramfs.XXXXXX")
 	mkdir -p "$root"/{bin,dev,proc,sys}
-	cp "$E2E_CACHE/busybox" "$root/bin/busybox"
+	cp "$bb" "$root/bin/busybox"
 	for a in sh mount cat echo sleep poweroff dmesg grep; do ln -s busybox "$root/bin/$a"; done
 	# The kernel opens /dev/console for init before devtmpfs is mounted.
 	mknod -m 600 "$root/dev/console" c 5 1
@@ -104,8 +105,8 @@ mount -t sysfs sysfs /sys 2>/dev/null
 mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 sb=off
 dmesg | grep -q 'Secure boot enabled' && sb=on
-echo "BOOTHERD-SECUREBOOT dmesg=\$sb lockdown=\$(cat /sys/kernel/security/lockdown 2>/dev/null)" >/dev/ttyS0
-echo "BOOTHERD-MARKER image=$name cmdline=\$(cat /proc/cmdline)" >/dev/ttyS0
+echo "BOOTHERD-SECUREBOOT dmesg=\$sb lockdown=\$(cat /sys/kernel/security/lockdown 2>/dev/null)" >/dev/$tty
+echo "BOOTHERD-MARKER image=$name cmdline=\$(cat /proc/cmdline)" >/dev/$tty
 # Let the UART drain before the power goes (the line is the whole point).
 sleep 1
 poweroff -f
@@ -114,6 +115,56 @@ EOF
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -9) >"$out.part"
 	mv "$out.part" "$out"
 	rm -rf "$root"
+}
+
+# ARM64 (tests/e2e/arm64.sh): Debian's arm64 cloud kernel and a static arm64
+# busybox, both from arm64 .debs unpacked (never installed: a foreign
+# architecture; `dpkg --add-architecture arm64` is enough for apt-get
+# download), and initramfs NAME.cpio.gz whose /init prints the same marker
+# lines on the PL011 UART (ttyAMA0).  The arm64 cloud kernel is an
+# uncompressed Image that GRUB boots as is (pxe-facts.md).
+#   $E2E_CACHE/vmlinuz-arm64, $E2E_CACHE/busybox-arm64
+
+# _img_kernel_arm64: $E2E_CACHE/vmlinuz-arm64 from linux-image-cloud-arm64's
+# versioned dependency.
+_img_kernel_arm64() {
+	[ -s "$E2E_CACHE/vmlinuz-arm64" ] && return 0
+	local tmp pkg cfg
+	dpkg --print-foreign-architectures | grep -qx arm64 ||
+		{ _img_log "no arm64 architecture in dpkg: scripts/deps.sh e2e"; return 1; }
+	tmp=$(mktemp -d "$E2E_CACHE/kernel.XXXXXX")
+	pkg=$(apt-cache depends linux-image-cloud-arm64:arm64 2>/dev/null |
+		awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+	[ -n "$pkg" ] || { _img_log "cannot resolve linux-image-cloud-arm64:arm64"; return 1; }
+	_img_log "fetching $pkg"
+	_img_fetch_deb "$pkg" "$tmp"
+	dpkg-deb -x "$tmp"/*.deb "$tmp/x"
+	cfg=$(echo "$tmp"/x/boot/config-*)
+	for opt in SERIAL_AMBA_PL011 SERIAL_AMBA_PL011_CONSOLE BLK_DEV_INITRD RD_GZIP DEVTMPFS \
+		ARM_PSCI_FW BINFMT_ELF EFI_STUB; do
+		grep -q "^CONFIG_$opt=y" "$cfg" || {
+			_img_log "$pkg lacks built-in CONFIG_$opt"
+			rm -rf "$tmp"
+			return 1
+		}
+	done
+	cp "$tmp"/x/boot/vmlinuz-* "$E2E_CACHE/vmlinuz-arm64.part"
+	mv "$E2E_CACHE/vmlinuz-arm64.part" "$E2E_CACHE/vmlinuz-arm64"
+	echo "$pkg" >"$E2E_CACHE/vmlinuz-arm64.version"
+	rm -rf "$tmp"
+}
+
+# _img_busybox_arm64: busybox-static:arm64's binary in $E2E_CACHE/busybox-arm64.
+_img_busybox_arm64() {
+	[ -x "$E2E_CACHE/busybox-arm64" ] && return 0
+	local tmp
+	tmp=$(mktemp -d "$E2E_CACHE/busybox.XXXXXX")
+	_img_log "fetching busybox-static:arm64"
+	_img_fetch_deb busybox-static:arm64 "$tmp"
+	dpkg-deb -x "$tmp"/*.deb "$tmp/x"
+	cp "$tmp/x/bin/busybox" "$E2E_CACHE/busybox-arm64.part"
+	mv "$E2E_CACHE/busybox-arm64.part" "$E2E_CACHE/busybox-arm64"
+	rm -rf "$tmp"
 }
 
 # images_build NAME...: makes sure the kernel and one initramfs per NAME are
@@ -126,6 +177,19 @@ images_build() {
 		_img_busybox
 		local n
 		for n in "$@"; do _img_initramfs "$n"; done
+	) 9>"$E2E_CACHE/.lock"
+}
+
+# images_build_arm64 NAME...: the arm64 kernel, busybox and one initramfs per
+# NAME, NAME-arm64.cpio.gz (its marker says image=NAME, as the x86-64 one).
+images_build_arm64() {
+	mkdir -p "$E2E_CACHE"
+	(
+		flock 9
+		_img_kernel_arm64
+		_img_busybox_arm64
+		local n
+		for n in "$@"; do _img_initramfs "$n" "$E2E_CACHE/busybox-arm64" ttyAMA0 -arm64; done
 	) 9>"$E2E_CACHE/.lock"
 }
 

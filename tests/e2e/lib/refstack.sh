@@ -20,6 +20,12 @@
 # The per-MAC script mirrors what bootherd renders for an image
 # (src/boot/ipxe_script.c): `initrd=<name>` on the kernel line because the EFI
 # stub of a 2019 iPXE loads initrds by name.
+#
+# ARM64 (when $E2E_CACHE has vmlinuz-arm64, images_build_arm64): the TFTP root
+# also gets grubaa64.efi (Debian's signed grubnetaa64), grub/grub.cfg chaining
+# to grub/grub.cfg-01-$net_default_mac (that GRUB asks for grub/grub.cfg only,
+# pxe-facts.md), and ref_assign writes the MAC's GRUB file (kernel and
+# initramfs over TFTP); ref_isc hands arch 11 grubaa64.efi.
 
 REF_CMDLINE=${REF_CMDLINE:-console=ttyS0 quiet panic=-1 no_timer_check}
 
@@ -37,6 +43,14 @@ ref_tree() {
 	printf '#!ipxe\nchain --autofree --replace http://%s/boot/${mac}.ipxe\n' "$ip" \
 		>"$dir/boot.ipxe"
 	echo "$ip" >"$dir/.server"
+	if [ -s "$E2E_CACHE/vmlinuz-arm64" ]; then
+		mkdir -p "$dir/tftp/grub" "$dir/tftp/images"
+		cp /opt/bootherd/arm64/usr/lib/grub/arm64-efi-signed/grubnetaa64.efi.signed \
+			"$dir/tftp/grubaa64.efi"
+		# Copies: tftpd-hpa chroots (-s) into the TFTP root.
+		cp "$E2E_CACHE/vmlinuz-arm64" "$dir/tftp/images/vmlinuz-arm64"
+		printf 'configfile $prefix/grub.cfg-01-$net_default_mac\n' >"$dir/tftp/grub/grub.cfg"
+	fi
 }
 
 ref_assign() {
@@ -51,6 +65,13 @@ boot || goto failed
 :failed
 sleep 5
 chain --autofree --replace http://$ip/boot/\${mac}.ipxe
+EOF
+	[ -d "$dir/tftp/grub" ] && [ -s "$E2E_CACHE/$img-arm64.cpio.gz" ] || return 0
+	cp "$E2E_CACHE/$img-arm64.cpio.gz" "$dir/tftp/images/$img-arm64.cpio.gz"
+	cat >"$dir/tftp/grub/grub.cfg-01-$mac" <<EOF
+linux /images/vmlinuz-arm64 ${REF_CMDLINE/console=ttyS0/console=ttyAMA0} bootherd.image=$img
+initrd /images/$img-arm64.cpio.gz
+boot
 EOF
 }
 
@@ -171,6 +192,8 @@ subnet 198.18.0.0 netmask 255.255.255.0 {
 		filename "shimx64.efi";
 	} elsif option arch = 00:07 or option arch = 00:09 {
 		filename "ipxe.efi";
+	} elsif option arch = 00:0b {
+		filename "grubaa64.efi";
 	} else {
 		filename "undionly.kpxe";
 	}

@@ -13,6 +13,10 @@
 #   uefi-sb    OVMF with Secure Boot on and Microsoft's keys enrolled
 #              (OVMF_CODE_4M.secboot.fd + OVMF_VARS_4M.ms.fd, q35 with SMM,
 #              at least 1 GiB: pxe-facts.md) -> UEFI PXE, like uefi-pxe.
+#   aavmf-pxe  ARM64: qemu-system-aarch64 -M virt -cpu cortex-a57 with AAVMF
+#              (Debian qemu-efi-aarch64; its files are already 64 MiB), 1 GiB;
+#              its first boot entry is "UEFI PXEv4" (pxe-facts.md).
+#   aavmf-http the same with PXE off (IPv4 and IPv6): UEFI HTTP Boot.
 #
 #   vm_start SW NAME MAC FIRMWARE   starts a VM in switch namespace SW (needs
 #                                   net.sh); serial log in $VM_DIR/NAME.serial
@@ -32,10 +36,15 @@ OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 OVMF_SB_CODE=${OVMF_SB_CODE:-/usr/share/OVMF/OVMF_CODE_4M.secboot.fd}
 OVMF_SB_VARS=${OVMF_SB_VARS:-/usr/share/OVMF/OVMF_VARS_4M.ms.fd}
 VM_SB_MEM=${VM_SB_MEM:-1024}
+AAVMF_CODE=${AAVMF_CODE:-/usr/share/AAVMF/AAVMF_CODE.fd}
+AAVMF_VARS=${AAVMF_VARS:-/usr/share/AAVMF/AAVMF_VARS.fd}
+# -cpu max is much slower under TCG (kernel 8.6 s against ~1.2 s: pxe-facts.md).
+VM_ARM64_CPU=${VM_ARM64_CPU:-cortex-a57}
 VM_MARKER='BOOTHERD-MARKER image='
 # Serial output after which a VM will never boot by itself: SeaBIOS out of
-# boot devices, or OVMF fallen through to its built-in shell.
-VM_DEAD_END='No bootable device|Shell> '
+# boot devices, OVMF fallen through to its built-in shell, or GRUB at its
+# prompt (it found no configuration).
+VM_DEAD_END='No bootable device|Shell> |grub> '
 
 declare -A _vm_pid _vm_start _vm_sw _vm_tap _vm_watcher
 _vm_seq=0
@@ -49,10 +58,11 @@ vm_start() {
 	# Tap names must be unique within the switch and at most 15 bytes.
 	_vm_seq=$((_vm_seq + 1))
 	local tap="vmtap$_vm_seq"
-	local machine=q35 mem=$VM_MEM
+	local machine=q35 mem=$VM_MEM qemu=qemu-system-x86_64
 	# Secure Boot firmware needs SMM (its variable store is protected)
 	# and, with Debian's signed kernel, more than 256 MiB (pxe-facts.md).
 	[ "$fw" != uefi-sb ] || { machine=q35,smm=on; mem=$VM_SB_MEM; }
+	case $fw in aavmf-*) machine=virt mem=$VM_SB_MEM qemu=qemu-system-aarch64 ;; esac
 	local args=(-M "$machine" -accel tcg -m "$mem" -smp 1 -nodefaults -nographic
 		-monitor none -serial "file:$VM_DIR/$name.serial" -no-reboot
 		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no")
@@ -80,6 +90,16 @@ vm_start() {
 			-device "virtio-net-pci,netdev=n0,mac=$mac,bootindex=1,romfile="
 			-fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=no)
 		;;
+	aavmf-pxe | aavmf-http)
+		cp "$AAVMF_VARS" "$VM_DIR/$name.vars.fd"
+		args+=(-cpu "$VM_ARM64_CPU"
+			-drive "if=pflash,format=raw,unit=0,readonly=on,file=$AAVMF_CODE"
+			-drive "if=pflash,format=raw,unit=1,file=$VM_DIR/$name.vars.fd"
+			-device "virtio-net-pci,netdev=n0,mac=$mac,bootindex=1,romfile="
+			-fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=no)
+		[ "$fw" = aavmf-http ] &&
+			args+=(-fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=no)
+		;;
 	*)
 		echo "vm_start: unknown firmware $fw" >&2
 		return 1
@@ -93,7 +113,7 @@ vm_start() {
 	_vm_start[$name]=$(_vm_now)
 	# Power-on time on disk too: lines up packet captures with the boot.
 	echo "${_vm_start[$name]}" >"$VM_DIR/$name.t_start"
-	timeout -k 5 "$VM_TIMEOUT" ip netns exec "$sw" qemu-system-x86_64 "${args[@]}" \
+	timeout -k 5 "$VM_TIMEOUT" ip netns exec "$sw" nice "$qemu" "${args[@]}" \
 		>"$VM_DIR/$name.qemu.log" 2>&1 &
 	_vm_pid[$name]=$!
 	on_exit "vm_stop $name"

@@ -233,12 +233,51 @@ static void test_paths(void **state)
                 assert_int_equal(grub_cfg_path_classify(none[i], &m), GRUB_CFG_PATH_NONE);
 }
 
+/* An image with an arm64 kernel: one file for both architectures, GRUB
+ * picks by its own $grub_cpu (the server cannot know it here). */
+static void test_image_arm64(void **state)
+{
+        char *arm[] = {"deb/arm64/initrd.img"};
+        struct image img = {.name = "deb",
+                            .kernel = "deb/vmlinuz",
+                            .initrds = initrds,
+                            .n_initrds = 2,
+                            .cmdline = "console={{hostname}}",
+                            .kernel_arm64 = "deb/arm64/vmlinuz",
+                            .initrds_arm64 = arm,
+                            .n_initrds_arm64 = 1};
+        char *s = render(&img, BOOT_SCRIPT_IMAGE, EP, 0);
+        assert_non_null(strstr(s, "echo 'bootherd: loading image deb'\n"
+                                  "if [ \"$grub_cpu\" = 'arm64' ]; then\n"
+                                  "linux \"$bootherd_images\"'/deb/arm64/vmlinuz' 'console=node1'\n"
+                                  "initrd \"$bootherd_images\"'/deb/arm64/initrd.img'\n"
+                                  "else\n"
+                                  "linux \"$bootherd_images\"'/deb/vmlinuz' 'console=node1'\n"
+                                  "initrd \"$bootherd_images\"'/deb/initrd.img' "
+                                  "\"$bootherd_images\"'/deb/extra.cpio'\n"
+                                  "fi\n"
+                                  "boot\n"));
+        free(s);
+        /* No arm64 initrds: the arm64 branch loads none (not the image's). */
+        img.n_initrds_arm64 = 0;
+        s = render(&img, BOOT_SCRIPT_IMAGE, EP, 0);
+        assert_non_null(strstr(s, "then\nlinux \"$bootherd_images\"'/deb/arm64/vmlinuz' "
+                                  "'console=node1'\nelse\n"));
+        free(s);
+        /* An arm64 URL GRUB cannot fetch: said and retried, as for the kernel. */
+        img.kernel_arm64 = "https://example.org/vmlinuz";
+        s = render(&img, BOOT_SCRIPT_IMAGE, EP, 0);
+        assert_non_null(strstr(s, "names a URL GRUB cannot fetch"));
+        assert_null(strstr(s, "\nboot\n"));
+        free(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_image),          cmocka_unit_test(test_urls_and_words),
             cmocka_unit_test(test_hostile_values), cmocka_unit_test(test_wait_exit_chain),
-            cmocka_unit_test(test_paths),
+            cmocka_unit_test(test_paths),          cmocka_unit_test(test_image_arm64),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -246,6 +246,35 @@ static void test_image_no_initrd(void **state)
                                   "failed\n");
 }
 
+/* An image with an arm64 kernel: iPXE picks by ${buildarch}. */
+static void test_image_arm64(void **state)
+{
+        char *initrds[] = {"debian/initrd.gz"};
+        char *arm[] = {"debian/arm64/initrd.gz"};
+        struct image img = {.name = "debian-12",
+                            .kernel = "debian/linux",
+                            .initrds = initrds,
+                            .n_initrds = 1,
+                            .cmdline = "h={{hostname}}",
+                            .kernel_arm64 = "debian/arm64/linux",
+                            .initrds_arm64 = arm,
+                            .n_initrds_arm64 = 1};
+        expect_image_script(
+            &img, "#!ipxe\n"
+                  "# bootherd: image debian-12 for 52:54:00:ab:cd:01\n"
+                  "iseq ${buildarch} arm64 && goto bootherd_arm64 ||\n"
+                  "kernel http://198.18.0.1:8080/images/debian/linux initrd=initrd.gz h=node1 || "
+                  "goto failed\n"
+                  "initrd --name initrd.gz http://198.18.0.1:8080/images/debian/initrd.gz || goto "
+                  "failed\n"
+                  "boot || goto failed\n"
+                  ":bootherd_arm64\n"
+                  "kernel http://198.18.0.1:8080/images/debian/arm64/linux initrd=initrd.gz "
+                  "h=node1 || goto failed\n"
+                  "initrd --name initrd.gz http://198.18.0.1:8080/images/debian/arm64/initrd.gz || "
+                  "goto failed\n");
+}
+
 static void test_image_one_initrd_and_cmdline(void **state)
 {
         char *initrds[] = {"debian/initrd.gz"};
@@ -537,6 +566,7 @@ int main(void)
             cmocka_unit_test(test_escape_exact),
             cmocka_unit_test(test_image_no_initrd),
             cmocka_unit_test(test_image_one_initrd_and_cmdline),
+            cmocka_unit_test(test_image_arm64),
             cmocka_unit_test(test_image_two_initrds_duplicate_basenames),
             cmocka_unit_test(test_image_two_distinct_initrds),
             cmocka_unit_test(test_image_url_artifacts),

@@ -153,7 +153,7 @@ static void test_defaults(void **state)
         assert_string_equal(c.dhcp.boot_files[BOOT_ARCH_HTTP_X64], "snponly.efi");
         assert_int_equal(c.dhcp.snponly_fallback_s, 60);
         assert_string_equal(c.dhcp.boot_files[BOOT_ARCH_EFI_ARM64], "grubaa64.efi");
-        assert_string_equal(c.dhcp.boot_files[BOOT_ARCH_HTTP_ARM64], "grubaa64.efi");
+        assert_string_equal(c.dhcp.boot_files[BOOT_ARCH_HTTP_ARM64], "grubaa64-http.efi");
         assert_string_equal(c.dhcp.boot_files[BOOT_ARCH_DEFAULT], "");
         char err[CONFIG_ERR_MAX];
         assert_int_equal(config_set(&c.cfg, "dhcp", "mode", "proxy", "--set", err), 0);

@@ -151,6 +151,71 @@ static void test_image_crud(void **state)
         image_list_free(NULL, 0);
 }
 
+/* Per-architecture files: kernel_arm64 + initrds_arm64 beside the image's
+ * own (migration 11); replaced, and dropped, with the image. */
+static void test_image_arm64(void **state)
+{
+        struct fixture *f = *state;
+        char *initrds[] = {"deb/initrd.gz"};
+        char *arm[] = {"deb/arm64/ucode.img", "deb/arm64/initrd.gz"};
+        struct image img = {.name = "deb",
+                            .kernel = "deb/vmlinuz",
+                            .initrds = initrds,
+                            .n_initrds = 1,
+                            .kernel_arm64 = "deb/arm64/vmlinuz",
+                            .initrds_arm64 = arm,
+                            .n_initrds_arm64 = 2};
+        assert_int_equal(store_image_put(f->s, &img, true), 0);
+        struct image got;
+        assert_int_equal(store_image_get(f->s, "deb", &got), 0);
+        assert_string_equal(got.kernel, "deb/vmlinuz");
+        assert_int_equal(got.n_initrds, 1);
+        assert_string_equal(got.kernel_arm64, "deb/arm64/vmlinuz");
+        assert_int_equal(got.n_initrds_arm64, 2);
+        assert_string_equal(got.initrds_arm64[0], "deb/arm64/ucode.img");
+        assert_string_equal(got.initrds_arm64[1], "deb/arm64/initrd.gz");
+        image_done(&got);
+        struct image *list;
+        size_t n;
+        assert_int_equal(store_image_list(f->s, &list, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(list[0].kernel_arm64, "deb/arm64/vmlinuz");
+        assert_int_equal(list[0].n_initrds_arm64, 2);
+        image_list_free(list, n);
+
+        /* Replaced without arm64 files: gone. */
+        struct image plain = {.name = "deb", .kernel = "deb/vmlinuz"};
+        assert_int_equal(store_image_put(f->s, &plain, false), 0);
+        assert_int_equal(store_image_get(f->s, "deb", &got), 0);
+        assert_string_equal(got.kernel_arm64, "");
+        assert_int_equal(got.n_initrds_arm64, 0);
+        image_done(&got);
+
+        /* Validated like the image's own files. */
+        struct image bad = {.name = "deb", .kernel = "deb/vmlinuz", .kernel_arm64 = "../x"};
+        expect_fail(f->s, store_image_put(f->s, &bad, false), -EINVAL, "kernel_arm64");
+        bad.kernel_arm64 = "";
+        bad.initrds_arm64 = arm;
+        bad.n_initrds_arm64 = 2;
+        expect_fail(f->s, store_image_put(f->s, &bad, false), -EINVAL, "initrds_arm64");
+        char *evil[] = {"a b"};
+        bad.kernel_arm64 = "deb/arm64/vmlinuz";
+        bad.initrds_arm64 = evil;
+        bad.n_initrds_arm64 = 1;
+        expect_fail(f->s, store_image_put(f->s, &bad, false), -EINVAL, "initrds_arm64");
+
+        /* Removing the image removes its arm64 initrds (no orphans that a
+         * new image of the same name would inherit). */
+        img.n_initrds_arm64 = 2;
+        assert_int_equal(store_image_put(f->s, &img, false), 0);
+        assert_int_equal(store_image_remove(f->s, "deb", false), 0);
+        struct image again = {.name = "deb", .kernel = "k", .kernel_arm64 = "k64"};
+        assert_int_equal(store_image_put(f->s, &again, true), 0);
+        assert_int_equal(store_image_get(f->s, "deb", &got), 0);
+        assert_int_equal(got.n_initrds_arm64, 0);
+        image_done(&got);
+}
+
 static void test_image_put_errors(void **state)
 {
         struct fixture *f = *state;
@@ -1018,6 +1083,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         const struct CMUnitTest tests[] = {
             T(test_image_crud),
+            T(test_image_arm64),
             T(test_image_put_errors),
             T(test_image_remove_in_use),
             T(test_image_remove_many_users_message),

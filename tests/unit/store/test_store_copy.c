@@ -29,7 +29,10 @@ static void populate(struct store *s)
                             .initrds = initrds,
                             .n_initrds = 2,
                             .cmdline = "quiet",
-                            .description = "Debian"};
+                            .description = "Debian",
+                            .kernel_arm64 = "deb/arm64/linux",
+                            .initrds_arm64 = initrds,
+                            .n_initrds_arm64 = 1};
         assert_int_equal(store_image_put(s, &deb, true), 0);
         struct image win = {.name = "win", .script = "#!ipxe\nsanboot x\n", .description = ""};
         assert_int_equal(store_image_put(s, &win, true), 0);
@@ -88,6 +91,8 @@ static void check_copy(struct store *d)
         assert_int_equal(store_image_get(d, "debian-12", &img), 0);
         assert_int_equal(img.n_initrds, 2);
         assert_string_equal(img.initrds[1], "deb/initrd.gz");
+        assert_string_equal(img.kernel_arm64, "deb/arm64/linux");
+        assert_int_equal(img.n_initrds_arm64, 1);
         assert_null(img.script);
         image_done(&img);
         assert_int_equal(store_image_get(d, "win", &img), 0);
@@ -162,6 +167,7 @@ static void test_copy_whole_inventory(void **state)
         assert_int_equal(store_copy(src, f->s, 3, &n), 0);
         assert_int_equal(n.images, 2);
         assert_int_equal(n.initrds, 2);
+        assert_int_equal(n.initrds_arm64, 1);
         assert_int_equal(n.machines, 3);
         assert_int_equal(n.leases, 2);
         assert_int_equal(n.users, 1);
