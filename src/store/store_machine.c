@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ipv4_range.h"
 #include "core/validate.h"
 
 #define MACHINE_NOTES_MAX     4096
@@ -319,15 +320,22 @@ int store_machine_get(struct store *s, const struct mac *mac, struct machine *re
 }
 
 /* Each parameter's first use gives PostgreSQL its type (store_internal.h). */
+/* ?4..?9: up to three address ranges the search text names
+ * (ipv4_prefix_ranges()), matched against the reservation and the
+ * machine's current lease (offered or bound). */
 #define MACHINE_FILTER                                                                             \
         "WHERE (state = ?1 OR ?1 IS NULL) AND (image = ?2 OR ?2 IS NULL) AND "                     \
         "(instr(mac, lower(?3)) > 0 OR instr(lower(coalesce(hostname, '')), lower(?3)) > 0 OR "    \
         "instr(lower(notes), lower(?3)) > 0 OR instr(coalesce(image, ''), lower(?3)) > 0 OR "      \
+        "ipv4 BETWEEN ?4 AND ?5 OR ipv4 BETWEEN ?6 AND ?7 OR ipv4 BETWEEN ?8 AND ?9 OR "           \
+        "(?4 IS NOT NULL AND EXISTS (SELECT 1 FROM lease WHERE lease.mac = machine.mac AND "       \
+        "lease.state IN ('offered', 'bound') AND (lease.ip BETWEEN ?4 AND ?5 OR "                  \
+        "lease.ip BETWEEN ?6 AND ?7 OR lease.ip BETWEEN ?8 AND ?9))) OR "                          \
         "?3 IS NULL)"
 
 #define MACHINE_LIST_BY(order)                                                                     \
         "SELECT " MACHINE_COLS " FROM machine " MACHINE_FILTER " ORDER BY " order                  \
-        " LIMIT ?4 OFFSET ?5"
+        " LIMIT ?10 OFFSET ?11"
 /* Empty values last either way (SQLite and PostgreSQL disagree on NULLs),
  * then the MAC, so that paging is stable. */
 #define MACHINE_SORT(col)                                                                          \
@@ -369,8 +377,15 @@ static void bind_filter(struct store_stmt *st, const struct machine_filter *f)
                 store_bind_text(st, 1, machine_state_name((enum machine_state)f->state));
         if (f && f->image)
                 store_bind_text(st, 2, f->image);
-        if (f && f->text && *f->text)
+        if (f && f->text && *f->text) {
                 store_bind_text(st, 3, f->text);
+                uint32_t lo[IPV4_PREFIX_RANGES_MAX], hi[IPV4_PREFIX_RANGES_MAX];
+                int n = ipv4_prefix_ranges(f->text, lo, hi);
+                for (int i = 0; i < n; i++) {
+                        store_bind_int64(st, 4 + 2 * i, lo[i]);
+                        store_bind_int64(st, 5 + 2 * i, hi[i]);
+                }
+        }
 }
 
 static int machine_count(struct store *s, const struct machine_filter *f, int64_t *ret)
@@ -394,8 +409,8 @@ int store_machine_list(struct store *s, const struct machine_filter *f, struct m
         if (!st)
                 return -EIO;
         bind_filter(st, f);
-        store_bind_int64(st, 4, f && f->limit > 0 ? f->limit : INT64_MAX);
-        store_bind_int64(st, 5, f && f->offset > 0 ? f->offset : 0);
+        store_bind_int64(st, 10, f && f->limit > 0 ? f->limit : INT64_MAX);
+        store_bind_int64(st, 11, f && f->offset > 0 ? f->offset : 0);
 
         struct machine *v = NULL;
         size_t n = 0;

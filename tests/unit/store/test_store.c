@@ -572,6 +572,59 @@ static void test_machine_list_filters_paging(void **state)
         machine_list_free(ms, n);
 }
 
+/* Search by address: the reservation or a current lease, exact or by
+ * prefix of the dotted form. */
+static void test_machine_list_by_ip(void **state)
+{
+        struct fixture *f = *state;
+        const uint32_t base = 0xC6120100u; /* 198.18.1.0 */
+        for (int i = 0; i < 12; i++) {
+                char mac[18];
+                snprintf(mac, sizeof(mac), "52:54:00:00:02:%02x", i);
+                /* .1 .. .12 reserved for the first ten; the last two lease. */
+                struct machine m = {.mac = mac_of(mac),
+                                    .ipv4 = i < 10 ? base + 1 + (uint32_t)i : 0,
+                                    .netboot = true};
+                assert_int_equal(store_machine_add(f->s, &m), 0);
+        }
+        struct lease ls[3] = {
+            {.ip = base + 150,
+             .mac = mac_of("52:54:00:00:02:0a"),
+             .state = LEASE_BOUND,
+             .starts = 1,
+             .ends = 2},
+            {.ip = 0xC6120205u,
+             .mac = mac_of("52:54:00:00:02:0b"),
+             .state = LEASE_OFFERED,
+             .starts = 1,
+             .ends = 2},
+            /* A released lease is not the machine's address any more. */
+            {.ip = base + 7,
+             .mac = mac_of("52:54:00:00:02:0b"),
+             .state = LEASE_RELEASED,
+             .starts = 1,
+             .ends = 2},
+        };
+        assert_int_equal(store_lease_put_many(f->s, ls, 3), 0);
+        struct machine_filter flt = {.state = -1, .text = "198.18.1.7"};
+        list_expect(f->s, &flt, 1, 1, "52:54:00:00:02:06"); /* exact: not .70-.79 */
+        flt.text = "198.18.1.1";
+        list_expect(f->s, &flt, 1, 1, "52:54:00:00:02:00"); /* exact: not .10, nor the .150 lease */
+        flt.text = "198.18.1.";
+        list_expect(f->s, &flt, 11, 11, "52:54:00:00:02:00"); /* ten reserved + the .150 lease */
+        flt.text = "198.18.1.150";
+        list_expect(f->s, &flt, 1, 1, "52:54:00:00:02:0a");
+        flt.text = "198.18.2";
+        list_expect(f->s, &flt, 1, 1, "52:54:00:00:02:0b"); /* offered counts */
+        flt.text = "198.18.";
+        list_expect(f->s, &flt, 12, 12, NULL);
+        flt.text = "198.19.";
+        list_expect(f->s, &flt, 0, 0, NULL);
+        /* Still combined with the other filters. */
+        flt = (struct machine_filter){.state = MACHINE_ASSIGNED, .text = "198.18.1."};
+        list_expect(f->s, &flt, 0, 0, NULL);
+}
+
 /* ---- boot events ---- */
 
 static void test_record_events(void **state)
@@ -1028,6 +1081,7 @@ int main(void)
             T(test_machine_assign_unassign_remove),
             T(test_unique_ipv4),
             T(test_machine_list_filters_paging),
+            T(test_machine_list_by_ip),
             T(test_record_events),
             T(test_events_name_the_server),
             T(test_event_retention),
