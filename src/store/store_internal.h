@@ -293,3 +293,9 @@ extern const struct store_ops store_pg_ops;     /* store_pg.c */
 int store_migrate(struct store *s);
 /* Reads the script generation counter (store_generation.c). */
 int store_generation_read(struct store *s, int64_t *ret);
+
+/* store_machine.c, for store_adopt.c: a machine's admin fields checked;
+ * saved inside the caller's transaction (adding: a discovered row is
+ * adopted, a managed one refused). */
+int store_machine_validate(struct store *s, const struct machine *m);
+int store_machine_save_tx(struct store *s, const struct machine *m, bool adding);

@@ -57,7 +57,7 @@ static bool boot_file_ok(const char *f)
                validate_artifact(f);
 }
 
-static int machine_validate(struct store *s, const struct machine *m)
+int store_machine_validate(struct store *s, const struct machine *m)
 {
         const char *why = mac_machine_problem(&m->mac);
         if (why)
@@ -195,7 +195,7 @@ static int hostname_must_be_free(struct store *s, const char *hostname, const ch
 }
 
 /* One transaction for add and update: they differ only in what an existing row means. */
-static int machine_save_tx(struct store *s, const struct machine *m, bool adding)
+int store_machine_save_tx(struct store *s, const struct machine *m, bool adding)
 {
         char mac[MAC_STR_LEN];
         mac_format(&m->mac, mac);
@@ -218,13 +218,13 @@ static int machine_save_tx(struct store *s, const struct machine *m, bool adding
 
 static int machine_save(struct store *s, const struct machine *m, bool adding)
 {
-        int r = machine_validate(s, m);
+        int r = store_machine_validate(s, m);
         if (r < 0)
                 return r;
         r = store_begin(s);
         if (r < 0)
                 return r;
-        r = machine_save_tx(s, m, adding);
+        r = store_machine_save_tx(s, m, adding);
         if (r >= 0)
                 r = store_commit(s);
         if (r < 0)

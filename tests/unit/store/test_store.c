@@ -625,6 +625,87 @@ static void test_machine_list_by_ip(void **state)
         list_expect(f->s, &flt, 0, 0, NULL);
 }
 
+/* Bulk adoption: names from a pattern and addresses from a range, each
+ * skipping what is taken; all or nothing. */
+static void test_discovered_adopt(void **state)
+{
+        struct fixture *f = *state;
+        add_image(f->s, "debian-12", "debian/linux");
+        struct boot_event evs[10];
+        for (int i = 0; i < 10; i++) {
+                char mac[18];
+                snprintf(mac, sizeof(mac), "52:54:00:00:03:%02x", 9 - i); /* seen last first */
+                evs[i] = event(mac, 1000 + i, "script");
+        }
+        assert_int_equal(store_record_events(f->s, evs, 10, 0), 0);
+        struct machine other = {.mac = mac_of("52:54:00:00:04:00"),
+                                .hostname = "Node002",
+                                .ipv4 = ip_of("198.18.1.11"),
+                                .netboot = true};
+        assert_int_equal(store_machine_add(f->s, &other), 0);
+        struct lease l = {.ip = ip_of("198.18.1.13"),
+                          .mac = mac_of("52:54:00:00:04:01"),
+                          .state = LEASE_BOUND,
+                          .starts = 1,
+                          .ends = 2};
+        assert_int_equal(store_lease_put_many(f->s, &l, 1), 0);
+
+        /* Too small a range: 409-worthy, with counts, nothing changed. */
+        struct adopt_request req = {.all = true,
+                                    .text = "52:54:00:00:03:",
+                                    .image = "debian-12",
+                                    .hostname_pattern = "node{n:03}",
+                                    .start = 1,
+                                    .ip_from = ip_of("198.18.1.10"),
+                                    .ip_to = ip_of("198.18.1.20")};
+        struct adopt_result res;
+        assert_int_equal(store_discovered_adopt(f->s, &req, &res), -ENOSPC);
+        assert_int_equal(res.needed, 10);
+        assert_int_equal(res.ips_free, 9);
+        assert_null(res.rows);
+        struct machine_filter flt = {.state = MACHINE_DISCOVERED};
+        list_expect(f->s, &flt, 10, 10, NULL);
+
+        /* A managed MAC among them: refused, nothing changed. */
+        struct mac macs[2] = {mac_of("52:54:00:00:03:00"), mac_of("52:54:00:00:04:00")};
+        struct adopt_request one = {.macs = macs, .n = 2, .image = "debian-12", .start = 1};
+        assert_int_equal(store_discovered_adopt(f->s, &one, &res), -EEXIST);
+        list_expect(f->s, &flt, 10, 10, NULL);
+        one.image = "nope";
+        one.n = 1;
+        assert_int_equal(store_discovered_adopt(f->s, &one, &res), -ENOENT);
+        one.image = "debian-12";
+        one.hostname_pattern = "node";
+        assert_int_equal(store_discovered_adopt(f->s, &one, &res), -EINVAL);
+
+        req.ip_to = ip_of("198.18.1.99");
+        assert_int_equal(store_discovered_adopt(f->s, &req, &res), 0);
+        assert_int_equal(res.n, 10);
+        assert_int_equal(res.names_skipped, 1);
+        assert_int_equal(res.ips_skipped, 2);
+        /* Oldest first: 03:09 was seen first. */
+        char mac[MAC_STR_LEN];
+        mac_format(&res.rows[0].mac, mac);
+        assert_string_equal(mac, "52:54:00:00:03:09");
+        assert_string_equal(res.rows[0].hostname, "node001");
+        assert_int_equal(res.rows[0].ipv4, ip_of("198.18.1.10"));
+        assert_string_equal(res.rows[1].hostname, "node003"); /* Node002 is taken */
+        assert_int_equal(res.rows[1].ipv4, ip_of("198.18.1.12"));
+        assert_int_equal(res.rows[2].ipv4, ip_of("198.18.1.14")); /* .13 is leased */
+        assert_string_equal(res.rows[9].hostname, "node011");
+        struct machine m;
+        assert_int_equal(store_machine_get(f->s, &res.rows[9].mac, &m), 0);
+        assert_int_equal(m.state, MACHINE_ASSIGNED);
+        assert_string_equal(m.image, "debian-12");
+        assert_string_equal(m.hostname, "node011");
+        assert_int_equal(m.ipv4, ip_of("198.18.1.21"));
+        machine_done(&m);
+        free(res.rows);
+        list_expect(f->s, &flt, 0, 0, NULL);
+        /* Nothing left to adopt. */
+        assert_int_equal(store_discovered_adopt(f->s, &req, &res), -EINVAL);
+}
+
 /* ---- boot events ---- */
 
 static void test_record_events(void **state)
@@ -1082,6 +1163,7 @@ int main(void)
             T(test_unique_ipv4),
             T(test_machine_list_filters_paging),
             T(test_machine_list_by_ip),
+            T(test_discovered_adopt),
             T(test_record_events),
             T(test_events_name_the_server),
             T(test_event_retention),
