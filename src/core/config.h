@@ -60,7 +60,9 @@ struct config {
         char *store_url; /* postgresql:// URI; empty = SQLite (database / state_dir) */
 
         /* [images] */
-        char *images_root; /* empty = <state_dir>/images */
+        char *images_root;         /* empty = <state_dir>/images */
+        bool images_upload;        /* the API may write files there (admins) */
+        int64_t images_upload_max; /* bytes per uploaded file */
 
         /* [boot] */
         int64_t boot_unknown_retry_s;
