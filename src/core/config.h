@@ -93,7 +93,7 @@ struct config {
 enum config_type {
         CONFIG_STR,
         CONFIG_INT,      /* int64_t within [min, max] */
-        CONFIG_BOOL,     /* bool: true/false, yes/no, 1/0 */
+        CONFIG_BOOL,     /* bool: true/false, yes/no, on/off, 1/0 */
         CONFIG_LOGLEVEL, /* enum log_level */
         CONFIG_LISTEN,   /* struct config_listen: "A.B.C.D:PORT" or empty */
         CONFIG_URL,      /* char *: http(s) URL without a trailing '/', or empty */

@@ -98,6 +98,11 @@ enum MHD_Result api_leases(struct api_req *a);
 enum MHD_Result api_events(struct api_req *a);
 enum MHD_Result api_status(struct api_req *a);
 enum MHD_Result api_preview(struct api_req *a);
+enum MHD_Result api_files(struct api_req *a);
+/* PUT /files, headers only (routes_api_early, after the role and CSRF
+ * checks): true when refused (*reply queued); else the body streams to a
+ * temporary file (http_req.body_sink) and api_files() completes it. */
+bool api_files_upload_early(struct api_req *a, enum MHD_Result *reply);
 
 /* Shared between images and the preview: reads the image fields present in
  * o over *img (copies; free with image_done()).  Absent fields are kept. */
