@@ -2,6 +2,7 @@
 // live preview of the script a chosen machine would get; delete.
 import { get, post, put, del } from './api.js';
 import { h, field, toast, showError, clearErrors, confirmDialog, timeText, emptyRow, debounce } from './ui.js';
+import { imageFileButtons } from './view_files.js';
 
 const TEMPLATE_VARS = ['mac', 'mac_hyphen', 'hostname', 'ip', 'image', 'server', 'images_url'];
 
@@ -117,6 +118,7 @@ export function imagesView(ctx) {
         field('Description', desc, { name: 'description' }),
         field('Kernel', kernel, { name: 'kernel', wide: true, hint: 'A path under the images root, or an http(s) URL.' }),
         field('Initrds (one per line)', initrds, { name: 'initrds', wide: true }),
+        ro ? null : imageFileButtons(kernel, initrds),
         field('Kernel command line', cmdline, { name: 'cmdline', wide: true }),
         field('iPXE script template (optional)', script, { name: 'script', wide: true,
           hint: 'Replaces the generated kernel/initrd/boot script. Variables: ' + TEMPLATE_VARS.map((v) => `{{${v}}}`).join(' ') })),
