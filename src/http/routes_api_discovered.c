@@ -134,7 +134,8 @@ static enum MHD_Result adopt_many(struct api_req *a)
         struct adopt_result res;
         int rc = store_discovered_adopt(a->r->store, &req, &res);
         free(macs);
-        json_decref(o);
+        if (rc < 0)
+                json_decref(o);
         if (rc == -ENOSPC) {
                 json_t *j = json_pack("{s:s, s:s, s:I, s:I}", "error", store_errmsg(a->r->store),
                                       "field", "ip_to", "needed", (json_int_t)res.needed,
@@ -159,6 +160,7 @@ static enum MHD_Result adopt_many(struct api_req *a)
             json_pack("{s:I, s:o, s:s, s:I, s:I}", "adopted", (json_int_t)res.n, "machines",
                       rows ? rows : json_array(), "image", image, "hostnames_skipped",
                       (json_int_t)res.names_skipped, "ips_skipped", (json_int_t)res.ips_skipped);
+        json_decref(o); /* image points into it */
         return api_reply(a, MHD_HTTP_OK, j);
 }
 
