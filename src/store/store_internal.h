@@ -295,7 +295,8 @@ int store_migrate(struct store *s);
 int store_generation_read(struct store *s, int64_t *ret);
 
 /* store_machine.c, for store_adopt.c: a machine's admin fields checked;
- * saved inside the caller's transaction (adding: a discovered row is
- * adopted, a managed one refused). */
+ * the row alone written (no check of image, host name or state). */
 int store_machine_validate(struct store *s, const struct machine *m);
-int store_machine_save_tx(struct store *s, const struct machine *m, bool adding);
+int store_machine_write(struct store *s, const struct machine *m, bool insert);
+/* -ENOENT (field "image") unless image is NULL or exists. */
+int store_image_must_exist(struct store *s, const char *image);

@@ -84,7 +84,7 @@ int store_machine_validate(struct store *s, const struct machine *m)
 
 static const char SQL_IMAGE_CHECK[] = "SELECT 1 FROM image WHERE name = ?1";
 
-static int image_must_exist(struct store *s, const char *image)
+int store_image_must_exist(struct store *s, const char *image)
 {
         if (!image)
                 return 0;
@@ -132,7 +132,7 @@ static const char SQL_MACHINE_SET[] =
     "snponly_fallback_at = CASE WHEN coalesce(boot_file, '') = coalesce(?7, '') "
     "THEN snponly_fallback_at ELSE 0 END WHERE mac = ?1";
 
-static int machine_write(struct store *s, const struct machine *m, bool insert)
+int store_machine_write(struct store *s, const struct machine *m, bool insert)
 {
         char mac[MAC_STR_LEN];
         mac_format(&m->mac, mac);
@@ -195,11 +195,11 @@ static int hostname_must_be_free(struct store *s, const char *hostname, const ch
 }
 
 /* One transaction for add and update: they differ only in what an existing row means. */
-int store_machine_save_tx(struct store *s, const struct machine *m, bool adding)
+static int machine_save_tx(struct store *s, const struct machine *m, bool adding)
 {
         char mac[MAC_STR_LEN];
         mac_format(&m->mac, mac);
-        int r = image_must_exist(s, m->image);
+        int r = store_image_must_exist(s, m->image);
         if (r >= 0)
                 r = hostname_must_be_free(s, m->hostname, mac);
         if (r < 0)
@@ -213,7 +213,7 @@ int store_machine_save_tx(struct store *s, const struct machine *m, bool adding)
         /* Adding a discovered machine adopts it, keeping its history. */
         if (adding && exists && st != MACHINE_DISCOVERED)
                 return store_fail(s, -EEXIST, "mac", "machine %s already exists", mac);
-        return machine_write(s, m, !exists);
+        return store_machine_write(s, m, !exists);
 }
 
 static int machine_save(struct store *s, const struct machine *m, bool adding)
@@ -224,7 +224,7 @@ static int machine_save(struct store *s, const struct machine *m, bool adding)
         r = store_begin(s);
         if (r < 0)
                 return r;
-        r = store_machine_save_tx(s, m, adding);
+        r = machine_save_tx(s, m, adding);
         if (r >= 0)
                 r = store_commit(s);
         if (r < 0)
@@ -486,7 +486,7 @@ int store_machine_assign_many(struct store *s, const struct mac *macs, size_t n,
         int r = store_begin(s);
         if (r < 0)
                 return r;
-        r = image_must_exist(s, image);
+        r = store_image_must_exist(s, image);
         for (size_t i = 0; r >= 0 && i < n; i++)
                 r = assign_one(s, &macs[i], image);
         if (r >= 0)
