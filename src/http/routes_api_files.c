@@ -193,7 +193,8 @@ static enum MHD_Result list_dir(struct api_req *a)
         closedir(d);
         json_t *entries = oom ? NULL : json_array();
         if (entries) {
-                qsort(v, n, sizeof(*v), listed_cmp);
+                if (n)
+                        qsort(v, n, sizeof(*v), listed_cmp);
                 for (size_t i = 0; i < n; i++)
                         json_array_append_new(entries, entry_json(a->r->ctx, v[i].name, &v[i].st));
         }

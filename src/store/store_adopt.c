@@ -30,7 +30,8 @@ static int name_cmp(const void *a, const void *b)
 static int name_taken(void *ctx, const char *name)
 {
         struct taken_ctx *t = ctx;
-        return bsearch(&name, t->names, t->n_names, sizeof(*t->names), name_cmp) != NULL;
+        return t->n_names &&
+               bsearch(&name, t->names, t->n_names, sizeof(*t->names), name_cmp) != NULL;
 }
 
 static const char SQL_NAMES_TAKEN[] = "SELECT hostname FROM machine WHERE hostname IS NOT NULL";
@@ -63,7 +64,8 @@ static int load_taken_names(struct taken_ctx *t)
                 return store_fail(t->s, -ENOMEM, NULL, "out of memory");
         if (rc != STORE_DONE)
                 return store_db_fail(t->s, "hostname lookup");
-        qsort(t->names, t->n_names, sizeof(*t->names), name_cmp);
+        if (t->n_names)
+                qsort(t->names, t->n_names, sizeof(*t->names), name_cmp);
         return 0;
 }
 
