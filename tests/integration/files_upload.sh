@@ -63,6 +63,8 @@ expect_eq "deb: 200" 200 "$ST"
 expect_eq "vmlinuz size" 7 "$(jf '.entries[] | select(.name=="vmlinuz") | .size')"
 expect_eq "listing does not hash" null "$(jf '.entries[] | select(.name=="vmlinuz") | .sha256')"
 expect_eq "a symlink is listed as such" symlink "$(jf '.entries[] | select(.name=="escape") | .type')"
+req "${AV[@]}" GET "/api/v1/files?path=readonly"
+expect_eq "an empty directory" 0 "$(jf '.entries | length')"
 WANT=$(sha256sum "$IMG/deb/vmlinuz" | cut -d' ' -f1)
 req "${AV[@]}" GET "/api/v1/files/sha256?path=deb/vmlinuz"
 expect_eq "sha256 on request" "$WANT" "$(jf .sha256)"
