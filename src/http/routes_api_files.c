@@ -370,9 +370,8 @@ static int open_tmp(struct upload *u)
 }
 
 /* Checks an upload from its headers and opens its temporary file; true
- * when answered (refused).  Role and CSRF are the gate's (routes_api.c,
- * already passed). */
-static bool upload_begin(struct api_req *a, enum MHD_Result *reply)
+ * when answered (refused).  Role and CSRF are checked before (routes_api.c). */
+bool api_files_upload_early(struct api_req *a, enum MHD_Result *reply)
 {
         struct http_req *r = a->r;
         const struct config *c = r->ctx->cfg;
@@ -478,17 +477,12 @@ static bool upload_begin(struct api_req *a, enum MHD_Result *reply)
         return false;
 }
 
-bool api_files_upload_early(struct api_req *a, enum MHD_Result *reply)
-{
-        return upload_begin(a, reply);
-}
-
 /* The whole body is in: to disk, then into place. */
 static enum MHD_Result upload_finish(struct api_req *a)
 {
         struct http_req *r = a->r;
         enum MHD_Result reply;
-        if (!r->route_data && upload_begin(a, &reply)) /* an empty body: no early call */
+        if (!r->route_data && api_files_upload_early(a, &reply)) /* empty body: not called early */
                 return reply;
         struct upload *u = r->route_data;
         int e = u->err ? -u->err : flush_buf(u);

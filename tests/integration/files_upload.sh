@@ -126,6 +126,11 @@ expect_eq "digest known to the listing at once" "$BIGSUM" \
 	"$(jf '.entries[] | select(.name=="big.img") | .sha256')"
 expect_eq "no temporary file left" 0 "$(leftovers)"
 
+: >"$T/empty"
+put "$T/empty" deb/empty.img
+expect_eq "an empty file (no body at all): 201" 201 "$ST"
+expect_eq "... stored empty" 0 "$(stat -c %s "$IMG/deb/empty.img")"
+
 log "-- overwrite only when asked"
 put "$T/small" deb/big.img
 expect_eq "existing file: 409" 409 "$ST"
