@@ -2,7 +2,6 @@
 #include "core/ipv4_range.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "core/validate.h"
