@@ -23,6 +23,8 @@ static const char usage_text[] =
     "  machine assign IMAGE MAC... | assign IMAGE --from FILE|- | unassign MAC...\n"
     "  machine list [--discovered | --state S] [--image NAME] [--hostname PATTERN]\n"
     "  machine show MAC [--events N] | remove MAC\n"
+    "  discovered adopt --image NAME [--hostname-pattern 'node{n:03}'] [--start N]\n"
+    "                   [--ip-range A-B] MAC... | --all [--match TEXT]\n"
     "  events [--mac MAC | --hostname H] [--since TIME] [--limit N] [--follow]\n"
     "  user add NAME [--role admin|viewer]     web UI/API user; password from stdin\n"
     "  user passwd NAME | list | remove NAME\n"
@@ -45,9 +47,15 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"serve", cli_serve, false},    {"image", cli_image, true}, {"machine", cli_machine, true},
-    {"events", cli_events, false},  {"user", cli_user, true},   {"token", cli_token, true},
-    {"store", cli_store_cmd, true}, {"init", cli_init, false},
+    {"serve", cli_serve, false},
+    {"image", cli_image, true},
+    {"machine", cli_machine, true},
+    {"events", cli_events, false},
+    {"user", cli_user, true},
+    {"token", cli_token, true},
+    {"store", cli_store_cmd, true},
+    {"init", cli_init, false},
+    {"discovered", cli_discovered, true},
 };
 
 /* Commands that create state: they may create a database that is not there

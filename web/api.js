@@ -8,6 +8,11 @@ export function setCsrf(token) {
   csrf = token;
 }
 
+// For requests api() cannot make (uploads with progress, view_files.js).
+export function csrfToken() {
+  return csrf;
+}
+
 export function setUnauthorizedHandler(fn) {
   onUnauthorized = fn;
 }

@@ -5,6 +5,7 @@ import { h, field, showError, clearErrors } from './ui.js';
 import { machinesView } from './view_machines.js';
 import { machineView } from './view_machine.js';
 import { imagesView } from './view_images.js';
+import { filesView } from './view_files.js';
 import { dashboardView, discoveredView, leasesView, eventsView } from './view_other.js';
 
 const PAGES = [
@@ -12,6 +13,7 @@ const PAGES = [
   { id: 'machines', label: 'Machines', view: machinesView },
   { id: 'discovered', label: 'Discovered', view: discoveredView },
   { id: 'images', label: 'Images', view: imagesView },
+  { id: 'files', label: 'Files', view: filesView },
   { id: 'leases', label: 'Leases', view: leasesView },
   { id: 'events', label: 'Events', view: eventsView },
 ];

@@ -2,6 +2,7 @@
 // live preview of the script a chosen machine would get; delete.
 import { get, post, put, del } from './api.js';
 import { h, field, toast, showError, clearErrors, confirmDialog, timeText, emptyRow, debounce } from './ui.js';
+import { imageFileButtons } from './view_files.js';
 
 const TEMPLATE_VARS = ['mac', 'mac_hyphen', 'hostname', 'ip', 'image', 'server', 'images_url'];
 
@@ -126,6 +127,7 @@ export function imagesView(ctx) {
         field('Description', desc, { name: 'description' }),
         field('Kernel', kernel, { name: 'kernel', wide: true, hint: 'A path under the images root, or an http(s) URL.' }),
         field('Initrds (one per line)', initrds, { name: 'initrds', wide: true }),
+        ro ? null : imageFileButtons(kernel, initrds),
         field('ARM64 kernel (optional)', kernelArm64, { name: 'kernel_arm64', wide: true,
           hint: 'ARM64 machines boot this kernel and the initrds below instead; others the kernel above.' }),
         field('ARM64 initrds (one per line)', initrdsArm64, { name: 'initrds_arm64', wide: true }),

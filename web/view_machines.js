@@ -24,7 +24,7 @@ export function machinesView(ctx) {
   const st = { offset: 0, images: [], leases: new Map(), selected: new Map(), pending: new Set(), timer: null,
     sort: url.get('sort') || 'mac', size: SIZES.includes(size0) ? size0 : PAGE, wantImage: url.get('image') || '' };
   st.offset = Math.max(0, (Number(url.get('page')) || 1) - 1) * st.size;
-  const search = h('input', { type: 'search', id: 'm-search', placeholder: 'MAC, hostname, notes, image  (press /)',
+  const search = h('input', { type: 'search', id: 'm-search', placeholder: 'MAC, hostname, IP, notes, image  (press /)',
     'aria-keyshortcuts': '/' });
   const stateSel = h('select', { id: 'm-state' },
     h('option', { value: '', text: 'All states' }),

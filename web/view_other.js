@@ -2,6 +2,7 @@
 // refreshing).
 import { get, post, qs } from './api.js';
 import { h, toast, ago, fmtTime, fullTime, timeText, timeline, emptyRow, debounce } from './ui.js';
+import { bulkAdoptButton } from './view_discovered_bulk.js';
 
 const REFRESH_MS = 5000;
 
@@ -88,7 +89,8 @@ export function discoveredView(ctx) {
       h('p', { class: 'lede', text: 'Machines that tried to network-boot but are not managed yet, newest first. They wait and retry; adopt one with an image and it boots that image on its next try.' }))),
     h('div', { class: 'toolbar' },
       h('div', { class: 'tool' }, h('label', { for: 'd-search', text: 'Search' }), search),
-      h('div', { class: 'tool count-tool' }, count)),
+      h('div', { class: 'tool count-tool' }, count),
+      ctx.canWrite ? h('div', { class: 'tool' }, bulkAdoptButton(() => search.value.trim(), () => st.total, () => load())) : null),
     h('div', { class: 'table-wrap' }, h('table', { class: 'grid discovered' },
       h('thead', {}, h('tr', {}, h('th', { text: 'MAC' }), h('th', { text: 'First seen' }), h('th', { text: 'Last seen' }),
         h('th', { text: 'Last boot' }), ctx.canWrite ? h('th', { text: 'Hostname' }) : null,

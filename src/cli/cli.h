@@ -57,6 +57,7 @@ char *cli_read_file(const char *path, size_t max);
 
 int cli_image(struct cli *c, int argc, char **argv);
 int cli_machine(struct cli *c, int argc, char **argv);
+int cli_discovered(struct cli *c, int argc, char **argv);
 int cli_events(struct cli *c, int argc, char **argv);
 int cli_serve(struct cli *c, int argc, char **argv);
 int cli_user(struct cli *c, int argc, char **argv);

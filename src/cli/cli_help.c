@@ -59,6 +59,27 @@ static const struct help helps[] = {
      "usage: bootherd image remove NAME [--force]\n"
      "\n"
      "Refused while machines use the image, unless --force, which unassigns them.\n"},
+    {"discovered", NULL,
+     "usage: bootherd discovered adopt ...\n"
+     "\n"
+     "  adopt --image NAME [--hostname-pattern P] [--start N] [--ip-range A-B]\n"
+     "        MAC... | --all [--match TEXT]\n"
+     "\n"
+     "Discovered machines are listed by: bootherd machine list --discovered\n"},
+    {"discovered", "adopt",
+     "usage: bootherd discovered adopt --image NAME [--hostname-pattern P] [--start N]\n"
+     "                                 [--ip-range A-B] [--json] MAC... | --all [--match TEXT]\n"
+     "\n"
+     "Makes discovered machines managed, all in one transaction (on any error none is):\n"
+     "  --image NAME           the image they boot\n"
+     "  --hostname-pattern P   host names from P, e.g. 'node{n:03}' -> node001, node002, ...\n"
+     "                         ({n} or {n:0W}, W = digits); names already used are skipped\n"
+     "  --start N              the first number (default 1)\n"
+     "  --ip-range A-B         reserve addresses from A to B (inclusive); reserved and\n"
+     "                         leased addresses are skipped; too few free: nothing changes\n"
+     "  --all                  every discovered machine (oldest first), or those matching\n"
+     "  --match TEXT           (MAC, hostname or address text, as the list's search)\n"
+     "Named MACs are adopted in the order given.\n"},
     {"machine", NULL,
      "usage: bootherd machine COMMAND ...\n"
      "\n"

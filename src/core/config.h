@@ -60,7 +60,9 @@ struct config {
         char *store_url; /* postgresql:// URI; empty = SQLite (database / state_dir) */
 
         /* [images] */
-        char *images_root; /* empty = <state_dir>/images */
+        char *images_root;         /* empty = <state_dir>/images */
+        bool images_upload;        /* the API may write files there (admins) */
+        int64_t images_upload_max; /* bytes per uploaded file */
 
         /* [boot] */
         int64_t boot_unknown_retry_s;
@@ -91,7 +93,7 @@ struct config {
 enum config_type {
         CONFIG_STR,
         CONFIG_INT,      /* int64_t within [min, max] */
-        CONFIG_BOOL,     /* bool: true/false, yes/no, 1/0 */
+        CONFIG_BOOL,     /* bool: true/false, yes/no, on/off, 1/0 */
         CONFIG_LOGLEVEL, /* enum log_level */
         CONFIG_LISTEN,   /* struct config_listen: "A.B.C.D:PORT" or empty */
         CONFIG_URL,      /* char *: http(s) URL without a trailing '/', or empty */

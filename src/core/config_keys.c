@@ -69,12 +69,14 @@ static int set_int(const struct config_key *k, void *field, const char *value, c
 
 static int set_bool(void *field, const char *value, const char **why)
 {
-        if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "1") == 0)
+        if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "1") == 0 ||
+            strcmp(value, "on") == 0)
                 *(bool *)field = true;
-        else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 || strcmp(value, "0") == 0)
+        else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
+                 strcmp(value, "0") == 0 || strcmp(value, "off") == 0)
                 *(bool *)field = false;
         else {
-                *why = "expected true or false";
+                *why = "expected true or false (or on/off)";
                 return -EINVAL;
         }
         return 0;

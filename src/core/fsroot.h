@@ -6,6 +6,7 @@
  * it whatever the string looks like.  Only regular files are returned. */
 #pragma once
 
+#include <stddef.h>
 #include <sys/stat.h>
 
 /* Opens `path` as a directory fd (O_PATH|O_DIRECTORY).  Negative errno on failure. */
@@ -17,3 +18,14 @@ int fsroot_open(const char *path);
  * symlink), -EISDIR/-EACCES (not a regular file), -ENAMETOOLONG, -EINVAL
  * (empty path or embedded NUL). */
 int fsroot_open_file(int root_fd, const char *relpath, struct stat *ret_st);
+
+/* Opens the directory `relpath` beneath root_fd (O_RDONLY|O_DIRECTORY, for
+ * listing, fsync and *at() calls); "" or "/" is the root itself.  Same
+ * confinement and errors as fsroot_open_file() (-ENOTDIR: not a directory). */
+int fsroot_open_dir(int root_fd, const char *relpath);
+
+/* Splits a client path "a/b/name" into its directory ("a/b", in dir) and a
+ * last component (in name) that is a plain file name: not empty, no '/',
+ * not starting with '.', printable ASCII without spaces or '\\'.  0, or
+ * -EINVAL / -ENAMETOOLONG. */
+int fsroot_split(const char *relpath, char *dir, size_t dir_cap, char *name, size_t name_cap);

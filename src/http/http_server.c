@@ -18,6 +18,7 @@
 #include "core/fsroot.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/sha_cache.h"
 #include "http/auth.h"
 #include "http/http_guard.h"
 #include "http/routes.h"
@@ -464,7 +465,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (*upload_data_size) {
                 if (r->status)
                         return MHD_NO; /* answered early, yet a body comes: close */
-                if (!body_append(r, upload_data, *upload_data_size))
+                bool taken = r->body_sink ? r->body_sink(r, upload_data, *upload_data_size)
+                                          : body_append(r, upload_data, *upload_data_size);
+                if (!taken)
                         return MHD_NO; /* a chunked body over the limit: close */
                 *upload_data_size = 0;
                 return MHD_YES;
@@ -813,6 +816,8 @@ int http_server_start(const struct config *c, const struct http_config *hc, stru
                 r = http_guard_new(&gc, &ctx->guard);
         if (r >= 0)
                 r = auth_new(c->auth_login_burst, c->auth_login_refill_s, &ctx->auth);
+        if (r >= 0)
+                r = sha_cache_new(4096, &ctx->file_sums);
         if (r < 0 || !ctx->db_path) {
                 http_server_stop(srv);
                 return r < 0 ? r : -ENOMEM;
@@ -870,6 +875,7 @@ void http_server_stop(struct http_server *srv)
                 http_guard_free(srv->ctx.guard);
         if (srv->ctx.images_fd >= 0)
                 close(srv->ctx.images_fd);
+        sha_cache_free(srv->ctx.file_sums);
         peer_map_free(srv->ctx.peers);
         free(srv->ctx.db_path);
         free(srv);

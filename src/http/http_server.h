@@ -36,6 +36,7 @@ struct http_server;
 struct http_guard;
 struct auth;
 struct script_cache;
+struct sha_cache;
 
 /* Shared, read-mostly state that route handlers see. */
 struct http_ctx {
@@ -49,10 +50,11 @@ struct http_ctx {
         struct peer_map *peers;
         atomic_int image_transfers; /* /images bodies in flight */
         int64_t started_ms;
-        struct auth *auth;        /* login rate limits (http/auth.h) */
-        struct http_guard *guard; /* per-address fair share (http/http_guard.h) */
-        bool tls_enabled;         /* an HTTPS listener runs ([http] tls_listen) */
-        uint16_t tls_port;        /* its port, for redirects from plain HTTP */
+        struct auth *auth;           /* login rate limits (http/auth.h) */
+        struct http_guard *guard;    /* per-address fair share (http/http_guard.h) */
+        struct sha_cache *file_sums; /* digests of files under the images root */
+        bool tls_enabled;            /* an HTTPS listener runs ([http] tls_listen) */
+        uint16_t tls_port;           /* its port, for redirects from plain HTTP */
 };
 
 struct http_req {
@@ -79,6 +81,10 @@ struct http_req {
          * completely), then route_data is free()d. */
         void (*on_done)(struct http_req *r, bool ok);
         void *route_data;
+        /* Set before the body by a route's early hook: the body goes here
+         * piece by piece instead of into body (a streamed upload); false
+         * closes the connection. */
+        bool (*body_sink)(struct http_req *r, const char *data, size_t len);
 };
 
 typedef enum MHD_Result (*http_handler)(struct http_req *r);

@@ -142,6 +142,9 @@ static const struct api_noun nouns[] = {
     {"leases", "api_leases", api_leases, false, false, API_BODY_MAX},
     {"events", "api_events", api_events, false, false, API_BODY_MAX},
     {"preview", "api_preview", api_preview, false, true, API_BODY_MAX},
+    /* Uploads stream to disk (routes_api_files.c): their limit is
+     * [images] upload_max, checked there; no body is held in memory. */
+    {"files", "api_files", api_files, false, false, API_BODY_MAX},
 };
 
 /* Refuses the API on plain HTTP when HTTPS is configured: passwords and
@@ -161,6 +164,29 @@ static bool login_origin_ok(struct http_req *r)
                 return true;
         return auth_origin_ok(origin, referer, http_header(r, MHD_HTTP_HEADER_HOST), r->tls,
                               r->ctx->cfg->public_url);
+}
+
+/* A state-changing request: CSRF for browser sessions, admin unless the
+ * noun is read-only.  false with *reply queued when refused. */
+static bool write_allowed(struct api_req *a, const struct api_noun *n, enum MHD_Result *reply)
+{
+        struct http_req *r = a->r;
+        bool ok = strcmp(n->name, "login") == 0    ? login_origin_ok(r)
+                  : a->id.kind == API_AUTH_SESSION ? csrf_ok(a)
+                                                   : true;
+        if (!ok) {
+                *reply = api_error(a, MHD_HTTP_FORBIDDEN, NULL,
+                                   "CSRF check failed: state-changing browser requests "
+                                   "need a same-origin Origin and the X-CSRF-Token header");
+                return false;
+        }
+        if (!n->read_only && a->id.role != AUTH_ROLE_ADMIN) {
+                *reply = api_error(a, MHD_HTTP_FORBIDDEN, NULL,
+                                   "%s %s has the viewer role: changes need admin",
+                                   a->id.kind == API_AUTH_TOKEN ? "token" : "user", a->id.name);
+                return false;
+        }
+        return true;
 }
 
 static enum MHD_Result gate(struct api_req *a, const struct api_noun *n)
@@ -183,20 +209,8 @@ static enum MHD_Result gate(struct api_req *a, const struct api_noun *n)
                 return api_error(a, MHD_HTTP_UNAUTHORIZED, NULL,
                                  "authentication required: log in, or send "
                                  "Authorization: Bearer <token>");
-        if (a->write) {
-                bool ok = strcmp(n->name, "login") == 0    ? login_origin_ok(r)
-                          : a->id.kind == API_AUTH_SESSION ? csrf_ok(a)
-                                                           : true;
-                if (!ok)
-                        return api_error(a, MHD_HTTP_FORBIDDEN, NULL,
-                                         "CSRF check failed: state-changing browser requests "
-                                         "need a same-origin Origin and the X-CSRF-Token header");
-                if (!n->read_only && a->id.role != AUTH_ROLE_ADMIN)
-                        return api_error(a, MHD_HTTP_FORBIDDEN, NULL,
-                                         "%s %s has the viewer role: changes need admin",
-                                         a->id.kind == API_AUTH_TOKEN ? "token" : "user",
-                                         a->id.name);
-        }
+        if (a->write && !write_allowed(a, n, &reply))
+                return reply;
         return n->fn(a);
 }
 
@@ -248,6 +262,11 @@ bool routes_api_early(struct http_req *r, enum MHD_Result *reply)
                                    "Authorization: Bearer <token>");
                 return true;
         }
+        /* An upload: role and CSRF now, then its own checks; its body goes
+         * to disk, not here. */
+        if (n->fn == api_files && strcmp(r->method, "PUT") == 0)
+                return a.write && !write_allowed(&a, n, reply) ? true
+                                                               : api_files_upload_early(&a, reply);
         /* The limit is checked against what the client announces; a chunked
          * body is counted as it comes (http_server.c closes at the limit). */
         const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);

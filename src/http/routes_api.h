@@ -98,6 +98,11 @@ enum MHD_Result api_leases(struct api_req *a);
 enum MHD_Result api_events(struct api_req *a);
 enum MHD_Result api_status(struct api_req *a);
 enum MHD_Result api_preview(struct api_req *a);
+enum MHD_Result api_files(struct api_req *a);
+/* PUT /files, headers only (routes_api_early, after the role and CSRF
+ * checks): true when refused (*reply queued); else the body streams to a
+ * temporary file (http_req.body_sink) and api_files() completes it. */
+bool api_files_upload_early(struct api_req *a, enum MHD_Result *reply);
 
 /* Shared between images and the preview: reads the image fields present in
  * o over *img (copies; free with image_done()).  Absent fields are kept. */
@@ -106,6 +111,10 @@ int api_image_from_json(json_t *o, struct image *img, struct api_field_err *err)
 /* Reads the machine admin fields present in o (hostname, image, ip, notes,
  * boot_file, netboot) over *m (copies; free with machine_done()). */
 int api_machine_from_json(json_t *o, struct machine *m, struct api_field_err *err);
+/* A JSON array of MAC strings ("macs"): *ok false with the reply queued on
+ * a bad one; the array is malloc'ed. */
+enum MHD_Result api_parse_macs(struct api_req *a, json_t *arr, struct mac **ret, size_t *ret_n,
+                               bool *ok);
 /* GET list of machines; force_state >= 0 pins ?state= (discovered list). */
 enum MHD_Result api_machine_list(struct api_req *a, int force_state);
 /* ?since= values: milliseconds since the epoch, or ISO 8601 UTC

@@ -236,8 +236,8 @@ static int count_discovered(struct api_req *a, const struct mac *macs, size_t n,
 }
 
 /* Reads "macs" (a non-empty array of MACs in any spelling) into *ret. */
-static enum MHD_Result parse_macs(struct api_req *a, json_t *arr, struct mac **ret, size_t *ret_n,
-                                  bool *ok)
+enum MHD_Result api_parse_macs(struct api_req *a, json_t *arr, struct mac **ret, size_t *ret_n,
+                               bool *ok)
 {
         *ok = false;
         size_t n = json_array_size(arr);
@@ -285,7 +285,7 @@ static enum MHD_Result machine_assign(struct api_req *a)
         struct mac *macs = NULL;
         size_t n = 0;
         bool ok;
-        reply = parse_macs(a, arr, &macs, &n, &ok);
+        reply = api_parse_macs(a, arr, &macs, &n, &ok);
         if (!ok) {
                 json_decref(o);
                 return reply;

@@ -126,6 +126,44 @@ int store_machine_assign(struct store *s, const struct mac *mac, const char *ima
 /* Assigns every MAC (all or nothing). */
 int store_machine_assign_many(struct store *s, const struct mac *macs, size_t n, const char *image);
 
+/* Bulk adoption of discovered machines (store_adopt.c), in ONE
+ * transaction: every machine gets the image, a host name from the pattern
+ * (core/adopt_plan.h; names already used are skipped) and an address from
+ * [ip_from, ip_to] (reserved or currently leased addresses are skipped).
+ * Machines: macs (in that order), or with all, every discovered machine
+ * matching text (oldest first_seen first).  Errors change nothing: -ENOSPC
+ * the range has fewer free addresses than machines (ret->needed,
+ * ret->ips_free say how many); -EEXIST a MAC already managed; -ENOENT an
+ * unknown MAC or image; -EINVAL a bad pattern, range or count. */
+#define STORE_ADOPT_MAX 10000 /* machines per call */
+
+struct adopt_request {
+        const struct mac *macs;
+        size_t n;
+        bool all;         /* instead of macs: every discovered machine ... */
+        const char *text; /* ... matching this (as machine_filter.text); NULL = any */
+        const char *image;
+        const char *hostname_pattern; /* NULL: host names unchanged (none) */
+        uint64_t start;               /* first number for {n} */
+        uint32_t ip_from, ip_to;      /* host order, inclusive; 0: no addresses */
+};
+
+struct adopt_row {
+        struct mac mac;
+        char hostname[254]; /* "" = none */
+        uint32_t ipv4;      /* 0 = none */
+};
+
+struct adopt_result {
+        struct adopt_row *rows; /* malloc'ed; free() */
+        size_t n;
+        size_t needed, ips_free; /* -ENOSPC: machines, free addresses in the range */
+        size_t names_skipped, ips_skipped;
+};
+
+int store_discovered_adopt(struct store *s, const struct adopt_request *req,
+                           struct adopt_result *ret);
+
 /* List order: one column (empty values last in either direction), then MAC. */
 enum machine_sort {
         MACHINE_SORT_MAC,

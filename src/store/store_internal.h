@@ -293,3 +293,10 @@ extern const struct store_ops store_pg_ops;     /* store_pg.c */
 int store_migrate(struct store *s);
 /* Reads the script generation counter (store_generation.c). */
 int store_generation_read(struct store *s, int64_t *ret);
+
+/* store_machine.c, for store_adopt.c: a machine's admin fields checked;
+ * the row alone written (no check of image, host name or state). */
+int store_machine_validate(struct store *s, const struct machine *m);
+int store_machine_write(struct store *s, const struct machine *m, bool insert);
+/* -ENOENT (field "image") unless image is NULL or exists. */
+int store_image_must_exist(struct store *s, const char *image);

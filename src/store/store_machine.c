@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ipv4_range.h"
 #include "core/validate.h"
 
 #define MACHINE_NOTES_MAX     4096
@@ -56,7 +57,7 @@ static bool boot_file_ok(const char *f)
                validate_artifact(f);
 }
 
-static int machine_validate(struct store *s, const struct machine *m)
+int store_machine_validate(struct store *s, const struct machine *m)
 {
         const char *why = mac_machine_problem(&m->mac);
         if (why)
@@ -83,7 +84,7 @@ static int machine_validate(struct store *s, const struct machine *m)
 
 static const char SQL_IMAGE_CHECK[] = "SELECT 1 FROM image WHERE name = ?1";
 
-static int image_must_exist(struct store *s, const char *image)
+int store_image_must_exist(struct store *s, const char *image)
 {
         if (!image)
                 return 0;
@@ -131,7 +132,7 @@ static const char SQL_MACHINE_SET[] =
     "snponly_fallback_at = CASE WHEN coalesce(boot_file, '') = coalesce(?7, '') "
     "THEN snponly_fallback_at ELSE 0 END WHERE mac = ?1";
 
-static int machine_write(struct store *s, const struct machine *m, bool insert)
+int store_machine_write(struct store *s, const struct machine *m, bool insert)
 {
         char mac[MAC_STR_LEN];
         mac_format(&m->mac, mac);
@@ -198,7 +199,7 @@ static int machine_save_tx(struct store *s, const struct machine *m, bool adding
 {
         char mac[MAC_STR_LEN];
         mac_format(&m->mac, mac);
-        int r = image_must_exist(s, m->image);
+        int r = store_image_must_exist(s, m->image);
         if (r >= 0)
                 r = hostname_must_be_free(s, m->hostname, mac);
         if (r < 0)
@@ -212,12 +213,12 @@ static int machine_save_tx(struct store *s, const struct machine *m, bool adding
         /* Adding a discovered machine adopts it, keeping its history. */
         if (adding && exists && st != MACHINE_DISCOVERED)
                 return store_fail(s, -EEXIST, "mac", "machine %s already exists", mac);
-        return machine_write(s, m, !exists);
+        return store_machine_write(s, m, !exists);
 }
 
 static int machine_save(struct store *s, const struct machine *m, bool adding)
 {
-        int r = machine_validate(s, m);
+        int r = store_machine_validate(s, m);
         if (r < 0)
                 return r;
         r = store_begin(s);
@@ -319,15 +320,22 @@ int store_machine_get(struct store *s, const struct mac *mac, struct machine *re
 }
 
 /* Each parameter's first use gives PostgreSQL its type (store_internal.h). */
+/* ?4..?9: up to three address ranges the search text names
+ * (ipv4_prefix_ranges()), matched against the reservation and the
+ * machine's current lease (offered or bound). */
 #define MACHINE_FILTER                                                                             \
         "WHERE (state = ?1 OR ?1 IS NULL) AND (image = ?2 OR ?2 IS NULL) AND "                     \
         "(instr(mac, lower(?3)) > 0 OR instr(lower(coalesce(hostname, '')), lower(?3)) > 0 OR "    \
         "instr(lower(notes), lower(?3)) > 0 OR instr(coalesce(image, ''), lower(?3)) > 0 OR "      \
+        "ipv4 BETWEEN ?4 AND ?5 OR ipv4 BETWEEN ?6 AND ?7 OR ipv4 BETWEEN ?8 AND ?9 OR "           \
+        "(?4 IS NOT NULL AND EXISTS (SELECT 1 FROM lease WHERE lease.mac = machine.mac AND "       \
+        "lease.state IN ('offered', 'bound') AND (lease.ip BETWEEN ?4 AND ?5 OR "                  \
+        "lease.ip BETWEEN ?6 AND ?7 OR lease.ip BETWEEN ?8 AND ?9))) OR "                          \
         "?3 IS NULL)"
 
 #define MACHINE_LIST_BY(order)                                                                     \
         "SELECT " MACHINE_COLS " FROM machine " MACHINE_FILTER " ORDER BY " order                  \
-        " LIMIT ?4 OFFSET ?5"
+        " LIMIT ?10 OFFSET ?11"
 /* Empty values last either way (SQLite and PostgreSQL disagree on NULLs),
  * then the MAC, so that paging is stable. */
 #define MACHINE_SORT(col)                                                                          \
@@ -369,8 +377,15 @@ static void bind_filter(struct store_stmt *st, const struct machine_filter *f)
                 store_bind_text(st, 1, machine_state_name((enum machine_state)f->state));
         if (f && f->image)
                 store_bind_text(st, 2, f->image);
-        if (f && f->text && *f->text)
+        if (f && f->text && *f->text) {
                 store_bind_text(st, 3, f->text);
+                uint32_t lo[IPV4_PREFIX_RANGES_MAX], hi[IPV4_PREFIX_RANGES_MAX];
+                int n = ipv4_prefix_ranges(f->text, lo, hi);
+                for (int i = 0; i < n; i++) {
+                        store_bind_int64(st, 4 + 2 * i, lo[i]);
+                        store_bind_int64(st, 5 + 2 * i, hi[i]);
+                }
+        }
 }
 
 static int machine_count(struct store *s, const struct machine_filter *f, int64_t *ret)
@@ -394,8 +409,8 @@ int store_machine_list(struct store *s, const struct machine_filter *f, struct m
         if (!st)
                 return -EIO;
         bind_filter(st, f);
-        store_bind_int64(st, 4, f && f->limit > 0 ? f->limit : INT64_MAX);
-        store_bind_int64(st, 5, f && f->offset > 0 ? f->offset : 0);
+        store_bind_int64(st, 10, f && f->limit > 0 ? f->limit : INT64_MAX);
+        store_bind_int64(st, 11, f && f->offset > 0 ? f->offset : 0);
 
         struct machine *v = NULL;
         size_t n = 0;
@@ -471,7 +486,7 @@ int store_machine_assign_many(struct store *s, const struct mac *macs, size_t n,
         int r = store_begin(s);
         if (r < 0)
                 return r;
-        r = image_must_exist(s, image);
+        r = store_image_must_exist(s, image);
         for (size_t i = 0; r >= 0 && i < n; i++)
                 r = assign_one(s, &macs[i], image);
         if (r >= 0)

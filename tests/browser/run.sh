@@ -135,5 +135,17 @@ check "images: arm64 kernel and initrds through the editor, kept by later edits"
 	API_TOKEN="$TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=arm
 check "machines: select all N matching, bulk assign" run_ui selectall API_TOKEN="$TOKEN" \
 	ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=demo BIG_N=$BIG_N
+# Files and bulk adoption: the daemon (user bootherd) may write the images
+# root; BULK_N discovered machines, first seen a minute apart, oldest first.
+chown -R bootherd: "$T/state/images"
+BULK_N=10
+NOW=$(($(date +%s) * 1000))
+VALUES=$(for i in $(seq 1 $BULK_N); do
+	printf "('52:54:00:b0:00:%02x', 'discovered', %d, %d, %d)," "$i" $((NOW - (BULK_N - i + 10) * 60000)) \
+		$((NOW - 5000)) $((NOW - (BULK_N - i + 10) * 60000))
+done)
+sqlite3 "$T/state/bootherd.db" "INSERT INTO machine (mac, state, first_seen, last_seen, created) VALUES ${VALUES%,}"
+check "files: browse, digest, upload, pick in the image editor; bulk adopt 10" run_ui files \
+	API_TOKEN="$TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=demo BULK_N=$BULK_N
 log "screenshots: $ART"
 finish

@@ -234,14 +234,58 @@ static void test_open_root(void **state)
         assert_int_equal(fsroot_open(p), -ENOENT);
 }
 
+/* Directories for listing and uploads: same confinement as files. */
+static void test_open_dir(void **state)
+{
+        struct fixture *f = *state;
+        int fd = fsroot_open_dir(f->root_fd, "");
+        assert_true(fd >= 0);
+        close(fd);
+        fd = fsroot_open_dir(f->root_fd, "/debian");
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(fsroot_open_dir(f->root_fd, ".."), -EXDEV);
+        assert_int_equal(fsroot_open_dir(f->root_fd, "debian/../.."), -EXDEV);
+        assert_int_equal(fsroot_open_dir(f->root_fd, "dirlink"), -ELOOP);
+        assert_int_equal(fsroot_open_dir(f->root_fd, "vmlinuz"), -ENOTDIR);
+        assert_int_equal(fsroot_open_dir(f->root_fd, "absent"), -ENOENT);
+}
+
+static void test_split(void **state)
+{
+        (void)state;
+        char dir[64], name[64];
+        assert_int_equal(fsroot_split("debian/12/vmlinuz", dir, sizeof(dir), name, sizeof(name)),
+                         0);
+        assert_string_equal(dir, "debian/12");
+        assert_string_equal(name, "vmlinuz");
+        assert_int_equal(fsroot_split("/initrd.gz", dir, sizeof(dir), name, sizeof(name)), 0);
+        assert_string_equal(dir, "");
+        assert_string_equal(name, "initrd.gz");
+        const char *bad[] = {"",    "debian/", "..",        "a/..", ".hidden", "a/.upload-x",
+                             "a b", "a\\b",    "tab\tname", "nl\n"};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                assert_int_equal(fsroot_split(bad[i], dir, sizeof(dir), name, sizeof(name)),
+                                 -EINVAL);
+        assert_int_equal(fsroot_split("a/b", dir, 1, name, sizeof(name)), -ENAMETOOLONG);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         const struct CMUnitTest tests[] = {
-            T(test_regular_files),    T(test_dotdot_refused),      T(test_absolute_refused),
-            T(test_symlinks_refused), T(test_non_regular_refused), T(test_socket_refused),
-            T(test_device_refused),   T(test_magic_links_refused), T(test_bad_paths),
+            T(test_regular_files),
+            T(test_dotdot_refused),
+            T(test_absolute_refused),
+            T(test_symlinks_refused),
+            T(test_non_regular_refused),
+            T(test_socket_refused),
+            T(test_device_refused),
+            T(test_magic_links_refused),
+            T(test_bad_paths),
             T(test_open_root),
+            T(test_open_dir),
+            T(test_split),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

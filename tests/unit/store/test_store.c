@@ -637,6 +637,140 @@ static void test_machine_list_filters_paging(void **state)
         machine_list_free(ms, n);
 }
 
+/* Search by address: the reservation or a current lease, exact or by
+ * prefix of the dotted form. */
+static void test_machine_list_by_ip(void **state)
+{
+        struct fixture *f = *state;
+        const uint32_t base = 0xC6120100u; /* 198.18.1.0 */
+        for (int i = 0; i < 12; i++) {
+                char mac[18];
+                snprintf(mac, sizeof(mac), "52:54:00:00:02:%02x", i);
+                /* .1 .. .12 reserved for the first ten; the last two lease. */
+                struct machine m = {.mac = mac_of(mac),
+                                    .ipv4 = i < 10 ? base + 1 + (uint32_t)i : 0,
+                                    .netboot = true};
+                assert_int_equal(store_machine_add(f->s, &m), 0);
+        }
+        struct lease ls[3] = {
+            {.ip = base + 150,
+             .mac = mac_of("52:54:00:00:02:0a"),
+             .state = LEASE_BOUND,
+             .starts = 1,
+             .ends = 2},
+            {.ip = 0xC6120205u,
+             .mac = mac_of("52:54:00:00:02:0b"),
+             .state = LEASE_OFFERED,
+             .starts = 1,
+             .ends = 2},
+            /* A released lease is not the machine's address any more. */
+            {.ip = base + 7,
+             .mac = mac_of("52:54:00:00:02:0b"),
+             .state = LEASE_RELEASED,
+             .starts = 1,
+             .ends = 2},
+        };
+        assert_int_equal(store_lease_put_many(f->s, ls, 3), 0);
+        struct machine_filter flt = {.state = -1, .text = "198.18.1.7"};
+        list_expect(f->s, &flt, 1, 1, "52:54:00:00:02:06"); /* exact: not .70-.79 */
+        flt.text = "198.18.1.1";
+        list_expect(f->s, &flt, 1, 1, "52:54:00:00:02:00"); /* exact: not .10, nor the .150 lease */
+        flt.text = "198.18.1.";
+        list_expect(f->s, &flt, 11, 11, "52:54:00:00:02:00"); /* ten reserved + the .150 lease */
+        flt.text = "198.18.1.150";
+        list_expect(f->s, &flt, 1, 1, "52:54:00:00:02:0a");
+        flt.text = "198.18.2";
+        list_expect(f->s, &flt, 1, 1, "52:54:00:00:02:0b"); /* offered counts */
+        flt.text = "198.18.";
+        list_expect(f->s, &flt, 12, 12, NULL);
+        flt.text = "198.19.";
+        list_expect(f->s, &flt, 0, 0, NULL);
+        /* Still combined with the other filters. */
+        flt = (struct machine_filter){.state = MACHINE_ASSIGNED, .text = "198.18.1."};
+        list_expect(f->s, &flt, 0, 0, NULL);
+}
+
+/* Bulk adoption: names from a pattern and addresses from a range, each
+ * skipping what is taken; all or nothing. */
+static void test_discovered_adopt(void **state)
+{
+        struct fixture *f = *state;
+        add_image(f->s, "debian-12", "debian/linux");
+        struct boot_event evs[10];
+        for (int i = 0; i < 10; i++) {
+                char mac[18];
+                snprintf(mac, sizeof(mac), "52:54:00:00:03:%02x", 9 - i); /* seen last first */
+                evs[i] = event(mac, 1000 + i, "script");
+        }
+        assert_int_equal(store_record_events(f->s, evs, 10, 0), 0);
+        struct machine other = {.mac = mac_of("52:54:00:00:04:00"),
+                                .hostname = "Node002",
+                                .ipv4 = ip_of("198.18.1.11"),
+                                .netboot = true};
+        assert_int_equal(store_machine_add(f->s, &other), 0);
+        struct lease l = {.ip = ip_of("198.18.1.13"),
+                          .mac = mac_of("52:54:00:00:04:01"),
+                          .state = LEASE_BOUND,
+                          .starts = 1,
+                          .ends = 2};
+        assert_int_equal(store_lease_put_many(f->s, &l, 1), 0);
+
+        /* Too small a range: 409-worthy, with counts, nothing changed. */
+        struct adopt_request req = {.all = true,
+                                    .text = "52:54:00:00:03:",
+                                    .image = "debian-12",
+                                    .hostname_pattern = "node{n:03}",
+                                    .start = 1,
+                                    .ip_from = ip_of("198.18.1.10"),
+                                    .ip_to = ip_of("198.18.1.20")};
+        struct adopt_result res;
+        assert_int_equal(store_discovered_adopt(f->s, &req, &res), -ENOSPC);
+        assert_int_equal(res.needed, 10);
+        assert_int_equal(res.ips_free, 9);
+        assert_null(res.rows);
+        struct machine_filter flt = {.state = MACHINE_DISCOVERED};
+        list_expect(f->s, &flt, 10, 10, NULL);
+
+        /* A managed MAC among them: refused, nothing changed. */
+        struct mac macs[2] = {mac_of("52:54:00:00:03:00"), mac_of("52:54:00:00:04:00")};
+        struct adopt_request one = {.macs = macs, .n = 2, .image = "debian-12", .start = 1};
+        assert_int_equal(store_discovered_adopt(f->s, &one, &res), -EEXIST);
+        list_expect(f->s, &flt, 10, 10, NULL);
+        one.image = "nope";
+        one.n = 1;
+        assert_int_equal(store_discovered_adopt(f->s, &one, &res), -ENOENT);
+        one.image = "debian-12";
+        one.hostname_pattern = "node";
+        assert_int_equal(store_discovered_adopt(f->s, &one, &res), -EINVAL);
+
+        req.ip_to = ip_of("198.18.1.99");
+        assert_int_equal(store_discovered_adopt(f->s, &req, &res), 0);
+        assert_int_equal(res.n, 10);
+        assert_int_equal(res.names_skipped, 1);
+        assert_int_equal(res.ips_skipped, 2);
+        /* Oldest first: 03:09 was seen first. */
+        char mac[MAC_STR_LEN];
+        mac_format(&res.rows[0].mac, mac);
+        assert_string_equal(mac, "52:54:00:00:03:09");
+        assert_string_equal(res.rows[0].hostname, "node001");
+        assert_int_equal(res.rows[0].ipv4, ip_of("198.18.1.10"));
+        assert_string_equal(res.rows[1].hostname, "node003"); /* Node002 is taken */
+        assert_int_equal(res.rows[1].ipv4, ip_of("198.18.1.12"));
+        assert_int_equal(res.rows[2].ipv4, ip_of("198.18.1.14")); /* .13 is leased */
+        assert_string_equal(res.rows[9].hostname, "node011");
+        struct machine m;
+        assert_int_equal(store_machine_get(f->s, &res.rows[9].mac, &m), 0);
+        assert_int_equal(m.state, MACHINE_ASSIGNED);
+        assert_string_equal(m.image, "debian-12");
+        assert_string_equal(m.hostname, "node011");
+        assert_int_equal(m.ipv4, ip_of("198.18.1.21"));
+        machine_done(&m);
+        free(res.rows);
+        list_expect(f->s, &flt, 0, 0, NULL);
+        /* Nothing left to adopt. */
+        assert_int_equal(store_discovered_adopt(f->s, &req, &res), -EINVAL);
+}
+
 /* ---- boot events ---- */
 
 static void test_record_events(void **state)
@@ -1094,6 +1228,8 @@ int main(void)
             T(test_machine_assign_unassign_remove),
             T(test_unique_ipv4),
             T(test_machine_list_filters_paging),
+            T(test_machine_list_by_ip),
+            T(test_discovered_adopt),
             T(test_record_events),
             T(test_events_name_the_server),
             T(test_event_retention),
