@@ -172,6 +172,18 @@ static const struct store_migration migrations[] = {
         "  ON machine FOR EACH ROW"
         "  WHEN (OLD.snponly_fallback_at IS DISTINCT FROM NEW.snponly_fallback_at)"
         "  EXECUTE FUNCTION bootherd_inventory_bump();"},
+
+    /* 8 -> 9: the audit log (as SQLite's 9). */
+    {9, "CREATE TABLE audit ("
+        "  id BIGSERIAL PRIMARY KEY,"
+        "  time BIGINT NOT NULL,"
+        "  actor " TXT " NOT NULL,"
+        "  action " TXT " NOT NULL,"
+        "  object " TXT " NOT NULL,"
+        "  before_json " TXT ","
+        "  after_json " TXT ");"
+        "CREATE INDEX audit_time ON audit(time);"
+        "CREATE INDEX audit_actor ON audit(actor, id);"},
 };
 
 const struct store_schema store_pg_schema = {migrations,

@@ -130,6 +130,20 @@ static const struct store_migration migrations[] = {
     /* 7 -> 8: when DHCP fell back from snponly.efi to ipxe.efi for a
      * machine that never came back as iPXE (0 = no fallback). */
     {8, "ALTER TABLE machine ADD COLUMN snponly_fallback_at INTEGER NOT NULL DEFAULT 0;"},
+
+    /* 8 -> 9: the audit log (store_audit.c): every administrative change,
+     * written in the change's transaction.  AUTOINCREMENT: ids only grow,
+     * so trimming by id keeps the newest rows. */
+    {9, "CREATE TABLE audit ("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  time INTEGER NOT NULL,"
+        "  actor TEXT NOT NULL,"
+        "  action TEXT NOT NULL,"
+        "  object TEXT NOT NULL,"
+        "  before_json TEXT,"
+        "  after_json TEXT);"
+        "CREATE INDEX audit_time ON audit(time);"
+        "CREATE INDEX audit_actor ON audit(actor, id);"},
 };
 
 const struct store_schema store_sqlite_schema = {migrations,
