@@ -28,6 +28,7 @@ static const char usage_text[] =
     "  user passwd NAME | list | remove NAME\n"
     "  token create NAME [--role viewer|admin] API token, printed once\n"
     "  token list | revoke NAME\n"
+    "  audit [--since TIME] [--user ACTOR] [--limit N]  the audit log: who changed what\n"
     "  store copy --to URL [--events N]        copy the inventory into an empty database\n"
     "  help [COMMAND [SUBCOMMAND]]             usage of one command (or: COMMAND --help)\n"
     "  list and show commands take --json.\n"
@@ -47,7 +48,7 @@ struct command {
 static const struct command commands[] = {
     {"serve", cli_serve, false},    {"image", cli_image, true}, {"machine", cli_machine, true},
     {"events", cli_events, false},  {"user", cli_user, true},   {"token", cli_token, true},
-    {"store", cli_store_cmd, true}, {"init", cli_init, false},
+    {"store", cli_store_cmd, true}, {"init", cli_init, false},  {"audit", cli_audit, false},
 };
 
 /* Commands that create state: they may create a database that is not there

@@ -98,6 +98,9 @@ enum MHD_Result api_leases(struct api_req *a);
 enum MHD_Result api_events(struct api_req *a);
 enum MHD_Result api_status(struct api_req *a);
 enum MHD_Result api_preview(struct api_req *a);
+enum MHD_Result api_users(struct api_req *a);  /* routes_api_admin.c */
+enum MHD_Result api_tokens(struct api_req *a); /* routes_api_admin.c */
+enum MHD_Result api_audit(struct api_req *a);  /* routes_api_admin.c */
 
 /* Shared between images and the preview: reads the image fields present in
  * o over *img (copies; free with image_done()).  Absent fields are kept. */
