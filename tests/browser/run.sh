@@ -132,5 +132,9 @@ check "images: server-side machine counts, unassign N and delete" run_ui images 
 	ADMIN_USER=admin ADMIN_PASS=admin-password-1 BIG_IMAGE=big BIG_N=$BIG_N
 check "machines: select all N matching, bulk assign" run_ui selectall API_TOKEN="$TOKEN" \
 	ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=demo BIG_N=$BIG_N
+# Administration: users, tokens and the audit log, checked through an admin token.
+ADMIN_TOKEN=$($BH token create ui-admin --role admin 2>/dev/null)
+check "administration: users, a token shown once, revoke, audit" run_ui admin API_TOKEN="$ADMIN_TOKEN" \
+	ADMIN_USER=admin ADMIN_PASS=admin-password-1 VIEWER_USER=vera VIEWER_PASS=viewer-password-1
 log "screenshots: $ART"
 finish
