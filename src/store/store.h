@@ -452,12 +452,13 @@ uint64_t store_checkpointer_runs(const struct store_checkpointer *c, uint64_t *r
 
 struct store_copy_counts {
         int64_t images, initrds, machines, leases, users, tokens, events;
+        int64_t audit; /* audit log entries (all of them) */
 };
 
 /* Copies the inventory of src into dst, which must hold none yet (-EEXIST
  * otherwise, naming what it holds): images and their initrds, machines
- * with their history, leases, users, API tokens, and the newest `events`
- * boot events (browser sessions are not copied: users log in again).  One
+ * with their history, leases, users, API tokens, the audit log, and the
+ * newest `events` boot events (browser sessions are not copied: users log in again).  One
  * transaction on dst; then compares each table's rows on both sides (-EIO
  * naming the first that differs).  Either backend on either side, e.g. a
  * SQLite file into an empty PostgreSQL database.  ret (may be NULL) gets
