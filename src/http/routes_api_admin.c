@@ -40,7 +40,7 @@ static enum MHD_Result reply_user(struct api_req *a, unsigned status, const char
         return api_reply(a, status, j);
 }
 
-/* ?role= of a body: absent keeps *ret. */
+/* The body's "role": absent keeps *ret. */
 static int body_role(json_t *o, enum auth_role *ret, bool *present, struct api_field_err *err)
 {
         const char *s = NULL;

@@ -238,16 +238,21 @@ int store_user_list(struct store *s, struct user **ret, size_t *ret_n)
 
 static const char SQL_USER_DELETE[] = "DELETE FROM \"user\" WHERE name = ?1";
 static const char SQL_USER_SET_ROLE[] = "UPDATE \"user\" SET role = ?2 WHERE name = ?1";
-/* Whether name is an admin and no other admin exists. */
-static const char SQL_LAST_ADMIN[] =
-    "SELECT count(*) FROM \"user\" WHERE role = 'admin' AND name <> ?1 AND EXISTS "
-    "(SELECT 1 FROM \"user\" WHERE name = ?1 AND role = 'admin')";
+/* Locks every admin row (PostgreSQL READ COMMITTED: a concurrent demotion
+ * waits for this transaction, then counts again; SQLite: the writer lock
+ * already serialises), then counts the admins other than ?1. */
+static const char SQL_LOCK_ADMINS[] = "UPDATE \"user\" SET role = role WHERE role = 'admin'";
+static const char SQL_OTHER_ADMINS[] =
+    "SELECT count(*) FROM \"user\" WHERE role = 'admin' AND name <> ?1";
 
-/* -EBUSY when taking admin away from name leaves the server with none
- * (in the write's transaction: two admins cannot demote each other). */
+/* -EBUSY when taking admin away from name (an admin) leaves the server
+ * with none: two admins demoting each other at once cannot both succeed. */
 static int keep_an_admin(struct store *s, const char *name, const char *what)
 {
-        struct store_stmt *st = store_prepare(s, SQL_LAST_ADMIN);
+        int r = store_run(s, SQL_LOCK_ADMINS, "lock admins");
+        if (r < 0)
+                return r;
+        struct store_stmt *st = store_prepare(s, SQL_OTHER_ADMINS);
         if (!st)
                 return -EIO;
         store_bind_text(st, 1, name);
