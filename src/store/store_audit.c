@@ -41,9 +41,10 @@ json_t *store_audit_image(struct store *s, const char *name)
         json_t *initrds = json_array();
         for (size_t i = 0; i < img.n_initrds; i++)
                 json_array_append_new(initrds, json_string(img.initrds[i]));
-        json_t *j = json_pack("{s:s?, s:o, s:s?, s:o, s:s?}", "kernel", img.kernel, "initrds",
+        /* "machines": how many use it; a forced delete unassigned that many. */
+        json_t *j = json_pack("{s:s?, s:o, s:s?, s:o, s:s?, s:I}", "kernel", img.kernel, "initrds",
                               initrds, "cmdline", img.cmdline, "script", str_or_null(img.script),
-                              "description", img.description);
+                              "description", img.description, "machines", (json_int_t)img.machines);
         image_done(&img);
         return j;
 }

@@ -101,6 +101,7 @@ static void test_changes_recorded(void **state)
         assert_non_null(strstr(es[1].before, "\"state\":\"unassigned\""));
         assert_null(es[1].after);
         assert_null(es[0].after);
+        assert_non_null(strstr(es[0].before, "\"machines\":0"));
         audit_list_free(es, n);
 
         /* Filters and paging. */
