@@ -100,6 +100,13 @@ req "${AA[@]}" POST /api/v1/machines '{"mac":"52:54:00:aa:00:01","hostname":"n1"
 expect_eq "machine added (token ci)" 201 "$ST"
 req "${AC[@]}" POST /api/v1/machines/assign '{"image":"deb","macs":["52:54:00:aa:00:01"]}'
 expect_eq "bulk assign (bob's session)" 200 "$ST"
+# A machine that tried to boot is discovered (not audited: the daemon's own
+# write), then adopted through the API (audited, before = discovered).
+ip netns exec "$NS" curl -fsS --max-time 5 -o /dev/null "$URL/boot/52-54-00-aa-00-02.ipxe"
+check "machine discovered" wait_for 10 sh -c \
+	"ip netns exec $NS curl -fsS --max-time 2 -H 'Authorization: Bearer $ADMIN' $URL/api/v1/discovered | grep -q 52:54:00:aa:00:02"
+req "${AC[@]}" POST /api/v1/discovered/52:54:00:aa:00:02/adopt '{"image":"deb","hostname":"n2"}'
+expect_eq "adopted (bob's session)" true "$([[ $ST == 200 || $ST == 201 ]] && echo true)"
 $BH machine edit 52:54:00:aa:00:01 --hostname n1-renamed
 $BH image edit deb --cmdline quiet 2>/dev/null
 
@@ -116,6 +123,10 @@ expect_eq "image create by the deploy token" '"token:deploy"' "$(row image.creat
 expect_eq "machine create by token ci" '"token:ci"' "$(row machine.create 52:54:00:aa:00:01 | jq .actor)"
 expect_eq "bulk assign: actor bob, image null -> deb" '"bob" null "deb"' \
 	"$(row machine.assign 52:54:00:aa:00:01 | jq -c '.actor, .before.image, .after.image' | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "adopt: bob, discovered -> assigned" '"bob" "discovered" "assigned"' \
+	"$(row machine.adopt 52:54:00:aa:00:02 | jq -c '.actor, .before.state, .after.state' | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "discovery itself is not an administrative change" 1 \
+	"$(jq '[.entries[] | select(.object == "52:54:00:aa:00:02")] | length' <<<"$B")"
 expect_eq "CLI edit: actor cli:$ME, hostname n1 -> n1-renamed" "\"cli:$ME\" \"n1\" \"n1-renamed\"" \
 	"$(row machine.update 52:54:00:aa:00:01 | jq -c '.actor, .before.hostname, .after.hostname' | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "CLI image edit: cmdline '' -> quiet" '"" "quiet"' \
@@ -124,7 +135,7 @@ expect_eq "refused changes are not recorded" 0 "$(jq '[.entries[] | select(.acti
 expect_eq "newest first" true "$(jq '[.entries[].id] as $i | $i == ($i | sort | reverse)' <<<"$B")"
 
 req "${AA[@]}" GET "/api/v1/audit?actor=bob&limit=2"
-expect_eq "filter by actor, paged" "2 3 bob" "$(jf '[(.entries | length), .total, (.entries | map(.actor) | unique | join(","))] | join(" ")')"
+expect_eq "filter by actor, paged" "2 4 bob" "$(jf '[(.entries | length), .total, (.entries | map(.actor) | unique | join(","))] | join(" ")')"
 req "${AA[@]}" GET "/api/v1/audit?since=2999-01-01T00:00:00Z"
 expect_eq "since the future: nothing" 0 "$(jf .total)"
 req "${AA[@]}" GET "/api/v1/audit?since=yesterday"
