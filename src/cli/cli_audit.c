@@ -12,13 +12,48 @@
         "usage: bootherd audit [--since TIME] [--user ACTOR] [--object NAME] [--limit N] "         \
         "[--offset N] [--json]"
 
-/* One line: time, actor, action, object, before -> after. */
+/* Appends key: before -> after for each key whose value differs. */
+static void print_changes(json_t *b, json_t *a)
+{
+        const char *key;
+        json_t *v;
+        bool any = false;
+        json_t *keys = json_object();
+        json_object_update(keys, b);
+        json_object_update(keys, a);
+        json_object_foreach(keys, key, v)
+        {
+                json_t *x = json_object_get(b, key), *y = json_object_get(a, key);
+                if (x && y && json_equal(x, y))
+                        continue;
+                char *xs = x ? json_dumps(x, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+                char *ys = y ? json_dumps(y, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+                printf("%s%s: %s -> %s", any ? ", " : "", key, xs ? xs : "-", ys ? ys : "-");
+                free(xs);
+                free(ys);
+                any = true;
+        }
+        json_decref(keys);
+        if (!any)
+                fputs("no change", stdout);
+}
+
+/* One line: time, actor, action, object, then what changed (before -> after
+ * per field; the whole object when created or removed). */
 static void print_entry(const struct audit_entry *e)
 {
         json_t *t = json_time(e->time);
-        printf("%s  %-16s %-15s %s  %s -> %s\n", json_string_value(t), e->actor, e->action,
-               e->object, e->before ? e->before : "-", e->after ? e->after : "-");
+        printf("%s  %-16s %-15s %s  ", json_string_value(t), e->actor, e->action, e->object);
         json_decref(t);
+        json_t *b = e->before ? json_loads(e->before, 0, NULL) : NULL;
+        json_t *a = e->after ? json_loads(e->after, 0, NULL) : NULL;
+        if (json_is_object(b) && json_is_object(a))
+                print_changes(b, a);
+        else
+                printf("%s -> %s", e->before ? e->before : "-", e->after ? e->after : "-");
+        putchar('\n');
+        json_decref(b);
+        json_decref(a);
 }
 
 static int parse_count(const char *opt, const char *v, int64_t min, int64_t *ret)
