@@ -204,7 +204,8 @@ export function adminView(ctx) {
       h('p', { text: 'Copy the token now: it is shown only once and cannot be recovered. ' +
         'Use it as “Authorization: Bearer <token>”.' }),
       h('div', { class: 'toolbar' }, out, copy),
-      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', text: 'Done', onclick: () => dlg.close() }))));
+      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', text: 'Done', onclick: () => dlg.close() }))),
+    { wide: true });
     out.select();
   }
 
