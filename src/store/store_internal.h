@@ -91,10 +91,10 @@ void store_discovery_free(struct store *s);
  *   r = store_audit_tx(s, "image.update", name, before, store_audit_image(s, name));
  * The snapshots cost nothing on a connection without an actor. */
 /* The recorded view of an image / a machine / a user or token row (its
- * role); NULL when not audited or absent. */
+ * role; table "user" or "token"); NULL when not audited or absent. */
 json_t *store_audit_image(struct store *s, const char *name);
 json_t *store_audit_machine(struct store *s, const struct mac *mac);
-json_t *store_audit_role(struct store *s, const char *table_user, const char *name);
+json_t *store_audit_role(struct store *s, const char *table, const char *name);
 /* Appends a row (before/after: references stolen, NULL = none) and trims
  * the log to its retention; 0 without an actor. */
 int store_audit_tx(struct store *s, const char *action, const char *object, json_t *before,
