@@ -30,6 +30,7 @@ static const char usage_text[] =
     "  user passwd NAME | list | remove NAME\n"
     "  token create NAME [--role viewer|admin] API token, printed once\n"
     "  token list | revoke NAME\n"
+    "  audit [--since TIME] [--user ACTOR] [--limit N]  the audit log: who changed what\n"
     "  store copy --to URL [--events N]        copy the inventory into an empty database\n"
     "  help [COMMAND [SUBCOMMAND]]             usage of one command (or: COMMAND --help)\n"
     "  list and show commands take --json.\n"
@@ -56,6 +57,7 @@ static const struct command commands[] = {
     {"store", cli_store_cmd, true},
     {"init", cli_init, false},
     {"discovered", cli_discovered, true},
+    {"audit", cli_audit, false},
 };
 
 /* Commands that create state: they may create a database that is not there

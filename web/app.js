@@ -7,6 +7,7 @@ import { machineView } from './view_machine.js';
 import { imagesView } from './view_images.js';
 import { filesView } from './view_files.js';
 import { dashboardView, discoveredView, leasesView, eventsView } from './view_other.js';
+import { adminView } from './view_admin.js';
 
 const PAGES = [
   { id: 'dashboard', label: 'Dashboard', view: dashboardView },
@@ -16,7 +17,10 @@ const PAGES = [
   { id: 'files', label: 'Files', view: filesView },
   { id: 'leases', label: 'Leases', view: leasesView },
   { id: 'events', label: 'Events', view: eventsView },
+  { id: 'admin', label: 'Administration', view: adminView, admin: true },
 ];
+// The pages this session may see (administration: admins only).
+const pagesFor = (s) => PAGES.filter((p) => !p.admin || s.role === 'admin');
 
 const app = document.getElementById('app');
 const state = { session: null, cleanup: null };
@@ -28,7 +32,7 @@ function showPage() {
   // #/machines/<MAC>: one machine's page, under Machines in the navigation.
   const one = id.match(/^machines\/([^/]+)$/);
   const page = one ? { id: 'machines', label: decodeURIComponent(one[1]), view: (c) => machineView(c, one[1]) }
-    : PAGES.find((p) => p.id === id) || PAGES[0];
+    : pagesFor(state.session).find((p) => p.id === id) || PAGES[0];
   if (state.cleanup) state.cleanup();
   state.cleanup = null;
   document.querySelectorAll('nav a').forEach((a) => {
@@ -47,7 +51,7 @@ function showPage() {
 function shell() {
   const s = state.session;
   const nav = h('nav', { 'aria-label': 'Main' },
-    PAGES.map((p) => h('a', { href: '#/' + p.id, 'data-page': p.id, text: p.label })));
+    pagesFor(s).map((p) => h('a', { href: '#/' + p.id, 'data-page': p.id, text: p.label })));
   const logout = h('button', { type: 'button', class: 'secondary small', text: 'Log out',
     onclick: async () => {
       try { await post('/logout'); } catch (e) { /* the session may be gone already */ }

@@ -55,6 +55,10 @@ int cli_print_json(json_t *j);
 /* Reads a whole file (or "-" for stdin) into a NUL-terminated string. */
 char *cli_read_file(const char *path, size_t max);
 
+/* --since values: "30s", "10m", "2h", "7d" ago, or an ISO 8601 time (Z, an
+ * offset, or local); 0 and ms since the epoch, or -1 (cli_events.c). */
+int cli_parse_since(const char *s, int64_t *ret_ms);
+
 int cli_image(struct cli *c, int argc, char **argv);
 int cli_machine(struct cli *c, int argc, char **argv);
 int cli_discovered(struct cli *c, int argc, char **argv);
@@ -63,6 +67,7 @@ int cli_serve(struct cli *c, int argc, char **argv);
 int cli_user(struct cli *c, int argc, char **argv);
 int cli_token(struct cli *c, int argc, char **argv);
 int cli_store_cmd(struct cli *c, int argc, char **argv);
+int cli_audit(struct cli *c, int argc, char **argv);
 int cli_init(struct cli *c, int argc, char **argv);
 
 /* Prints the usage of NOUN (VERB NULL or an option) or of NOUN VERB on

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdarg.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,19 @@ static int mkdir_p(const char *path)
         return 0;
 }
 
+/* The CLI's changes are recorded in the audit log as "cli:<unix user>". */
+static void cli_audit_as_caller(struct cli *c)
+{
+        char actor[64];
+        struct passwd *pw = getpwuid(geteuid());
+        if (pw)
+                snprintf(actor, sizeof(actor), "cli:%s", pw->pw_name);
+        else
+                snprintf(actor, sizeof(actor), "cli:uid%u", (unsigned)geteuid());
+        store_set_actor(c->store, actor);
+        store_set_audit_retention(c->cfg.auth_audit_retention);
+}
+
 struct store *cli_store(struct cli *c)
 {
         if (c->store)
@@ -92,8 +106,10 @@ struct store *cli_store(struct cli *c)
         } else if (store_open(db, &c->store) < 0) {
                 /* store_open printed why */
                 c->store = NULL;
-        } else if (fresh) {
-                fprintf(stderr, "bootherd: created a new database at %s\n", db);
+        } else {
+                if (fresh)
+                        fprintf(stderr, "bootherd: created a new database at %s\n", db);
+                cli_audit_as_caller(c);
         }
         free(db);
         return c->store;

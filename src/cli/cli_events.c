@@ -249,3 +249,8 @@ int cli_events(struct cli *c, int argc, char **argv)
         free(evs);
         return rc;
 }
+
+int cli_parse_since(const char *s, int64_t *ret_ms)
+{
+        return parse_since(s, now_ms(), ret_ms);
+}

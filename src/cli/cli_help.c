@@ -176,6 +176,23 @@ static const struct help helps[] = {
      "\n"
      "Copies the configured store into the empty database at URL (normally\n"
      "postgresql://...), with the N newest events, and verifies the counts.\n"},
+    {"audit", NULL,
+     "usage: bootherd audit [--since TIME] [--user ACTOR] [--object NAME] [--limit N]\n"
+     "                      [--offset N] [--json]\n"
+     "\n"
+     "The audit log, newest first: every change of images, machines, users and API\n"
+     "tokens, through the web UI, the REST API or this CLI: when, who, what, and each\n"
+     "changed field as before -> after (a created or removed object whole, as JSON).\n"
+     "\n"
+     "  --since TIME     from TIME: 2026-12-04T14:00:00Z, 2026-12-04 15:00 (local),\n"
+     "                   or 30s, 10m, 2h, 7d ago\n"
+     "  --user ACTOR     only this actor: a user name, token:NAME, or cli:UNIXUSER\n"
+     "                   (--actor is the same)\n"
+     "  --object NAME    only this object: a MAC, an image, user or token name\n"
+     "  --limit N        at most N entries (default 50), --offset N skips N\n"
+     "  --json           {\"entries\": [...], \"total\": N}\n"
+     "\n"
+     "The newest [auth] audit_retention entries are kept (default 100000).\n"},
 };
 
 static const struct help *find(const char *noun, const char *verb)

@@ -146,9 +146,11 @@ static int daemon_start(struct daemon *d)
                 return r;
         bootfiles_resolve(&cfg->bootfiles, missing_bootfile);
         store_set_origin(cfg->server_name); /* before any thread records */
+        store_set_audit_retention(cfg->auth_audit_retention);
         d->store = cli_store(d->cli);
         if (!d->store)
                 return -EIO;
+        store_set_actor(d->store, NULL); /* the daemon's own writes are not audited */
         store_set_discovery(d->store, &(struct store_discovery){
                                           .max = cfg->boot_discovered_max,
                                           .per_address_burst = cfg->boot_discovered_burst,

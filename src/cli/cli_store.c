@@ -55,11 +55,12 @@ static int store_copy_cmd(struct cli *c, int argc, char **argv)
         store_location_display(to, shown, sizeof(shown));
         fprintf(stderr,
                 "bootherd: copied %lld images (%lld initrds), %lld machines, %lld leases, "
-                "%lld users, %lld API tokens and %lld events into %s; counts verified. "
+                "%lld users, %lld API tokens and %lld events (with %lld audit log entries) "
+                "into %s; counts verified. "
                 "Stop bootherd, set [store] url to it, start again\n",
                 (long long)n.images, (long long)n.initrds, (long long)n.machines,
                 (long long)n.leases, (long long)n.users, (long long)n.tokens, (long long)n.events,
-                shown);
+                (long long)n.audit, shown);
         return CLI_OK;
 }
 

@@ -37,6 +37,8 @@ static const struct config_key keys[] = {
     {"auth", "session_max_s", CONFIG_INT, F(auth_session_max_s), "43200", 60, 2592000, NULL, NULL},
     {"auth", "login_burst", CONFIG_INT, F(auth_login_burst), "5", 1, 1000, NULL, NULL},
     {"auth", "login_refill_s", CONFIG_INT, F(auth_login_refill_s), "12", 1, 86400, NULL, NULL},
+    {"auth", "audit_retention", CONFIG_INT, F(auth_audit_retention), "100000", 100, 100000000, NULL,
+     NULL},
     {"auth", "metrics", CONFIG_CHOICE, F(auth_metrics), "open", 0, 0, "open|token",
      "expected open or token"},
 };

@@ -79,6 +79,8 @@ struct config {
         int64_t auth_login_burst;    /* failed logins allowed per address/user name ... */
         int64_t auth_login_refill_s; /* ... then one more every this many seconds */
         char *auth_metrics;          /* "open" or "token": who may read /metrics */
+        /* audit log rows kept (the newest) */
+        int64_t auth_audit_retention;
 
         /* [bootfiles] name = path, over Debian's defaults */
         struct bootfiles bootfiles;

@@ -125,6 +125,7 @@ struct api_noun {
         bool public;     /* reachable without credentials */
         bool read_only;  /* viewers may POST here (no state change) */
         size_t body_max; /* largest request body taken */
+        bool admin;      /* admin role only, reads included */
 };
 
 /* Login is reachable without credentials: its small limit is all an
@@ -145,6 +146,9 @@ static const struct api_noun nouns[] = {
     /* Uploads stream to disk (routes_api_files.c): their limit is
      * [images] upload_max, checked there; no body is held in memory. */
     {"files", "api_files", api_files, false, false, API_BODY_MAX},
+    {"users", "api_users", api_users, false, false, API_LOGIN_BODY_MAX, true},
+    {"tokens", "api_tokens", api_tokens, false, false, API_LOGIN_BODY_MAX, true},
+    {"audit", "api_audit", api_audit, false, false, API_LOGIN_BODY_MAX, true},
 };
 
 /* Refuses the API on plain HTTP when HTTPS is configured: passwords and
@@ -211,7 +215,19 @@ static enum MHD_Result gate(struct api_req *a, const struct api_noun *n)
                                  "Authorization: Bearer <token>");
         if (a->write && !write_allowed(a, n, &reply))
                 return reply;
-        return n->fn(a);
+        if (n->admin && a->id.role != AUTH_ROLE_ADMIN)
+                return api_error(
+                    a, MHD_HTTP_FORBIDDEN, NULL, "%s %s has the viewer role: %s needs admin",
+                    a->id.kind == API_AUTH_TOKEN ? "token" : "user", a->id.name, n->name);
+        /* Whatever the handler changes is recorded as this identity's
+         * doing (store_audit.c); the connection serves other clients next. */
+        char actor[64];
+        snprintf(actor, sizeof(actor), "%s%s", a->id.kind == API_AUTH_TOKEN ? "token:" : "",
+                 a->id.name);
+        store_set_actor(r->store, a->id.kind == API_AUTH_NONE ? NULL : actor);
+        enum MHD_Result res = n->fn(a);
+        store_set_actor(r->store, NULL);
+        return res;
 }
 
 /* The noun a's path names (a->r->route set), else NULL with *reply set. */

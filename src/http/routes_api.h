@@ -103,6 +103,9 @@ enum MHD_Result api_files(struct api_req *a);
  * checks): true when refused (*reply queued); else the body streams to a
  * temporary file (http_req.body_sink) and api_files() completes it. */
 bool api_files_upload_early(struct api_req *a, enum MHD_Result *reply);
+enum MHD_Result api_users(struct api_req *a);  /* routes_api_admin.c */
+enum MHD_Result api_tokens(struct api_req *a); /* routes_api_admin.c */
+enum MHD_Result api_audit(struct api_req *a);  /* routes_api_admin.c */
 
 /* Shared between images and the preview: reads the image fields present in
  * o over *img (copies; free with image_done()).  Absent fields are kept. */

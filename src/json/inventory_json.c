@@ -83,3 +83,17 @@ json_t *event_to_json(const struct boot_event *e)
                 json_object_set_new(j, "server", json_string(e->server));
         return j;
 }
+
+/* A stored before/after text as JSON (null when none or unreadable). */
+static json_t *state_json(const char *s)
+{
+        json_t *j = s ? json_loads(s, 0, NULL) : NULL;
+        return j ? j : json_null();
+}
+
+json_t *audit_to_json(const struct audit_entry *e)
+{
+        return json_pack("{s:I, s:o, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)e->id, "time",
+                         json_time(e->time), "actor", e->actor, "action", e->action, "object",
+                         e->object, "before", state_json(e->before), "after", state_json(e->after));
+}

@@ -12,3 +12,5 @@ json_t *json_time(int64_t ms);
 json_t *image_to_json(const struct image *img);
 json_t *machine_to_json(const struct machine *m);
 json_t *event_to_json(const struct boot_event *e);
+/* An audit log row; before/after as JSON objects (null when none). */
+json_t *audit_to_json(const struct audit_entry *e);

@@ -271,8 +271,12 @@ int store_user_add(struct store *s, const char *name, const char *password_hash,
 int store_user_set_password(struct store *s, const char *name, const char *password_hash);
 int store_user_get(struct store *s, const char *name, struct user *ret);
 int store_user_list(struct store *s, struct user **ret, size_t *ret_n);
-/* Removes the user and (by cascade) their sessions. */
+/* Removes the user and (by cascade) their sessions.  -EBUSY when it is the
+ * last admin (nobody could administer the server any more). */
 int store_user_remove(struct store *s, const char *name);
+/* Changes the role; ends the user's sessions (they log in again with the
+ * new role).  -EBUSY when it would demote the last admin. */
+int store_user_set_role(struct store *s, const char *name, enum auth_role role);
 int store_user_count(struct store *s, int64_t *ret);
 
 struct api_token {
@@ -312,6 +316,40 @@ int store_session_lookup(struct store *s, const uint8_t hash[STORE_SECRET_HASH_L
 int store_session_remove(struct store *s, const uint8_t hash[STORE_SECRET_HASH_LEN]);
 /* Deletes every expired session; returns the number removed. */
 int store_session_purge(struct store *s, int64_t now, int64_t idle_ms, int64_t max_ms);
+
+/* ---- the audit log (store_audit.c) ----
+ * Who changed what: every write of images, machines (also adoption and
+ * bulk assignment, one row per machine), users and API tokens made on a
+ * connection with an actor appends one row in the write's own transaction
+ * (the change and its record commit or fail together).  Boot contacts,
+ * leases and sessions are not administrative changes: not recorded. */
+
+/* The actor this connection's writes are recorded as: "alice" (a UI/API
+ * session), "token:deploy" (an API token), "cli:root" (the CLI).  NULL or
+ * "" = not recorded (the daemon's own writes).  At most 63 bytes. */
+void store_set_actor(struct store *s, const char *actor);
+/* Rows kept (the newest; older ones are deleted as rows are added),
+ * process-wide; [auth] audit_retention.  Default 100000. */
+void store_set_audit_retention(int64_t keep);
+
+struct audit_entry {
+        int64_t id, time; /* time: ms */
+        char *actor, *action, *object;
+        char *before, *after; /* compact JSON objects; NULL = none (created / deleted) */
+};
+
+void audit_list_free(struct audit_entry *es, size_t n);
+
+struct audit_filter {
+        int64_t since_ms;      /* 0 = no bound */
+        const char *actor;     /* exact; NULL = any */
+        const char *object;    /* exact; NULL = any */
+        int64_t offset, limit; /* limit <= 0: 100 */
+};
+
+/* Newest first; *ret_total (may be NULL) counts every match. */
+int store_audit_list(struct store *s, const struct audit_filter *f, struct audit_entry **ret,
+                     size_t *ret_n, int64_t *ret_total);
 
 /* ---- leases, read side for the API and /metrics (store_lease_list.c) ---- */
 
@@ -460,12 +498,13 @@ uint64_t store_checkpointer_runs(const struct store_checkpointer *c, uint64_t *r
 struct store_copy_counts {
         int64_t images, initrds, machines, leases, users, tokens, events;
         int64_t initrds_arm64;
+        int64_t audit; /* audit log entries (all of them) */
 };
 
 /* Copies the inventory of src into dst, which must hold none yet (-EEXIST
  * otherwise, naming what it holds): images and their initrds, machines
- * with their history, leases, users, API tokens, and the newest `events`
- * boot events (browser sessions are not copied: users log in again).  One
+ * with their history, leases, users, API tokens, the audit log, and the
+ * newest `events` boot events (browser sessions are not copied: users log in again).  One
  * transaction on dst; then compares each table's rows on both sides (-EIO
  * naming the first that differs).  Either backend on either side, e.g. a
  * SQLite file into an empty PostgreSQL database.  ret (may be NULL) gets

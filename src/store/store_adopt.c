@@ -252,8 +252,17 @@ static int adopt_tx(struct store *s, const struct adopt_request *req,
                 /* Checked above: the image exists, each MAC is discovered,
                  * each name and address is free. */
                 r = store_machine_validate(s, &m);
+                json_t *before = r >= 0 ? store_audit_machine(s, &m.mac) : NULL;
                 if (r >= 0)
                         r = store_machine_write(s, &m, false);
+                if (r >= 0) { /* one audit row per machine, as bulk assign */
+                        char mac[MAC_STR_LEN];
+                        mac_format(&m.mac, mac);
+                        r = store_audit_tx(s, "machine.adopt", mac, before,
+                                           store_audit_machine(s, &m.mac));
+                } else {
+                        json_decref(before);
+                }
         }
 out:
         free(names);

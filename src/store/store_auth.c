@@ -86,6 +86,16 @@ static int role_col(struct store_stmt *st, int col)
         return (int)r;
 }
 
+/* Commits a write transaction that went well (r == 0), else rolls it back. */
+static int tx_end(struct store *s, int r)
+{
+        if (r >= 0)
+                r = store_commit(s);
+        if (r < 0)
+                store_rollback(s);
+        return r;
+}
+
 /* Runs a prepared one-row write; -ENOENT when it changed nothing. */
 static int step_write(struct store *s, struct store_stmt *st, const char *what, const char *field,
                       const char *name)
@@ -109,20 +119,25 @@ int store_user_add(struct store *s, const char *name, const char *password_hash,
                 return store_fail(s, -EINVAL, "name",
                                   "invalid user name \"%s\": use [a-z_][a-z0-9_.-]{0,31}",
                                   name ? name : "");
+        int r = store_begin(s);
+        if (r < 0)
+                return r;
         struct store_stmt *st = store_prepare(s, SQL_USER_ADD);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, name);
-        store_bind_text(st, 2, password_hash);
-        store_bind_text(st, 3, auth_role_name(role));
-        store_bind_int64(st, 4, store_now_ms());
-        int rc = store_step(st);
-        if (rc < 0) {
+        r = st ? 0 : -EIO;
+        if (r == 0) {
+                store_bind_text(st, 1, name);
+                store_bind_text(st, 2, password_hash);
+                store_bind_text(st, 3, auth_role_name(role));
+                store_bind_int64(st, 4, store_now_ms());
+                int rc = store_step(st);
                 if (rc == -EEXIST)
-                        return store_fail(s, -EEXIST, "name", "user %s already exists", name);
-                return store_db_fail(s, "user add");
+                        r = store_fail(s, -EEXIST, "name", "user %s already exists", name);
+                else if (rc < 0)
+                        r = store_db_fail(s, "user add");
         }
-        return 0;
+        if (r == 0)
+                r = store_audit_tx(s, "user.create", name, NULL, store_audit_role(s, "user", name));
+        return tx_end(s, r);
 }
 
 static const char SQL_USER_PASSWD[] = "UPDATE \"user\" SET password_hash = ?2 WHERE name = ?1";
@@ -148,10 +163,9 @@ int store_user_set_password(struct store *s, const char *name, const char *passw
                         r = store_db_fail(s, "end sessions");
         }
         if (r == 0)
-                r = store_commit(s);
-        if (r < 0)
-                store_rollback(s);
-        return r;
+                r = store_audit_tx(s, "user.password", name, NULL,
+                                   json_pack("{s:s}", "password", "changed"));
+        return tx_end(s, r);
 }
 
 static const char SQL_USER_GET[] =
@@ -223,14 +237,97 @@ int store_user_list(struct store *s, struct user **ret, size_t *ret_n)
 }
 
 static const char SQL_USER_DELETE[] = "DELETE FROM \"user\" WHERE name = ?1";
+static const char SQL_USER_SET_ROLE[] = "UPDATE \"user\" SET role = ?2 WHERE name = ?1";
+/* Locks every admin row (PostgreSQL READ COMMITTED: a concurrent demotion
+ * waits for this transaction, then counts again; SQLite: the writer lock
+ * already serialises), then counts the admins other than ?1. */
+static const char SQL_LOCK_ADMINS[] = "UPDATE \"user\" SET role = role WHERE role = 'admin'";
+static const char SQL_OTHER_ADMINS[] =
+    "SELECT count(*) FROM \"user\" WHERE role = 'admin' AND name <> ?1";
 
-int store_user_remove(struct store *s, const char *name)
+/* -EBUSY when taking admin away from name (an admin) leaves the server
+ * with none: two admins demoting each other at once cannot both succeed. */
+static int keep_an_admin(struct store *s, const char *name, const char *what)
 {
-        struct store_stmt *st = store_prepare(s, SQL_USER_DELETE);
+        int r = store_run(s, SQL_LOCK_ADMINS, "lock admins");
+        if (r < 0)
+                return r;
+        struct store_stmt *st = store_prepare(s, SQL_OTHER_ADMINS);
         if (!st)
                 return -EIO;
         store_bind_text(st, 1, name);
-        return step_write(s, st, "user remove", "user", name);
+        if (store_step(st) != STORE_ROW)
+                return store_db_fail(s, "admin count");
+        int64_t others = store_col_int64(st, 0);
+        store_reset(st);
+        return others == 0 ? store_fail(s, -EBUSY, "name",
+                                        "cannot %s %s: it is the last admin (make another "
+                                        "user admin first)",
+                                        what, name)
+                           : 0;
+}
+
+static bool is_admin(struct store *s, const char *name)
+{
+        struct user u;
+        if (store_user_get(s, name, &u) < 0)
+                return false; /* the write that follows says "no user" */
+        bool admin = u.role == AUTH_ROLE_ADMIN;
+        user_done(&u);
+        return admin;
+}
+
+int store_user_remove(struct store *s, const char *name)
+{
+        int r = store_begin(s);
+        if (r < 0)
+                return r;
+        json_t *before = store_audit_role(s, "user", name);
+        struct store_stmt *st = NULL;
+        if (is_admin(s, name))
+                r = keep_an_admin(s, name, "remove");
+        if (r == 0 && !(st = store_prepare(s, SQL_USER_DELETE)))
+                r = -EIO;
+        if (r == 0) {
+                store_bind_text(st, 1, name);
+                r = step_write(s, st, "user remove", "user", name);
+        }
+        if (r == 0)
+                r = store_audit_tx(s, "user.delete", name, before, NULL);
+        else
+                json_decref(before);
+        return tx_end(s, r);
+}
+
+int store_user_set_role(struct store *s, const char *name, enum auth_role role)
+{
+        int r = store_begin(s);
+        if (r < 0)
+                return r;
+        json_t *before = store_audit_role(s, "user", name);
+        struct store_stmt *st = NULL;
+        if (role != AUTH_ROLE_ADMIN && is_admin(s, name))
+                r = keep_an_admin(s, name, "demote");
+        if (r == 0 && !(st = store_prepare(s, SQL_USER_SET_ROLE)))
+                r = -EIO;
+        if (r == 0) {
+                store_bind_text(st, 1, name);
+                store_bind_text(st, 2, auth_role_name(role));
+                r = step_write(s, st, "user role", "user", name);
+        }
+        /* Sessions carry the role they were opened with. */
+        if (r == 0 && !(st = store_prepare(s, SQL_USER_END_SESSIONS)))
+                r = -EIO;
+        if (r == 0) {
+                store_bind_text(st, 1, name);
+                if (store_step(st) < 0)
+                        r = store_db_fail(s, "end sessions");
+        }
+        if (r == 0)
+                r = store_audit_tx(s, "user.role", name, before, store_audit_role(s, "user", name));
+        else
+                json_decref(before);
+        return tx_end(s, r);
 }
 
 static const char SQL_USER_COUNT[] = "SELECT count(*) FROM \"user\"";
@@ -259,20 +356,26 @@ int store_token_add(struct store *s, const char *name, const uint8_t hash[STORE_
                 return store_fail(s, -EINVAL, "name",
                                   "invalid token name \"%s\": use [a-z_][a-z0-9_.-]{0,31}",
                                   name ? name : "");
+        int r = store_begin(s);
+        if (r < 0)
+                return r;
         struct store_stmt *st = store_prepare(s, SQL_TOKEN_ADD);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, name);
-        store_bind_blob(st, 2, hash, STORE_SECRET_HASH_LEN);
-        store_bind_text(st, 3, auth_role_name(role));
-        store_bind_int64(st, 4, store_now_ms());
-        int rc = store_step(st);
-        if (rc < 0) {
+        r = st ? 0 : -EIO;
+        if (r == 0) {
+                store_bind_text(st, 1, name);
+                store_bind_blob(st, 2, hash, STORE_SECRET_HASH_LEN);
+                store_bind_text(st, 3, auth_role_name(role));
+                store_bind_int64(st, 4, store_now_ms());
+                int rc = store_step(st);
                 if (rc == -EEXIST)
-                        return store_fail(s, -EEXIST, "name", "token %s already exists", name);
-                return store_db_fail(s, "token add");
+                        r = store_fail(s, -EEXIST, "name", "token %s already exists", name);
+                else if (rc < 0)
+                        r = store_db_fail(s, "token add");
         }
-        return 0;
+        if (r == 0)
+                r = store_audit_tx(s, "token.create", name, NULL,
+                                   store_audit_role(s, "token", name));
+        return tx_end(s, r);
 }
 
 static const char SQL_TOKEN_LIST[] =
@@ -320,11 +423,21 @@ static const char SQL_TOKEN_DELETE[] = "DELETE FROM token WHERE name = ?1";
 
 int store_token_remove(struct store *s, const char *name)
 {
+        int r = store_begin(s);
+        if (r < 0)
+                return r;
+        json_t *before = store_audit_role(s, "token", name);
         struct store_stmt *st = store_prepare(s, SQL_TOKEN_DELETE);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, name);
-        return step_write(s, st, "token revoke", "token", name);
+        r = st ? 0 : -EIO;
+        if (r == 0) {
+                store_bind_text(st, 1, name);
+                r = step_write(s, st, "token revoke", "token", name);
+        }
+        if (r == 0)
+                r = store_audit_tx(s, "token.revoke", name, before, NULL);
+        else
+                json_decref(before);
+        return tx_end(s, r);
 }
 
 static const char SQL_TOKEN_FIND[] =

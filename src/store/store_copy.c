@@ -57,6 +57,12 @@ static const struct copy_table tables[] = {
     {"tokens", "SELECT name, hash, role, created, last_used FROM token ORDER BY name",
      "INSERT INTO token (name, hash, role, created, last_used) VALUES (?1, ?2, ?3, ?4, ?5)",
      "SELECT count(*) FROM token", "tbtii", COUNT_OF(tokens)},
+    /* The audit trail moves with the inventory (new ids, same order). */
+    {"audit entries",
+     "SELECT time, actor, action, object, before_json, after_json FROM audit ORDER BY id",
+     "INSERT INTO audit (time, actor, action, object, before_json, after_json) "
+     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+     "SELECT count(*) FROM audit", "ittttt", COUNT_OF(audit)},
     {"events",
      "SELECT time, mac, stage, detail, peer, server FROM event " EVENT_WINDOW " ORDER BY id",
      "INSERT INTO event (time, mac, stage, detail, peer, server) "

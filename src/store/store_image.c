@@ -182,7 +182,13 @@ int store_image_put(struct store *s, const struct image *img, bool create)
         r = store_begin(s);
         if (r < 0)
                 return r;
+        json_t *before = store_audit_image(s, img->name);
         r = image_write(s, img, create);
+        if (r >= 0)
+                r = store_audit_tx(s, create ? "image.create" : "image.update", img->name, before,
+                                   store_audit_image(s, img->name));
+        else
+                json_decref(before);
         if (r >= 0)
                 r = store_commit(s);
         if (r < 0)
@@ -370,7 +376,12 @@ int store_image_remove(struct store *s, const char *name, bool force)
         int r = store_begin(s);
         if (r < 0)
                 return r;
+        json_t *before = store_audit_image(s, name);
         r = image_remove_tx(s, name, force);
+        if (r >= 0)
+                r = store_audit_tx(s, "image.delete", name, before, NULL);
+        else
+                json_decref(before);
         if (r >= 0)
                 r = store_commit(s);
         if (r < 0)

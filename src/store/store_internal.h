@@ -27,6 +27,7 @@
 #pragma once
 
 #include <errno.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -73,6 +74,7 @@ struct store {
         char errmsg[256];
         const char *errfield;
         struct store_discovery_state *disc; /* store_set_discovery(); NULL = no limits */
+        char actor[64];                     /* store_set_actor(); "" = writes not audited */
 };
 
 /* store_discovery.c, inside store_record_events()'s transaction: drop the
@@ -81,6 +83,22 @@ struct store {
 int store_discovery_filter(struct store *s, struct boot_event *evs, size_t *n);
 int store_events_fold(struct store *s, struct boot_event *evs, size_t *n);
 void store_discovery_free(struct store *s);
+
+/* ---- the audit log (store_audit.c) ----
+ * An audited write, inside its transaction:
+ *   json_t *before = store_audit_image(s, name);   // NULL when not audited
+ *   ... the change ...
+ *   r = store_audit_tx(s, "image.update", name, before, store_audit_image(s, name));
+ * The snapshots cost nothing on a connection without an actor. */
+/* The recorded view of an image / a machine / a user or token row (its
+ * role; table "user" or "token"); NULL when not audited or absent. */
+json_t *store_audit_image(struct store *s, const char *name);
+json_t *store_audit_machine(struct store *s, const struct mac *mac);
+json_t *store_audit_role(struct store *s, const char *table, const char *name);
+/* Appends a row (before/after: references stolen, NULL = none) and trims
+ * the log to its retention; 0 without an actor. */
+int store_audit_tx(struct store *s, const char *action, const char *object, json_t *before,
+                   json_t *after);
 
 /* ---- statements ---- */
 

@@ -224,7 +224,19 @@ static int machine_save(struct store *s, const struct machine *m, bool adding)
         r = store_begin(s);
         if (r < 0)
                 return r;
+        json_t *before = store_audit_machine(s, &m->mac);
         r = machine_save_tx(s, m, adding);
+        if (r >= 0) {
+                char mac[MAC_STR_LEN];
+                mac_format(&m->mac, mac);
+                r = store_audit_tx(s,
+                                   !adding  ? "machine.update"
+                                   : before ? "machine.adopt"
+                                            : "machine.create",
+                                   mac, before, store_audit_machine(s, &m->mac));
+        } else {
+                json_decref(before);
+        }
         if (r >= 0)
                 r = store_commit(s);
         if (r < 0)
@@ -446,19 +458,38 @@ int store_machine_list(struct store *s, const struct machine_filter *f, struct m
 
 static const char SQL_MACHINE_DELETE[] = "DELETE FROM machine WHERE mac = ?1";
 
-int store_machine_remove(struct store *s, const struct mac *mac)
+static int machine_remove_tx(struct store *s, const struct mac *mac)
 {
         char m[MAC_STR_LEN];
         mac_format(mac, m);
+        json_t *before = store_audit_machine(s, mac);
         struct store_stmt *st = store_prepare(s, SQL_MACHINE_DELETE);
-        if (!st)
-                return -EIO;
-        store_bind_text(st, 1, m);
-        if (store_step(st) < 0)
-                return store_db_fail(s, "machine delete");
-        if (store_changes(st) == 0)
-                return store_fail(s, -ENOENT, "mac", "no machine %s", m);
-        return 0;
+        int r = st ? 0 : -EIO;
+        if (r == 0) {
+                store_bind_text(st, 1, m);
+                if (store_step(st) < 0)
+                        r = store_db_fail(s, "machine delete");
+                else if (store_changes(st) == 0)
+                        r = store_fail(s, -ENOENT, "mac", "no machine %s", m);
+        }
+        if (r < 0) {
+                json_decref(before);
+                return r;
+        }
+        return store_audit_tx(s, "machine.delete", m, before, NULL);
+}
+
+int store_machine_remove(struct store *s, const struct mac *mac)
+{
+        int r = store_begin(s);
+        if (r < 0)
+                return r;
+        r = machine_remove_tx(s, mac);
+        if (r >= 0)
+                r = store_commit(s);
+        if (r < 0)
+                store_rollback(s);
+        return r;
 }
 
 static const char SQL_MACHINE_ASSIGN[] = "UPDATE machine SET image = ?2, state = ?3 WHERE mac = ?1";
@@ -470,14 +501,21 @@ static int assign_one(struct store *s, const struct mac *mac, const char *image)
         struct store_stmt *st = store_prepare(s, SQL_MACHINE_ASSIGN);
         if (!st)
                 return -EIO;
+        json_t *before = store_audit_machine(s, mac);
         store_bind_text(st, 1, m);
         store_bind_text(st, 2, image);
         store_bind_text(st, 3, image ? "assigned" : "unassigned");
+        int r = 0;
         if (store_step(st) < 0)
-                return store_db_fail(s, "assign");
-        if (store_changes(st) == 0)
-                return store_fail(s, -ENOENT, "mac", "no machine %s", m);
-        return 0;
+                r = store_db_fail(s, "assign");
+        else if (store_changes(st) == 0)
+                r = store_fail(s, -ENOENT, "mac", "no machine %s", m);
+        if (r < 0) {
+                json_decref(before);
+                return r;
+        }
+        /* One row per machine: "who moved this machine" is one query. */
+        return store_audit_tx(s, "machine.assign", m, before, store_audit_machine(s, mac));
 }
 int store_machine_assign_many(struct store *s, const struct mac *macs, size_t n, const char *image)
 {

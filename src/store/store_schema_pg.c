@@ -173,6 +173,17 @@ static const struct store_migration migrations[] = {
         "  WHEN (OLD.snponly_fallback_at IS DISTINCT FROM NEW.snponly_fallback_at)"
         "  EXECUTE FUNCTION bootherd_inventory_bump();"},
 
+    /* 8 -> 9: the audit log (as SQLite's 9). */
+    {9, "CREATE TABLE audit ("
+        "  id BIGSERIAL PRIMARY KEY,"
+        "  time BIGINT NOT NULL,"
+        "  actor " TXT " NOT NULL,"
+        "  action " TXT " NOT NULL,"
+        "  object " TXT " NOT NULL,"
+        "  before_json " TXT ","
+        "  after_json " TXT ");"
+        "CREATE INDEX audit_time ON audit(time);"
+        "CREATE INDEX audit_actor ON audit(actor, id);"},
     /* 8 -> 11 (as SQLite's 11; 9 and 10 are other branches'): an image's
      * kernel and initrds for arm64 machines; scripts depend on them. */
     {11, "ALTER TABLE image ADD COLUMN kernel_arm64 " TXT " NOT NULL DEFAULT '';"

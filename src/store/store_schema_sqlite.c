@@ -131,6 +131,19 @@ static const struct store_migration migrations[] = {
      * machine that never came back as iPXE (0 = no fallback). */
     {8, "ALTER TABLE machine ADD COLUMN snponly_fallback_at INTEGER NOT NULL DEFAULT 0;"},
 
+    /* 8 -> 9: the audit log (store_audit.c): every administrative change,
+     * written in the change's transaction.  AUTOINCREMENT: ids only grow,
+     * so trimming by id keeps the newest rows. */
+    {9, "CREATE TABLE audit ("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  time INTEGER NOT NULL,"
+        "  actor TEXT NOT NULL,"
+        "  action TEXT NOT NULL,"
+        "  object TEXT NOT NULL,"
+        "  before_json TEXT,"
+        "  after_json TEXT);"
+        "CREATE INDEX audit_time ON audit(time);"
+        "CREATE INDEX audit_actor ON audit(actor, id);"},
     /* 8 -> 11 (9 and 10 are other branches'; renumbered at merge): an
      * image's kernel and initrds for arm64 machines (struct image), so one
      * image serves x86-64 and arm64.  Scripts depend on them: their

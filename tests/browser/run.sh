@@ -147,5 +147,9 @@ done)
 sqlite3 "$T/state/bootherd.db" "INSERT INTO machine (mac, state, first_seen, last_seen, created) VALUES ${VALUES%,}"
 check "files: browse, digest, upload, pick in the image editor; bulk adopt 10" run_ui files \
 	API_TOKEN="$TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=demo BULK_N=$BULK_N
+# Administration: users, tokens and the audit log, checked through an admin token.
+ADMIN_TOKEN=$($BH token create ui-admin --role admin 2>/dev/null)
+check "administration: users, a token shown once, revoke, audit" run_ui admin API_TOKEN="$ADMIN_TOKEN" \
+	ADMIN_USER=admin ADMIN_PASS=admin-password-1 VIEWER_USER=vera VIEWER_PASS=viewer-password-1
 log "screenshots: $ART"
 finish

@@ -162,9 +162,22 @@ static void test_copy_whole_inventory(void **state)
         struct store *src;
         assert_int_equal(store_open(path, &src), 0);
         populate(src);
+        /* One audited change: the audit log moves too. */
+        store_set_actor(src, "cli:test");
+        assert_int_equal(store_user_set_password(src, "admin", "$argon2id$v=19$fake"), 0);
+        store_set_actor(src, NULL);
 
         struct store_copy_counts n;
         assert_int_equal(store_copy(src, f->s, 3, &n), 0);
+        assert_int_equal(n.audit, 1);
+        struct audit_filter af = {0};
+        struct audit_entry *ae;
+        size_t n_ae;
+        assert_int_equal(store_audit_list(f->s, &af, &ae, &n_ae, NULL), 0);
+        assert_int_equal(n_ae, 1);
+        assert_string_equal(ae[0].actor, "cli:test");
+        assert_string_equal(ae[0].action, "user.password");
+        audit_list_free(ae, n_ae);
         assert_int_equal(n.images, 2);
         assert_int_equal(n.initrds, 2);
         assert_int_equal(n.initrds_arm64, 1);
