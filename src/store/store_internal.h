@@ -41,6 +41,16 @@
 /* Highest ?N a statement may use (multi-row inserts: rows x columns). */
 #define STORE_PARAMS_MAX 128
 
+/* SQLite: what the -wal file is cut back to when the WAL starts over
+ * (PRAGMA journal_size_limit, every connection).  Without it the file keeps
+ * the size of the largest burst forever (142 MB after a random-MAC flood);
+ * the checkpointer truncates it to 0 once the writer is idle
+ * (store_checkpoint.c).  4 MiB: about CKPT_FRAMES pages, what steady DHCP
+ * load reuses between restarts without growing the file again. */
+#ifndef STORE_WAL_KEEP_BYTES
+#define STORE_WAL_KEEP_BYTES (4 * 1024 * 1024)
+#endif
+
 #define STORE_DONE 0
 #define STORE_ROW  1
 
