@@ -274,7 +274,7 @@ static void log_decision(struct dhcp_server *srv, const struct dhcp_packet *req,
         format_ipv4(o->yiaddr, ip);
         uint32_t sup = 0;
         if (d->offer_taken_over &&
-            log_ratelimit_ok(&srv->rl_takeover, loop_now_ms(srv->loop), 1, 10, &sup))
+            log_ratelimit_ok(&srv->rl_takeover, loop_now_ms(srv->loop), 0.1, 1, &sup))
                 log_warn("dhcp xid=%08x mac=%s peer=%s: pool full, offering %s, an address "
                          "offered to another client that did not request it in %d s (a "
                          "DISCOVER flood?) (%u similar suppressed)",
