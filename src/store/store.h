@@ -402,7 +402,7 @@ struct store_checkpointer;
  * frames other connections wrote); past 4096 frames a FULL checkpoint
  * (a few ms of writer lock) lets the WAL start over, so it stays bounded.
  * Once nothing has been written for a second, a WAL of 1000 frames or more
- * is truncated to 0 bytes (and every restart cuts the file back to
+ * is truncated to 0 bytes (and every restart cuts the file back to 24 MiB,
  * STORE_WAL_KEEP_BYTES), so the -wal file shrinks back after a burst.
  * s must outlive the checkpointer.  Durability is unchanged: commits are
  * durable in the WAL, checkpoints only move them into the database file. */
