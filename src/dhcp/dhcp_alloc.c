@@ -24,10 +24,12 @@ struct pool {
         uint32_t network, mask, first, last;
         uint32_t exclude[DHCP_POOL_EXCLUDE_MAX];
         size_t n_exclude;
-        uint32_t cursor;         /* next never-used candidate (pass 1) */
-        uint64_t unused_left;    /* candidates pass 1 has not looked at */
-        uint32_t reclaim_cursor; /* where the reuse scan (pass 2) resumes */
-        int64_t full_until;      /* a full scan found nothing: skip until then */
+        uint32_t cursor;           /* next never-used candidate (pass 1) */
+        uint64_t unused_left;      /* candidates pass 1 has not looked at */
+        uint32_t reclaim_cursor;   /* where the reuse scan (pass 2) resumes */
+        int64_t full_until;        /* a full scan found nothing: skip until then */
+        uint32_t takeover_cursor;  /* where dhcp_alloc_take_offer resumes */
+        int64_t no_takeover_until; /* its full lap found nothing: skip until then */
 };
 
 struct dhcp_alloc {
@@ -234,7 +236,7 @@ int dhcp_alloc_add_pool(struct dhcp_alloc *a, const char *name, uint32_t network
         p->mask = mask;
         p->first = first;
         p->last = last;
-        p->cursor = p->reclaim_cursor = first;
+        p->cursor = p->reclaim_cursor = p->takeover_cursor = first;
         p->unused_left = first ? (uint64_t)last - first + 1 : 0;
         for (size_t i = 0; i < n_exclude; i++)
                 if (exclude[i])
@@ -310,7 +312,8 @@ void dhcp_alloc_spread(struct dhcp_alloc *a, uint32_t seed)
                         continue;
                 uint64_t size = (uint64_t)p->last - p->first + 1;
                 uint64_t h = ((uint64_t)seed + i + 1) * 0x9e3779b97f4a7c15ull;
-                p->cursor = p->reclaim_cursor = p->first + (uint32_t)((h >> 32) % size);
+                p->cursor = p->reclaim_cursor = p->takeover_cursor =
+                    p->first + (uint32_t)((h >> 32) % size);
                 p->unused_left = size; /* a full lap from there */
         }
 }
@@ -458,6 +461,38 @@ int dhcp_alloc_pick(struct dhcp_alloc *a, int pool, const struct dhcp_client_key
         if (!ip)
                 return -ENOSPC;
         *ret_ip = ip;
+        return 0;
+}
+
+uint32_t dhcp_alloc_take_offer(struct dhcp_alloc *a, int pool, const struct dhcp_client_key *k,
+                               const struct mac *mac, int64_t now, int64_t min_age_ms,
+                               const struct boot_inventory *inv)
+{
+        if (pool < 0 || (size_t)pool >= a->n_pools)
+                return 0;
+        struct pool *p = &a->pools[pool];
+        if (!p->first || p->no_takeover_until > now)
+                return 0;
+        /* Its own cursor, in the order the offers were mostly made (the
+         * scans above walk the range the same way): the one found is among
+         * the oldest, and a flood costs a step or two per DISCOVER. */
+        uint64_t size = (uint64_t)p->last - p->first + 1;
+        for (uint64_t n = 0; n < size; n++) {
+                uint32_t ip = p->takeover_cursor;
+                p->takeover_cursor = ip >= p->last ? p->first : ip + 1;
+                int32_t i = find_ip(a, ip);
+                if (i == NIL)
+                        continue;
+                struct lease *l = &a->e[i].l;
+                if (l->state != LEASE_OFFERED || l->ends <= now || now - l->starts < min_age_ms ||
+                    key_eq(l, k) || excluded(p, ip) || reservation(inv, ip, mac) < 0)
+                        continue;
+                l->state = LEASE_EXPIRED; /* never persisted: nothing to write */
+                l->ends = now;
+                return ip;
+        }
+        /* Bound (real leases, or only young offers): a lap per second at most. */
+        p->no_takeover_until = now + 1000;
         return 0;
 }
 

@@ -91,6 +91,17 @@ int dhcp_alloc_pick(struct dhcp_alloc *a, int pool, const struct dhcp_client_key
                     const struct mac *mac, uint32_t reserved_ip, uint32_t requested, int64_t now,
                     const struct boot_inventory *inv, uint32_t *ret_ip);
 
+/* The pool has no free address (dhcp_alloc_pick gave -ENOSPC): takes back
+ * an outstanding offer made at least min_age_ms ago to another client that
+ * has not asked for it since (a forged chaddr of a DISCOVER flood, or a
+ * client that went away) and returns its address, free now for k; 0 when
+ * there is none.  A real client requests within a second or two, so its
+ * offer is not taken; a lease that was asked for is never taken.  Does at
+ * most one lap of the range per second when nothing can be taken. */
+uint32_t dhcp_alloc_take_offer(struct dhcp_alloc *a, int pool, const struct dhcp_client_key *k,
+                               const struct mac *mac, int64_t now, int64_t min_age_ms,
+                               const struct boot_inventory *inv);
+
 /* Changes.  Each returns the records to persist (at most 2) in out[]; an
  * offer changes nothing durable and returns none. */
 #define DHCP_ALLOC_OUT_MAX 2

@@ -88,7 +88,7 @@ struct dhcp_server {
         struct dhcp_subnet subnets[DHCP_SUBNETS_MAX + 1];
         size_t n_subnets;
         struct loop_timer expire_timer;
-        struct log_ratelimit rl_bad, rl_full, rl_store, rl_inv, rl_follow, rl_shed;
+        struct log_ratelimit rl_bad, rl_full, rl_takeover, rl_store, rl_inv, rl_follow, rl_shed;
         /* Several servers on one database (not SQLite): leases are claimed
          * (store_lease_claim_many), and the others' writes followed from
          * lease_cursor (store_lease_changes) at most every FOLLOW_EVERY_MS. */

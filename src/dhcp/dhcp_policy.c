@@ -260,8 +260,16 @@ static void on_discover(struct dhcp_decision *d, const struct dhcp_packet *req,
         dhcp_pkt_ip(req, DHCP_OPT_REQUESTED_IP, &want);
         if (dhcp_alloc_pick(ctx->alloc, sn->pool, k, mac, reservation_in(m, sn), want, ctx->now,
                             ctx->inv, &ip) < 0) {
-                silent(d, DHCP_WHY_NO_FREE_ADDRESS);
-                return;
+                /* Full: unrequested offers do not keep real clients out. */
+                ip = ctx->offer_takeover_ms > 0
+                         ? dhcp_alloc_take_offer(ctx->alloc, sn->pool, k, mac, ctx->now,
+                                                 ctx->offer_takeover_ms, ctx->inv)
+                         : 0;
+                if (!ip) {
+                        silent(d, DHCP_WHY_NO_FREE_ADDRESS);
+                        return;
+                }
+                d->offer_taken_over = true;
         }
         if (dhcp_alloc_offer(ctx->alloc, sn->pool, ip, k, mac, ctx->now, ctx->offer_hold_ms,
                              ctx->inv) < 0) {
@@ -432,6 +440,7 @@ void dhcp_policy_decide(const struct dhcp_packet *req, const struct machine *m,
         d->why = DHCP_WHY_NONE;
         d->persist.n = 0;
         d->have_plan = false;
+        d->offer_taken_over = false;
         d->max_len = max_len_of(req);
         dhcp_policy_facts(req, &d->facts);
         memset(&d->plan, 0, sizeof(d->plan));

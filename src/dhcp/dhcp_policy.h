@@ -36,6 +36,9 @@ struct dhcp_policy_ctx {
         struct boot_dhcp_ctx boot;        /* boot URLs, per-arch files; authoritative set here */
         int64_t now;                      /* wall-clock ms */
         int64_t offer_hold_ms;
+        /* The pool full, an offer unrequested this long is given to the
+         * next DISCOVER (dhcp_alloc_take_offer); 0: never. */
+        int64_t offer_takeover_ms;
         int64_t decline_quarantine_ms;
 };
 
@@ -85,6 +88,7 @@ struct dhcp_decision {
         struct boot_dhcp_facts facts;
         struct boot_dhcp_plan plan;
         bool have_plan;
+        bool offer_taken_over; /* the OFFER's address was another client's offer */
 };
 
 /* Extracts the boot facts (options 93, 60, 77, 175) from a request. */

@@ -15,11 +15,16 @@
 #include "core/validate.h"
 #include "dhcp/dhcp_iface.h"
 
-#define OFFER_HOLD_MS   60000 /* an offer reserves its address this long */
-#define EXPIRE_EVERY_MS 30000
-#define EVENT_WINDOW_MS 5000 /* one boot event per MAC and outcome in this window */
-#define FOLLOW_EVERY_MS 20   /* shared database: read the others' lease writes this often */
-#define FOLLOW_MAX      1024 /* lease rows per read */
+#define OFFER_HOLD_MS 60000 /* an offer reserves its address this long */
+/* ... unless the pool is full: then an offer nobody requested for this long
+ * goes to the next DISCOVER, so that a flood of forged chaddrs cannot keep
+ * real clients out (dhcp_alloc_take_offer).  Clients request within a
+ * second or two of the offer (a PXE ROM waits up to ~4 s for proxy offers). */
+#define OFFER_TAKEOVER_MS 5000
+#define EXPIRE_EVERY_MS   30000
+#define EVENT_WINDOW_MS   5000 /* one boot event per MAC and outcome in this window */
+#define FOLLOW_EVERY_MS   20   /* shared database: read the others' lease writes this often */
+#define FOLLOW_MAX        1024 /* lease rows per read */
 
 /* ---- sending ---- */
 
@@ -267,6 +272,13 @@ static void log_decision(struct dhcp_server *srv, const struct dhcp_packet *req,
         }
         const struct dhcp_out *o = &d->out;
         format_ipv4(o->yiaddr, ip);
+        uint32_t sup = 0;
+        if (d->offer_taken_over &&
+            log_ratelimit_ok(&srv->rl_takeover, loop_now_ms(srv->loop), 0.1, 1, &sup))
+                log_warn("dhcp xid=%08x mac=%s peer=%s: pool full, offering %s, an address "
+                         "offered to another client that did not request it in %d s (a "
+                         "DISCOVER flood?) (%u similar suppressed)",
+                         req->xid, mac, peer, ip, OFFER_TAKEOVER_MS / 1000, sup);
         const char *base, *sep, *file;
         plan_file_parts(&d->plan, &base, &sep, &file);
         metrics_dhcp_packet(type, dhcp_msg_type_name(o->msg_type));
@@ -384,6 +396,7 @@ static void handle(struct dhcp_server *srv, struct iface *f, bool boot_server, c
                      .snponly_fallback = boot_fallback_due(srv->fb, &mac, store_now_ms())},
             .now = store_now_ms(),
             .offer_hold_ms = OFFER_HOLD_MS,
+            .offer_takeover_ms = OFFER_TAKEOVER_MS,
             .decline_quarantine_ms = srv->dc->decline_quarantine_s * 1000,
         };
         struct dhcp_decision *d = &srv->dec;

@@ -484,6 +484,9 @@ struct store_checkpointer;
  * commits have grown the WAL by 1000 frames, and every second (for the
  * frames other connections wrote); past 4096 frames a FULL checkpoint
  * (a few ms of writer lock) lets the WAL start over, so it stays bounded.
+ * Once nothing has been written for a second, a WAL of 1000 frames or more
+ * is truncated to 0 bytes (and every restart cuts the file back to 24 MiB,
+ * STORE_WAL_KEEP_BYTES), so the -wal file shrinks back after a burst.
  * s must outlive the checkpointer.  Durability is unchanged: commits are
  * durable in the WAL, checkpoints only move them into the database file. */
 int store_checkpointer_start(struct store *s, const char *path, struct store_checkpointer **ret);

@@ -38,6 +38,17 @@
  * wait too) for readers on older snapshots: this long at most; on timeout
  * the next run tries again. */
 #define FULL_WAIT_MS 10
+/* After a burst the -wal file keeps its size until the WAL starts over at
+ * the next commit (then journal_size_limit cuts it back); if no commit
+ * comes it stays.  So once a run finds the WAL all copied back, at least
+ * IDLE_TRUNCATE_FRAMES long, and not grown since the previous run (no
+ * commit for a tick, CKPT_EVERY_MS), a TRUNCATE checkpoint resets it to
+ * 0 bytes.  It has nothing left to copy: it holds the writer lock only to
+ * wait for readers (FULL_WAIT_MS at most) and truncate the file, and only
+ * when nobody writes, so lease commits do not queue behind it. */
+#ifndef IDLE_TRUNCATE_FRAMES
+#define IDLE_TRUNCATE_FRAMES CKPT_FRAMES
+#endif
 
 struct store_checkpointer {
         struct store *loop_store; /* the loop's connection (hook owner) */
@@ -47,7 +58,8 @@ struct store_checkpointer {
         pthread_mutex_t lock;
         pthread_cond_t cond;
         bool requested, stop, started;
-        _Atomic uint64_t runs, full_runs;
+        int last_log; /* the thread's: WAL frames at its previous run */
+        _Atomic uint64_t runs, full_runs, truncate_runs;
 };
 
 /* wal_hook on the loop's connection: runs after each of its commits, with
@@ -79,13 +91,20 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
  * time for FULL) is fine: the next request or tick tries again. */
 static void checkpoint(struct store_checkpointer *c)
 {
-        int log = 0;
-        if (sqlite3_wal_checkpoint_v2(c->own->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, NULL) !=
+        int log = 0, copied = 0, last = c->last_log;
+        if (sqlite3_wal_checkpoint_v2(c->own->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) !=
             SQLITE_OK)
                 return;
+        c->last_log = log;
         atomic_fetch_add(&c->runs, 1);
-        if (log >= WAL_HIGH && sqlite3_wal_checkpoint_v2(c->own->db, NULL, SQLITE_CHECKPOINT_FULL,
-                                                         NULL, NULL) == SQLITE_OK)
+        if (log >= IDLE_TRUNCATE_FRAMES && copied == log && log == last &&
+            sqlite3_wal_checkpoint_v2(c->own->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) ==
+                SQLITE_OK) {
+                c->last_log = 0;
+                atomic_fetch_add(&c->truncate_runs, 1);
+        } else if (log >= WAL_HIGH &&
+                   sqlite3_wal_checkpoint_v2(c->own->db, NULL, SQLITE_CHECKPOINT_FULL, NULL,
+                                             NULL) == SQLITE_OK)
                 atomic_fetch_add(&c->full_runs, 1);
 }
 

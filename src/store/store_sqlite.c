@@ -199,9 +199,14 @@ static int lite_open(struct store *s, const char *path)
          * cache_size: up to 32 MiB of pages per connection (allocated as
          * used).  With the default 2 MiB, the boot-event writer re-read the
          * event index from the file (pread) on every batch once the event log
-         * outgrew it: ~30% of its CPU under a /boot/<mac>.ipxe load. */
-        return lite_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                            "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768;");
+         * outgrew it: ~30% of its CPU under a /boot/<mac>.ipxe load.
+         * journal_size_limit: see STORE_WAL_KEEP_BYTES. */
+        char sql[192];
+        snprintf(sql, sizeof(sql),
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                 "PRAGMA cache_size=-32768; PRAGMA journal_size_limit=%d;",
+                 STORE_WAL_KEEP_BYTES);
+        return lite_exec(s, sql);
 }
 
 static void lite_close(struct store *s)

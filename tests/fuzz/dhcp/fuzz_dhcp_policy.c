@@ -91,6 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             .boot = {.ep = ep, .files = files},
             .now = now,
             .offer_hold_ms = 60000,
+            .offer_takeover_ms = 5000, /* as the server: a full pool's old offers are taken */
             .decline_quarantine_ms = 600000,
         };
         dhcp_policy_decide(&pkt, (who & 1) ? &m : NULL, (mode & 4) ? NULL : &sn, &ctx, &dec);

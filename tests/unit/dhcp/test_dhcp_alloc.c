@@ -150,6 +150,58 @@ static void test_offer_hold_expires(void **state)
         dhcp_alloc_free(a);
 }
 
+/* DISCOVER only (an OFFER nobody requests) for client n at now. */
+static uint32_t offer_only(struct dhcp_alloc *a, int pool, int n, int64_t now)
+{
+        struct dhcp_client_key k = key_n(n);
+        struct mac m = mac_n(n);
+        uint32_t ip;
+        if (dhcp_alloc_pick(a, pool, &k, &m, 0, 0, now, &view, &ip) < 0 &&
+            !(ip = dhcp_alloc_take_offer(a, pool, &k, &m, now, 5 * SEC, &view)))
+                return 0;
+        assert_int_equal(dhcp_alloc_offer(a, pool, ip, &k, &m, now, 60 * SEC, &view), 0);
+        return ip;
+}
+
+/* A flood of DISCOVERs with forged chaddrs fills the pool with offers; a
+ * real client still gets one (the oldest unrequested offer's address), and
+ * keeps it until it requests; bound leases and young offers are never
+ * taken. */
+static void test_unrequested_offers_do_not_exhaust_the_pool(void **state)
+{
+        int pool;
+        struct dhcp_alloc *a = mk(IP(10), IP(19), &pool);
+        assert_int_equal(dora(a, pool, 1, 0), IP(10)); /* a real lease */
+        for (int n = 2; n <= 10; n++)                  /* the flood: 9 offers, 1 a second */
+                assert_int_equal(offer_only(a, pool, 100 + n, n * SEC), IP(9 + n));
+        /* Full.  At 10 s only the offers made at 2..5 s are 5 s old. */
+        struct dhcp_client_key k = key_n(50);
+        struct mac m = mac_n(50);
+        uint32_t ip;
+        assert_int_equal(dhcp_alloc_pick(a, pool, &k, &m, 0, 0, 10 * SEC, &view, &ip), -ENOSPC);
+        ip = dhcp_alloc_take_offer(a, pool, &k, &m, 10 * SEC, 5 * SEC, &view);
+        assert_int_equal(ip, IP(11)); /* the oldest offer, not the lease at .10 */
+        assert_int_equal(dhcp_alloc_offer(a, pool, ip, &k, &m, 10 * SEC, 60 * SEC, &view), 0);
+        /* The flood goes on: the next ones take .12 .. .14, never the real
+         * client's fresh offer (.11), then nothing is old enough. */
+        assert_int_equal(offer_only(a, pool, 200, 10 * SEC), IP(12));
+        assert_int_equal(offer_only(a, pool, 201, 10 * SEC), IP(13));
+        assert_int_equal(offer_only(a, pool, 202, 10 * SEC), IP(14));
+        assert_int_equal(offer_only(a, pool, 203, 10 * SEC), 0);
+        /* The real client requests and binds its offer. */
+        struct dhcp_alloc_change ch;
+        assert_int_equal(
+            dhcp_alloc_bind(a, pool, IP(11), &k, &m, NULL, 11 * SEC, 3600 * SEC, &view, &ch), 0);
+        /* Bound leases are never taken: with every offer old enough, the
+         * flood takes only offers (.12 .. .19), never .10 or .11. */
+        for (int n = 0; n < 8; n++) {
+                ip = offer_only(a, pool, 150 + n, 30 * SEC + n);
+                assert_true(ip >= IP(12) && ip <= IP(19));
+        }
+        assert_int_equal(offer_only(a, pool, 160, 30 * SEC + 20), 0);
+        dhcp_alloc_free(a);
+}
+
 static void test_release_keeps_affinity_then_reuse(void **state)
 {
         int pool;
@@ -457,6 +509,7 @@ int main(void)
             cmocka_unit_test(test_many_clients),
             cmocka_unit_test(test_apply_other_servers_rows),
             cmocka_unit_test(test_spread_covers_the_range),
+            cmocka_unit_test(test_unrequested_offers_do_not_exhaust_the_pool),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -372,6 +372,40 @@ static void test_pool_exhausted_is_silent(void **state)
         assert_string_equal(dhcp_why_name(dec.why), "no free address");
 }
 
+/* The pool full of offers nobody requested (a DISCOVER flood): with
+ * offer_takeover_ms set, a new client is offered the address of one at
+ * least that old, and can bind it; younger offers and bound leases stay. */
+static void test_unrequested_offers_are_taken_over(void **state)
+{
+        ctx.offer_takeover_ms = 5000;
+        int64_t t0 = ctx.now;
+        make(SPEC(.type = DHCP_REQUEST, .mac = 20, .requested = IP(100)));
+        decide(NULL); /* a bound lease at .100 */
+        make(SPEC(.type = DHCP_DISCOVER, .mac = 30));
+        decide(NULL); /* an offer at .101, never requested */
+        assert_int_equal(reply.yiaddr, IP(101));
+        ctx.now = t0 + 4000; /* too young to take */
+        make(SPEC(.type = DHCP_DISCOVER, .mac = 22));
+        decide(NULL);
+        assert_int_equal(dec.action, DHCP_ACT_NONE);
+        assert_int_equal(dec.why, DHCP_WHY_NO_FREE_ADDRESS);
+        ctx.now = t0 + 6000;
+        decide(NULL);
+        assert_int_equal(dec.action, DHCP_ACT_REPLY);
+        assert_int_equal(reply.msg_type, DHCP_OFFER);
+        assert_int_equal(reply.yiaddr, IP(101));
+        assert_true(dec.offer_taken_over);
+        make(SPEC(.type = DHCP_REQUEST, .mac = 22, .requested = IP(101), .server_id = SERVER));
+        decide(NULL);
+        assert_int_equal(reply.msg_type, DHCP_ACK);
+        assert_false(dec.offer_taken_over);
+        /* Nothing left to take: both addresses are bound. */
+        ctx.now = t0 + 20000;
+        make(SPEC(.type = DHCP_DISCOVER, .mac = 31));
+        decide(NULL);
+        assert_int_equal(dec.action, DHCP_ACT_NONE);
+}
+
 static void test_no_subnet(void **state)
 {
         make(SPEC(.type = DHCP_DISCOVER, .mac = 1));
@@ -489,6 +523,7 @@ int main(void)
             T(test_inform),
             T(test_relay_echo_and_nak_broadcast),
             T(test_pool_exhausted_is_silent),
+            T(test_unrequested_offers_are_taken_over),
             T(test_no_subnet),
             T(test_max_message_size),
             T(test_proxy_bios),
