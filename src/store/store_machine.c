@@ -38,6 +38,9 @@ void machine_done(struct machine *m)
         free(m->boot_file);
         free(m->last_stage);
         free(m->last_server);
+        free(m->fail_stage);
+        free(m->fail_outcome);
+        free(m->fail_detail);
         memset(m, 0, sizeof(*m));
 }
 
@@ -244,7 +247,7 @@ int store_machine_update(struct store *s, const struct machine *m)
 #define MACHINE_COLS                                                                               \
         "mac, hostname, image, ipv4, notes, state, first_seen, last_seen, last_stage, "            \
         "last_stage_at, created, boot_file, netboot, last_server, secure_boot, "                   \
-        "snponly_fallback_at"
+        "snponly_fallback_at, fail_stage, fail_outcome, fail_detail, fail_at"
 
 static int machine_from_row(struct store *s, struct store_stmt *st, struct machine *m)
 {
@@ -270,6 +273,10 @@ static int machine_from_row(struct store *s, struct store_stmt *st, struct machi
         m->last_server = store_col_dup(st, 13, &oom);
         m->secure_boot = store_col_int64(st, 14) != 0;
         m->snponly_fallback_at = store_col_int64(st, 15);
+        m->fail_stage = store_col_dup(st, 16, &oom);
+        m->fail_outcome = store_col_dup(st, 17, &oom);
+        m->fail_detail = store_col_dup(st, 18, &oom);
+        m->fail_at = store_col_int64(st, 19);
         if (!m->notes && !oom)
                 m->notes = strdup("");
         if (oom || !m->notes) {
@@ -323,11 +330,11 @@ int store_machine_get(struct store *s, const struct mac *mac, struct machine *re
         "WHERE (state = ?1 OR ?1 IS NULL) AND (image = ?2 OR ?2 IS NULL) AND "                     \
         "(instr(mac, lower(?3)) > 0 OR instr(lower(coalesce(hostname, '')), lower(?3)) > 0 OR "    \
         "instr(lower(notes), lower(?3)) > 0 OR instr(coalesce(image, ''), lower(?3)) > 0 OR "      \
-        "?3 IS NULL)"
+        "?3 IS NULL) AND (CAST(?4 AS BIGINT) = 0 OR fail_outcome IS NOT NULL)"
 
 #define MACHINE_LIST_BY(order)                                                                     \
         "SELECT " MACHINE_COLS " FROM machine " MACHINE_FILTER " ORDER BY " order                  \
-        " LIMIT ?4 OFFSET ?5"
+        " LIMIT ?5 OFFSET ?6"
 /* Empty values last either way (SQLite and PostgreSQL disagree on NULLs),
  * then the MAC, so that paging is stable. */
 #define MACHINE_SORT(col)                                                                          \
@@ -371,6 +378,7 @@ static void bind_filter(struct store_stmt *st, const struct machine_filter *f)
                 store_bind_text(st, 2, f->image);
         if (f && f->text && *f->text)
                 store_bind_text(st, 3, f->text);
+        store_bind_int64(st, 4, f && f->failing);
 }
 
 static int machine_count(struct store *s, const struct machine_filter *f, int64_t *ret)
@@ -394,8 +402,8 @@ int store_machine_list(struct store *s, const struct machine_filter *f, struct m
         if (!st)
                 return -EIO;
         bind_filter(st, f);
-        store_bind_int64(st, 4, f && f->limit > 0 ? f->limit : INT64_MAX);
-        store_bind_int64(st, 5, f && f->offset > 0 ? f->offset : 0);
+        store_bind_int64(st, 5, f && f->limit > 0 ? f->limit : INT64_MAX);
+        store_bind_int64(st, 6, f && f->offset > 0 ? f->offset : 0);
 
         struct machine *v = NULL;
         size_t n = 0;

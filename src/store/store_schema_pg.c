@@ -172,6 +172,22 @@ static const struct store_migration migrations[] = {
         "  ON machine FOR EACH ROW"
         "  WHEN (OLD.snponly_fallback_at IS DISTINCT FROM NEW.snponly_fallback_at)"
         "  EXECUTE FUNCTION bootherd_inventory_bump();"},
+
+    /* 8 -> 9: PLACEHOLDER for the audit table (another branch); replaced by
+     * that migration at merge. */
+    {9, "SELECT 1;"},
+
+    /* 9 -> 10: failures as data (as SQLite's 10).  No trigger: neither DHCP
+     * nor the scripts depend on these columns. */
+    {10, "ALTER TABLE event ADD COLUMN outcome TEXT NOT NULL DEFAULT 'ok';"
+         "ALTER TABLE event ADD COLUMN bytes BIGINT;"
+         "ALTER TABLE event ADD COLUMN size BIGINT;"
+         "ALTER TABLE event ADD COLUMN duration_ms BIGINT;"
+         "ALTER TABLE machine ADD COLUMN fail_stage TEXT;"
+         "ALTER TABLE machine ADD COLUMN fail_outcome TEXT;"
+         "ALTER TABLE machine ADD COLUMN fail_detail TEXT;"
+         "ALTER TABLE machine ADD COLUMN fail_at BIGINT NOT NULL DEFAULT 0;"
+         "ALTER TABLE machine ADD COLUMN fail_rank BIGINT NOT NULL DEFAULT 0;"},
 };
 
 const struct store_schema store_pg_schema = {migrations,

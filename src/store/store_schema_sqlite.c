@@ -130,6 +130,26 @@ static const struct store_migration migrations[] = {
     /* 7 -> 8: when DHCP fell back from snponly.efi to ipxe.efi for a
      * machine that never came back as iPXE (0 = no fallback). */
     {8, "ALTER TABLE machine ADD COLUMN snponly_fallback_at INTEGER NOT NULL DEFAULT 0;"},
+
+    /* 8 -> 9: PLACEHOLDER for the audit table (another branch); replaced by
+     * that migration at merge. */
+    {9, "SELECT 1;"},
+
+    /* 9 -> 10: failures as data.  Each event's outcome ('ok' or a failure
+     * code, boot_outcome.h) and, for transfers, bytes sent, file size and
+     * duration (NULL = not a transfer).  A machine's current failure: set
+     * by a failed boot step, cleared by a later successful step at the
+     * same or a later stage (fail_rank, boot_outcome_rank()); NULL
+     * fail_outcome = not failing. */
+    {10, "ALTER TABLE event ADD COLUMN outcome TEXT NOT NULL DEFAULT 'ok';"
+         "ALTER TABLE event ADD COLUMN bytes INTEGER;"
+         "ALTER TABLE event ADD COLUMN size INTEGER;"
+         "ALTER TABLE event ADD COLUMN duration_ms INTEGER;"
+         "ALTER TABLE machine ADD COLUMN fail_stage TEXT;"
+         "ALTER TABLE machine ADD COLUMN fail_outcome TEXT;"
+         "ALTER TABLE machine ADD COLUMN fail_detail TEXT;"
+         "ALTER TABLE machine ADD COLUMN fail_at INTEGER NOT NULL DEFAULT 0;"
+         "ALTER TABLE machine ADD COLUMN fail_rank INTEGER NOT NULL DEFAULT 0;"},
 };
 
 const struct store_schema store_sqlite_schema = {migrations,
