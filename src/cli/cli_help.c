@@ -91,15 +91,19 @@ static const struct help helps[] = {
      "Removes the image of every MAC, in one transaction.\n"},
     {"machine", "list",
      "usage: bootherd machine list [--discovered | --state discovered|assigned|unassigned]\n"
-     "                             [--image NAME] [--hostname PATTERN] [--json]\n"
+     "                             [--image NAME] [--hostname PATTERN] [--failing] [--json]\n"
      "\n"
+     "STATUS is \"failing: STAGE OUTCOME\" from a failed boot step until a later\n"
+     "step at that stage or beyond succeeds, else \"ok\".\n"
+     "  --failing           only failing machines\n"
      "  --image NAME        only machines assigned NAME\n"
      "  --hostname PATTERN  only host names matching PATTERN (shell wildcards * ? [..],\n"
      "                      case-insensitive; without wildcards: that exact name)\n"},
     {"machine", "show",
      "usage: bootherd machine show MAC [--events N] [--json]\n"
      "\n"
-     "The machine's fields and its N most recent boot events (default 10; 0: none).\n"},
+     "The machine's fields, its status (failing, with the failed step, or ok) and\n"
+     "its N most recent boot events with their outcomes (default 10; 0: none).\n"},
     {"machine", "remove", "usage: bootherd machine remove MAC\n"},
     {"events", NULL,
      "usage: bootherd events [--mac MAC | --hostname H] [--since TIME] [--limit N]\n"
