@@ -39,7 +39,7 @@
 #define STORE_STMT_MAX   128
 #define STORE_STMT_SLOTS 256 /* hash slots, a power of two > STORE_STMT_MAX */
 /* Highest ?N a statement may use (multi-row inserts: rows x columns). */
-#define STORE_PARAMS_MAX 128
+#define STORE_PARAMS_MAX 256
 
 #define STORE_DONE 0
 #define STORE_ROW  1

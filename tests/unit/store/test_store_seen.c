@@ -51,7 +51,10 @@ static struct boot_event ev(uint8_t m, int64_t t, const char *stage)
 
 static void record_both(struct fixture *f, const struct boot_event *evs, size_t n)
 {
-        assert_int_equal(store_record_events(f->batched, evs, n, 0), 0);
+        int rr = store_record_events(f->batched, evs, n, 0);
+        if (rr)
+                print_error("%s\n", store_errmsg(f->batched));
+        assert_int_equal(rr, 0);
         for (size_t i = 0; i < n; i++)
                 assert_int_equal(store_record_events(f->single, &evs[i], 1, 0), 0);
 }
