@@ -17,15 +17,39 @@ int boot_stage_rank(const char *stage)
         return -1;
 }
 
-void boot_fail_fold_init(struct boot_fail_fold *f)
+void boot_fold_init(struct boot_fold *f)
 {
-        *f = (struct boot_fail_fold){.fail = -1, .fail_rank = -1, .clear_rank = -1};
+        *f = (struct boot_fold){.fail = -1, .fail_rank = -1, .clear_rank = -1, .prev_rank = -2};
 }
 
-void boot_fail_fold_add(struct boot_fail_fold *f, int index, const char *stage, const char *outcome)
+bool boot_attempt_starts(int rank, long long time_ms, int prev_rank, long long prev_time)
+{
+        if (prev_rank == -2)
+                return false;
+        return (rank == 0 && prev_rank >= 2) || time_ms - prev_time > BOOT_ATTEMPT_GAP_MS;
+}
+
+/* The stages of the current attempt (mask). */
+static void fold_attempt(struct boot_fold *f, int rank, long long time_ms, bool failed)
+{
+        if (rank < 0)
+                return;
+        if (boot_attempt_starts(rank, time_ms, f->prev_rank, f->prev_time)) {
+                f->mask = 0;
+                f->restarted = true;
+        }
+        f->mask |= failed ? BOOT_MASK_FAILED(rank) : BOOT_MASK_OK(rank);
+        f->prev_rank = rank;
+        f->prev_time = time_ms;
+}
+
+void boot_fold_add(struct boot_fold *f, int index, long long time_ms, const char *stage,
+                   const char *outcome)
 {
         int rank = boot_stage_rank(stage);
-        if (boot_outcome_failed(outcome)) {
+        bool failed = boot_outcome_failed(outcome);
+        fold_attempt(f, rank, time_ms, failed);
+        if (failed) {
                 f->fail = index;
                 f->fail_rank = rank < 0 ? 0 : rank; /* any later success clears it */
                 f->clear_rank = -1;

@@ -35,12 +35,31 @@ int boot_stage_rank(const char *stage);
  *   fail >= 0       the step with this index is its failure now (rank
  *                   fail_rank), whatever was stored;
  *   else clear_rank a stored failure of rank <= clear_rank is cleared (-1:
- *                   none is; BOOT_CLEAR_ALL: any is). */
-#define BOOT_CLEAR_ALL 1000
-struct boot_fail_fold {
+ *                   none is; BOOT_CLEAR_ALL: any is);
+ * and to the stages its current attempt went through (the machines list's
+ * "Last boot"): bit rank for a step that worked, bit 5 + rank for one that
+ * failed (BOOT_MASK_*).  A dhcp step after a script, kernel or initrd step
+ * (iPXE's own DHCP follows the ROM's TFTP within one boot), or any step
+ * more than BOOT_ATTEMPT_GAP_MS after the one before, starts a new attempt:
+ * restarted says one started after the run's first step (the mask then
+ * holds only that attempt); otherwise whether the first step starts one
+ * depends on the machine's stored last step (the store decides). */
+#define BOOT_CLEAR_ALL         1000
+#define BOOT_ATTEMPT_GAP_MS    600000 /* 10 min; decimal: the store writes it into SQL */
+#define BOOT_MASK_FAILED(rank) (1u << (5 + (rank)))
+#define BOOT_MASK_OK(rank)     (1u << (rank))
+#define BOOT_MASK_ALL          1023 /* decimal, as above */
+struct boot_fold {
         int fail, fail_rank, clear_rank;
+        unsigned mask;
+        bool restarted;
+        int prev_rank; /* the previous step's rank (-2: none yet) */
+        long long prev_time;
 };
 
-void boot_fail_fold_init(struct boot_fail_fold *f);
-void boot_fail_fold_add(struct boot_fail_fold *f, int index, const char *stage,
-                        const char *outcome);
+void boot_fold_init(struct boot_fold *f);
+void boot_fold_add(struct boot_fold *f, int index, long long time_ms, const char *stage,
+                   const char *outcome);
+/* Whether a dhcp step at `time_ms` after a step at prev_rank/prev_time
+ * starts a new attempt (or any step after a long gap). */
+bool boot_attempt_starts(int rank, long long time_ms, int prev_rank, long long prev_time);

@@ -105,6 +105,24 @@ json_t *machine_to_json(const struct machine *m)
                                                     m->fail_detail ? m->fail_detail : "", "at",
                                                     json_time(m->fail_at))
                                         : json_null());
+        /* The stages its latest attempt went through (only those): "ok",
+         * "failed", or "retried" (failed, then worked in the same attempt). */
+        json_t *att = json_array();
+        static const char *const stages[] = {"dhcp", "tftp", "script", "kernel", "initrd"};
+        for (int r = 0; r < 5; r++) {
+                bool ok = m->attempt_stages & BOOT_MASK_OK(r);
+                bool failed = m->attempt_stages & BOOT_MASK_FAILED(r);
+                if (ok || failed)
+                        json_array_append_new(att,
+                                              json_pack("{s:s, s:s}", "stage", stages[r], "outcome",
+                                                        !failed ? "ok"
+                                                        : ok    ? "retried"
+                                                                : "failed"));
+        }
+        if (j)
+                json_object_set_new(j, "last_attempt", att);
+        else
+                json_decref(att);
         return j;
 }
 

@@ -102,6 +102,9 @@ struct machine {
          * stage, outcome code and detail; fail_outcome NULL = not failing. */
         char *fail_stage, *fail_outcome, *fail_detail;
         int64_t fail_at; /* ms */
+        /* The stages its latest attempt went through: BOOT_MASK_OK(rank)
+         * and BOOT_MASK_FAILED(rank) bits (boot_outcome.h); 0 = unknown. */
+        unsigned attempt_stages;
 };
 
 void machine_done(struct machine *m);

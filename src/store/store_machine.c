@@ -247,7 +247,7 @@ int store_machine_update(struct store *s, const struct machine *m)
 #define MACHINE_COLS                                                                               \
         "mac, hostname, image, ipv4, notes, state, first_seen, last_seen, last_stage, "            \
         "last_stage_at, created, boot_file, netboot, last_server, secure_boot, "                   \
-        "snponly_fallback_at, fail_stage, fail_outcome, fail_detail, fail_at"
+        "snponly_fallback_at, fail_stage, fail_outcome, fail_detail, fail_at, attempt_stages"
 
 static int machine_from_row(struct store *s, struct store_stmt *st, struct machine *m)
 {
@@ -277,6 +277,7 @@ static int machine_from_row(struct store *s, struct store_stmt *st, struct machi
         m->fail_outcome = store_col_dup(st, 17, &oom);
         m->fail_detail = store_col_dup(st, 18, &oom);
         m->fail_at = store_col_int64(st, 19);
+        m->attempt_stages = (unsigned)(store_col_int64(st, 20) & BOOT_MASK_ALL);
         if (!m->notes && !oom)
                 m->notes = strdup("");
         if (oom || !m->notes) {

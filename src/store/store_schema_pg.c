@@ -187,7 +187,9 @@ static const struct store_migration migrations[] = {
          "ALTER TABLE machine ADD COLUMN fail_outcome TEXT;"
          "ALTER TABLE machine ADD COLUMN fail_detail TEXT;"
          "ALTER TABLE machine ADD COLUMN fail_at BIGINT NOT NULL DEFAULT 0;"
-         "ALTER TABLE machine ADD COLUMN fail_rank BIGINT NOT NULL DEFAULT 0;"},
+         "ALTER TABLE machine ADD COLUMN fail_rank BIGINT NOT NULL DEFAULT 0;"
+         "ALTER TABLE machine ADD COLUMN attempt_stages BIGINT NOT NULL DEFAULT 0;"
+         "ALTER TABLE machine ADD COLUMN attempt_at BIGINT NOT NULL DEFAULT 0;"},
 };
 
 const struct store_schema store_pg_schema = {migrations,

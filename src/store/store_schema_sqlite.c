@@ -140,7 +140,10 @@ static const struct store_migration migrations[] = {
      * duration (NULL = not a transfer).  A machine's current failure: set
      * by a failed boot step, cleared by a later successful step at the
      * same or a later stage (fail_rank, boot_outcome_rank()); NULL
-     * fail_outcome = not failing. */
+     * fail_outcome = not failing.  attempt_stages: the stages the current
+     * attempt went through, ok and failed (BOOT_MASK_*), its last step's
+     * rank + 1 in bits 10-12 and time in attempt_at (the order recorded);
+     * bits 29-30 carry store_event.c's flags, masked off when read. */
     {10, "ALTER TABLE event ADD COLUMN outcome TEXT NOT NULL DEFAULT 'ok';"
          "ALTER TABLE event ADD COLUMN bytes INTEGER;"
          "ALTER TABLE event ADD COLUMN size INTEGER;"
@@ -149,7 +152,9 @@ static const struct store_migration migrations[] = {
          "ALTER TABLE machine ADD COLUMN fail_outcome TEXT;"
          "ALTER TABLE machine ADD COLUMN fail_detail TEXT;"
          "ALTER TABLE machine ADD COLUMN fail_at INTEGER NOT NULL DEFAULT 0;"
-         "ALTER TABLE machine ADD COLUMN fail_rank INTEGER NOT NULL DEFAULT 0;"},
+         "ALTER TABLE machine ADD COLUMN fail_rank INTEGER NOT NULL DEFAULT 0;"
+         "ALTER TABLE machine ADD COLUMN attempt_stages INTEGER NOT NULL DEFAULT 0;"
+         "ALTER TABLE machine ADD COLUMN attempt_at INTEGER NOT NULL DEFAULT 0;"},
 };
 
 const struct store_schema store_sqlite_schema = {migrations,

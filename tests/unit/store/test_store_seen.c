@@ -81,6 +81,7 @@ static void assert_same_machines(struct fixture *f)
                 assert_string_equal(a[i].fail_stage ? a[i].fail_stage : "(null)",
                                     b[i].fail_stage ? b[i].fail_stage : "(null)");
                 assert_int_equal(a[i].fail_at, b[i].fail_at);
+                assert_int_equal(a[i].attempt_stages, b[i].attempt_stages);
         }
         machine_list_free(a, na);
         machine_list_free(b, nb);
@@ -241,6 +242,14 @@ static void test_failures(void **state)
         assert_failing(f->batched, 2, NULL, NULL);
         assert_failing(f->batched, 3, "dhcp", BOOT_POOL_EXHAUSTED);
         assert_failing(f->batched, 4, NULL, NULL);
+        /* The current attempt's stages: 1's second attempt (dhcp, script,
+         * kernel), 2's one attempt with the kernel both failed and sent. */
+        struct machine m = get(f->batched, 1);
+        assert_int_equal(m.attempt_stages, BOOT_MASK_OK(0) | BOOT_MASK_OK(2) | BOOT_MASK_OK(3));
+        machine_done(&m);
+        m = get(f->batched, 2);
+        assert_int_equal(m.attempt_stages, BOOT_MASK_FAILED(3) | BOOT_MASK_OK(3) | BOOT_MASK_OK(4));
+        machine_done(&m);
 
         struct machine_filter flt = {.state = -1, .failing = true};
         struct machine *ms;
@@ -268,6 +277,14 @@ static void test_failures(void **state)
         assert_failing(f->batched, 1, NULL, NULL);
         assert_failing(f->batched, 3, NULL, NULL);
         assert_failing(f->batched, 4, "script", BOOT_RENDER_ERROR);
+        /* 1: a dhcp step after its kernel step started a new attempt. */
+        m = get(f->batched, 1);
+        assert_int_equal(m.attempt_stages, BOOT_MASK_OK(0) | BOOT_MASK_OK(4));
+        machine_done(&m);
+        /* 3: dhcp after a failed dhcp: the same attempt. */
+        m = get(f->batched, 3);
+        assert_int_equal(m.attempt_stages, BOOT_MASK_FAILED(0) | BOOT_MASK_OK(0));
+        machine_done(&m);
 
         /* The outcome and figures are kept with the event. */
         struct boot_event *el;
