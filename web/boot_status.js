@@ -36,3 +36,16 @@ export function attemptTimeline(m) {
 }
 
 export { STAGES };
+
+// An image whose local kernel/initrd is missing under the images root
+// (the API's broken/warnings, checked at each read).
+export function brokenBadge(im) {
+  return im.broken ? h('span', { class: 'badge failing', title: (im.warnings || []).join('\n'), text: 'broken' }) : null;
+}
+
+export function imageWarnings(im) {
+  if (!im || !im.warnings || !im.warnings.length) return null;
+  return h('div', { class: 'notice warn', role: 'status', id: 'image-warnings' },
+    h('strong', { text: 'Machines booting this image will fail: ' }),
+    h('ul', {}, im.warnings.map((w) => h('li', { text: w }))));
+}
