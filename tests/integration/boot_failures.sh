@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Failures are data: each failed boot step records its outcome (event
+# "outcome", with bytes/size for transfers) and makes its machine "failing"
+# with the reason, through the API and the CLI, until a later step at the
+# same stage or beyond works.  Steps: DHCP pool exhaustion (a pool of one
+# address), TFTP file not found, an aborted kernel download (curl gives up
+# on a rate-limited transfer), an initrd that is missing (HTTP 404), and an
+# image pointing at that missing file (broken, with a warning, until the
+# file appears).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dhcp_common.bash"
+
+dh_setup
+M1=02:00:00:00:0b:01
+M2=02:00:00:00:0b:02
+dh_port "$CL" c1 "$M1"
+dh_port "$CL" c2 "$M2"
+mkdir -p "$T/tftp" "$T/state/images/k"
+# Large enough that a rate-limited client cannot have it all when it gives
+# up (socket buffers hold a few MB).
+head -c 67108864 /dev/zero >"$T/state/images/k/linux"
+dh_conf "[tftp]
+root = $T/tftp"
+sed -i 's/^range = .*/range = 198.18.0.100 198.18.0.100/' "$T/bh.conf"
+B=http://198.18.0.1:$DH_HTTP_PORT
+
+log "== an image naming a missing initrd: saved, with a warning, shown broken"
+bh image add deb --kernel k/linux --initrd k/initrd >"$T/add.out" 2>"$T/add.err"
+check "image add succeeds" grep -q "image deb added" "$T/add.err"
+check "image add warns about the missing initrd" \
+	grep -q "warning: image deb: initrd k/initrd does not exist under the images root" "$T/add.err"
+image_files() { bh image list | grep -qE "^deb .* $1\$"; }
+check "image list shows it broken" image_files broken
+bh machine add "$M1" --image deb --hostname n1 >/dev/null 2>&1
+dh_start
+ADMIN=$(bh token create ci --role admin 2>/dev/null)
+api() { ip netns exec "$SRV" curl -sS -m 10 -H "Authorization: Bearer $ADMIN" "$B/api/v1$1"; }
+expect_eq "API: the image is broken, with the reason" \
+	"true initrd k/initrd does not exist under the images root" \
+	"$(api /images/deb | jq -r '"\(.broken) \(.warnings[0])"')"
+
+# status_of MAC: "STATUS STAGE OUTCOME" from the API.
+status_of() { api "/machines/$1" | jq -r '"\(.status) \(.failure.stage) \(.failure.outcome)"'; }
+status_is() { [ "$(status_of "$1")" = "$2" ]; }
+# last_outcome MAC STAGE: the outcome of the MAC's newest STAGE event.
+last_outcome() {
+	api "/events?mac=$1&limit=50" | jq -r --arg s "$2" '[.events[] | select(.stage == $s)][0].outcome'
+}
+
+log "== DHCP: the pool's one address is taken: the second client's step fails"
+line=$(dh_udhcpc c1)
+IP1=$(field ip "$line")
+expect_eq "first client bound" 198.18.0.100 "$IP1"
+line=$(dh_udhcpc c2)
+expect_eq "second client: no lease" "" "$line"
+check "pool exhaustion makes the second machine failing" \
+	wait_for 15 status_is "$M2" "failing dhcp pool-exhausted"
+expect_eq "its dhcp event's outcome" pool-exhausted "$(last_outcome "$M2" dhcp)"
+expect_eq "?status=failing lists it" "$M2" "$(api '/machines?status=failing' | jq -r '[.machines[].mac] | join(" ")')"
+expect_eq "?status=other is refused" 400 \
+	"$(ip netns exec "$SRV" curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ADMIN" "$B/api/v1/machines?status=bad")"
+check "the first machine is not failing" status_is "$M1" "ok null null"
+
+log "== TFTP: a file that does not exist"
+ip netns exec "$CL" timeout 20 curl -sS "tftp://198.18.0.1/nosuch.efi" -o /dev/null 2>/dev/null || true
+check "TFTP not found makes the machine failing" wait_for 15 status_is "$M1" "failing tftp not-found"
+
+log "== HTTP: its script (clears the TFTP failure), an aborted kernel download"
+ip netns exec "$CL" curl -sS -m 10 --interface c1 "$B/boot/$M1.ipxe" -o "$T/script"
+check "the script names the kernel" grep -q "images/k/linux" "$T/script"
+check "a later step (script) clears the TFTP failure" wait_for 15 status_is "$M1" "ok null null"
+ip netns exec "$CL" curl -s --interface c1 --limit-rate 200k -m 2 "$B/images/k/linux" -o /dev/null || true
+check "the aborted download makes it failing" wait_for 15 status_is "$M1" "failing kernel aborted"
+kev=$(api "/events?mac=$M1&limit=50" | jq -c '[.events[] | select(.stage == "kernel")][0]')
+expect_eq "the kernel event says aborted, of the file's size" "aborted 67108864" \
+	"$(jq -r '"\(.outcome) \(.size)"' <<<"$kev")"
+check "bytes sent is below the size" test "$(jq -r .bytes <<<"$kev")" -lt 67108864
+
+log "== HTTP: the whole kernel, then the missing initrd (404)"
+ip netns exec "$CL" curl -sS -m 60 --interface c1 "$B/images/k/linux" -o /dev/null
+check "the whole kernel clears the failure" wait_for 15 status_is "$M1" "ok null null"
+expect_eq "initrd 404" 404 "$(ip netns exec "$CL" curl -s -o /dev/null -w '%{http_code}' --interface c1 "$B/images/k/initrd")"
+check "the 404 makes it failing" wait_for 15 status_is "$M1" "failing initrd not-found"
+expect_eq "API: the reason" "k/initrd: HTTP 404" "$(api "/machines/$M1" | jq -r .failure.detail)"
+expect_eq "API: the last attempt's stages (kernel failed then sent, initrd failed)" "kernel:retried initrd:failed" \
+	"$(api "/machines/$M1" | jq -r '[.last_attempt[] | "\(.stage):\(.outcome)"] | join(" ")' | sed 's/^.*kernel/kernel/')"
+failing_macs() { bh machine list --failing --json | jq -r '[.[].mac] | sort | join(" ")'; }
+expect_match "CLI: machine list says failing" "failing: initrd not-found\$" "$(bh machine list | grep "^$M1 ")"
+expect_eq "CLI: machine list --failing has both" "$M1 $M2" "$(failing_macs)"
+bh machine show "$M1" >"$T/show"
+check "CLI: machine show gives the reason" \
+	grep -q '^status: *failing: initrd not-found (k/initrd: HTTP 404)' "$T/show"
+check "CLI: machine show lists the outcome" grep -qE 'initrd +not-found' "$T/show"
+
+log "== the initrd appears: the image mends, the next fetch clears the failure"
+echo INITRD >"$T/state/images/k/initrd"
+expect_eq "API: the image is no longer broken" "false 0" \
+	"$(api /images/deb | jq -r '"\(.broken) \(.warnings | length)"')"
+check "image list shows it ok" image_files ok
+ip netns exec "$CL" curl -sS -m 10 --interface c1 "$B/images/k/initrd" -o /dev/null
+check "a whole initrd clears the failure" wait_for 15 status_is "$M1" "ok null null"
+expect_eq "the initrd event: ok, with bytes and size" "ok 7 7" \
+	"$(api "/events?mac=$M1&limit=5" | jq -r '[.events[] | select(.stage == "initrd")][0] | "\(.outcome) \(.bytes) \(.size)"')"
+expect_eq "CLI: only the other machine is failing" "$M2" "$(failing_macs)"
+check "no boot-event write failed" bash -c "! grep -q 'cannot record' $T/bootherd.log"
+finish
