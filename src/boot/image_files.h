@@ -5,6 +5,7 @@
  * (RESOLVE_BENEATH, core/fsroot.h) per file. */
 #pragma once
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "store/store.h"
@@ -19,3 +20,8 @@ struct image_missing {
  * -1 when images_fd < 0 (no images root: nothing can be told). */
 int image_missing_files(int images_fd, const struct image *img, struct image_missing *ret,
                         size_t cap);
+
+/* Adds to an image's JSON (API and CLI --json) "broken": whether a local
+ * file is missing (null when images_fd < 0: no root to look in), and
+ * "warnings": one line per missing file. */
+void image_files_json(json_t *j, int images_fd, const struct image *img);

@@ -239,7 +239,7 @@ static int image_list(struct cli *c, int argc, char **argv)
                 json_t *arr = json_array();
                 for (size_t i = 0; i < n; i++) {
                         json_t *j = image_to_json(&imgs[i]);
-                        image_json_files(j, root, &imgs[i]);
+                        image_files_json(j, root, &imgs[i]);
                         json_array_append_new(arr, j);
                 }
                 rc = cli_print_json(arr);
@@ -287,7 +287,7 @@ static int image_show_remove(struct cli *c, int argc, char **argv, bool remove)
         if (a.json) {
                 int root = images_root_fd(c);
                 json_t *j = image_to_json(&img);
-                image_json_files(j, root, &img);
+                image_files_json(j, root, &img);
                 if (root >= 0)
                         close(root);
                 rc = cli_print_json(j);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boot/image_files.h"
 #include "core/validate.h"
 #include "http/routes.h"
 #include "http/routes_api.h"
@@ -101,7 +102,7 @@ static json_t *image_json(struct api_req *a, const struct image *img)
 {
         json_t *j = image_to_json(img);
         if (j)
-                image_json_files(j, a->r->ctx->images_fd, img);
+                image_files_json(j, a->r->ctx->images_fd, img);
         return j;
 }
 

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "boot/image_files.h"
 #include "core/validate.h"
 
 json_t *json_time(int64_t ms)
@@ -38,33 +37,6 @@ json_t *image_to_json(const struct image *img)
                          "description", img->description ? img->description : "", "created",
                          json_time(img->created), "updated", json_time(img->updated), "machines",
                          (json_int_t)img->machines);
-}
-
-void image_json_files(json_t *j, int images_fd, const struct image *img)
-{
-        struct image_missing miss[8];
-        int n = image_missing_files(images_fd, img, miss, 8);
-        json_t *w = json_array();
-        for (int i = 0; i < n && i < 8; i++) {
-                char msg[600];
-                if (miss[i].err == -ENOENT)
-                        snprintf(msg, sizeof(msg), "%s %s does not exist under the images root",
-                                 miss[i].what, miss[i].path);
-                else
-                        snprintf(msg, sizeof(msg),
-                                 "%s %s cannot be served from the images root (%s: only regular "
-                                 "files, no symlinks)",
-                                 miss[i].what, miss[i].path, strerror(-miss[i].err));
-                json_array_append_new(w, json_string(msg));
-        }
-        if (n > 8) {
-                char msg[64];
-                snprintf(msg, sizeof(msg), "and %d more missing files", n - 8);
-                json_array_append_new(w, json_string(msg));
-        }
-        /* null: no images root to look in (cannot tell). */
-        json_object_set_new(j, "broken", n < 0 ? json_null() : json_boolean(n > 0));
-        json_object_set_new(j, "warnings", w);
 }
 
 json_t *machine_to_json(const struct machine *m)

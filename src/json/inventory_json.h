@@ -10,9 +10,5 @@
 
 json_t *json_time(int64_t ms);
 json_t *image_to_json(const struct image *img);
-/* Adds to an image's JSON "broken" (a local kernel or initrd is missing
- * under the images root at images_fd; null when there is none to look in)
- * and "warnings" (one line per missing file). */
-void image_json_files(json_t *j, int images_fd, const struct image *img);
 json_t *machine_to_json(const struct machine *m);
 json_t *event_to_json(const struct boot_event *e);
