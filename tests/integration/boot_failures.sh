@@ -4,9 +4,10 @@
 # with the reason, through the API and the CLI, until a later step at the
 # same stage or beyond works.  Steps: DHCP pool exhaustion (a pool of one
 # address), TFTP file not found, an aborted kernel download (curl gives up
-# on a rate-limited transfer), an initrd that is missing (HTTP 404), and an
-# image pointing at that missing file (broken, with a warning, until the
-# file appears).
+# on a rate-limited transfer), a TFTP client that stops acknowledging
+# (timeout), an initrd that is missing (HTTP 404), an image pointing at that
+# missing file (broken, with a warning, until the file appears), and a
+# script that cannot be rendered.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dhcp_common.bash"
 
@@ -20,7 +21,9 @@ mkdir -p "$T/tftp" "$T/state/images/k"
 # up (socket buffers hold a few MB).
 head -c 67108864 /dev/zero >"$T/state/images/k/linux"
 dh_conf "[tftp]
-root = $T/tftp"
+root = $T/tftp
+timeout_ms = 100
+retries = 2"
 sed -i 's/^range = .*/range = 198.18.0.100 198.18.0.100/' "$T/bh.conf"
 B=http://198.18.0.1:$DH_HTTP_PORT
 
@@ -65,6 +68,42 @@ log "== TFTP: a file that does not exist"
 ip netns exec "$CL" timeout 20 curl -sS "tftp://198.18.0.1/nosuch.efi" -o /dev/null 2>/dev/null || true
 check "TFTP not found makes the machine failing" wait_for 15 status_is "$M1" "failing tftp not-found"
 
+# tftp_stall QUIT: takes two blocks of the kernel over TFTP, then stops
+# acknowledging; QUIT=1 closes its port at once (the server's next packet
+# finds it gone), else it keeps the port and drains the retransmissions
+# until the server gives up (3 s of silence, at most 20 s).
+tftp_stall() {
+	ip netns exec "$CL" timeout 20 python3 - "$1" <<'PY' || true
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.0.100", 0))
+s.settimeout(5)
+s.sendto(b"\x00\x01images/k/linux\x00octet\x00", ("198.18.0.1", 69))
+for want in (1, 2):
+    data, peer = s.recvfrom(1024)
+    s.sendto(struct.pack("!HH", 4, want), peer)
+if sys.argv[1] != "1":
+    s.settimeout(3)
+    try:
+        while True:
+            s.recvfrom(70000)
+    except socket.timeout:
+        pass
+PY
+}
+tftp_event() {
+	api "/events?mac=$M1&limit=50" | jq -r '[.events[] | select(.stage == "tftp")][0] |
+		"\(.outcome) \(.size) \(.bytes > 0 and .bytes < .size)"'
+}
+log "== TFTP: a client takes two blocks of its kernel, then closes its port"
+tftp_stall 1
+check "the abandoned transfer makes it failing (aborted)" wait_for 15 status_is "$M1" "failing tftp aborted"
+expect_eq "the tftp event: aborted, some bytes of the size" "aborted 67108864 true" "$(tftp_event)"
+log "== TFTP: a client takes two blocks, then stops acknowledging"
+tftp_stall 0
+check "the stalled transfer makes it failing (timeout)" wait_for 15 status_is "$M1" "failing tftp timeout"
+expect_eq "the tftp event: timeout, some bytes of the size" "timeout 67108864 true" "$(tftp_event)"
+
 log "== HTTP: its script (clears the TFTP failure), an aborted kernel download"
 ip netns exec "$CL" curl -sS -m 10 --interface c1 "$B/boot/$M1.ipxe" -o "$T/script"
 check "the script names the kernel" grep -q "images/k/linux" "$T/script"
@@ -102,5 +141,12 @@ check "a whole initrd clears the failure" wait_for 15 status_is "$M1" "ok null n
 expect_eq "the initrd event: ok, with bytes and size" "ok 7 7" \
 	"$(api "/events?mac=$M1&limit=5" | jq -r '[.events[] | select(.stage == "initrd")][0] | "\(.outcome) \(.bytes) \(.size)"')"
 expect_eq "CLI: only the other machine is failing" "$M2" "$(failing_macs)"
+log "== a script that cannot be rendered (a template written by another tool)"
+sqlite3 "$T/state/bootherd.db" "UPDATE image SET cmdline = 'x={{nope}}' WHERE name = 'deb'"
+ip netns exec "$CL" curl -sS -m 10 --interface c1 "$B/boot/$M1.ipxe" -o /dev/null
+check "the render failure makes it failing" wait_for 15 status_is "$M1" "failing script render-error"
+sqlite3 "$T/state/bootherd.db" "UPDATE image SET cmdline = '' WHERE name = 'deb'"
+ip netns exec "$CL" curl -sS -m 10 --interface c1 "$B/boot/$M1.ipxe" -o /dev/null
+check "the fixed script clears it" wait_for 15 status_is "$M1" "ok null null"
 check "no boot-event write failed" bash -c "! grep -q 'cannot record' $T/bootherd.log"
 finish
