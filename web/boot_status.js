@@ -1,7 +1,7 @@
 // A machine's boot health, from the structured fields the API gives
 // (status, failure, last_attempt; see docs/api.md): the "failing" badge with
 // its reason, and the stages its latest boot attempt went through.
-import { h, ago, fullTime, STAGES } from './ui.js';
+import { h, ago, fullTime } from './ui.js';
 
 // "initrd not-found: debian/initrd.gz: HTTP 404"
 export function failureText(f) {
@@ -35,7 +35,6 @@ export function attemptTimeline(m) {
   return wrap;
 }
 
-export { STAGES };
 
 // An image whose local kernel/initrd is missing under the images root
 // (the API's broken/warnings, checked at each read).
