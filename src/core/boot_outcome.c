@@ -8,13 +8,19 @@ bool boot_outcome_failed(const char *outcome)
         return outcome && *outcome && strcmp(outcome, BOOT_OK) != 0;
 }
 
+static const char *const order[BOOT_STAGES] = {"dhcp", "tftp", "script", "kernel", "initrd"};
+
 int boot_stage_rank(const char *stage)
 {
-        static const char *const order[] = {"dhcp", "tftp", "script", "kernel", "initrd"};
-        for (int i = 0; i < (int)(sizeof(order) / sizeof(order[0])); i++)
+        for (int i = 0; i < BOOT_STAGES; i++)
                 if (strcmp(stage, order[i]) == 0)
                         return i;
         return -1;
+}
+
+const char *boot_stage_name(int rank)
+{
+        return rank >= 0 && rank < BOOT_STAGES ? order[rank] : "";
 }
 
 void boot_fold_init(struct boot_fold *f)

@@ -28,7 +28,10 @@
 bool boot_outcome_failed(const char *outcome);
 
 /* dhcp 0, tftp 1, script 2, kernel 3, initrd 4; any other stage -1. */
+#define BOOT_STAGES 5
 int boot_stage_rank(const char *stage);
+/* The stage of a rank in [0, BOOT_STAGES). */
+const char *boot_stage_name(int rank);
 
 /* A run of one machine's steps, oldest first, folded into what it does to
  * the machine's stored failure:

@@ -1,9 +1,7 @@
 /* JSON views of inventory objects; see inventory_json.h. */
 #include "json/inventory_json.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 #include "core/validate.h"
@@ -78,18 +76,17 @@ json_t *machine_to_json(const struct machine *m)
                                                     json_time(m->fail_at))
                                         : json_null());
         /* The stages its latest attempt went through (only those): "ok",
-         * "failed", or "retried" (failed, then worked in the same attempt). */
+         * "failed", or "retried" (both failed and worked in the attempt). */
         json_t *att = json_array();
-        static const char *const stages[] = {"dhcp", "tftp", "script", "kernel", "initrd"};
-        for (int r = 0; r < 5; r++) {
+        for (int r = 0; r < BOOT_STAGES; r++) {
                 bool ok = m->attempt_stages & BOOT_MASK_OK(r);
                 bool failed = m->attempt_stages & BOOT_MASK_FAILED(r);
                 if (ok || failed)
-                        json_array_append_new(att,
-                                              json_pack("{s:s, s:s}", "stage", stages[r], "outcome",
-                                                        !failed ? "ok"
-                                                        : ok    ? "retried"
-                                                                : "failed"));
+                        json_array_append_new(att, json_pack("{s:s, s:s}", "stage",
+                                                             boot_stage_name(r), "outcome",
+                                                             !failed ? "ok"
+                                                             : ok    ? "retried"
+                                                                     : "failed"));
         }
         if (j)
                 json_object_set_new(j, "last_attempt", att);
