@@ -3,11 +3,11 @@
 # "outcome", with bytes/size for transfers) and makes its machine "failing"
 # with the reason, through the API and the CLI, until a later step at the
 # same stage or beyond works.  Steps: DHCP pool exhaustion (a pool of one
-# address), TFTP file not found, an aborted kernel download (curl gives up
-# on a rate-limited transfer), a TFTP client that stops acknowledging
-# (timeout), an initrd that is missing (HTTP 404), an image pointing at that
-# missing file (broken, with a warning, until the file appears), and a
-# script that cannot be rendered.
+# address) and a NAK, TFTP file not found, TFTP transfers abandoned (port
+# closed) and stalled (timeout), an aborted kernel download (curl gives up
+# on a rate-limited transfer), an initrd that is missing (HTTP 404), an
+# image pointing at that missing file (broken, with a warning, until the
+# file appears), and a script that cannot be rendered.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dhcp_common.bash"
 
@@ -63,6 +63,31 @@ expect_eq "?status=failing lists it" "$M2" "$(api '/machines?status=failing' | j
 expect_eq "?status=other is refused" 400 \
 	"$(ip netns exec "$SRV" curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ADMIN" "$B/api/v1/machines?status=bad")"
 check "the first machine is not failing" status_is "$M1" "ok null null"
+
+log "== DHCP: the second client asks for an address of another network (INIT-REBOOT): NAK"
+ip netns exec "$CL" timeout 20 python3 - "$M2" <<'PY' >"$T/nak.out" || true
+import socket, struct, sys
+mac = bytes.fromhex(sys.argv[1].replace(":", ""))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"c2")
+s.bind(("0.0.0.0", 68))
+hdr = struct.pack("!BBBBIHH", 1, 1, 6, 0, 0x0b0b0b0b, 0, 0x8000) + b"\0" * 16 + mac.ljust(16, b"\0") + b"\0" * 192
+opts = b"\x63\x82\x53\x63" + bytes([53, 1, 3]) + bytes([50, 4]) + socket.inet_aton("198.18.9.9") + b"\xff"
+s.sendto(hdr + opts, ("255.255.255.255", 67))
+s.settimeout(3)
+try:
+    while True:
+        data = s.recv(2048)
+        if data[4:8] == b"\x0b\x0b\x0b\x0b" and b"\x35\x01\x06" in data[240:]:
+            print("NAK")
+            break
+except socket.timeout:
+    pass
+PY
+expect_eq "the server NAKs it" NAK "$(cat "$T/nak.out")"
+check "the NAK is its failure now" wait_for 15 status_is "$M2" "failing dhcp nak"
 
 log "== TFTP: a file that does not exist"
 ip netns exec "$CL" timeout 20 curl -sS "tftp://198.18.0.1/nosuch.efi" -o /dev/null 2>/dev/null || true
