@@ -41,13 +41,23 @@ static const struct help helps[] = {
      "  --initrd I        likewise; repeat for several initrds\n"
      "  --cmdline C       kernel command line; {{hostname}}, {{mac}}, ... are filled in\n"
      "  --script FILE     a whole iPXE script template instead of kernel/initrd ('-': stdin)\n"
-     "  --description D   free text\n"},
+     "  --description D   free text\n"
+     "\n"
+     "A local kernel or initrd that does not exist under the images root is a\n"
+     "warning on standard error (the image is saved; machines booting it fail\n"
+     "until the file is there).\n"},
     {"image", "edit",
      "usage: bootherd image edit NAME [--kernel K] [--initrd I]... [--no-initrd]\n"
      "                           [--cmdline C] [--script FILE] [--no-script] [--description D]\n"
      "\n"
-     "Changes only the fields given; --initrd replaces the whole initrd list.\n"},
-    {"image", "list", "usage: bootherd image list [--json]\n"},
+     "Changes only the fields given; --initrd replaces the whole initrd list.\n"
+     "Warns, like add, about local files missing under the images root.\n"},
+    {"image", "list",
+     "usage: bootherd image list [--json]\n"
+     "\n"
+     "FILES is \"broken\" while a local kernel or initrd is missing under the images\n"
+     "root (checked now; \"?\" when the root cannot be opened), else \"ok\"; --json\n"
+     "gives \"broken\" and \"warnings\".\n"},
     {"image", "show", "usage: bootherd image show NAME [--json]\n"},
     {"image", "remove",
      "usage: bootherd image remove NAME [--force]\n"
