@@ -1,6 +1,7 @@
 // Images: list; add/edit (kernel, initrds, cmdline, script template) with a
 // live preview of the script a chosen machine would get; delete.
 import { get, post, put, del } from './api.js';
+import { brokenBadge, imageWarnings } from './boot_status.js';
 import { h, field, toast, showError, clearErrors, confirmDialog, timeText, emptyRow, debounce } from './ui.js';
 import { imageFileButtons } from './view_files.js';
 
@@ -30,7 +31,7 @@ export function imagesView(ctx) {
       st.images = imgs.images;
       st.machines = ms.machines;
       tbody.replaceChildren(...(st.images.length ? st.images.map((im) => h('tr', { 'data-image': im.name },
-        h('td', {}, h('strong', { text: im.name }), im.description ? h('div', { class: 'muted small', text: im.description }) : null),
+        h('td', {}, h('strong', { text: im.name }), ' ', brokenBadge(im), im.description ? h('div', { class: 'muted small', text: im.description }) : null),
         h('td', { class: 'mono clip', title: im.kernel },
           im.script ? (im.kernel || '(script)') : im.kernel,
           im.kernel_arm64 ? h('div', { class: 'muted small', title: im.kernel_arm64, text: 'arm64: ' + im.kernel_arm64 }) : null),
@@ -122,6 +123,7 @@ export function imagesView(ctx) {
     }, 300);
 
     const form = h('form', { class: 'image-form', novalidate: true },
+      imageWarnings(im),
       h('div', { class: 'form-grid' },
         field('Name', name, { name: 'name', hint: isNew ? 'lowercase letters, digits, . _ -' : null }),
         field('Description', desc, { name: 'description' }),
@@ -156,8 +158,10 @@ export function imagesView(ctx) {
       try {
         const saved = isNew ? await post('/images', body()) : await put('/images/' + encodeURIComponent(im.name), { name: im.name, ...body() });
         toast(isNew ? `Image ${saved.name} created` : `Image ${saved.name} saved`);
-        editor.replaceChildren();
         load();
+        // Saved, but a file it names is missing: keep it open, saying which.
+        if (saved.warnings && saved.warnings.length) openEditor(saved);
+        else editor.replaceChildren();
       } catch (e) {
         showError(form, e);
       }

@@ -4,6 +4,7 @@
 // script it would get now (GET /machines/<mac>/script: rendered without
 // recording a contact, unlike /boot/<mac>.ipxe).
 import { get, put, del, qs } from './api.js';
+import { failingBadge } from './boot_status.js';
 import { h, field, confirmDialog, toast, showError, clearErrors, ago, fullTime, timeText, badge,
   imageSelect, emptyRow, STAGES } from './ui.js';
 
@@ -34,19 +35,25 @@ export function groupAttempts(events) {
   return out.reverse();
 }
 
-// What an event says about its step: bytes ("(123 bytes)", "bytes=123",
-// "123/456 bytes") and whether it failed (a structured field when the API
-// has one, else the words the servers write for failures).
+// What an event says about its step, from its structured fields
+// (docs/api.md): outcome ("ok" or a failure code) and, for transfers, bytes
+// sent of size in duration_ms.
 function outcome(e) {
-  let bytes = null, of = null;
-  const d = e.detail || '';
-  let m = d.match(/(\d+)\s*\/\s*(\d+)\s*bytes/);
-  if (m) { bytes = Number(m[1]); of = Number(m[2]); } else if ((m = d.match(/\((\d+) bytes\)|\bbytes=(\d+)/))) bytes = Number(m[1] || m[2]);
-  let failed;
-  if (typeof e.ok === 'boolean') failed = !e.ok;
-  else if (e.outcome) failed = !/^(ok|success|sent|complete)/i.test(e.outcome);
-  else failed = /\b(error|failed|fail|timeout|timed out|abort(ed)?|nak|not found|404|exhausted|short)\b/i.test(d);
-  return { bytes, of, failed };
+  const code = e.outcome || 'ok';
+  return { bytes: e.bytes ?? null, of: e.size ?? null, ms: e.duration_ms ?? null, failed: code !== 'ok', code };
+}
+
+// The step an attempt (events oldest first) failed at: its last failed step
+// unless a later step at the same stage or beyond worked (the server's rule
+// for a machine's "failing" status, core/boot_outcome.h).
+export function attemptFailure(events) {
+  let fail = null;
+  for (const e of events) {
+    const rank = STAGES.indexOf(e.stage);
+    if (outcome(e).failed) fail = e;
+    else if (fail && rank >= 0 && rank >= Math.max(0, STAGES.indexOf(fail.stage))) fail = null;
+  }
+  return fail;
 }
 
 function fmtBytes(n) {
@@ -141,7 +148,7 @@ export function machineView(ctx, macParam) {
   function showHead(m) {
     title.textContent = m.mac;
     document.title = `${m.hostname || m.mac} · bootherd`;
-    sub.replaceChildren(badge(m.state), ' ', h('span', { class: m.hostname ? '' : 'muted', text: m.hostname || 'no hostname' }),
+    sub.replaceChildren(badge(m.state), ' ', failingBadge(m) || '', ' ', h('span', { class: m.hostname ? '' : 'muted', text: m.hostname || 'no hostname' }),
       ' · ', m.image ? `boots ${m.image}` : h('span', { class: 'muted', text: 'no image' }));
   }
 
@@ -169,8 +176,8 @@ export function machineView(ctx, macParam) {
 
   function stepChip(e) {
     const o = outcome(e);
-    const what = [e.stage, o.bytes !== null ? fmtBytes(o.bytes) + (o.of !== null ? ' of ' + fmtBytes(o.of) : '') : '',
-      o.failed ? 'failed' : ''].filter(Boolean).join(' · ');
+    const what = [e.stage, o.bytes !== null ? fmtBytes(o.bytes) + (o.of !== null && o.of !== o.bytes ? ' of ' + fmtBytes(o.of) : '') : '',
+      o.ms !== null ? fmtDuration(o.ms) : '', o.failed ? o.code : ''].filter(Boolean).join(' · ');
     return h('li', { class: 'step-item' + (o.failed ? ' failed' : ''), 'data-stage': e.stage,
       title: `${fullTime(e.time)} from ${e.peer}${e.server ? ' (server ' + e.server + ')' : ''}` },
     h('span', { class: 'step-name', text: what }), ' ', h('span', { class: 'step-detail mono', text: e.detail }));
@@ -179,9 +186,9 @@ export function machineView(ctx, macParam) {
   function showAttempts(events) {
     const atts = groupAttempts(events);
     attemptsBody.replaceChildren(...(atts.length ? atts.map((a) => {
-      const failed = a.events.find((e) => outcome(e).failed);
+      const failed = attemptFailure(a.events);
       const reached = a.events.reduce((best, e) => Math.max(best, STAGES.indexOf(e.stage)), -1);
-      const result = failed ? h('span', { class: 'badge failing', text: `failed at ${failed.stage}` })
+      const result = failed ? h('span', { class: 'badge failing', text: `${failed.stage} ${outcome(failed).code}` })
         : h('span', { text: reached >= 0 ? `reached ${STAGES[reached]}` : a.events[a.events.length - 1].stage });
       return h('tr', { class: 'attempt' + (failed ? ' err' : '') },
         h('td', {}, timeText(new Date(a.first).toISOString())),

@@ -6,7 +6,8 @@
 // with its count, and discovered machines in the selection are only adopted
 // when the administrator ticks the box that says so.
 import { get, post, patch, del, put, qs } from './api.js';
-import { h, field, modal, confirmDialog, toast, showError, clearErrors, ago, fullTime, timeline, badge,
+import { failingBadge, attemptTimeline } from './boot_status.js';
+import { h, field, modal, confirmDialog, toast, showError, clearErrors, ago, fullTime, badge,
   imageSelect, emptyRow, debounce } from './ui.js';
 
 const PAGE = 50;
@@ -28,7 +29,9 @@ export function machinesView(ctx) {
     'aria-keyshortcuts': '/' });
   const stateSel = h('select', { id: 'm-state' },
     h('option', { value: '', text: 'All states' }),
-    ['assigned', 'unassigned', 'discovered'].map((s) => h('option', { value: s, text: s })));
+    ['assigned', 'unassigned', 'discovered', 'failing'].map((s) => h('option', { value: s, text: s })));
+  // "failing" is a status (the last boot step failed), not a state.
+  const stateQuery = () => (stateSel.value === 'failing' ? { status: 'failing' } : { state: stateSel.value });
   const imageFilter = h('select', { id: 'm-image' }, h('option', { value: '', text: 'All images' }));
   search.value = url.get('q') || '';
   stateSel.value = url.get('state') || '';
@@ -136,7 +139,7 @@ export function machinesView(ctx) {
   async function selectAllMatching() {
     selMatching.disabled = true;
     try {
-      const f = { q: search.value.trim(), state: stateSel.value, image: imageFilter.value, sort: st.sort };
+      const f = { q: search.value.trim(), ...stateQuery(), image: imageFilter.value, sort: st.sort };
       for (let off = 0; ; off += 1000) {
         const r = await get('/machines' + qs({ ...f, limit: 1000, offset: off }));
         for (const m of r.machines) st.selected.set(m.mac, m.state);
@@ -293,9 +296,9 @@ export function machinesView(ctx) {
         h('span', { class: 'host' + (m.hostname ? '' : ' muted'), text: m.hostname || 'no hostname' })),
       imageCell(m),
       h('td', {}, ip),
-      h('td', { class: 'state-cell' }, badge(m.state),
+      h('td', { class: 'state-cell' }, badge(m.state), failingBadge(m),
         h('span', { class: 'seen', title: fullTime(m.last_seen), text: m.last_seen ? 'seen ' + ago(m.last_seen) : 'never seen' })),
-      h('td', {}, timeline(m.last_stage, m.last_stage_at)),
+      h('td', {}, attemptTimeline(m)),
       h('td', { class: 'row-actions' },
         ctx.canWrite ? h('button', { type: 'button', class: 'link', text: 'Edit', onclick: () => editMachine(m) }) : null,
         ctx.canWrite ? h('button', { type: 'button', class: 'link danger', text: 'Remove', onclick: () => removeMachine(m) }) : null));
@@ -305,7 +308,7 @@ export function machinesView(ctx) {
     try {
       if (!st.images.length) await loadImages();
       await loadLeases();
-      const r = await get('/machines' + qs({ q: search.value.trim(), state: stateSel.value,
+      const r = await get('/machines' + qs({ q: search.value.trim(), ...stateQuery(),
         image: imageFilter.value, sort: st.sort, limit: st.size, offset: st.offset }));
       if (r.total > 0 && st.offset >= r.total) { // past the end (a stale link): the last page
         st.offset = Math.floor((r.total - 1) / st.size) * st.size;

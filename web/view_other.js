@@ -1,6 +1,7 @@
 // Dashboard, Discovered (adopt with one click), Leases and Events (both
 // refreshing).
 import { get, post, qs } from './api.js';
+import { errorsCard } from './dashboard_errors.js';
 import { h, toast, ago, fmtTime, fullTime, timeText, timeline, emptyRow, debounce } from './ui.js';
 import { bulkAdoptButton } from './view_discovered_bulk.js';
 
@@ -13,8 +14,9 @@ function every(fn) {
   return () => clearInterval(t);
 }
 
+// A failed boot step (structured outcome; docs/api.md).
 function isError(ev) {
-  return /error|fail|refused|denied|not found/i.test(ev.detail);
+  return !!ev.outcome && ev.outcome !== 'ok';
 }
 
 function eventRow(ev) {
@@ -35,21 +37,21 @@ function eventsTable(tbody) {
 export function dashboardView(ctx) {
   const cards = h('div', { class: 'stats' });
   const recent = h('tbody');
-  const errors = h('tbody');
+  const errors = errorsCard();
   const info = h('p', { class: 'lede' });
   const el = h('section', { class: 'page' },
     h('div', { class: 'page-head' }, h('div', {}, h('h1', { text: 'Dashboard' }), info)),
     cards,
     h('div', { class: 'two-col' },
       h('div', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', { text: 'Recent boots' })), eventsTable(recent)),
-      h('div', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', { text: 'Errors' })), eventsTable(errors))));
+      errors.el));
 
   const stat = (label, value, href, tone) => h('a', { class: 'stat ' + (tone || ''), href },
     h('div', { class: 'stat-value', text: String(value) }), h('div', { class: 'stat-label', text: label }));
 
   async function load() {
     try {
-      const [s, evs] = await Promise.all([get('/status'), get('/events?limit=200')]);
+      const [s, evs] = await Promise.all([get('/status'), get('/events?limit=10'), errors.load()]);
       const c = s.counters;
       info.textContent = `bootherd ${s.version} · up ${ago(s.started).replace(' ago', '')} · ` +
         `signed in as ${ctx.session.user} (${ctx.session.role})`;
@@ -62,9 +64,7 @@ export function dashboardView(ctx) {
         stat('Leases in use', c.leases_in_use, '#/leases'),
         stat('Image downloads now', c.image_transfers_in_flight, '#/events'));
       const boots = evs.events.slice(0, 10);
-      const errs = evs.events.filter(isError).slice(0, 10);
       recent.replaceChildren(...(boots.length ? boots.map(eventRow) : [emptyRow(5, 'No boot activity yet.')]));
-      errors.replaceChildren(...(errs.length ? errs.map(eventRow) : [emptyRow(5, 'No errors among recent events.')]));
     } catch (e) {
       if (e.status !== 401) toast(e.message, 'error');
     }

@@ -102,19 +102,44 @@ void boot_events_push(struct boot_events *q, const struct boot_event *ev)
         }
 }
 
-void boot_events_report(struct boot_events *q, const struct mac *mac, const char *stage,
-                        const char *peer, const char *detail_fmt, ...)
+static void report_v(struct boot_events *q, const struct mac *mac, const char *stage,
+                     const char *peer, const struct boot_step *step, const char *detail_fmt,
+                     va_list ap)
 {
         struct boot_event ev = {.mac = *mac};
         /* Bounded copies (ev is zeroed): cheaper than snprintf "%s" on the
          * per-request path. */
         strncpy(ev.stage, stage, sizeof(ev.stage) - 1);
         strncpy(ev.peer, peer ? peer : "", sizeof(ev.peer) - 1);
+        vsnprintf(ev.detail, sizeof(ev.detail), detail_fmt, ap);
+        if (step) {
+                if (step->outcome)
+                        strncpy(ev.outcome, step->outcome, sizeof(ev.outcome) - 1);
+                ev.xfer = step->xfer;
+                ev.bytes = step->bytes;
+                ev.size = step->size;
+                ev.duration_ms = step->duration_ms;
+        }
+        boot_events_push(q, &ev);
+}
+
+void boot_events_report(struct boot_events *q, const struct mac *mac, const char *stage,
+                        const char *peer, const char *detail_fmt, ...)
+{
         va_list ap;
         va_start(ap, detail_fmt);
-        vsnprintf(ev.detail, sizeof(ev.detail), detail_fmt, ap);
+        report_v(q, mac, stage, peer, NULL, detail_fmt, ap);
         va_end(ap);
-        boot_events_push(q, &ev);
+}
+
+void boot_events_report_step(struct boot_events *q, const struct mac *mac, const char *stage,
+                             const char *peer, const struct boot_step *step, const char *detail_fmt,
+                             ...)
+{
+        va_list ap;
+        va_start(ap, detail_fmt);
+        report_v(q, mac, stage, peer, step, detail_fmt, ap);
+        va_end(ap);
 }
 
 /* Moves what producers queued into the consumer's batch (as much as fits)

@@ -11,6 +11,7 @@
  * counted as dropped and the drop is logged at the next flush. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,19 @@ void boot_events_push(struct boot_events *q, const struct boot_event *ev);
 void boot_events_report(struct boot_events *q, const struct mac *mac, const char *stage,
                         const char *peer, const char *detail_fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* A step's outcome (core/boot_outcome.h; NULL or "" = ok) and, for a
+ * transfer (xfer), its bytes sent, file size and duration. */
+struct boot_step {
+        const char *outcome;
+        bool xfer;
+        int64_t bytes, size, duration_ms;
+};
+
+/* boot_events_report() with the step's outcome (step NULL = ok). */
+void boot_events_report_step(struct boot_events *q, const struct mac *mac, const char *stage,
+                             const char *peer, const struct boot_step *step, const char *detail_fmt,
+                             ...) __attribute__((format(printf, 6, 7)));
 
 /* Writes everything queued to the store (consumer thread only).  Returns
  * the number written or a negative errno; on a store error the batch is

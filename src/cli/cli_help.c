@@ -45,15 +45,25 @@ static const struct help helps[] = {
      "  --description D   free text\n"
      "  --kernel-arm64 K  arm64 machines boot K instead of --kernel (one image for\n"
      "                    x86-64 and arm64 machines: docs/firmware.md)\n"
-     "  --initrd-arm64 I  their initrds (instead of --initrd); repeat for several\n"},
+     "  --initrd-arm64 I  their initrds (instead of --initrd); repeat for several\n"
+     "\n"
+     "A local kernel or initrd that does not exist under the images root is a\n"
+     "warning on standard error (the image is saved; machines booting it fail\n"
+     "until the file is there).\n"},
     {"image", "edit",
      "usage: bootherd image edit NAME [--kernel K] [--initrd I]... [--no-initrd]\n"
      "                           [--cmdline C] [--script FILE] [--no-script] [--description D]\n"
      "                           [--kernel-arm64 K] [--initrd-arm64 I]... [--no-arm64]\n"
      "\n"
      "Changes only the fields given; --initrd (--initrd-arm64) replaces the whole initrd\n"
-     "list (the arm64 one); --no-arm64 drops the arm64 kernel and initrds.\n"},
-    {"image", "list", "usage: bootherd image list [--json]\n"},
+     "list (the arm64 one); --no-arm64 drops the arm64 kernel and initrds.\n"
+     "Warns, like add, about local files missing under the images root.\n"},
+    {"image", "list",
+     "usage: bootherd image list [--json]\n"
+     "\n"
+     "FILES is \"broken\" while a local kernel or initrd is missing under the images\n"
+     "root (checked now; \"?\" when the root cannot be opened), else \"ok\"; --json\n"
+     "gives \"broken\" and \"warnings\".\n"},
     {"image", "show", "usage: bootherd image show NAME [--json]\n"},
     {"image", "remove",
      "usage: bootherd image remove NAME [--force]\n"
@@ -118,15 +128,19 @@ static const struct help helps[] = {
      "Removes the image of every MAC, in one transaction.\n"},
     {"machine", "list",
      "usage: bootherd machine list [--discovered | --state discovered|assigned|unassigned]\n"
-     "                             [--image NAME] [--hostname PATTERN] [--json]\n"
+     "                             [--image NAME] [--hostname PATTERN] [--failing] [--json]\n"
      "\n"
+     "STATUS is \"failing: STAGE OUTCOME\" from a failed boot step until a later\n"
+     "step at that stage or beyond succeeds, else \"ok\".\n"
+     "  --failing           only failing machines\n"
      "  --image NAME        only machines assigned NAME\n"
      "  --hostname PATTERN  only host names matching PATTERN (shell wildcards * ? [..],\n"
      "                      case-insensitive; without wildcards: that exact name)\n"},
     {"machine", "show",
      "usage: bootherd machine show MAC [--events N] [--json]\n"
      "\n"
-     "The machine's fields and its N most recent boot events (default 10; 0: none).\n"},
+     "The machine's fields, its status (failing, with the failed step, or ok) and\n"
+     "its N most recent boot events with their outcomes (default 10; 0: none).\n"},
     {"machine", "remove", "usage: bootherd machine remove MAC\n"},
     {"events", NULL,
      "usage: bootherd events [--mac MAC | --hostname H] [--since TIME] [--limit N]\n"

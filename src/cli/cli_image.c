@@ -4,9 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "boot/image_files.h"
 #include "boot/ipxe_script.h"
 #include "cli/cli.h"
+#include "core/fsroot.h"
 #include "json/inventory_json.h"
 
 #define SCRIPT_FILE_MAX 65536
@@ -174,6 +177,43 @@ static void print_image(const struct image *img)
                        img->script[strlen(img->script) - 1] == '\n' ? "" : "\n");
 }
 
+/* The images root as the server sees it ([images] root), or -1 when it
+ * cannot be opened (then nothing is said about files). */
+static int images_root_fd(struct cli *c)
+{
+        char *root = config_images_root(&c->cfg);
+        int fd = root ? fsroot_open(root) : -1;
+        free(root);
+        return fd < 0 ? -1 : fd;
+}
+
+/* Warns on stderr about each local file of img missing under the images
+ * root: the image is saved (the file may be copied there next), but a
+ * machine booting it now would fail.  Returns how many are missing. */
+static int warn_missing(struct cli *c, const struct image *img)
+{
+        int fd = images_root_fd(c);
+        struct image_missing miss[16];
+        int n = image_missing_files(fd, img, miss, 16);
+        char *root = config_images_root(&c->cfg);
+        for (int i = 0; i < n && i < 16; i++)
+                fprintf(stderr,
+                        "bootherd: warning: image %s: %s %s %s under the images root %s; "
+                        "machines booting it will fail until it does\n",
+                        img->name, miss[i].what, miss[i].path,
+                        miss[i].err == -ENOENT ? "does not exist" : "is not a regular file",
+                        root ? root : "?");
+        if (fd < 0 && img->kernel && *img->kernel)
+                fprintf(stderr,
+                        "bootherd: warning: images root %s cannot be opened: its files were not "
+                        "checked\n",
+                        root ? root : "?");
+        free(root);
+        if (fd >= 0)
+                close(fd);
+        return n;
+}
+
 /* add and edit: flags over an empty image (add) or the stored one (edit). */
 static int image_put(struct cli *c, int argc, char **argv, bool create)
 {
@@ -203,8 +243,10 @@ static int image_put(struct cli *c, int argc, char **argv, bool create)
                 else if (store_image_put(s, &img, create) < 0)
                         rc = cli_store_fail(c);
         }
-        if (rc == CLI_OK)
+        if (rc == CLI_OK) {
                 fprintf(stderr, "bootherd: image %s %s\n", name, create ? "added" : "updated");
+                warn_missing(c, &img);
+        }
         image_done(&img);
         return rc;
 }
@@ -226,18 +268,31 @@ static int image_list(struct cli *c, int argc, char **argv)
                 return CLI_ERR;
         if (store_image_list(s, &imgs, &n) < 0)
                 return cli_store_fail(c);
+        int root = images_root_fd(c);
         if (a.json) {
                 json_t *arr = json_array();
-                for (size_t i = 0; i < n; i++)
-                        json_array_append_new(arr, image_to_json(&imgs[i]));
+                for (size_t i = 0; i < n; i++) {
+                        json_t *j = image_to_json(&imgs[i]);
+                        image_files_json(j, root, &imgs[i]);
+                        json_array_append_new(arr, j);
+                }
                 rc = cli_print_json(arr);
         } else {
-                printf("%-24s %-40s %-8s %s\n", "NAME", "KERNEL", "INITRDS", "MACHINES");
-                for (size_t i = 0; i < n; i++)
-                        printf("%-24s %-40s %-8zu %lld\n", imgs[i].name,
+                /* FILES: "broken" while a local kernel/initrd is missing. */
+                printf("%-24s %-40s %-8s %-8s %s\n", "NAME", "KERNEL", "INITRDS", "MACHINES",
+                       "FILES");
+                for (size_t i = 0; i < n; i++) {
+                        int miss = image_missing_files(root, &imgs[i], NULL, 0);
+                        printf("%-24s %-40s %-8zu %-8lld %s\n", imgs[i].name,
                                imgs[i].script ? "(script)" : imgs[i].kernel, imgs[i].n_initrds,
-                               (long long)imgs[i].machines);
+                               (long long)imgs[i].machines,
+                               miss < 0 ? "?"
+                               : miss   ? "broken"
+                                        : "ok");
+                }
         }
+        if (root >= 0)
+                close(root);
         image_list_free(imgs, n);
         return rc;
 }
@@ -263,10 +318,17 @@ static int image_show_remove(struct cli *c, int argc, char **argv, bool remove)
         }
         if (store_image_get(s, a.positional[0], &img) < 0)
                 return cli_store_fail(c);
-        if (a.json)
-                rc = cli_print_json(image_to_json(&img));
-        else
+        if (a.json) {
+                int root = images_root_fd(c);
+                json_t *j = image_to_json(&img);
+                image_files_json(j, root, &img);
+                if (root >= 0)
+                        close(root);
+                rc = cli_print_json(j);
+        } else {
                 print_image(&img);
+                warn_missing(c, &img);
+        }
         image_done(&img);
         return rc;
 }

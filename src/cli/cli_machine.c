@@ -24,6 +24,7 @@ enum {
         OPT_STATE,
         OPT_FROM,
         OPT_EVENTS,
+        OPT_FAILING,
 };
 #define BIT(opt) (1u << ((opt)-OPT_IMAGE))
 /* Which flags each command takes; any other is refused, never ignored. */
@@ -31,7 +32,8 @@ enum {
         (BIT(OPT_IMAGE) | BIT(OPT_HOSTNAME) | BIT(OPT_IP) | BIT(OPT_NOTES) | BIT(OPT_BOOT_FILE) |  \
          BIT(OPT_NETBOOT) | BIT(OPT_SECURE_BOOT))
 #define FLAGS_LIST                                                                                 \
-        (BIT(OPT_IMAGE) | BIT(OPT_HOSTNAME) | BIT(OPT_JSON) | BIT(OPT_DISCOVERED) | BIT(OPT_STATE))
+        (BIT(OPT_IMAGE) | BIT(OPT_HOSTNAME) | BIT(OPT_JSON) | BIT(OPT_DISCOVERED) |                \
+         BIT(OPT_STATE) | BIT(OPT_FAILING))
 #define FLAGS_SHOW   (BIT(OPT_JSON) | BIT(OPT_EVENTS))
 #define FLAGS_ASSIGN BIT(OPT_FROM)
 #define MAC_FILE_MAX (16u << 20)
@@ -49,6 +51,7 @@ static const struct option machine_opts[] = {
     {"state", required_argument, NULL, OPT_STATE},
     {"from", required_argument, NULL, OPT_FROM},
     {"events", required_argument, NULL, OPT_EVENTS},
+    {"failing", no_argument, NULL, OPT_FAILING},
     {NULL, 0, NULL, 0},
 };
 
@@ -61,6 +64,7 @@ struct machine_args {
         const char *hostname_filter; /* list --hostname (a pattern) */
         const char *from;            /* assign --from */
         long events;                 /* show --events */
+        bool failing;                /* list --failing */
         int n_positional;
         char **positional; /* into argv */
 };
@@ -121,6 +125,9 @@ static int apply_flag(int opt, const char *v, struct machine *m, struct machine_
         case OPT_DISCOVERED:
                 a->state = MACHINE_DISCOVERED;
                 return CLI_OK;
+        case OPT_FAILING:
+                a->failing = true;
+                return CLI_OK;
         case OPT_STATE: {
                 enum machine_state st;
                 if (machine_state_parse(v, &st) < 0)
@@ -176,6 +183,21 @@ static int parse_mac_arg(const char *s, struct mac *ret)
         return CLI_OK;
 }
 
+/* "failing: initrd not-found (images/x/initrd.img: HTTP 404) at TIME" or
+ * "ok": the last boot step's outcome (core/boot_outcome.h). */
+static void print_status(const struct machine *m)
+{
+        if (!m->fail_outcome) {
+                printf("status:     ok\n");
+                return;
+        }
+        json_t *t = json_time(m->fail_at);
+        printf("status:     failing: %s %s (%s) at %s\n", m->fail_stage ? m->fail_stage : "-",
+               m->fail_outcome, m->fail_detail ? m->fail_detail : "",
+               json_is_string(t) ? json_string_value(t) : "?");
+        json_decref(t);
+}
+
 static void print_machine(const struct machine *m)
 {
         char mac[MAC_STR_LEN], ip[16] = "-";
@@ -204,6 +226,7 @@ static void print_machine(const struct machine *m)
                json_is_string(lst) ? json_string_value(lst) : "");
         json_decref(ls);
         json_decref(lst);
+        print_status(m);
 }
 
 /* add: flags over a new record; edit: flags over the stored record. */
@@ -257,7 +280,8 @@ static int machine_list(struct cli *c, struct machine_args *a)
                         return cli_store_fail(c);
                 image_done(&img);
         }
-        struct machine_filter f = {.state = a->state, .image = a->image_filter};
+        struct machine_filter f = {
+            .state = a->state, .image = a->image_filter, .failing = a->failing};
         struct machine *ms;
         size_t n;
         if (store_machine_list(s, &f, &ms, &n, NULL) < 0)
@@ -265,8 +289,8 @@ static int machine_list(struct cli *c, struct machine_args *a)
         int rc = CLI_OK;
         json_t *arr = a->json ? json_array() : NULL;
         if (!a->json)
-                printf("%-17s  %-10s  %-20s  %-15s  %-20s  %s\n", "MAC", "STATE", "IMAGE", "IP",
-                       "HOSTNAME", "LAST STAGE");
+                printf("%-17s  %-10s  %-20s  %-15s  %-20s  %-10s  %s\n", "MAC", "STATE", "IMAGE",
+                       "IP", "HOSTNAME", "LAST STAGE", "STATUS");
         for (size_t i = 0; i < n; i++) {
                 if (a->hostname_filter && !hostname_matches(a->hostname_filter, ms[i].hostname))
                         continue;
@@ -278,10 +302,14 @@ static int machine_list(struct cli *c, struct machine_args *a)
                 mac_format(&ms[i].mac, mac);
                 if (ms[i].ipv4)
                         format_ipv4(ms[i].ipv4, ip);
-                printf("%-17s  %-10s  %-20s  %-15s  %-20s  %s\n", mac,
+                char status[BOOT_STAGE_MAX + BOOT_OUTCOME_MAX + 16] = "ok";
+                if (ms[i].fail_outcome)
+                        snprintf(status, sizeof(status), "failing: %s %s",
+                                 ms[i].fail_stage ? ms[i].fail_stage : "-", ms[i].fail_outcome);
+                printf("%-17s  %-10s  %-20s  %-15s  %-20s  %-10s  %s\n", mac,
                        machine_state_name(ms[i].state), ms[i].image ? ms[i].image : "-", ip,
                        ms[i].hostname ? ms[i].hostname : "-",
-                       ms[i].last_stage ? ms[i].last_stage : "-");
+                       ms[i].last_stage ? ms[i].last_stage : "-", status);
         }
         if (a->json)
                 rc = cli_print_json(arr);
@@ -292,8 +320,8 @@ static int machine_list(struct cli *c, struct machine_args *a)
 static void print_event_line(const struct boot_event *e)
 {
         json_t *t = json_time(e->time);
-        printf("  %s  %-7s %-22s %s\n", json_is_string(t) ? json_string_value(t) : "-", e->stage,
-               e->peer, e->detail);
+        printf("  %s  %-7s %-14s %-22s %s\n", json_is_string(t) ? json_string_value(t) : "-",
+               e->stage, e->outcome[0] ? e->outcome : BOOT_OK, e->peer, e->detail);
         json_decref(t);
 }
 

@@ -351,17 +351,26 @@ static void report(struct dhcp_server *srv, const struct mac *mac, const char *p
         if (!srv->ev || !dhcp_inventory_event_due(srv->inv, mac, event_sig(d),
                                                   loop_now_ms(srv->loop), EVENT_WINDOW_MS))
                 return;
+        /* A NAK and an exhausted pool are failed steps (outcome); the
+         * event is the one this decision writes anyway (no extra writes). */
+        struct boot_step step = {0};
+        if (d->action == DHCP_ACT_REPLY && d->out.msg_type == DHCP_NAK)
+                step.outcome = BOOT_NAK;
+        else if (d->action != DHCP_ACT_REPLY && d->why == DHCP_WHY_NO_FREE_ADDRESS)
+                step.outcome = BOOT_POOL_EXHAUSTED;
         if (d->action == DHCP_ACT_REPLY) {
                 const char *base, *sep, *file;
                 plan_file_parts(&d->plan, &base, &sep, &file);
                 format_ipv4(d->out.yiaddr, ip);
-                boot_events_report(srv->ev, mac, "dhcp", peer, "%s %s ip=%s file=%s%s%s",
-                                   dhcp_msg_type_name(req->msg_type),
-                                   boot_client_name(d->plan.client), ip, base, sep, file);
+                boot_events_report_step(
+                    srv->ev, mac, "dhcp", peer, &step, "%s %s ip=%s file=%s%s%s%s%s",
+                    dhcp_msg_type_name(req->msg_type), boot_client_name(d->plan.client), ip, base,
+                    sep, file, step.outcome ? ": NAK " : "",
+                    step.outcome ? dhcp_why_name(d->why) : "");
         } else {
-                boot_events_report(srv->ev, mac, "dhcp", peer, "%s: %s",
-                                   dhcp_msg_type_name(req->msg_type),
-                                   d->why ? dhcp_why_name(d->why) : "-");
+                boot_events_report_step(srv->ev, mac, "dhcp", peer, &step, "%s: %s",
+                                        dhcp_msg_type_name(req->msg_type),
+                                        d->why ? dhcp_why_name(d->why) : "-");
         }
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boot/image_files.h"
 #include "core/validate.h"
 #include "http/routes.h"
 #include "http/routes_api.h"
@@ -103,6 +104,15 @@ int api_image_from_json(json_t *o, struct image *img, struct api_field_err *err)
         return read_initrds(o, "initrds_arm64", &img->initrds_arm64, &img->n_initrds_arm64, err);
 }
 
+/* An image as the API shows it: with whether its local files exist now. */
+static json_t *image_json(struct api_req *a, const struct image *img)
+{
+        json_t *j = image_to_json(img);
+        if (j)
+                image_files_json(j, a->r->ctx->images_fd, img);
+        return j;
+}
+
 static enum MHD_Result image_list(struct api_req *a)
 {
         struct image *imgs;
@@ -112,7 +122,7 @@ static enum MHD_Result image_list(struct api_req *a)
                 return api_store_error(a, rc, NULL);
         json_t *arr = json_array();
         for (size_t i = 0; i < n; i++)
-                json_array_append_new(arr, image_to_json(&imgs[i]));
+                json_array_append_new(arr, image_json(a, &imgs[i]));
         image_list_free(imgs, n);
         return api_reply(a, MHD_HTTP_OK,
                          json_pack("{s:o, s:I}", "images", arr, "total", (json_int_t)n));
@@ -124,7 +134,7 @@ static enum MHD_Result image_get(struct api_req *a, const char *name)
         int rc = store_image_get(a->r->store, name, &img);
         if (rc < 0)
                 return api_store_error(a, rc, "image");
-        json_t *j = image_to_json(&img);
+        json_t *j = image_json(a, &img);
         image_done(&img);
         return api_reply(a, MHD_HTTP_OK, j);
 }
@@ -177,7 +187,7 @@ static enum MHD_Result image_write(struct api_req *a, const char *url_name)
         image_done(&img);
         if (rc < 0)
                 return api_store_error(a, rc, NULL);
-        json_t *j = image_to_json(&saved);
+        json_t *j = image_json(a, &saved);
         image_done(&saved);
         return api_reply(a, create ? MHD_HTTP_CREATED : MHD_HTTP_OK, j);
 }

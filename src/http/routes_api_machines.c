@@ -92,6 +92,11 @@ enum MHD_Result api_machine_list(struct api_req *a, int force_state)
                 return api_error(a, MHD_HTTP_BAD_REQUEST, "sort",
                                  "?sort= is one of mac, hostname, image, ip, state, first_seen, "
                                  "last_seen, last_boot, created (\"-\" before it: descending)");
+        /* ?status=failing: machines whose last boot step failed. */
+        const char *status = api_query(a, "status");
+        if (status && *status && strcmp(status, "failing") != 0)
+                return api_error(a, MHD_HTTP_BAD_REQUEST, "status", "?status= is failing");
+        f.failing = status && *status;
         const char *image = api_query(a, "image"), *q = api_query(a, "q");
         f.image = image && *image ? image : NULL;
         f.text = q && *q ? q : NULL;

@@ -72,12 +72,15 @@ int routes_boot_render(struct http_req *r, const struct mac *mac, const struct i
 }
 
 /* A boot contact: the event (machine last seen, event log) and the peer's
- * MAC for later /images requests from the same address. */
-static void record_contact(struct http_req *r, const struct mac *mac, const char *detail)
+ * MAC for later /images requests from the same address.  outcome NULL =
+ * ok; a render failure (BOOT_RENDER_ERROR) makes the machine failing. */
+static void record_contact(struct http_req *r, const struct mac *mac, const char *detail,
+                           const char *outcome)
 {
         if (r->is_head)
                 return;
-        boot_events_report(r->ctx->events, mac, "script", r->peer, "%s", detail);
+        struct boot_step step = {.outcome = outcome};
+        boot_events_report_step(r->ctx->events, mac, "script", r->peer, &step, "%s", detail);
         peer_map_set(r->ctx->peers, r->peer_ip, mac, store_now_ms());
 }
 
@@ -107,7 +110,7 @@ static void record_cached_contact(struct http_req *r, struct script_cache_entry 
         }
         e->reported_ms = now;
         e->reported_ip = r->peer_ip;
-        record_contact(r, &e->mac, e->detail);
+        record_contact(r, &e->mac, e->detail, NULL); /* fallbacks are not cached */
 }
 
 /* Queues a response the cache keeps a reference to (so no
@@ -174,7 +177,8 @@ static enum MHD_Result render_and_reply(struct http_req *r, const struct mac *ma
         }
         char detail[BOOT_DETAIL_LEN];
         boot_result_detail(&res, detail);
-        record_contact(r, mac, detail);
+        record_contact(r, mac, detail,
+                       res.outcome == BOOT_OUTCOME_FALLBACK ? BOOT_RENDER_ERROR : NULL);
         size_t len = b.len;
         char *body = strbuf_steal(&b);
         if (!body)
@@ -225,8 +229,12 @@ enum MHD_Result routes_boot_grub(struct http_req *r)
                                   r->peer, m, res.image, boot_failure_name(res.failure), res.err);
                 boot_result_detail(&res, detail);
                 if (!r->is_head) {
-                        boot_events_report(
-                            r->ctx->events, &mac, "script", r->peer, "grub: %s%s",
+                        struct boot_step step = {
+                            .outcome = res.outcome == BOOT_OUTCOME_FALLBACK ? BOOT_RENDER_ERROR
+                                       : kind == GRUB_CFG_PATH_FAILED       ? BOOT_ERROR
+                                                                            : NULL};
+                        boot_events_report_step(
+                            r->ctx->events, &mac, "script", r->peer, &step, "grub: %s%s",
                             kind == GRUB_CFG_PATH_FAILED ? "boot failed, retrying: " : "", detail);
                         peer_map_set(r->ctx->peers, r->peer_ip, &mac, store_now_ms());
                 }

@@ -8,11 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_acked (glibc's lacks it) */
+#include <stddef.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/fsroot.h"
 #include "core/log.h"
+#include "core/loop.h"
 #include "http/http_range.h"
 #include "http/routes.h"
 
@@ -21,12 +26,29 @@
 
 /* A file request's own state (http_req.route_data), for images_done(). */
 struct image_req {
-        bool counted; /* holds a transfer slot */
-        bool stage;   /* an /images file: may be a machine's kernel or initrd */
-        char path[];  /* the path under the images root */
+        bool counted;   /* holds a transfer slot */
+        bool stage;     /* an /images file: may be a machine's kernel or initrd */
+        uint64_t size;  /* the body's length */
+        int64_t acked0; /* the connection's TCP bytes acknowledged when queued; -1 unknown */
+        char path[];    /* the path under the images root */
 };
 
 static void images_done(struct http_req *r, bool completed_ok);
+static const char *peer_artifact(struct http_req *r, const char *rel, struct mac *ret_mac);
+
+/* Bytes the client acknowledged on this connection so far (TCP_INFO), or
+ * -1: libmicrohttpd does not count what an aborted response sent. */
+static int64_t conn_acked(struct http_req *r)
+{
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct tcp_info ti;
+        socklen_t len = sizeof(ti);
+        if (!ci || getsockopt(ci->connect_fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+            len < offsetof(struct tcp_info, tcpi_bytes_acked) + sizeof(ti.tcpi_bytes_acked))
+                return -1;
+        return (int64_t)ti.tcpi_bytes_acked;
+}
 
 /* Attaches the request state (GET only: HEAD sends no body).  false when
  * out of memory. */
@@ -40,6 +62,8 @@ static bool image_req_attach(struct http_req *r, const char *path, bool stage)
                 return false;
         ir->counted = false;
         ir->stage = stage;
+        ir->size = 0;
+        ir->acked0 = -1;
         memcpy(ir->path, path, n + 1);
         r->route_data = ir;
         r->on_done = images_done;
@@ -142,6 +166,11 @@ static enum MHD_Result serve_fd(struct http_req *r, int fd, const struct stat *s
                         close(fd);
                         return reply_busy(r);
                 }
+                if (r->route_data) {
+                        struct image_req *ir = r->route_data;
+                        ir->size = len;
+                        ir->acked0 = conn_acked(r);
+                }
                 /* fd responses go out with sendfile(2) on plain connections. */
                 resp = MHD_create_response_from_fd_at_offset64(len, fd, (int64_t)first);
                 if (!resp)
@@ -176,6 +205,15 @@ enum MHD_Result routes_images(struct http_req *r)
                  * look like "not found" to the client; the log says which. */
                 log_info("http peer=%s images path \"%s\" refused: %s", r->peer, rel,
                          strerror(-fd));
+                /* A machine's own kernel or initrd missing: its boot fails
+                 * here, and that is recorded as such. */
+                struct mac mac;
+                const char *stage = r->is_head ? NULL : peer_artifact(r, rel, &mac);
+                if (stage) {
+                        struct boot_step step = {.outcome = BOOT_NOT_FOUND};
+                        boot_events_report_step(r->ctx->events, &mac, stage, r->peer, &step,
+                                                "%s: HTTP 404", rel);
+                }
                 return http_reply_error(r, MHD_HTTP_NOT_FOUND, NULL, "not found");
         }
         if (!image_req_attach(r, rel, true)) {
@@ -223,8 +261,30 @@ static const char *artifact_stage(const struct image *img, const char *rel)
         return NULL;
 }
 
-/* An /images response is done: the transfer slot goes back, and a whole
- * kernel or initrd sent to a machine (peer map) is its boot stage. */
+/* The boot stage ("kernel", "initrd") that rel is for the machine the
+ * peer is (peer map), or NULL; *ret_mac gets that machine. */
+static const char *peer_artifact(struct http_req *r, const char *rel, struct mac *ret_mac)
+{
+        if (!r->store ||
+            !peer_map_get(r->ctx->peers, r->peer_ip, store_now_ms(), STAGE_ATTRIBUTION_MS, ret_mac))
+                return NULL;
+        struct machine m;
+        if (store_machine_get(r->store, ret_mac, &m) < 0)
+                return NULL;
+        const char *image = m.image ? m.image : r->ctx->cfg->boot_default_image;
+        const char *stage = NULL;
+        struct image img;
+        if (image && *image && store_image_get(r->store, image, &img) == 0) {
+                stage = artifact_stage(&img, rel);
+                image_done(&img);
+        }
+        machine_done(&m);
+        return stage;
+}
+
+/* An /images response is done: the transfer slot goes back, and a kernel
+ * or initrd sent to a machine (peer map) is its boot stage: whole, or
+ * aborted with what the client acknowledged of it. */
 static void images_done(struct http_req *r, bool completed_ok)
 {
         const struct image_req *ir = r->route_data;
@@ -232,22 +292,28 @@ static void images_done(struct http_req *r, bool completed_ok)
                 return;
         atomic_fetch_sub(&r->ctx->image_transfers, 1);
         http_transfer_end(r);
-        /* A stage is a whole file sent: not a 206 part of one. */
-        if (!completed_ok || !ir->stage || !r->store || r->status != MHD_HTTP_OK)
+        /* A stage is a whole file: not a 206 part of one. */
+        if (!ir->stage || r->status != MHD_HTTP_OK)
                 return;
         struct mac mac;
-        if (!peer_map_get(r->ctx->peers, r->peer_ip, store_now_ms(), STAGE_ATTRIBUTION_MS, &mac))
+        const char *stage = peer_artifact(r, ir->path, &mac);
+        if (!stage)
                 return;
-        struct machine m;
-        if (store_machine_get(r->store, &mac, &m) < 0)
-                return;
-        const char *image = m.image ? m.image : r->ctx->cfg->boot_default_image;
-        struct image img;
-        if (image && *image && store_image_get(r->store, image, &img) == 0) {
-                const char *stage = artifact_stage(&img, ir->path);
-                if (stage)
-                        boot_events_report(r->ctx->events, &mac, stage, r->peer, "%s", ir->path);
-                image_done(&img);
+        struct boot_step step = {
+            .xfer = true,
+            .bytes = (int64_t)ir->size,
+            .size = (int64_t)ir->size,
+            .duration_ms = loop_clock_ms() - r->start_us / 1000, /* both CLOCK_MONOTONIC */
+        };
+        if (!completed_ok) {
+                /* Acknowledged bytes include the response head: an
+                 * estimate, at most the size. */
+                int64_t acked = conn_acked(r);
+                step.outcome = BOOT_ABORTED;
+                step.bytes = ir->acked0 >= 0 && acked >= ir->acked0 ? acked - ir->acked0 : 0;
+                if (step.bytes > step.size)
+                        step.bytes = step.size;
         }
-        machine_done(&m);
+        boot_events_report_step(r->ctx->events, &mac, stage, r->peer, &step,
+                                completed_ok ? "%s" : "%s: download aborted", ir->path);
 }

@@ -69,6 +69,36 @@ json_t *machine_to_json(const struct machine *m)
         /* snponly.efi -> ipxe.efi fallback (null = none; boot_plan.h). */
         if (j)
                 json_object_set_new(j, "snponly_fallback_at", json_time(m->snponly_fallback_at));
+        /* "failing" from its last failed boot step until a later success
+         * (core/boot_outcome.h), with that step; else "ok". */
+        if (j)
+                json_object_set_new(j, "status", json_string(m->fail_outcome ? "failing" : "ok"));
+        if (j)
+                json_object_set_new(j, "failure",
+                                    m->fail_outcome
+                                        ? json_pack("{s:s, s:s, s:s, s:o}", "stage",
+                                                    m->fail_stage ? m->fail_stage : "", "outcome",
+                                                    m->fail_outcome, "detail",
+                                                    m->fail_detail ? m->fail_detail : "", "at",
+                                                    json_time(m->fail_at))
+                                        : json_null());
+        /* The stages its latest attempt went through (only those): "ok",
+         * "failed", or "retried" (both failed and worked in the attempt). */
+        json_t *att = json_array();
+        for (int r = 0; r < BOOT_STAGES; r++) {
+                bool ok = m->attempt_stages & BOOT_MASK_OK(r);
+                bool failed = m->attempt_stages & BOOT_MASK_FAILED(r);
+                if (ok || failed)
+                        json_array_append_new(att, json_pack("{s:s, s:s}", "stage",
+                                                             boot_stage_name(r), "outcome",
+                                                             !failed ? "ok"
+                                                             : ok    ? "retried"
+                                                                     : "failed"));
+        }
+        if (j)
+                json_object_set_new(j, "last_attempt", att);
+        else
+                json_decref(att);
         return j;
 }
 
@@ -81,6 +111,17 @@ json_t *event_to_json(const struct boot_event *e)
                               e->detail, "peer", e->peer);
         if (j)
                 json_object_set_new(j, "server", json_string(e->server));
+        if (j)
+                json_object_set_new(j, "outcome",
+                                    json_string(e->outcome[0] ? e->outcome : BOOT_OK));
+        /* A transfer's figures (null: the step was not one). */
+        if (j)
+                json_object_set_new(j, "bytes", e->xfer ? json_integer(e->bytes) : json_null());
+        if (j)
+                json_object_set_new(j, "size", e->xfer ? json_integer(e->size) : json_null());
+        if (j)
+                json_object_set_new(j, "duration_ms",
+                                    e->xfer ? json_integer(e->duration_ms) : json_null());
         return j;
 }
 

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/boot_outcome.h"
 #include "core/mac.h"
 
 struct store;
@@ -104,6 +105,13 @@ struct machine {
          * store_machine_set_fallback, cleared when the admin changes
          * boot_file. */
         int64_t snponly_fallback_at;
+        /* Its current failure (core/boot_outcome.h): the failed step's
+         * stage, outcome code and detail; fail_outcome NULL = not failing. */
+        char *fail_stage, *fail_outcome, *fail_detail;
+        int64_t fail_at; /* ms */
+        /* The stages its latest attempt went through: BOOT_MASK_OK(rank)
+         * and BOOT_MASK_FAILED(rank) bits (boot_outcome.h); 0 = unknown. */
+        unsigned attempt_stages;
 };
 
 void machine_done(struct machine *m);
@@ -184,6 +192,7 @@ struct machine_filter {
         int state;             /* -1 = any, else enum machine_state */
         const char *image;     /* NULL = any */
         const char *text;      /* substring of MAC, hostname, notes, image; NULL = any */
+        bool failing;          /* only machines whose last boot step failed */
         int64_t offset, limit; /* limit <= 0: no limit */
         enum machine_sort sort;
         bool desc;
@@ -206,7 +215,12 @@ struct boot_event {
         char stage[BOOT_STAGE_MAX]; /* dhcp, tftp, script, kernel, initrd, ... */
         char detail[BOOT_DETAIL_MAX];
         char peer[BOOT_PEER_MAX];
-        char server[BOOT_SERVER_MAX]; /* that saw it; "" = this one (store_set_origin) */
+        char server[BOOT_SERVER_MAX];   /* that saw it; "" = this one (store_set_origin) */
+        char outcome[BOOT_OUTCOME_MAX]; /* "" or "ok" = success, else a failure code */
+        /* A transfer (xfer): bytes sent of a file of size, in duration_ms;
+         * otherwise none of them is recorded. */
+        bool xfer;
+        int64_t bytes, size, duration_ms;
 };
 
 /* Names this process in what it records (events, a machine's last server),
@@ -217,8 +231,9 @@ const char *store_origin(void);
 
 /* Records a batch of contacts in one transaction: appends each event,
  * creates unknown MACs as *discovered*, updates last_seen, last_server and
- * (when the event is a boot stage) last_stage, then trims events beyond
- * `retention`. */
+ * (when the event is a boot stage) last_stage and its failure state
+ * (boot_outcome.h: a failed step sets it, a later success at the same or a
+ * later stage clears it), then trims events beyond `retention`. */
 int store_record_events(struct store *s, const struct boot_event *evs, size_t n, int64_t retention);
 
 /* Bounds on what boot contacts make the store keep ([boot] discovered_*):

@@ -40,12 +40,15 @@ static const struct copy_table tables[] = {
      "SELECT count(*) FROM image_initrd_arm64", "tit", COUNT_OF(initrds_arm64)},
     {"machines",
      "SELECT mac, hostname, image, ipv4, notes, state, first_seen, last_seen, last_stage, "
-     "last_stage_at, created, boot_file, netboot, last_server, secure_boot FROM machine "
+     "last_stage_at, created, boot_file, netboot, last_server, secure_boot, fail_stage, "
+     "fail_outcome, fail_detail, fail_at, fail_rank, attempt_stages, attempt_at FROM machine "
      "ORDER BY mac",
      "INSERT INTO machine (mac, hostname, image, ipv4, notes, state, first_seen, last_seen, "
-     "last_stage, last_stage_at, created, boot_file, netboot, last_server, secure_boot) "
-     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-     "SELECT count(*) FROM machine", "tttittiitiititi", COUNT_OF(machines)},
+     "last_stage, last_stage_at, created, boot_file, netboot, last_server, secure_boot, "
+     "fail_stage, fail_outcome, fail_detail, fail_at, fail_rank, attempt_stages, attempt_at) "
+     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+     "?19, ?20, ?21, ?22)",
+     "SELECT count(*) FROM machine", "tttittiitiitititttiiii", COUNT_OF(machines)},
     {"leases",
      "SELECT ip, mac, client_id, subnet, state, starts, ends, hostname FROM lease ORDER BY ip",
      "INSERT INTO lease (ip, mac, client_id, subnet, state, starts, ends, hostname) "
@@ -64,10 +67,11 @@ static const struct copy_table tables[] = {
      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
      "SELECT count(*) FROM audit", "ittttt", COUNT_OF(audit)},
     {"events",
-     "SELECT time, mac, stage, detail, peer, server FROM event " EVENT_WINDOW " ORDER BY id",
-     "INSERT INTO event (time, mac, stage, detail, peer, server) "
-     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-     "SELECT count(*) FROM event " EVENT_WINDOW, "ittttt", COUNT_OF(events)},
+     "SELECT time, mac, stage, detail, peer, server, outcome, bytes, size, duration_ms "
+     "FROM event " EVENT_WINDOW " ORDER BY id",
+     "INSERT INTO event (time, mac, stage, detail, peer, server, outcome, bytes, size, "
+     "duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+     "SELECT count(*) FROM event " EVENT_WINDOW, "ittttttiii", COUNT_OF(events)},
 };
 
 #define N_TABLES (sizeof(tables) / sizeof(tables[0]))

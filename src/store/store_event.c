@@ -8,30 +8,127 @@
 
 /* One row update per MAC and batch: ?2 is the time of the MAC's first event
  * in the batch, ?4 the latest time, ?3 the stage of the last event with
- * that latest time, ?5 its server.  Applying it once gives the row that applying the
- * per-event form (?2 = ?4 = the event's time) to each event in order
- * would: first_seen/created come from the first event, last_seen and
+ * that latest time, ?5 its server.  Applying it once gives the row that
+ * applying the per-event form (?2 = ?4 = the event's time) to each event in
+ * order would: first_seen/created come from the first event, last_seen and
  * last_stage_at are maxima, and last_stage (last_server) follows the last
  * event that reached the running maximum, which is the last one at the
- * maximum.
+ * maximum.  ?6..?10 carry the batch's effect on the failure state
+ * (boot_fold): with a failure (?7 not NULL) its stage, outcome,
+ * detail, time and rank replace the row's; without, a stored failure of
+ * rank <= ?10 is cleared.  The row's columns on the right-hand side are its
+ * old values, so fail_rank is compared before it changes.  ?11 is the
+ * batch's attempt stages (boot_fold.mask) with two carrier bits: the batch
+ * started a new attempt after its first step (ATTEMPT_RESTARTED: the mask
+ * replaces the row's), or its first ranked step is a dhcp step
+ * (ATTEMPT_FIRST_DHCP: a new attempt when the row's last step was a script,
+ * kernel or initrd step; boot_attempt_starts()); otherwise the masks
+ * merge.
  * (CASE rather than SQLite's two-argument max(): PostgreSQL has greatest()
  * instead; the existing row's columns are named with the table, which
- * PostgreSQL requires in DO UPDATE.) */
-static const char SQL_SEEN[] =
-    "INSERT INTO machine (mac, state, notes, first_seen, last_seen, last_stage, "
-    "last_stage_at, created, last_server) VALUES (?1, 'discovered', '', ?2, ?4, ?3, ?4, ?2, ?5) "
-    "ON CONFLICT (mac) DO UPDATE SET "
-    "first_seen = coalesce(machine.first_seen, ?2), "
-    "last_seen = CASE WHEN coalesce(machine.last_seen, 0) > ?4 "
-    "THEN coalesce(machine.last_seen, 0) ELSE ?4 END, "
-    "last_server = CASE WHEN ?4 >= coalesce(machine.last_seen, 0) THEN ?5 "
-    "ELSE machine.last_server END, "
-    "last_stage = CASE WHEN ?4 >= coalesce(machine.last_stage_at, 0) THEN ?3 "
-    "ELSE machine.last_stage END, "
-    "last_stage_at = CASE WHEN coalesce(machine.last_stage_at, 0) > ?4 "
-    "THEN coalesce(machine.last_stage_at, 0) ELSE ?4 END";
-static const char SQL_EVENT_ADD[] =
-    "INSERT INTO event (time, mac, stage, detail, peer, server) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+ * PostgreSQL requires in DO UPDATE.)
+ *
+ * Built once, at first use, for one row and for CHUNK rows per statement
+ * (one round trip on PostgreSQL instead of CHUNK; fewer VM runs on
+ * SQLite); the arrays' addresses are the statement cache's keys like a
+ * literal's.  The upsert reads the proposed row through excluded.*, which
+ * carries exactly the parameters above; a batch has one row per MAC, as a
+ * multi-row upsert must. */
+#define CHUNK     16
+#define SEEN_COLS 12
+#define EV_COLS   10
+
+/* Decimal: they are also written into the SQL (STR). */
+#define ATTEMPT_FIRST_DHCP 536870912  /* 1 << 29 */
+#define ATTEMPT_RESTARTED  1073741824 /* 1 << 30 */
+#define STR_(x)            #x
+#define STR(x)             STR_(x)
+
+#define FAIL_COL(col, none)                                                                        \
+        "fail_" col " = CASE WHEN excluded.fail_outcome IS NOT NULL THEN excluded.fail_" col       \
+        " WHEN machine.fail_rank <= excluded.fail_rank THEN " none " ELSE machine.fail_" col       \
+        " END, "
+
+static char sql_seen_one[4096], sql_seen_many[8192], sql_events_one[512], sql_events_many[2048];
+static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
+
+/* attempt_stages: the batch's mask replaces the row's when it starts a new
+ * attempt (see ?11 above; boot_attempt_starts() for its first step against
+ * the row's last one, whose rank + 1 is in bits 10-12 and time in
+ * attempt_at), else the two merge; the last step is the batch's when it has
+ * a ranked step. */
+/* clang-format off */
+#define LAST_RANK(t) "((" t ".attempt_stages >> 10) & 7)"
+#define SQL_ATTEMPT \
+        "attempt_stages = (CASE WHEN (excluded.attempt_stages & " STR(ATTEMPT_RESTARTED) ") <> 0" \
+        " OR (machine.attempt_at > 0 AND (" \
+        "  ((excluded.attempt_stages & " STR(ATTEMPT_FIRST_DHCP) ") <> 0" \
+        "   AND " LAST_RANK("machine") " >= 3)" \
+        "  OR excluded.first_seen - machine.attempt_at > " STR(BOOT_ATTEMPT_GAP_MS) "))" \
+        " THEN excluded.attempt_stages & " STR(BOOT_MASK_ALL) \
+        " ELSE (machine.attempt_stages & " STR(BOOT_MASK_ALL) ")" \
+        "  | (excluded.attempt_stages & " STR(BOOT_MASK_ALL) ") END)" \
+        " | (CASE WHEN " LAST_RANK("excluded") " > 0 THEN excluded.attempt_stages & 7168" \
+        "  ELSE machine.attempt_stages & 7168 END), " \
+        "attempt_at = CASE WHEN " LAST_RANK("excluded") " > 0 THEN excluded.attempt_at" \
+        " ELSE machine.attempt_at END"
+/* clang-format on */
+
+static void build_seen(char *buf, size_t cap, int rows)
+{
+        size_t o =
+            (size_t)snprintf(buf, cap,
+                             "INSERT INTO machine (mac, state, notes, first_seen, last_seen, "
+                             "last_stage, last_stage_at, created, last_server, fail_stage, "
+                             "fail_outcome, fail_detail, fail_at, fail_rank, attempt_stages, "
+                             "attempt_at) "
+                             "VALUES ");
+        for (int r = 0, b = 0; r < rows; r++, b += SEEN_COLS)
+                o +=
+                    (size_t)snprintf(buf + o, cap - o,
+                                     "%s(?%d, 'discovered', '', ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, "
+                                     "?%d, ?%d, ?%d, ?%d, ?%d, ?%d)",
+                                     r ? ", " : "", b + 1, b + 2, b + 4, b + 3, b + 4, b + 2, b + 5,
+                                     b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 12);
+        snprintf(
+            buf + o, cap - o,
+            " ON CONFLICT (mac) DO UPDATE SET "
+            "first_seen = coalesce(machine.first_seen, excluded.first_seen), "
+            "last_seen = CASE WHEN coalesce(machine.last_seen, 0) > excluded.last_seen "
+            "THEN coalesce(machine.last_seen, 0) ELSE excluded.last_seen END, "
+            "last_server = CASE WHEN excluded.last_seen >= coalesce(machine.last_seen, 0) "
+            "THEN excluded.last_server ELSE machine.last_server END, "
+            "last_stage = CASE WHEN excluded.last_stage_at >= "
+            "coalesce(machine.last_stage_at, 0) THEN excluded.last_stage "
+            "ELSE machine.last_stage END, "
+            "last_stage_at = CASE WHEN coalesce(machine.last_stage_at, 0) > "
+            "excluded.last_stage_at THEN coalesce(machine.last_stage_at, 0) "
+            "ELSE excluded.last_stage_at END, " FAIL_COL("stage", "NULL")
+                FAIL_COL("outcome", "NULL") FAIL_COL("detail", "NULL") FAIL_COL(
+                    "at", "0") "fail_rank = CASE WHEN excluded.fail_outcome IS NOT NULL "
+                               "THEN excluded.fail_rank ELSE machine.fail_rank END, " SQL_ATTEMPT);
+}
+
+static void build_events(char *buf, size_t cap, int rows)
+{
+        size_t o = (size_t)snprintf(buf, cap,
+                                    "INSERT INTO event (time, mac, stage, detail, peer, server, "
+                                    "outcome, bytes, size, duration_ms) VALUES ");
+        for (int r = 0, b = 0; r < rows; r++, b += EV_COLS)
+                o += (size_t)snprintf(buf + o, cap - o,
+                                      "%s(?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d)",
+                                      r ? ", " : "", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6,
+                                      b + 7, b + 8, b + 9, b + 10);
+}
+
+static void build_sql(void)
+{
+        build_seen(sql_seen_one, sizeof(sql_seen_one), 1);
+        build_seen(sql_seen_many, sizeof(sql_seen_many), CHUNK);
+        build_events(sql_events_one, sizeof(sql_events_one), 1);
+        build_events(sql_events_many, sizeof(sql_events_many), CHUNK);
+}
+
 static const char SQL_EVENT_TRIM[] =
     "DELETE FROM event WHERE id <= (SELECT max(id) FROM event) - ?1";
 
@@ -42,6 +139,9 @@ static const char SQL_EVENT_TRIM[] =
 struct seen {
         uint32_t first, latest;
         bool used;
+        struct boot_fold fold; /* its failure and attempt state (boot_outcome.h) */
+        bool first_dhcp;       /* its first ranked step is a dhcp step */
+        bool ranked;           /* it has a ranked step */
 };
 
 static size_t mac_slot(const struct mac *m, size_t mask)
@@ -60,53 +160,6 @@ static struct seen *seen_find(struct seen *tab, size_t mask, const struct boot_e
         return &tab[i];
 }
 
-/* Multi-row forms of SQL_SEEN and SQL_EVENT_ADD: CHUNK rows per statement
- * (one round trip on PostgreSQL instead of CHUNK; fewer VM runs on
- * SQLite).  Built once, at first use; the arrays' addresses are the
- * statement cache's keys like a literal's.  The upsert reads the proposed
- * row through excluded.*, which carries exactly SQL_SEEN's parameters
- * (first_seen = created = ?2, last_seen = last_stage_at = ?4, last_stage
- * ?3, last_server ?5), so each row gets what SQL_SEEN gives it; a batch
- * has one row per MAC, as a multi-row upsert must. */
-#define CHUNK     16
-#define SEEN_COLS 5
-#define EV_COLS   6
-
-static char sql_seen_many[2048], sql_events_many[1024];
-static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
-
-static void build_sql(void)
-{
-        size_t o =
-            (size_t)snprintf(sql_seen_many, sizeof(sql_seen_many),
-                             "INSERT INTO machine (mac, state, notes, first_seen, last_seen, "
-                             "last_stage, last_stage_at, created, last_server) VALUES ");
-        for (int r = 0, b = 0; r < CHUNK; r++, b += SEEN_COLS)
-                o += (size_t)snprintf(sql_seen_many + o, sizeof(sql_seen_many) - o,
-                                      "%s(?%d, 'discovered', '', ?%d, ?%d, ?%d, ?%d, ?%d, ?%d)",
-                                      r ? ", " : "", b + 1, b + 2, b + 4, b + 3, b + 4, b + 2,
-                                      b + 5);
-        snprintf(sql_seen_many + o, sizeof(sql_seen_many) - o,
-                 " ON CONFLICT (mac) DO UPDATE SET "
-                 "first_seen = coalesce(machine.first_seen, excluded.first_seen), "
-                 "last_seen = CASE WHEN coalesce(machine.last_seen, 0) > excluded.last_seen "
-                 "THEN coalesce(machine.last_seen, 0) ELSE excluded.last_seen END, "
-                 "last_server = CASE WHEN excluded.last_seen >= coalesce(machine.last_seen, 0) "
-                 "THEN excluded.last_server ELSE machine.last_server END, "
-                 "last_stage = CASE WHEN excluded.last_stage_at >= "
-                 "coalesce(machine.last_stage_at, 0) THEN excluded.last_stage "
-                 "ELSE machine.last_stage END, "
-                 "last_stage_at = CASE WHEN coalesce(machine.last_stage_at, 0) > "
-                 "excluded.last_stage_at THEN coalesce(machine.last_stage_at, 0) "
-                 "ELSE excluded.last_stage_at END");
-        o = (size_t)snprintf(sql_events_many, sizeof(sql_events_many),
-                             "INSERT INTO event (time, mac, stage, detail, peer, server) VALUES ");
-        for (int r = 0, b = 0; r < CHUNK; r++, b += EV_COLS)
-                o += (size_t)snprintf(sql_events_many + o, sizeof(sql_events_many) - o,
-                                      "%s(?%d, ?%d, ?%d, ?%d, ?%d, ?%d)", r ? ", " : "", b + 1,
-                                      b + 2, b + 3, b + 4, b + 5, b + 6);
-}
-
 static const char *server_of(const struct boot_event *e)
 {
         return e->server[0] ? e->server : store_origin();
@@ -115,6 +168,10 @@ static const char *server_of(const struct boot_event *e)
 /* One machine's update: its first and latest events (struct seen). */
 struct seen_row {
         const struct boot_event *first, *latest;
+        const struct boot_event *fail; /* the failure that stands, or NULL */
+        int64_t fail_rank;             /* fail's rank, else the clear rank */
+        int64_t attempt; /* mask | last rank + 1 << 10 | ATTEMPT_RESTARTED | ATTEMPT_FIRST_DHCP */
+        int64_t attempt_at; /* the last ranked step's time (0: none) */
         char mac[MAC_STR_LEN];
 };
 
@@ -125,6 +182,15 @@ static void seen_bind(struct store_stmt *st, int b, const struct seen_row *r)
         store_bind_text(st, b + 3, r->latest->stage);
         store_bind_int64(st, b + 4, r->latest->time);
         store_bind_text(st, b + 5, server_of(r->latest));
+        if (r->fail) {
+                store_bind_text(st, b + 6, r->fail->stage);
+                store_bind_text(st, b + 7, r->fail->outcome);
+                store_bind_text(st, b + 8, r->fail->detail);
+        }
+        store_bind_int64(st, b + 9, r->fail ? r->fail->time : 0);
+        store_bind_int64(st, b + 10, r->fail_rank);
+        store_bind_int64(st, b + 11, r->attempt);
+        store_bind_int64(st, b + 12, r->attempt_at);
 }
 
 static int seen_write(struct store *s, const struct seen_row *rows, size_t n)
@@ -140,7 +206,7 @@ static int seen_write(struct store *s, const struct seen_row *rows, size_t n)
                         return store_db_fail(s, "machine seen");
         }
         for (; i < n; i++) {
-                struct store_stmt *st = store_prepare(s, SQL_SEEN);
+                struct store_stmt *st = store_prepare(s, sql_seen_one);
                 if (!st)
                         return -EIO;
                 seen_bind(st, 0, &rows[i]);
@@ -166,11 +232,19 @@ static int record_seen(struct store *s, const struct boot_event *evs, size_t n)
         }
         for (size_t i = 0; i < n; i++) {
                 struct seen *e = seen_find(tab, cap - 1, evs, &evs[i].mac);
-                if (!e->used)
+                if (!e->used) {
                         *e = (struct seen){
                             .first = (uint32_t)i, .latest = (uint32_t)i, .used = true};
-                else if (evs[i].time >= evs[e->latest].time)
+                        boot_fold_init(&e->fold);
+                } else if (evs[i].time >= evs[e->latest].time) {
                         e->latest = (uint32_t)i;
+                }
+                int rank = boot_stage_rank(evs[i].stage);
+                if (rank >= 0 && !e->ranked) {
+                        e->ranked = true;
+                        e->first_dhcp = rank == 0;
+                }
+                boot_fold_add(&e->fold, (int)i, evs[i].time, evs[i].stage, evs[i].outcome);
         }
         size_t n_rows = 0;
         for (size_t i = 0; i < n; i++) {
@@ -180,6 +254,12 @@ static int record_seen(struct store *s, const struct boot_event *evs, size_t n)
                 struct seen_row *r = &rows[n_rows++];
                 r->first = &evs[i];
                 r->latest = &evs[e->latest];
+                r->fail = e->fold.fail >= 0 ? &evs[e->fold.fail] : NULL;
+                r->fail_rank = r->fail ? e->fold.fail_rank : e->fold.clear_rank;
+                r->attempt = e->fold.mask | (e->fold.restarted ? ATTEMPT_RESTARTED : 0) |
+                             (e->first_dhcp ? ATTEMPT_FIRST_DHCP : 0) |
+                             (e->ranked ? (int64_t)(e->fold.prev_rank + 1) << 10 : 0);
+                r->attempt_at = e->ranked ? e->fold.prev_time : 0;
                 mac_format(&evs[i].mac, r->mac);
         }
         free(tab);
@@ -196,6 +276,12 @@ static void event_bind(struct store_stmt *st, int b, const struct boot_event *e,
         store_bind_text(st, b + 4, e->detail);
         store_bind_text(st, b + 5, e->peer);
         store_bind_text(st, b + 6, server_of(e));
+        store_bind_text(st, b + 7, e->outcome[0] ? e->outcome : BOOT_OK);
+        if (e->xfer) {
+                store_bind_int64(st, b + 8, e->bytes);
+                store_bind_int64(st, b + 9, e->size);
+                store_bind_int64(st, b + 10, e->duration_ms);
+        }
 }
 
 /* Appends the events in order, CHUNK per statement. */
@@ -205,7 +291,7 @@ static int record_events(struct store *s, const struct boot_event *evs, size_t n
         size_t i = 0;
         while (i < n) {
                 bool many = n - i >= CHUNK;
-                struct store_stmt *st = store_prepare(s, many ? sql_events_many : SQL_EVENT_ADD);
+                struct store_stmt *st = store_prepare(s, many ? sql_events_many : sql_events_one);
                 if (!st)
                         return -EIO;
                 int rows = many ? CHUNK : 1;
@@ -282,7 +368,8 @@ static int record_tx(struct store *s, struct boot_event *evs, size_t n, int64_t 
 }
 
 static const char SQL_EVENTS[] =
-    "SELECT id, time, mac, stage, detail, peer, server FROM event "
+    "SELECT id, time, mac, stage, detail, peer, server, outcome, bytes, size, duration_ms "
+    "FROM event "
     "WHERE (mac = ?1 OR ?1 IS NULL) AND time >= ?2 ORDER BY id DESC LIMIT ?3";
 
 int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, int64_t limit,
@@ -320,6 +407,11 @@ int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, 
                 store_col_copy(st, 4, e->detail, sizeof(e->detail));
                 store_col_copy(st, 5, e->peer, sizeof(e->peer));
                 store_col_copy(st, 6, e->server, sizeof(e->server));
+                store_col_copy(st, 7, e->outcome, sizeof(e->outcome));
+                e->xfer = !store_col_null(st, 8);
+                e->bytes = store_col_int64(st, 8);
+                e->size = store_col_int64(st, 9);
+                e->duration_ms = store_col_int64(st, 10);
                 n++;
         }
         store_reset(st);

@@ -40,7 +40,7 @@
 #define STORE_STMT_MAX   128
 #define STORE_STMT_SLOTS 256 /* hash slots, a power of two > STORE_STMT_MAX */
 /* Highest ?N a statement may use (multi-row inserts: rows x columns). */
-#define STORE_PARAMS_MAX 128
+#define STORE_PARAMS_MAX 256
 
 /* SQLite: what the -wal file is cut back to when the WAL starts over
  * (PRAGMA journal_size_limit, every connection).  Without it the file keeps

@@ -39,6 +39,9 @@ void machine_done(struct machine *m)
         free(m->boot_file);
         free(m->last_stage);
         free(m->last_server);
+        free(m->fail_stage);
+        free(m->fail_outcome);
+        free(m->fail_detail);
         memset(m, 0, sizeof(*m));
 }
 
@@ -257,7 +260,7 @@ int store_machine_update(struct store *s, const struct machine *m)
 #define MACHINE_COLS                                                                               \
         "mac, hostname, image, ipv4, notes, state, first_seen, last_seen, last_stage, "            \
         "last_stage_at, created, boot_file, netboot, last_server, secure_boot, "                   \
-        "snponly_fallback_at"
+        "snponly_fallback_at, fail_stage, fail_outcome, fail_detail, fail_at, attempt_stages"
 
 static int machine_from_row(struct store *s, struct store_stmt *st, struct machine *m)
 {
@@ -283,6 +286,11 @@ static int machine_from_row(struct store *s, struct store_stmt *st, struct machi
         m->last_server = store_col_dup(st, 13, &oom);
         m->secure_boot = store_col_int64(st, 14) != 0;
         m->snponly_fallback_at = store_col_int64(st, 15);
+        m->fail_stage = store_col_dup(st, 16, &oom);
+        m->fail_outcome = store_col_dup(st, 17, &oom);
+        m->fail_detail = store_col_dup(st, 18, &oom);
+        m->fail_at = store_col_int64(st, 19);
+        m->attempt_stages = (unsigned)(store_col_int64(st, 20) & BOOT_MASK_ALL);
         if (!m->notes && !oom)
                 m->notes = strdup("");
         if (oom || !m->notes) {
@@ -343,11 +351,11 @@ int store_machine_get(struct store *s, const struct mac *mac, struct machine *re
         "(?4 IS NOT NULL AND EXISTS (SELECT 1 FROM lease WHERE lease.mac = machine.mac AND "       \
         "lease.state IN ('offered', 'bound') AND (lease.ip BETWEEN ?4 AND ?5 OR "                  \
         "lease.ip BETWEEN ?6 AND ?7 OR lease.ip BETWEEN ?8 AND ?9))) OR "                          \
-        "?3 IS NULL)"
+        "?3 IS NULL) AND (CAST(?10 AS BIGINT) = 0 OR fail_outcome IS NOT NULL)"
 
 #define MACHINE_LIST_BY(order)                                                                     \
         "SELECT " MACHINE_COLS " FROM machine " MACHINE_FILTER " ORDER BY " order                  \
-        " LIMIT ?10 OFFSET ?11"
+        " LIMIT ?11 OFFSET ?12"
 /* Empty values last either way (SQLite and PostgreSQL disagree on NULLs),
  * then the MAC, so that paging is stable. */
 #define MACHINE_SORT(col)                                                                          \
@@ -398,6 +406,7 @@ static void bind_filter(struct store_stmt *st, const struct machine_filter *f)
                         store_bind_int64(st, 5 + 2 * i, hi[i]);
                 }
         }
+        store_bind_int64(st, 10, f && f->failing);
 }
 
 static int machine_count(struct store *s, const struct machine_filter *f, int64_t *ret)
@@ -421,8 +430,8 @@ int store_machine_list(struct store *s, const struct machine_filter *f, struct m
         if (!st)
                 return -EIO;
         bind_filter(st, f);
-        store_bind_int64(st, 10, f && f->limit > 0 ? f->limit : INT64_MAX);
-        store_bind_int64(st, 11, f && f->offset > 0 ? f->offset : 0);
+        store_bind_int64(st, 11, f && f->limit > 0 ? f->limit : INT64_MAX);
+        store_bind_int64(st, 12, f && f->offset > 0 ? f->offset : 0);
 
         struct machine *v = NULL;
         size_t n = 0;

@@ -184,7 +184,22 @@ static const struct store_migration migrations[] = {
         "  after_json " TXT ");"
         "CREATE INDEX audit_time ON audit(time);"
         "CREATE INDEX audit_actor ON audit(actor, id);"},
-    /* 8 -> 11 (as SQLite's 11; 9 and 10 are other branches'): an image's
+
+    /* 9 -> 10: failures as data (as SQLite's 10).  No trigger: neither DHCP
+     * nor the scripts depend on these columns. */
+    {10, "ALTER TABLE event ADD COLUMN outcome TEXT NOT NULL DEFAULT 'ok';"
+         "ALTER TABLE event ADD COLUMN bytes BIGINT;"
+         "ALTER TABLE event ADD COLUMN size BIGINT;"
+         "ALTER TABLE event ADD COLUMN duration_ms BIGINT;"
+         "ALTER TABLE machine ADD COLUMN fail_stage TEXT;"
+         "ALTER TABLE machine ADD COLUMN fail_outcome TEXT;"
+         "ALTER TABLE machine ADD COLUMN fail_detail TEXT;"
+         "ALTER TABLE machine ADD COLUMN fail_at BIGINT NOT NULL DEFAULT 0;"
+         "ALTER TABLE machine ADD COLUMN fail_rank BIGINT NOT NULL DEFAULT 0;"
+         "ALTER TABLE machine ADD COLUMN attempt_stages BIGINT NOT NULL DEFAULT 0;"
+         "ALTER TABLE machine ADD COLUMN attempt_at BIGINT NOT NULL DEFAULT 0;"},
+
+    /* 10 -> 11 (as SQLite's 11): an image's
      * kernel and initrds for arm64 machines; scripts depend on them. */
     {11, "ALTER TABLE image ADD COLUMN kernel_arm64 " TXT " NOT NULL DEFAULT '';"
          "CREATE TABLE image_initrd_arm64 ("

@@ -144,7 +144,29 @@ static const struct store_migration migrations[] = {
         "  after_json TEXT);"
         "CREATE INDEX audit_time ON audit(time);"
         "CREATE INDEX audit_actor ON audit(actor, id);"},
-    /* 8 -> 11 (9 and 10 are other branches'; renumbered at merge): an
+
+    /* 9 -> 10: failures as data.  Each event's outcome ('ok' or a failure
+     * code, boot_outcome.h) and, for transfers, bytes sent, file size and
+     * duration (NULL = not a transfer).  A machine's current failure: set
+     * by a failed boot step, cleared by a later successful step at the
+     * same or a later stage (fail_rank, boot_outcome_rank()); NULL
+     * fail_outcome = not failing.  attempt_stages: the stages the current
+     * attempt went through, ok and failed (BOOT_MASK_*), its last step's
+     * rank + 1 in bits 10-12 and time in attempt_at (the order recorded);
+     * bits 29-30 carry store_event.c's flags, masked off when read. */
+    {10, "ALTER TABLE event ADD COLUMN outcome TEXT NOT NULL DEFAULT 'ok';"
+         "ALTER TABLE event ADD COLUMN bytes INTEGER;"
+         "ALTER TABLE event ADD COLUMN size INTEGER;"
+         "ALTER TABLE event ADD COLUMN duration_ms INTEGER;"
+         "ALTER TABLE machine ADD COLUMN fail_stage TEXT;"
+         "ALTER TABLE machine ADD COLUMN fail_outcome TEXT;"
+         "ALTER TABLE machine ADD COLUMN fail_detail TEXT;"
+         "ALTER TABLE machine ADD COLUMN fail_at INTEGER NOT NULL DEFAULT 0;"
+         "ALTER TABLE machine ADD COLUMN fail_rank INTEGER NOT NULL DEFAULT 0;"
+         "ALTER TABLE machine ADD COLUMN attempt_stages INTEGER NOT NULL DEFAULT 0;"
+         "ALTER TABLE machine ADD COLUMN attempt_at INTEGER NOT NULL DEFAULT 0;"},
+
+    /* 10 -> 11: an
      * image's kernel and initrds for arm64 machines (struct image), so one
      * image serves x86-64 and arm64.  Scripts depend on them: their
      * writes move the script generation like the image's own. */

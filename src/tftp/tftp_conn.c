@@ -126,9 +126,10 @@ static bool conn_mac(struct tftp_conn *c, struct mac *ret)
 }
 
 /* The boot stage "tftp" for a fetched first-stage binary, dynamic file or
- * image file (kernels and initrds GRUB and pxelinux fetch over TFTP);
- * a dynamic file's detail says what the resolver made of it. */
-static void conn_report(struct tftp_conn *c, const char *peer)
+ * image file (kernels and initrds GRUB and pxelinux fetch over TFTP), with
+ * its outcome (NULL = ok) and figures; a dynamic file's detail says what
+ * the resolver made of it. */
+static void conn_report(struct tftp_conn *c, const char *peer, const char *outcome, int64_t now)
 {
         struct tftp_server *srv = c->srv;
         if (!srv->ev || c->src.kind == TFTP_SRC_ROOT)
@@ -139,9 +140,38 @@ static void conn_report(struct tftp_conn *c, const char *peer)
                           peer, c->file);
                 return;
         }
-        boot_events_report(srv->ev, &mac, "tftp", peer, "%s (%llu bytes)%s%s", c->file,
-                           (unsigned long long)c->src.size, *c->src.detail ? ": " : "",
-                           c->src.detail);
+        if (!outcome && c->src.kind == TFTP_SRC_DYNAMIC &&
+            c->src.result.outcome == BOOT_OUTCOME_FALLBACK)
+                outcome = BOOT_RENDER_ERROR; /* sent the wait-and-retry file instead */
+        struct boot_step step = {.outcome = outcome,
+                                 .xfer = true,
+                                 .bytes = (int64_t)c->sent_bytes,
+                                 .size = (int64_t)c->src.size,
+                                 .duration_ms = now - c->started};
+        boot_events_report_step(srv->ev, &mac, "tftp", peer, &step, "%s (%llu bytes)%s%s%s%s",
+                                c->file, (unsigned long long)c->src.size,
+                                *c->src.detail ? ": " : "", c->src.detail, outcome ? ": " : "",
+                                outcome ? outcome : "");
+}
+
+/* What a transfer's end means for the machine's boot: NULL = ok; "" = not
+ * a step (a size probe, a repeat, our shutdown, or a likely success whose
+ * last ACK was lost, none of which changes what the machine knows). */
+static const char *end_outcome(enum tftp_end end)
+{
+        switch (end) {
+        case TFTP_END_OK:
+                return NULL;
+        case TFTP_END_TIMEOUT:
+                return BOOT_TIMEOUT;
+        case TFTP_END_PEER_ERROR:
+        case TFTP_END_UNREACHABLE:
+                return BOOT_ABORTED;
+        case TFTP_END_IO_ERROR:
+                return BOOT_ERROR;
+        default:
+                return "";
+        }
 }
 
 /* The client closed its port.  After the final block went out this is
@@ -177,8 +207,9 @@ void tftp_conn_end(struct tftp_conn *c, enum tftp_end end)
                         (unsigned long long)c->sent_bytes, (long long)(now - c->started),
                         (unsigned long long)c->x.retransmits, tftp_end_name(end),
                         suppressed ? " (earlier transfer lines suppressed)" : "");
-        if (end == TFTP_END_OK)
-                conn_report(c, peer);
+        const char *outcome = end_outcome(end);
+        if (!outcome || *outcome)
+                conn_report(c, peer, outcome, now);
 
         loop_timer_disarm(srv->loop, &c->timer);
         loop_del_fd(srv->loop, c->fd);

@@ -216,6 +216,22 @@ static void log_fallback(const struct request *rq, const char *norm, const struc
                   src->result.err);
 }
 
+/* A file a machine asked for does not exist: its boot stops here, which
+ * its event says (only for an address with a lease: a failure, so the
+ * lookup is off the path of transfers that work). */
+static void report_not_found(struct tftp_server *srv, const struct sockaddr_in *peer,
+                             const char *file)
+{
+        struct mac mac;
+        if (!srv->ev || !srv->store ||
+            store_lease_find_mac(srv->store, ntohl(peer->sin_addr.s_addr), &mac) < 0)
+                return;
+        char p[TFTP_PEER_STR_MAX];
+        tftp_conn_peer_str(peer, p);
+        struct boot_step step = {.outcome = BOOT_NOT_FOUND};
+        boot_events_report_step(srv->ev, &mac, "tftp", p, &step, "%s: file not found", file);
+}
+
 /* Opens what the normalised name resolves to and starts sending it. */
 static void serve(struct tftp_server *srv, struct request *rq, const char *norm)
 {
@@ -240,6 +256,8 @@ static void serve(struct tftp_server *srv, struct request *rq, const char *norm)
         boot_endpoints_free(tmp);
         if (r < 0) {
                 refuse(srv, rq->local, rq->peer, norm, code, msg);
+                if (code == TFTP_ENOTFOUND)
+                        report_not_found(srv, rq->peer, norm);
                 return;
         }
         log_fallback(rq, norm, &src);

@@ -151,5 +151,19 @@ check "files: browse, digest, upload, pick in the image editor; bulk adopt 10" r
 ADMIN_TOKEN=$($BH token create ui-admin --role admin 2>/dev/null)
 check "administration: users, a token shown once, revoke, audit" run_ui admin API_TOKEN="$ADMIN_TOKEN" \
 	ADMIN_USER=admin ADMIN_PASS=admin-password-1 VIEWER_USER=vera VIEWER_PASS=viewer-password-1
+# Failures: a machine whose image names a missing initrd fetches its
+# script and kernel, then gets a 404 for the initrd (last: it adds a failing
+# machine and two broken images).
+FAIL_MAC=52:54:00:fa:00:01
+$BH image add fbroken --kernel demo/vmlinuz --initrd demo/missing-initrd >/dev/null 2>&1
+$BH machine add $FAIL_MAC --image fbroken --hostname fail-1 >/dev/null
+ip netns exec "$NS" curl -fsS --max-time 5 -o /dev/null "$URL/boot/$FAIL_MAC.ipxe"
+ip netns exec "$NS" curl -fsS --max-time 5 -o /dev/null "$URL/images/demo/vmlinuz"
+ip netns exec "$NS" curl -sS --max-time 5 -o /dev/null "$URL/images/demo/missing-initrd"
+check "failures test: the machine is failing" wait_for 10 sh -c \
+	"ip netns exec $NS curl -fsS --max-time 2 -H 'Authorization: Bearer $TOKEN' '$URL/api/v1/machines/$FAIL_MAC' | grep -q '\"status\": *\"failing\"'"
+check "failures: list, filter, dashboard, machine page, broken image" run_ui failures API_TOKEN="$TOKEN" \
+	ADMIN_USER=admin ADMIN_PASS=admin-password-1 FAIL_MAC=$FAIL_MAC FAIL_IMAGE=fbroken \
+	FAIL_INITRD=demo/missing-initrd
 log "screenshots: $ART"
 finish

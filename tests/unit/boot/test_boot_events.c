@@ -75,6 +75,47 @@ static void test_push_flush(void **state)
         boot_events_free(NULL);
 }
 
+/* A step's outcome and transfer figures reach the store with its event,
+ * and a failure makes the machine failing until a later step gets as far. */
+static void test_step_outcome(void **state)
+{
+        struct fixture *f = *state;
+        struct boot_events *q;
+        assert_int_equal(boot_events_new(16, &q), 0);
+        struct mac m = mac_n(7);
+        struct boot_step nak = {.outcome = BOOT_NAK};
+        boot_events_report_step(q, &m, "dhcp", "198.18.0.7:68", &nak, "REQUEST: %s", "NAK");
+        struct boot_step part = {
+            .outcome = BOOT_ABORTED, .xfer = true, .bytes = 100, .size = 4096, .duration_ms = 9};
+        boot_events_report_step(q, &m, "kernel", "198.18.0.7:1000", &part, "k/linux");
+        assert_int_equal(boot_events_flush(q, f->s, 0), 2);
+        struct boot_event *evs;
+        size_t n;
+        assert_int_equal(store_events_list(f->s, &m, 0, 10, &evs, &n), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(evs[0].outcome, BOOT_ABORTED);
+        assert_true(evs[0].xfer);
+        assert_int_equal(evs[0].bytes, 100);
+        assert_int_equal(evs[0].size, 4096);
+        assert_int_equal(evs[0].duration_ms, 9);
+        assert_string_equal(evs[1].outcome, BOOT_NAK);
+        assert_false(evs[1].xfer);
+        free(evs);
+        struct machine mm;
+        assert_int_equal(store_machine_get(f->s, &m, &mm), 0);
+        assert_string_equal(mm.fail_stage, "kernel");
+        assert_string_equal(mm.fail_outcome, BOOT_ABORTED);
+        machine_done(&mm);
+
+        /* A whole kernel (the plain report: ok) clears it. */
+        boot_events_report(q, &m, "kernel", "198.18.0.7:1001", "k/linux");
+        assert_int_equal(boot_events_flush(q, f->s, 0), 1);
+        assert_int_equal(store_machine_get(f->s, &m, &mm), 0);
+        assert_null(mm.fail_outcome);
+        machine_done(&mm);
+        boot_events_free(q);
+}
+
 static void test_long_fields_truncated(void **state)
 {
         struct fixture *f = *state;
@@ -260,6 +301,7 @@ int main(void)
             T(test_push_flush),           T(test_long_fields_truncated),
             T(test_full_queue_drops),     T(test_failed_write_is_retried),
             T(test_concurrent_producers), T(test_flush_in_chunks),
+            T(test_step_outcome),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,7 +51,10 @@ static struct boot_event ev(uint8_t m, int64_t t, const char *stage)
 
 static void record_both(struct fixture *f, const struct boot_event *evs, size_t n)
 {
-        assert_int_equal(store_record_events(f->batched, evs, n, 0), 0);
+        int rr = store_record_events(f->batched, evs, n, 0);
+        if (rr)
+                print_error("%s\n", store_errmsg(f->batched));
+        assert_int_equal(rr, 0);
         for (size_t i = 0; i < n; i++)
                 assert_int_equal(store_record_events(f->single, &evs[i], 1, 0), 0);
 }
@@ -73,6 +76,12 @@ static void assert_same_machines(struct fixture *f)
                 assert_int_equal(a[i].created, b[i].created);
                 assert_string_equal(a[i].last_stage ? a[i].last_stage : "(null)",
                                     b[i].last_stage ? b[i].last_stage : "(null)");
+                assert_string_equal(a[i].fail_outcome ? a[i].fail_outcome : "(null)",
+                                    b[i].fail_outcome ? b[i].fail_outcome : "(null)");
+                assert_string_equal(a[i].fail_stage ? a[i].fail_stage : "(null)",
+                                    b[i].fail_stage ? b[i].fail_stage : "(null)");
+                assert_int_equal(a[i].fail_at, b[i].fail_at);
+                assert_int_equal(a[i].attempt_stages, b[i].attempt_stages);
         }
         machine_list_free(a, na);
         machine_list_free(b, nb);
@@ -87,6 +96,9 @@ static void assert_same_machines(struct fixture *f)
                 assert_string_equal(ea[i].stage, eb[i].stage);
                 assert_string_equal(ea[i].detail, eb[i].detail);
                 assert_string_equal(ea[i].peer, eb[i].peer);
+                assert_string_equal(ea[i].outcome, eb[i].outcome);
+                assert_int_equal(ea[i].xfer, eb[i].xfer);
+                assert_int_equal(ea[i].bytes, eb[i].bytes);
         }
         free(ea);
         free(eb);
@@ -174,6 +186,122 @@ static void test_managed_machine(void **state)
         machine_done(&b);
 }
 
+static struct boot_event failed(uint8_t m, int64_t t, const char *stage, const char *outcome)
+{
+        struct boot_event e = ev(m, t, stage);
+        snprintf(e.outcome, sizeof(e.outcome), "%s", outcome);
+        return e;
+}
+
+static void assert_failing(struct store *s, uint8_t m, const char *stage, const char *outcome)
+{
+        struct machine r = get(s, m);
+        if (!stage) {
+                assert_null(r.fail_outcome);
+                assert_null(r.fail_stage);
+                assert_int_equal(r.fail_at, 0);
+        } else {
+                assert_non_null(r.fail_outcome);
+                assert_string_equal(r.fail_stage, stage);
+                assert_string_equal(r.fail_outcome, outcome);
+        }
+        machine_done(&r);
+}
+
+/* Failures (boot_outcome.h) batched and one by one: a machine looping on a
+ * missing initrd stays failing through its earlier steps; a success at the
+ * failed stage or later clears it; the filter finds exactly the failing. */
+static void test_failures(void **state)
+{
+        struct fixture *f = *state;
+        struct boot_event evs[] = {
+            /* 1: initrd 404, then a new attempt that gets as far as the kernel */
+            ev(1, 100, "dhcp"),
+            ev(1, 101, "script"),
+            ev(1, 102, "kernel"),
+            failed(1, 103, "initrd", BOOT_NOT_FOUND),
+            ev(1, 200, "dhcp"),
+            ev(1, 201, "script"),
+            ev(1, 202, "kernel"),
+            /* 2: fails at the kernel, then the initrd comes: cleared in the batch */
+            failed(2, 100, "kernel", BOOT_ABORTED),
+            ev(2, 150, "kernel"),
+            ev(2, 151, "initrd"),
+            /* 3: pool exhausted, nothing else */
+            failed(3, 100, "dhcp", BOOT_POOL_EXHAUSTED),
+            /* 4: all fine */
+            ev(4, 100, "dhcp"),
+            ev(4, 101, "tftp"),
+        };
+        evs[10].xfer = true;
+        evs[10].bytes = 7;
+        evs[10].size = 10;
+        record_both(f, evs, sizeof(evs) / sizeof(evs[0]));
+        assert_same_machines(f);
+        assert_failing(f->batched, 1, "initrd", BOOT_NOT_FOUND);
+        assert_failing(f->batched, 2, NULL, NULL);
+        assert_failing(f->batched, 3, "dhcp", BOOT_POOL_EXHAUSTED);
+        assert_failing(f->batched, 4, NULL, NULL);
+        /* The current attempt's stages: 1's second attempt (dhcp, script,
+         * kernel), 2's one attempt with the kernel both failed and sent. */
+        struct machine m = get(f->batched, 1);
+        assert_int_equal(m.attempt_stages, BOOT_MASK_OK(0) | BOOT_MASK_OK(2) | BOOT_MASK_OK(3));
+        machine_done(&m);
+        m = get(f->batched, 2);
+        assert_int_equal(m.attempt_stages, BOOT_MASK_FAILED(3) | BOOT_MASK_OK(3) | BOOT_MASK_OK(4));
+        machine_done(&m);
+
+        struct machine_filter flt = {.state = -1, .failing = true};
+        struct machine *ms;
+        size_t n;
+        int64_t total;
+        assert_int_equal(store_machine_list(f->batched, &flt, &ms, &n, &total), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(total, 2);
+        assert_int_equal(ms[0].mac.b[5], 1);
+        assert_int_equal(ms[1].mac.b[5], 3);
+        machine_list_free(ms, n);
+
+        /* Later batches: 1's next initrd clears it; 3's next DHCP reply
+         * does; a later failure replaces an older one. */
+        const struct boot_event more[] = {
+            ev(1, 300, "dhcp"),
+            ev(1, 301, "initrd"),
+            ev(3, 300, "dhcp"),
+            failed(4, 300, "tftp", BOOT_TIMEOUT),
+            failed(4, 301, "script", BOOT_RENDER_ERROR),
+            ev(4, 302, "tftp"),
+        };
+        record_both(f, more, sizeof(more) / sizeof(more[0]));
+        assert_same_machines(f);
+        assert_failing(f->batched, 1, NULL, NULL);
+        assert_failing(f->batched, 3, NULL, NULL);
+        assert_failing(f->batched, 4, "script", BOOT_RENDER_ERROR);
+        /* 1: a dhcp step after its kernel step started a new attempt. */
+        m = get(f->batched, 1);
+        assert_int_equal(m.attempt_stages, BOOT_MASK_OK(0) | BOOT_MASK_OK(4));
+        machine_done(&m);
+        /* 3: dhcp after a failed dhcp: the same attempt. */
+        m = get(f->batched, 3);
+        assert_int_equal(m.attempt_stages, BOOT_MASK_FAILED(0) | BOOT_MASK_OK(0));
+        machine_done(&m);
+
+        /* The outcome and figures are kept with the event. */
+        struct boot_event *el;
+        struct mac m2 = {{0x52, 0x54, 0x00, 0x00, 0x00, 2}};
+        assert_int_equal(store_events_list(f->batched, &m2, 0, 10, &el, &n), 0);
+        assert_int_equal(n, 3);
+        assert_string_equal(el[0].outcome, "ok");
+        assert_false(el[0].xfer);
+        assert_string_equal(el[2].outcome, BOOT_ABORTED);
+        free(el);
+        struct mac m3 = {{0x52, 0x54, 0x00, 0x00, 0x00, 3}};
+        assert_int_equal(store_events_list(f->batched, &m3, 0, 10, &el, &n), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(el[1].outcome, BOOT_POOL_EXHAUSTED);
+        free(el);
+}
+
 /* Many MACs, many events each: exercises the per-batch table. */
 static void test_large_batch(void **state)
 {
@@ -196,6 +324,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_known_macs, setup, teardown),
             cmocka_unit_test_setup_teardown(test_managed_machine, setup, teardown),
             cmocka_unit_test_setup_teardown(test_large_batch, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
