@@ -142,6 +142,7 @@ static const struct api_noun nouns[] = {
     {"leases", "api_leases", api_leases, false, false, API_BODY_MAX},
     {"events", "api_events", api_events, false, false, API_BODY_MAX},
     {"preview", "api_preview", api_preview, false, true, API_BODY_MAX},
+    {"stream", "api_stream", api_stream, false, false, 0},
 };
 
 /* Refuses the API on plain HTTP when HTTPS is configured: passwords and

@@ -98,6 +98,7 @@ enum MHD_Result api_leases(struct api_req *a);
 enum MHD_Result api_events(struct api_req *a);
 enum MHD_Result api_status(struct api_req *a);
 enum MHD_Result api_preview(struct api_req *a);
+enum MHD_Result api_stream(struct api_req *a);
 
 /* Shared between images and the preview: reads the image fields present in
  * o over *img (copies; free with image_done()).  Absent fields are kept. */
