@@ -3,6 +3,7 @@
 #include "http/live.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -40,6 +41,7 @@ struct live_sub {
         bool resync;               /* tell the client to reload what it shows */
         bool beat;                 /* a heartbeat comment is due */
         bool suspended;            /* by live_read(), resumed by the watcher */
+        bool gone;                 /* the client hung up while suspended: end it */
         char *part;                /* a message larger than the reader's buffer ... */
         size_t part_len, part_off; /* ... and how much of it went */
 };
@@ -236,6 +238,25 @@ static bool tick(struct live *l, struct store *st, struct batch *b)
         return n == BATCH + LOOKBACK;
 }
 
+/* Locked.  libmicrohttpd does not watch a suspended connection, so a
+ * client that went away would hold its slot until the next heartbeat: look
+ * for the hang-up here, every tick, and end those streams. */
+static void reap_gone(struct live *l)
+{
+        for (struct live_sub *s = l->subs; s; s = s->next) {
+                if (!s->suspended)
+                        continue;
+                const union MHD_ConnectionInfo *ci =
+                    MHD_get_connection_info(s->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+                struct pollfd p = {.fd = ci ? ci->connect_fd : -1, .events = POLLRDHUP};
+                if (p.fd >= 0 && poll(&p, 1, 0) > 0 &&
+                    (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+                        s->gone = true;
+                        wake_sub(s);
+                }
+        }
+}
+
 static void *watcher_main(void *arg)
 {
         struct live *l = arg;
@@ -256,6 +277,7 @@ static void *watcher_main(void *arg)
                         if (!tick(l, st, b))
                                 break;
                 pthread_mutex_lock(&l->lock);
+                reap_gone(l);
                 int64_t now = mono_ms();
                 if (now >= next_beat) {
                         next_beat = now + LIVE_HEARTBEAT_S * 1000;
@@ -435,6 +457,10 @@ ssize_t live_read(void *cls, uint64_t pos, char *buf, size_t max)
         struct live *l = s->hub;
         size_t o = 0;
         pthread_mutex_lock(&l->lock);
+        if (s->gone) {
+                pthread_mutex_unlock(&l->lock);
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
         if (!s->hello_sent) {
                 char hello[128];
                 int n = snprintf(hello, sizeof(hello),
