@@ -77,6 +77,7 @@ check "boot path still served beside two streams" \
 	sh -c "ip netns exec $NS curl -sf -o /dev/null -m 5 $URL/boot/52-54-00-5e-00-02.ipxe"
 stream s3 --interface 127.0.0.2
 check "stream from another address opens" wait_for 5 has s3 'event: hello'
+S3=$LAST_STREAM
 ST=$(ip netns exec "$NS" curl -s -o "$T/resp" -w '%{http_code}' -m 5 --interface 127.0.0.3 \
 	-H "Cookie: $SID" "$URL/api/v1/stream") || true
 B=$(cat "$T/resp")
@@ -84,7 +85,8 @@ expect_eq "beyond stream_max: 503" 503 "$ST"
 expect_match "503 is JSON naming the knob" 'stream_max' "$(jf .error)"
 
 log "-- Last-Event-ID resumes; an unknown one says resync"
-kill "$S2" 2>/dev/null || true # its slot frees once the server sees the hang-up
+# Their slots free once the server sees the hang-ups.
+kill "$S2" "$S3" 2>/dev/null || true
 boot 52-54-00-5e-00-03
 check "s1 sees the third MAC" wait_for 5 has s1 '52:54:00:5e:00:03'
 stream r1 -H "Last-Event-ID: $ID1"
