@@ -132,5 +132,10 @@ check "images: server-side machine counts, unassign N and delete" run_ui images 
 	ADMIN_USER=admin ADMIN_PASS=admin-password-1 BIG_IMAGE=big BIG_N=$BIG_N
 check "machines: select all N matching, bulk assign" run_ui selectall API_TOKEN="$TOKEN" \
 	ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=demo BIG_N=$BIG_N
+# Live updates: a managed machine that never booted, and new MACs, booted
+# with curl while the pages are open (polling stretched to an hour).
+$BH machine add 52:54:00:7e:00:00 --hostname live-0 >/dev/null 2>&1
+check "live: boots appear on the open pages (SSE)" run_ui live API_TOKEN="$TOKEN" \
+	ADMIN_USER=admin ADMIN_PASS=admin-password-1 LIVE_MAC=52:54:00:7e:00:00 LIVE_HOST=live-0 IMAGE=demo
 log "screenshots: $ART"
 finish
