@@ -37,6 +37,7 @@ struct live_sub {
         struct MHD_Connection *conn;
         uint32_t ip;
         uint64_t cursor;           /* next ring seq to send */
+        int64_t opened_ms;         /* monotonic; the stream ends LIVE_MAX_AGE_S after */
         bool hello_sent;           /* the opening lines */
         bool resync;               /* tell the client to reload what it shows */
         bool beat;                 /* a heartbeat comment is due */
@@ -384,7 +385,7 @@ int live_subscribe(struct live *l, uint32_t ip, const char *last_event_id,
         struct live_sub *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        *s = (struct live_sub){.hub = l, .conn = conn, .ip = ip};
+        *s = (struct live_sub){.hub = l, .conn = conn, .ip = ip, .opened_ms = mono_ms()};
         pthread_mutex_lock(&l->lock);
         int64_t from_addr = 0;
         for (struct live_sub *o = l->subs; o; o = o->next)
@@ -511,7 +512,7 @@ ssize_t live_read(void *cls, uint64_t pos, char *buf, size_t max)
         }
         ssize_t ret = (ssize_t)o;
         if (o == 0) {
-                if (l->stopping) {
+                if (l->stopping || mono_ms() - s->opened_ms >= LIVE_MAX_AGE_S * 1000) {
                         ret = MHD_CONTENT_READER_END_OF_STREAM;
                 } else {
                         s->suspended = true;

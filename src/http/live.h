@@ -11,7 +11,8 @@
  *
  * A subscriber's connection is suspended in libmicrohttpd while it has
  * nothing to send and resumed by the watcher when messages arrive or a
- * heartbeat is due (every LIVE_HEARTBEAT_S). */
+ * heartbeat is due (every LIVE_HEARTBEAT_S).  Credentials are checked when
+ * a stream opens; LIVE_MAX_AGE_S bounds how long that check holds. */
 #pragma once
 
 #include <microhttpd.h>
@@ -20,6 +21,10 @@
 
 #define LIVE_HEARTBEAT_S 15
 #define LIVE_RETRY_MS    3000 /* the client's reconnection delay (SSE "retry:") */
+/* A stream ends (with nothing pending) this long after it opened: the
+ * client reconnects at once with Last-Event-ID, and so its credentials are
+ * checked again (a logged-out session or revoked token stops receiving). */
+#define LIVE_MAX_AGE_S 300
 
 struct live_conf {
         int64_t max_total;    /* subscribers on this server */
