@@ -2,7 +2,8 @@
 // with the session cookie) shared by every view.  A view asks for its
 // refresh with liveEvery(fn, ms, filter): fn runs now, again (debounced)
 // whenever a stream message passes filter, and every ms only while the
-// stream is down (refused, cut, or an old server): polling is the fallback.
+// stream is down (refused, cut, or an old server): polling is the fallback
+// (and once a minute while it is up).
 //
 // Messages (docs/api.md): {type: 'boot', data: event}, {type: 'machine',
 // data: machine}; 'resync' (events were missed) refreshes every view.
@@ -29,10 +30,13 @@ function setUp(v) {
   for (const s of subs) arm(s);
 }
 
-// The fallback timer runs only while the stream is down.
+// Polling at the view's pace runs only while the stream is down; while it
+// is up a slow refresh (a minute) still catches what no boot event tells
+// (another administrator's edits, the CLI).
+const SLOW_MS = 60000;
 function arm(s) {
   clearInterval(s.timer);
-  s.timer = up ? null : setInterval(() => s.run(), pollMs(s.ms));
+  s.timer = setInterval(() => s.run(), up ? Math.max(pollMs(s.ms), SLOW_MS) : pollMs(s.ms));
 }
 
 function dispatch(type, data) {

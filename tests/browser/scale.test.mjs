@@ -91,7 +91,7 @@ run(async (page, consoleErrors) => {
     const dlgText = await page.locator('dialog[open]').textContent();
     const bulk = await timed(page,
       '[...document.querySelectorAll("dialog[open] button")].find((b) => b.textContent.trim() === "Assign").click()',
-      `return [...document.querySelectorAll(".toast")].some((t) => t.textContent.includes("1,000 machines now boot " + arg)) && ${ROWS}.length > 0 && !document.querySelector("dialog[open]")`, image);
+      `const r = ${ROWS}; return [...document.querySelectorAll(".toast")].some((t) => t.textContent.includes("1,000 machines now boot " + arg)) && r.length > 0 && [...r].every((x) => x.querySelector("select")?.value === arg)`, image);
     check(`bulk run ${i + 1}: 1,000 machines assigned ${image} (toast)`, bulk >= 0,
       dlgText + ' → ' + await page.evaluate(() => [...new Set(window.bhToasts)].join(' | ')));
     report('bulk assign 1,000', bulk);
