@@ -25,7 +25,6 @@
 #define TICK_ROUNDS  4           /* queries per tick when a batch comes back full */
 
 struct msg {
-        uint64_t seq;
         int64_t eid; /* the newest event id it follows (Last-Event-ID) */
         char *text;  /* a whole SSE message, "\n\n" included */
         size_t len;
@@ -112,7 +111,7 @@ static void ring_push(struct live *l, int64_t eid, char *text)
         if (m->text && m->eid > l->floor_id)
                 l->floor_id = m->eid;
         free(m->text);
-        *m = (struct msg){.seq = l->head, .eid = eid, .text = text, .len = len};
+        *m = (struct msg){.eid = eid, .text = text, .len = len};
         l->head++;
 }
 

@@ -95,5 +95,12 @@ check "... and not the one it had" sh -c "! grep -q '\"mac\":\"52:54:00:5e:00:01
 stream r2 -H "Last-Event-ID: 99999999" --interface 127.0.0.2
 check "unknown id: resync" wait_for 5 has r2 'event: resync'
 
+log "-- a message larger than one write goes out whole"
+NOTES=$(head -c 4000 /dev/zero | tr '\0' 'n')
+$BH machine add 52:54:00:5e:00:04 --hostname big-notes --notes "$NOTES" >/dev/null 2>&1
+boot 52-54-00-5e-00-04
+check "the machine message with 4,000 bytes of notes arrives" wait_for 5 has s1 '"notes":"nnnn'
+check "... whole (valid JSON)" sh -c "grep '^data: .*big-notes' $T/s1 | head -n1 | cut -c7- | jq -e '.notes | length == 4000' >/dev/null"
+
 api_check_clean_exit
 finish
