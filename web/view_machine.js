@@ -5,6 +5,7 @@
 // recording a contact, unlike /boot/<mac>.ipxe).
 import { get, put, del, qs } from './api.js';
 import { failingBadge } from './boot_status.js';
+import { liveEvery, forMac } from './live.js';
 import { h, field, confirmDialog, toast, showError, clearErrors, ago, fullTime, timeText, badge,
   imageSelect, emptyRow, STAGES } from './ui.js';
 
@@ -275,8 +276,11 @@ export function machineView(ctx, macParam) {
   }
 
   load();
-  st.timer = setInterval(() => {
-    if (!document.querySelector('dialog[open]')) refresh().catch(() => {});
-  }, 10000);
-  return { el, stop: () => { st.stopped = true; clearInterval(st.timer); } };
+  // This machine's boot progress as it happens (polling every 10 s while
+  // the live stream is down).
+  const stopLive = liveEvery(() => {
+    if (document.querySelector('dialog[open]')) return false;
+    refresh().catch(() => {});
+  }, 10000, forMac(mac));
+  return { el, stop: () => { st.stopped = true; stopLive(); } };
 }

@@ -6,6 +6,7 @@
 // with its count, and discovered machines in the selection are only adopted
 // when the administrator ticks the box that says so.
 import { get, post, patch, del, put, qs } from './api.js';
+import { liveEvery } from './live.js';
 import { failingBadge, attemptTimeline } from './boot_status.js';
 import { h, field, modal, confirmDialog, toast, showError, clearErrors, ago, fullTime, badge,
   imageSelect, emptyRow, debounce } from './ui.js';
@@ -407,10 +408,13 @@ export function machinesView(ctx) {
   }
 
   load();
-  st.timer = setInterval(() => {
-    if (!document.querySelector('dialog[open]') && !el.contains(document.activeElement) && !st.pending.size) load();
+  // Live updates (polling every 10 s while the stream is down), held back
+  // while a choice is being made on the page.
+  const stopLive = liveEvery(() => {
+    if (document.querySelector('dialog[open]') || el.contains(document.activeElement) || st.pending.size) return false;
+    load();
   }, 10000);
-  return { el, stop: () => { st.stopped = true; clearInterval(st.timer); } };
+  return { el, stop: () => { st.stopped = true; stopLive(); } };
 }
 
 function plural(n, word) {

@@ -2,16 +2,17 @@
 // refreshing).
 import { get, post, qs } from './api.js';
 import { errorsCard } from './dashboard_errors.js';
+import { liveEvery } from './live.js';
 import { h, toast, ago, fmtTime, fullTime, timeText, timeline, emptyRow, debounce } from './ui.js';
 import { bulkAdoptButton } from './view_discovered_bulk.js';
 
 const REFRESH_MS = 5000;
 
-// Runs fn now and every REFRESH_MS while the page is shown.
+// Runs fn now, then on live updates (live.js), polling every REFRESH_MS
+// only while the stream is down.
 function every(fn) {
   fn();
-  const t = setInterval(fn, REFRESH_MS);
-  return () => clearInterval(t);
+  return liveEvery(fn, REFRESH_MS);
 }
 
 // A failed boot step (structured outcome; docs/api.md).

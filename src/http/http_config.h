@@ -19,6 +19,9 @@ struct http_config {
         int64_t header_timeout_s;                /* complete request header, not reset by bytes */
         int64_t min_transfer_rate;               /* image downloads, bytes/s; 0 = none */
         int64_t transfer_rate_window_s;          /* ... measured over this */
+        int64_t stream_max;                      /* live stream (SSE) subscribers; 0 = no stream */
+        int64_t stream_max_per_address;          /* ... from one client address */
+        int64_t stream_poll_ms;          /* how often the stream's watcher reads the store */
         int64_t script_cache;            /* rendered boot scripts kept per thread; 0 = none */
         struct config_listen tls_listen; /* HTTPS (UI, API, boot paths); not set = off */
         char *tls_cert;                  /* PEM certificate chain */

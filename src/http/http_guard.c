@@ -390,6 +390,21 @@ void http_guard_transfer_end(struct http_guard *g, struct guard_conn *c)
         pthread_mutex_unlock(&g->lock);
 }
 
+void http_guard_conn_stream(struct http_guard *g, struct guard_conn *c)
+{
+        if (!c)
+                return;
+        pthread_mutex_lock(&g->lock);
+        struct addr_entry *e = c->addr;
+        if (e && !c->transfer) {
+                if (e->conns)
+                        e->conns--;
+                c->addr = NULL; /* uncounted until it closes */
+                addr_put(g, e);
+        }
+        pthread_mutex_unlock(&g->lock);
+}
+
 void http_guard_stats(struct http_guard *g, struct http_guard_stats *ret)
 {
         pthread_mutex_lock(&g->lock);

@@ -54,6 +54,10 @@ void http_guard_request_done(struct http_guard *g, struct guard_conn *c);
 bool http_guard_transfer_begin(struct http_guard *g, struct guard_conn *c);
 void http_guard_transfer_end(struct http_guard *g, struct guard_conn *c);
 
+/* c carries a long-lived stream from now on: it no longer counts against
+ * its address's connections (streams have their own cap, http/live.h). */
+void http_guard_conn_stream(struct http_guard *g, struct guard_conn *c);
+
 /* Counters, for tests and metrics. */
 struct http_guard_stats {
         uint64_t refused_conns, refused_transfers, header_timeouts, slow_transfers;

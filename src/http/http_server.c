@@ -21,6 +21,7 @@
 #include "core/sha_cache.h"
 #include "http/auth.h"
 #include "http/http_guard.h"
+#include "http/live.h"
 #include "http/routes.h"
 #include "http/script_cache.h"
 
@@ -267,6 +268,12 @@ void http_transfer_end(struct http_req *r)
 {
         const struct conn_ctx *cc = req_conn(r->conn);
         http_guard_transfer_end(r->ctx->guard, cc ? cc->guard : NULL);
+}
+
+void http_stream_begin(struct http_req *r)
+{
+        const struct conn_ctx *cc = req_conn(r->conn);
+        http_guard_conn_stream(r->ctx->guard, cc ? cc->guard : NULL);
 }
 
 const struct boot_endpoints *http_endpoints(struct http_req *r, struct boot_endpoints **tmp)
@@ -631,7 +638,8 @@ static int tls_start(struct http_server *srv)
         config_listen_format(&c->tls_listen, where);
         /* clang-format off */
         srv->tls_daemon = MHD_start_daemon(
-                MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TLS,
+                MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TLS |
+                        MHD_ALLOW_SUSPEND_RESUME, /* the live stream (live.h) */
                 srv->tls_local.port, on_accept, srv, on_request, &srv->ctx,
                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
                 MHD_OPTION_LISTEN_SOCKET, srv->tls_fd,
@@ -737,7 +745,8 @@ static int plain_start(struct http_server *srv, const char *where)
         for (size_t i = 0; i < n; i++) {
                 /* clang-format off */
                 struct MHD_Daemon *d = MHD_start_daemon(
-                        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO,
+                        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO |
+                                MHD_ALLOW_SUSPEND_RESUME, /* the live stream (live.h) */
                         srv->plain_local.port, on_accept, srv, on_request, &srv->ctx,
                         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch everything */
                         MHD_OPTION_LISTEN_SOCKET, srv->plain_fds[i],
@@ -818,6 +827,11 @@ int http_server_start(const struct config *c, const struct http_config *hc, stru
                 r = auth_new(c->auth_login_burst, c->auth_login_refill_s, &ctx->auth);
         if (r >= 0)
                 r = sha_cache_new(4096, &ctx->file_sums);
+        struct live_conf lc = {.max_total = hc->stream_max,
+                               .max_per_addr = hc->stream_max_per_address,
+                               .poll_ms = hc->stream_poll_ms};
+        if (r >= 0 && hc->stream_max > 0 && ctx->db_path)
+                r = live_new(&lc, ctx->db_path, &ctx->live);
         if (r < 0 || !ctx->db_path) {
                 http_server_stop(srv);
                 return r < 0 ? r : -ENOMEM;
@@ -843,7 +857,9 @@ int http_server_run(struct http_server *srv)
                 return 0;
         char where[CONFIG_LISTEN_STRMAX];
         config_listen_format(&srv->ctx.http->listen, where);
-        int r = tls_start(srv);
+        int r = srv->ctx.live ? live_start(srv->ctx.live) : 0;
+        if (r >= 0)
+                r = tls_start(srv);
         if (r >= 0)
                 r = plain_start(srv, where);
         if (r < 0)
@@ -857,6 +873,7 @@ void http_server_stop(struct http_server *srv)
 {
         if (!srv)
                 return;
+        live_stop(srv->ctx.live); /* before the daemons: no stream left suspended */
         if (srv->tls_daemon)
                 MHD_stop_daemon(srv->tls_daemon);
         for (size_t i = 0; i < srv->n_daemons; i++)
@@ -871,6 +888,7 @@ void http_server_stop(struct http_server *srv)
                 explicit_bzero(srv->tls_key, strlen(srv->tls_key));
         free(srv->tls_key);
         auth_free(srv->ctx.auth);
+        live_free(srv->ctx.live);
         if (srv->ctx.guard)
                 http_guard_free(srv->ctx.guard);
         if (srv->ctx.images_fd >= 0)

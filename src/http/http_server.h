@@ -37,6 +37,7 @@ struct http_guard;
 struct auth;
 struct script_cache;
 struct sha_cache;
+struct live;
 
 /* Shared, read-mostly state that route handlers see. */
 struct http_ctx {
@@ -53,6 +54,7 @@ struct http_ctx {
         struct auth *auth;           /* login rate limits (http/auth.h) */
         struct http_guard *guard;    /* per-address fair share (http/http_guard.h) */
         struct sha_cache *file_sums; /* digests of files under the images root */
+        struct live *live;           /* the live stream (http/live.h); NULL: off */
         bool tls_enabled;            /* an HTTPS listener runs ([http] tls_listen) */
         uint16_t tls_port;           /* its port, for redirects from plain HTTP */
 };
@@ -124,6 +126,12 @@ const char *http_header(struct http_req *r, const char *name);
  * download must keep [http] min_transfer_rate. */
 bool http_transfer_begin(struct http_req *r);
 void http_transfer_end(struct http_req *r);
+
+/* r's connection now carries a long-lived stream (GET /api/v1/stream): it
+ * leaves the per-address connection count, so that streams, capped on their
+ * own ([http] stream_max_per_address), never take a booting machine's
+ * share. */
+void http_stream_begin(struct http_req *r);
 
 /* The boot URLs for the local address r arrived on (this thread's table,
  * boot_endpoints.h): [server] public_url, else the listeners on that

@@ -149,6 +149,7 @@ static const struct api_noun nouns[] = {
     {"users", "api_users", api_users, false, false, API_LOGIN_BODY_MAX, true},
     {"tokens", "api_tokens", api_tokens, false, false, API_LOGIN_BODY_MAX, true},
     {"audit", "api_audit", api_audit, false, false, API_LOGIN_BODY_MAX, true},
+    {"stream", "api_stream", api_stream, false, false, 0},
 };
 
 /* Refuses the API on plain HTTP when HTTPS is configured: passwords and

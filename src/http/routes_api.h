@@ -106,6 +106,7 @@ bool api_files_upload_early(struct api_req *a, enum MHD_Result *reply);
 enum MHD_Result api_users(struct api_req *a);  /* routes_api_admin.c */
 enum MHD_Result api_tokens(struct api_req *a); /* routes_api_admin.c */
 enum MHD_Result api_audit(struct api_req *a);  /* routes_api_admin.c */
+enum MHD_Result api_stream(struct api_req *a);
 
 /* Shared between images and the preview: reads the image fields present in
  * o over *img (copies; free with image_done()).  Absent fields are kept. */

@@ -257,6 +257,11 @@ void store_set_discovery(struct store *s, const struct store_discovery *d);
 /* Newest first.  mac NULL = all; since_ms 0 = no bound; limit <= 0 = 100. */
 int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, int64_t limit,
                       struct boot_event **ret, size_t *ret_n);
+/* Oldest first: the events with an id above after_id, at most limit (the
+ * live stream's watcher reads new events by id).  after_id < 0: the newest
+ * event alone (its id is where a watcher starts). */
+int store_events_after(struct store *s, int64_t after_id, int64_t limit, struct boot_event **ret,
+                       size_t *ret_n);
 
 /* ---- users, API tokens, browser sessions (store_auth.c) ----
  * Secrets never reach the store in the clear: passwords arrive as argon2id

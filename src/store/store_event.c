@@ -372,19 +372,14 @@ static const char SQL_EVENTS[] =
     "FROM event "
     "WHERE (mac = ?1 OR ?1 IS NULL) AND time >= ?2 ORDER BY id DESC LIMIT ?3";
 
-int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, int64_t limit,
-                      struct boot_event **ret, size_t *ret_n)
+static const char SQL_EVENTS_AFTER[] =
+    "SELECT id, time, mac, stage, detail, peer, server FROM event "
+    "WHERE id > ?1 ORDER BY id LIMIT ?2";
+
+/* Reads every row of st (SQL_EVENTS' columns) into a new array. */
+static int events_read(struct store *s, struct store_stmt *st, struct boot_event **ret,
+                       size_t *ret_n)
 {
-        char m[MAC_STR_LEN];
-        struct store_stmt *st = store_prepare(s, SQL_EVENTS);
-        if (!st)
-                return -EIO;
-        if (mac) {
-                mac_format(mac, m);
-                store_bind_text(st, 1, m);
-        }
-        store_bind_int64(st, 2, since_ms);
-        store_bind_int64(st, 3, limit > 0 ? limit : 100);
         struct boot_event *v = NULL;
         size_t n = 0;
         int rc;
@@ -422,4 +417,33 @@ int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, 
         *ret = v;
         *ret_n = n;
         return 0;
+}
+
+int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, int64_t limit,
+                      struct boot_event **ret, size_t *ret_n)
+{
+        char m[MAC_STR_LEN];
+        struct store_stmt *st = store_prepare(s, SQL_EVENTS);
+        if (!st)
+                return -EIO;
+        if (mac) {
+                mac_format(mac, m);
+                store_bind_text(st, 1, m);
+        }
+        store_bind_int64(st, 2, since_ms);
+        store_bind_int64(st, 3, limit > 0 ? limit : 100);
+        return events_read(s, st, ret, ret_n);
+}
+
+int store_events_after(struct store *s, int64_t after_id, int64_t limit, struct boot_event **ret,
+                       size_t *ret_n)
+{
+        if (after_id < 0)
+                return store_events_list(s, NULL, 0, 1, ret, ret_n);
+        struct store_stmt *st = store_prepare(s, SQL_EVENTS_AFTER);
+        if (!st)
+                return -EIO;
+        store_bind_int64(st, 1, after_id);
+        store_bind_int64(st, 2, limit > 0 ? limit : 100);
+        return events_read(s, st, ret, ret_n);
 }

@@ -1,9 +1,9 @@
 // Layout and keyboard at one viewport width (run.sh runs it at 1,920, 1,024
-// and 400 px, and once in dark mode): no page-wide horizontal scrolling, a
-// table wider than its frame scrolls inside it (Edit/Remove reachable), one
-// column on a phone, a row's image changes only on an explicit Save (never
-// on a bare arrow key; checked in the SERVER's state), "/" focuses the
-// search, every time shown with its zone, dark mode from the system setting.
+// and 400 px, and once in dark mode): on every page, a machine's page too,
+// no page-wide horizontal scrolling, a table wider than its frame scrolls
+// inside it (Edit/Remove reachable), one column on a phone, a row's image
+// changes only on an explicit Save (never on a bare arrow key; checked in
+// the SERVER's state), "/" focuses the search, every time shown with its zone, dark mode from the system setting.
 // Env: BASE_URL, ARTIFACTS, API_TOKEN, ADMIN_USER/ADMIN_PASS, VIEWPORT_WIDTH,
 //      KBD_MAC (a managed machine without an image, for the keyboard checks),
 //      COLOR_SCHEME (light|dark).
@@ -37,11 +37,12 @@ run(async (page, consoleErrors) => {
   await login(page, env('ADMIN_USER'), env('ADMIN_PASS'));
 
   // ---- every page: nothing clipped, nothing wider than the window ----
-  for (const id of ['dashboard', 'machines', 'discovered', 'images', 'leases', 'events']) {
+  for (const id of ['dashboard', 'machines', `machines/${KBD}`, 'discovered', 'images', 'leases', 'events']) {
     await go(page, id);
     if (id === 'machines' || id === 'events') await page.locator('main tbody tr').first().waitFor();
     await layoutOk(page, id);
     if (id === 'machines' || id === 'dashboard') await shot(page, `layout-${id}-${tag}`);
+    if (id.startsWith('machines/')) await shot(page, `layout-machine-${tag}`);
   }
 
   // ---- machines: Edit/Remove reachable inside the table frame ----

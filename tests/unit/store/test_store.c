@@ -844,6 +844,20 @@ static void test_record_events(void **state)
         assert_int_equal(store_events_list(f->s, NULL, 1250, 0, &list, &n), 0);
         assert_int_equal(n, 3);
         free(list);
+
+        /* By id, oldest first (the live stream's watcher); -1: the newest. */
+        assert_int_equal(store_events_after(f->s, -1, 0, &list, &n), 0);
+        assert_int_equal(n, 1);
+        int64_t newest = list[0].id;
+        assert_string_equal(list[0].stage, "initrd");
+        free(list);
+        assert_int_equal(store_events_after(f->s, newest - 3, 2, &list, &n), 0);
+        assert_int_equal(n, 2);
+        assert_true(list[0].id > newest - 3 && list[1].id > list[0].id);
+        free(list);
+        assert_int_equal(store_events_after(f->s, newest, 10, &list, &n), 0);
+        assert_int_equal(n, 0);
+        free(list);
 }
 
 /* Several servers on one database: each event and each machine's latest
