@@ -199,9 +199,13 @@ static int lite_open(struct store *s, const char *path)
          * cache_size: up to 32 MiB of pages per connection (allocated as
          * used).  With the default 2 MiB, the boot-event writer re-read the
          * event index from the file (pread) on every batch once the event log
-         * outgrew it: ~30% of its CPU under a /boot/<mac>.ipxe load. */
+         * outgrew it: ~30% of its CPU under a /boot/<mac>.ipxe load.
+         * temp_store=MEMORY: temporary tables and sort spills stay in
+         * memory, not in /var/tmp, which serve's Landlock rules do not
+         * allow (core/confine.h); what they hold here is small. */
         return lite_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                            "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768;");
+                            "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768; "
+                            "PRAGMA temp_store=MEMORY;");
 }
 
 static void lite_close(struct store *s)
