@@ -838,7 +838,9 @@ int http_server_run(struct http_server *srv)
                 return 0;
         char where[CONFIG_LISTEN_STRMAX];
         config_listen_format(&srv->ctx.http->listen, where);
-        int r = tls_start(srv);
+        int r = http_guard_start(srv->ctx.guard);
+        if (r >= 0)
+                r = tls_start(srv);
         if (r >= 0)
                 r = plain_start(srv, where);
         if (r < 0)
