@@ -125,20 +125,39 @@ static int build(scmp_filter_ctx ctx, enum confine_seccomp_mode mode)
         if (r == 0)
                 r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 0);
 #else
-        /* Threads, not processes: clone() only with CLONE_THREAD; clone3()
-         * hides its flags in memory, so it says ENOSYS and glibc falls back
-         * to clone(). */
+        /* Threads, not processes: clone() only with CLONE_THREAD (clone3:
+         * see no_clone3()). */
         if (r == 0)
                 r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
                                      SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
 #endif
-        if (r == 0)
-                r = add(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3");
+        if (r == 0) /* answered ENOSYS by the first filter (no_clone3) */
+                r = add(ctx, SCMP_ACT_ALLOW, "clone3");
         /* Sockets of the families serve uses (DHCP's and RA's raw sockets
          * are opened before): no AF_PACKET, no AF_ALG, ... */
         for (size_t i = 0; r == 0 && i < N(families); i++)
                 r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
                                      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]));
+        return r;
+}
+
+/* clone3() hides its flags in memory where a filter cannot look: it says
+ * ENOSYS, and glibc falls back to clone().  A filter of its own, without
+ * logging, so that each new thread does not write an audit line (the
+ * kernel logs a call per the filter whose action won). */
+static int no_clone3(void)
+{
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        if (!ctx)
+                return -ENOMEM;
+        int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+        if (r == 0)
+                r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+        if (r == 0)
+                r = add(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3");
+        if (r == 0)
+                r = seccomp_load(ctx);
+        seccomp_release(ctx);
         return r;
 }
 
@@ -149,13 +168,16 @@ int confine_seccomp(enum confine_seccomp_mode mode)
         /* EINVAL: a kernel built without seccomp. */
         if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL)
                 return -EOPNOTSUPP;
+        int r = no_clone3(); /* first: the allow-list does not allow seccomp() */
+        if (r < 0)
+                return r;
         scmp_filter_ctx ctx =
             seccomp_init(mode == CONFINE_SECCOMP_ENFORCE ? SCMP_ACT_ERRNO(EPERM) : SCMP_ACT_LOG);
         if (!ctx)
                 return -ENOMEM;
         /* A call from another architecture's table (int 0x80 on x86-64)
          * is never legitimate here. */
-        int r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
         /* Every thread, in case a library started one; and log denials
          * (the audit log: dmesg, journalctl -k) so a missing call shows. */
         if (r == 0)
