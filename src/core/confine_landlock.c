@@ -22,18 +22,17 @@
 #define ACCESS_ABI1 ((LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1) /* bits 0..12 */
 
 /* What applies to a file (a rule on a regular file may name only these). */
-#define ACCESS_FILE                                                                        \
-        (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |                      \
-         LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |                      \
+#define ACCESS_FILE                                                                                \
+        (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |                              \
+         LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |                              \
          LANDLOCK_ACCESS_FS_IOCTL_DEV)
 
 #define ACCESS_RO (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
 /* Files only: no directories, devices, sockets, FIFOs or symlinks made, and
  * nothing executed.  REFER: rename between directories of the rule. */
-#define ACCESS_RW                                                                          \
-        (ACCESS_RO | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG |         \
-         LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |                    \
-         LANDLOCK_ACCESS_FS_REFER)
+#define ACCESS_RW                                                                                  \
+        (ACCESS_RO | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG |                 \
+         LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_REFER)
 
 static uint64_t handled_for(int abi)
 {
@@ -73,15 +72,15 @@ static int add_rule(int ruleset, const struct confine_path *p, uint64_t handled)
 int confine_landlock(const struct confine_paths *ps, size_t *skipped)
 {
         *skipped = 0;
-        int abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
-                               LANDLOCK_CREATE_RULESET_VERSION);
+        int abi =
+            (int)syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
         if (abi < 0)
                 return errno == ENOSYS || errno == EOPNOTSUPP ? -EOPNOTSUPP : -errno;
         uint64_t handled = handled_for(abi);
         /* Only handled_access_fs: the older, smaller struct every ABI takes. */
         struct landlock_ruleset_attr attr = {.handled_access_fs = handled};
-        int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr,
-                                   sizeof(attr.handled_access_fs), 0);
+        int ruleset =
+            (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr.handled_access_fs), 0);
         if (ruleset < 0)
                 return -errno;
         int r = 0;

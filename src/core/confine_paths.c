@@ -153,8 +153,8 @@ static int add_pg(struct confine_paths *ps, const char *url, const char *(*env)(
                         r = confine_paths_add(ps, v, CONFINE_RO);
         }
         const char *home = env ? env("HOME") : NULL;
-        for (size_t i = 0; r >= 0 && home && *home && i < sizeof(pg_home_ro) / sizeof(pg_home_ro[0]);
-             i++) {
+        for (size_t i = 0;
+             r >= 0 && home && *home && i < sizeof(pg_home_ro) / sizeof(pg_home_ro[0]); i++) {
                 size_t n = strlen(home) + strlen(pg_home_ro[i]) + 2;
                 char *p = malloc(n);
                 if (!p)
