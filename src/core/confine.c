@@ -46,7 +46,7 @@ static int apply_landlock(const struct config *c, const char *const *extra_ro, s
                           r == -EBUSY ? "threads are already running" : strerror(-r));
         else
                 log_info("confine: Landlock ABI %d: %zu paths readable (state directory "
-                         "writable), %zu of them absent",
+                         "writable), %zu of them absent or out of reach",
                          r, ps.n, skipped);
         confine_paths_done(&ps);
         return r < 0 ? r : 0;

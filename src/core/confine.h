@@ -50,7 +50,8 @@ void confine_paths_done(struct confine_paths *ps);
 /* Restricts this thread (and the threads it starts later) to ps.  Returns
  * the Landlock ABI version applied (>= 1), -EOPNOTSUPP when the kernel
  * has no Landlock (built without it, or not enabled at boot), or another
- * negative errno.  *skipped counts paths that do not exist. */
+ * negative errno.  *skipped counts paths that do not exist or that this
+ * user cannot reach (EACCES). */
 int confine_landlock(const struct confine_paths *ps, size_t *skipped);
 
 enum confine_seccomp_mode {

@@ -46,12 +46,14 @@ static uint64_t handled_for(int abi)
         return h;
 }
 
-/* 0 when added, 1 when the path does not exist, or a negative errno. */
+/* 0 when added, 1 when the path does not exist or cannot be reached
+ * (EACCES: the daemon could not open it either, e.g. ~/.pgpass under a
+ * 0700 /root after the switch of user), or a negative errno. */
 static int add_rule(int ruleset, const struct confine_path *p, uint64_t handled)
 {
         int fd = open(p->path, O_PATH | O_CLOEXEC);
         if (fd < 0)
-                return errno == ENOENT || errno == ENOTDIR ? 1 : -errno;
+                return errno == ENOENT || errno == ENOTDIR || errno == EACCES ? 1 : -errno;
         struct stat st;
         if (fstat(fd, &st) < 0) {
                 int r = -errno;
