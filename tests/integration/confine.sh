@@ -39,12 +39,14 @@ conf() {
 gdb_call() {
 	local out
 	out=$(timeout 60 gdb -q -batch -p "$BH_PID" -ex "call (long)$1" 2>&1 || true)
-	if ! kill -0 "$BH_PID" 2>/dev/null || grep -q 'signaled while in a function' <<<"$out"; then
+	if grep -q 'signaled while in a function' <<<"$out" || wait_for 2 dead "$BH_PID"; then
 		echo killed
 	else
 		sed -n 's/^\$1 = //p' <<<"$out"
 	fi
 }
+# dead PID: gone, or a zombie not yet reaped (kill -0 still succeeds then).
+dead() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ] || ! kill -0 "$1" 2>/dev/null; }
 
 # swap_bootfile_dir: after start-up, the boot file's directory becomes a
 # symlink to a directory no rule covers (the path the daemon resolved at
