@@ -5,7 +5,9 @@
 # rule), while boot scripts, images, TFTP and the boot-file map itself still
 # work.  seccomp: a call off the list fails with EPERM, a forbidden one
 # (unshare) kills the daemon; the same calls made into the daemon with gdb
-# succeed with [server] seccomp = log (and are logged) or off.
+# succeed with [server] seccomp = log (and are logged) or off.  On a kernel
+# without either (simulated by confine_nokernel.c): one warning line each,
+# and it serves.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/_daemon.sh"
 in_private_netns "$@"
@@ -129,5 +131,21 @@ start_daemon "$(conf off 'seccomp = off')"
 check "seccomp off (log line)" grep -q 'confine: seccomp off' "$T/bootherd.log"
 expect_eq "seccomp off: Seccomp 0" 0 "$(awk '/^Seccomp:/ {print $2}' /proc/"$BH_PID"/status)"
 expect_eq "seccomp off: forbidden call allowed" 0 "$(gdb_call 'unshare(0)')"
+stop_daemon
+
+# 4. A kernel without Landlock or seccomp filters (simulated): one warning
+#    line each, and bootherd serves unconfined.
+cc -O2 -o "$T/nokernel" "$(dirname "$0")/confine_nokernel.c" $(pkg-config --cflags --libs libseccomp)
+: >"$T/bootherd.log"
+printf '#!/bin/sh\nexec %s %s "$@"\n' "$T/nokernel" "$BOOTHERD" >"$T/bh-nokernel"
+chmod +x "$T/bh-nokernel"
+BOOTHERD_REAL=$BOOTHERD
+BOOTHERD=$T/bh-nokernel
+start_daemon "$(conf on)"
+BOOTHERD=$BOOTHERD_REAL
+expect_eq "no Landlock: one warning line" 1 "$(grep -c 'warn  confine: this kernel has no Landlock' "$T/bootherd.log")"
+expect_eq "no seccomp: one warning line" 1 "$(grep -c 'warn  confine: this kernel has no seccomp filters' "$T/bootherd.log")"
+expect_eq "no other confine: lines" 2 "$(grep -c 'confine:' "$T/bootherd.log")"
+normal_flow "no Landlock, no seccomp"
 stop_daemon
 finish
