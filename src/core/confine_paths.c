@@ -168,6 +168,17 @@ static int add_pg(struct confine_paths *ps, const char *url, const char *(*env)(
         return r < 0 ? r : add_uri_files(ps, url);
 }
 
+/* serve only reads the images root.  Hook for uploads into it (a
+ * temporary file there, then rename()): when [images] has an upload
+ * setting, return CONFINE_RW when it is on.  (CONFINE_RW covers files; if
+ * uploads make directories, add LANDLOCK_ACCESS_FS_MAKE_DIR to ACCESS_RW
+ * in confine_landlock.c.) */
+static enum confine_access images_access(const struct config *c)
+{
+        (void)c;
+        return CONFINE_RO;
+}
+
 int confine_paths_from_config(const struct config *c, const char *(*env)(const char *name),
                               struct confine_paths *ps)
 {
@@ -185,13 +196,11 @@ int confine_paths_from_config(const struct config *c, const char *(*env)(const c
                 r = add_dir_of(ps, c->database, CONFINE_RW);
         if (r >= 0 && *c->store_url)
                 r = add_pg(ps, c->store_url, env);
-        /* The images root is only read.  Hook: when images can be uploaded
-         * (written to a temporary file there, then renamed), make it RW
-         * here from that setting.  The default root lies in the state
-         * directory and is writable as part of it. */
+        /* The default images root lies in the state directory and is
+         * writable as part of it. */
         char *images = r >= 0 ? config_images_root(c) : NULL;
         if (r >= 0)
-                r = images ? confine_paths_add(ps, images, CONFINE_RO) : -ENOMEM;
+                r = images ? confine_paths_add(ps, images, images_access(c)) : -ENOMEM;
         free(images);
         /* Boot-file map: the directory of each (resolved) file, not the
          * file: a package upgrade replaces the file by rename(), and a rule
