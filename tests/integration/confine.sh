@@ -14,6 +14,7 @@ in_private_netns "$@"
 [ "$(id -u)" = 0 ] || { log "confine.sh: needs root"; exit 1; }
 command -v gdb >/dev/null || { log "confine.sh: needs gdb (scripts/deps.sh test)"; exit 1; }
 getent passwd bootherd >/dev/null || { log "confine.sh: needs the system user bootherd"; exit 1; }
+ulimit -c 0 # the daemon killed by SIGSYS below must not leave a core file in the tree
 
 PORT=$(free_port)
 TFTP_PORT=$(free_port)
