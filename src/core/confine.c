@@ -50,9 +50,13 @@ static int apply_landlock(const struct config *c, const char *const *extra_ro, s
         size_t skipped = 0;
         if (r >= 0)
                 r = threads_running() > 1 ? -EBUSY : confine_landlock(&ps, &skipped);
-        if (r == -EOPNOTSUPP) {
-                log_warn("confine: this kernel has no Landlock (CONFIG_SECURITY_LANDLOCK, lsm=); "
-                         "files are not confined");
+        if (r == -EOPNOTSUPP || r == -EPERM) {
+                log_warn("confine: %s; files are not confined",
+                         r == -EPERM ? "Landlock's system calls are refused here (an outer "
+                                       "seccomp filter: systemd's SystemCallFilter= without "
+                                       "@sandbox?)"
+                                     : "this kernel has no Landlock (CONFIG_SECURITY_LANDLOCK, "
+                                       "lsm=)");
                 r = 0;
         } else if (r < 0)
                 log_error("confine: cannot apply Landlock: %s (set [server] landlock = false to "
@@ -70,9 +74,13 @@ static int apply_seccomp(const struct config *c)
 {
         enum confine_seccomp_mode mode = confine_seccomp_mode(c->seccomp);
         int r = confine_seccomp(mode);
-        if (r == -EOPNOTSUPP) {
-                log_warn("confine: this kernel has no seccomp filters (CONFIG_SECCOMP_FILTER); "
-                         "system calls are not confined");
+        if (r == -EOPNOTSUPP || r == -EPERM || r == -EACCES) {
+                log_warn("confine: %s; system calls are not confined",
+                         r == -EOPNOTSUPP ? "this kernel has no seccomp filters "
+                                            "(CONFIG_SECCOMP_FILTER)"
+                                          : "loading a seccomp filter is refused here (an outer "
+                                            "filter: systemd's SystemCallFilter= without "
+                                            "@sandbox?)");
                 return 0;
         }
         if (r < 0)

@@ -49,9 +49,9 @@ void confine_paths_done(struct confine_paths *ps);
 
 /* Restricts this thread (and the threads it starts later) to ps.  Returns
  * the Landlock ABI version applied (>= 1), -EOPNOTSUPP when the kernel
- * has no Landlock (built without it, or not enabled at boot), or another
- * negative errno.  *skipped counts paths that do not exist or that this
- * user cannot reach (EACCES). */
+ * has no Landlock (built without it, or not enabled at boot), -EPERM when
+ * an outer seccomp filter refuses its calls, or another negative errno.  *skipped counts paths that
+ * do not exist or that this user cannot reach (EACCES). */
 int confine_landlock(const struct confine_paths *ps, size_t *skipped);
 
 enum confine_seccomp_mode {
@@ -66,7 +66,8 @@ enum confine_seccomp_mode confine_seccomp_mode(const char *s);
 /* Loads the allow-list into every thread of the process.  Calls that are
  * never needed (execve, ptrace, mount, module loading, setuid, ...) kill
  * the process in enforce mode and fail with EPERM in log mode.  0, or a
- * negative errno (-EOPNOTSUPP: the kernel has no seccomp filters). */
+ * negative errno (-EOPNOTSUPP: the kernel has no seccomp filters;
+ * -EPERM/-EACCES: an outer seccomp filter refuses to load one). */
 int confine_seccomp(enum confine_seccomp_mode mode);
 
 /* Both, per c ([server] landlock, [server] seccomp), with one log line

@@ -8,12 +8,15 @@
  * so files are also renamed, linked, truncated and preallocated (uploads,
  * an audit log).  Names unknown on this architecture are skipped. */
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "core/confine.h"
 
@@ -169,6 +172,11 @@ int confine_seccomp(enum confine_seccomp_mode mode)
         /* EINVAL: a kernel built without seccomp. */
         if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL)
                 return -EOPNOTSUPP;
+        /* seccomp() itself refused: an outer filter (libseccomp would
+         * then say EOPNOTSUPP, as for a kernel without it). */
+        uint32_t action = SECCOMP_RET_KILL_PROCESS;
+        if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) < 0)
+                return errno == EPERM || errno == EACCES ? -EPERM : -EOPNOTSUPP;
         int r = no_clone3(); /* first: the allow-list does not allow seccomp() */
         if (r < 0)
                 return r;

@@ -6,8 +6,8 @@
 # work.  seccomp: a call off the list fails with EPERM, a forbidden one
 # (unshare) kills the daemon; the same calls made into the daemon with gdb
 # succeed with [server] seccomp = log (and are logged) or off.  On a kernel
-# without either (simulated by confine_nokernel.c): one warning line each,
-# and it serves.
+# without either, or under an outer filter refusing them (simulated by
+# confine_nokernel.c): one warning line each, and it serves.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/_daemon.sh"
 in_private_netns "$@"
@@ -148,5 +148,18 @@ expect_eq "no Landlock: one warning line" 1 "$(grep -c 'warn  confine: this kern
 expect_eq "no seccomp: one warning line" 1 "$(grep -c 'warn  confine: this kernel has no seccomp filters' "$T/bootherd.log")"
 expect_eq "no other confine: lines" 2 "$(grep -c 'confine:' "$T/bootherd.log")"
 normal_flow "no Landlock, no seccomp"
+stop_daemon
+
+# 5. Under an outer filter that refuses both (systemd's SystemCallFilter=
+#    without @sandbox): the same, one warning line each.
+: >"$T/bootherd.log"
+printf '#!/bin/sh\nexec %s --eperm %s "$@"\n' "$T/nokernel" "$BOOTHERD" >"$T/bh-eperm"
+chmod +x "$T/bh-eperm"
+BOOTHERD=$T/bh-eperm
+start_daemon "$(conf on)"
+BOOTHERD=$BOOTHERD_REAL
+expect_eq "Landlock refused: one warning line" 1 "$(grep -c "warn  confine: Landlock's system calls are refused" "$T/bootherd.log")"
+expect_eq "seccomp refused: one warning line" 1 "$(grep -c 'warn  confine: loading a seccomp filter is refused' "$T/bootherd.log")"
+normal_flow "outer filter"
 stop_daemon
 finish
