@@ -102,7 +102,7 @@ expect_eq "boot file back in place: served" confined "$(curl -s -m 10 "http://12
 # getpriority is on no list: EPERM.  unshare is forbidden: the process dies.
 expect_eq "seccomp enforce: unlisted call fails" -1 "$(gdb_call 'syscall(140, 0, 0)')"
 expect_eq "seccomp enforce: forbidden call kills" killed "$(gdb_call 'unshare(0)')"
-wait "$BH_PID" 2>/dev/null || true
+stop_daemon # reaps it (bounded, and stops it if it lived)
 
 # 2. The same with Landlock off and seccomp = log: the swap serves the
 #    other file, the unlisted call succeeds (and is logged), the forbidden
