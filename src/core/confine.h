@@ -36,7 +36,8 @@ struct confine_paths {
 int confine_paths_add(struct confine_paths *ps, const char *path, enum confine_access a);
 
 /* What `serve` opens after start-up, from c alone: the state directory and
- * the database's directory (RW), the images root (RO; RW with uploads),
+ * the database's directory (RW), the images root (RO; uploads would make
+ * it RW: images_access() in confine_paths.c),
  * the directories of the boot-file map's files, the system files libc,
  * GnuTLS and libpq read at run time, and with [store] url the files libpq
  * may read for it (passfile, certificates; env supplies PGPASSFILE, HOME
@@ -50,8 +51,9 @@ void confine_paths_done(struct confine_paths *ps);
 /* Restricts this thread (and the threads it starts later) to ps.  Returns
  * the Landlock ABI version applied (>= 1), -EOPNOTSUPP when the kernel
  * has no Landlock (built without it, or not enabled at boot), -EPERM when
- * an outer seccomp filter refuses its calls, or another negative errno.  *skipped counts paths that
- * do not exist or that this user cannot reach (EACCES). */
+ * an outer seccomp filter refuses its calls, or another negative errno.
+ * *skipped counts paths that do not exist or that this user cannot reach
+ * (EACCES). */
 int confine_landlock(const struct confine_paths *ps, size_t *skipped);
 
 enum confine_seccomp_mode {
