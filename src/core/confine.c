@@ -30,6 +30,11 @@ static size_t threads_running(void)
         return n;
 }
 
+static const char *env(const char *name)
+{
+        return getenv(name);
+}
+
 static int apply_landlock(const struct config *c, const char *const *extra_ro, size_t n_extra)
 {
         if (!c->landlock) {
@@ -37,7 +42,7 @@ static int apply_landlock(const struct config *c, const char *const *extra_ro, s
                 return 0;
         }
         struct confine_paths ps = {0};
-        int r = confine_paths_from_config(c, (const char *(*)(const char *))getenv, &ps);
+        int r = confine_paths_from_config(c, env, &ps);
         for (size_t i = 0; r >= 0 && i < n_extra; i++)
                 if (extra_ro[i] && *extra_ro[i])
                         r = confine_paths_add(&ps, extra_ro[i], CONFINE_RO);
