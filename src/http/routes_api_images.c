@@ -365,13 +365,11 @@ enum MHD_Result api_preview(struct api_req *a)
         image_done(&img);
         if (rc < 0 || b.oom) {
                 strbuf_free(&b);
-                return api_error(
-                    a,
-                    rc == -EINVAL ? MHD_HTTP_UNPROCESSABLE_CONTENT : MHD_HTTP_SERVICE_UNAVAILABLE,
-                    rc != -EINVAL                                             ? NULL
-                    : fmt == BOOT_FORMAT_GRUB || fmt == BOOT_FORMAT_GRUB_TFTP ? "grub_script"
-                                                                              : "script",
-                    "%s", serr);
+                bool grub = fmt == BOOT_FORMAT_GRUB || fmt == BOOT_FORMAT_GRUB_TFTP;
+                if (rc == -EINVAL)
+                        return api_error(a, MHD_HTTP_UNPROCESSABLE_CONTENT,
+                                         grub ? "grub_script" : "script", "%s", serr);
+                return api_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "%s", serr);
         }
         char m[MAC_STR_LEN];
         mac_format(&mac, m);

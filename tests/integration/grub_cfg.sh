@@ -145,6 +145,8 @@ expect_eq "API preview format grub: the unsaved template" "echo tpl-x" \
 		jq -r .script | sed -n 3p)"
 expect_eq "API preview: unknown format is a 422 naming it" "422 format" \
 	"$(curl -s -o pv -w '%{http_code}' "${AUTH[@]}" "$U/api/v1/preview" --data "{\"mac\":\"$M4\",\"format\":\"uefi\"}") $(jq -r .field pv)"
+expect_eq "API preview: a broken GRUB template is a 422 naming grub_script" "422 grub_script" \
+	"$(curl -s -o pv -w '%{http_code}' "${AUTH[@]}" "$U/api/v1/preview" --data "{\"mac\":\"$M4\",\"format\":\"grub-tftp\",\"image\":{\"kernel\":\"k/linux\",\"grub_script\":\"echo {{nope}}\"}}") $(jq -r .field pv)"
 expect_eq "API PUT: \"\" is no template" null \
 	"$(api PUT images/tpl '{"kernel":"k/linux","grub_script":""}' | jq -r .grub_script)"
 get "grub/grub.cfg-01-${M4//:/-}" tpl3 >/dev/null
