@@ -136,6 +136,9 @@ check "images: server-side machine counts, unassign N and delete" run_ui images 
 $BH image add arm --kernel demo/vmlinuz >/dev/null 2>&1
 check "images: arm64 kernel and initrds through the editor, kept by later edits" run_ui image_arm64 \
 	API_TOKEN="$TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=arm
+$BH image add grubtpl --kernel demo/vmlinuz >/dev/null 2>&1
+check "images: a GRUB template through the editor, previewed as GRUB" run_ui image_grub \
+	API_TOKEN="$TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=grubtpl
 check "machines: select all N matching, bulk assign" run_ui selectall API_TOKEN="$TOKEN" \
 	ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=demo BIG_N=$BIG_N
 # Files and bulk adoption: the daemon (user bootherd) may write the images
