@@ -5,10 +5,10 @@
 set -euo pipefail
 
 build=(meson ninja-build gcc pkg-config libmicrohttpd-dev libsqlite3-dev libpq-dev libjansson-dev
-	libsodium-dev libinih-dev libcmocka-dev libgnutls28-dev clang libclang-rt-14-dev
+	libsodium-dev libinih-dev libcmocka-dev libgnutls28-dev libseccomp-dev clang libclang-rt-14-dev
 	clang-format sqlite3 python3)
 test=(curl iproute2 busybox isc-dhcp-client isc-dhcp-server kea-admin kea-dhcp4-server
-	dnsmasq-base tftp-hpa atftp nftables iputils-ping psmisc procps jq openssl postgresql-15
+	dnsmasq-base tftp-hpa atftp nftables iputils-ping psmisc procps jq openssl postgresql-15 gdb
 	shim-signed shim-helpers-amd64-signed grub-efi-amd64-signed)
 e2e=(qemu-system-x86 ovmf ipxe ipxe-qemu cpio gzip busybox dnsmasq-base curl iproute2 tcpdump
 	postgresql-15 jq shim-signed shim-helpers-amd64-signed grub-efi-amd64-signed qemu-system-arm

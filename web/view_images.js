@@ -1,5 +1,6 @@
-// Images: list; add/edit (kernel, initrds, cmdline, script template) with a
-// live preview of the script a chosen machine would get; delete.
+// Images: list; add/edit (kernel, initrds, cmdline, iPXE and GRUB templates)
+// with a live preview of the script (or GRUB configuration) a chosen machine
+// would get; delete.
 import { get, post, put, del } from './api.js';
 import { brokenBadge, imageWarnings } from './boot_status.js';
 import { h, field, toast, showError, clearErrors, confirmDialog, timeText, emptyRow, debounce } from './ui.js';
@@ -90,6 +91,11 @@ export function imagesView(ctx) {
     const script = h('textarea', { name: 'script', rows: 9, disabled: ro, class: 'mono', spellcheck: 'false',
       placeholder: '#!ipxe\nkernel {{images_url}}/debian-12/vmlinuz\nboot' });
     script.value = im && im.script ? im.script : '';
+    const grubScript = h('textarea', { name: 'grub_script', rows: 6, disabled: ro, class: 'mono', spellcheck: 'false',
+      placeholder: 'linux $bootherd_images/debian-12/vmlinuz console=ttyS0\ninitrd $bootherd_images/debian-12/initrd.gz\nboot' });
+    grubScript.value = im && im.grub_script ? im.grub_script : '';
+    const formatSel = h('select', { id: 'preview-format', 'aria-label': 'Preview format' },
+      h('option', { value: 'ipxe', text: 'iPXE script' }), h('option', { value: 'grub', text: 'GRUB configuration' }));
     const machineSel = h('select', { id: 'preview-mac' });
     const known = st.machines.slice(0, 500);
     for (const m of known) machineSel.append(h('option', { value: m.mac, text: m.mac + (m.hostname ? ` (${m.hostname})` : '') }));
@@ -106,6 +112,7 @@ export function imagesView(ctx) {
       initrds_arm64: initrdsArm64.value.split('\n').map((s) => s.trim()).filter(Boolean),
       cmdline: cmdline.value,
       script: script.value.trim() ? script.value : null,
+      grub_script: grubScript.value.trim() ? grubScript.value : null,
     });
 
     const refresh = debounce(async () => {
@@ -113,7 +120,7 @@ export function imagesView(ctx) {
       try {
         const b = body();
         b.name = name.value.trim() || 'new-image';
-        const r = await post('/preview', { mac: machineSel.value, image: b });
+        const r = await post('/preview', { mac: machineSel.value, format: formatSel.value, image: b });
         previewOut.textContent = r.script;
         previewOut.classList.remove('stale');
       } catch (e) {
@@ -135,7 +142,9 @@ export function imagesView(ctx) {
         field('ARM64 initrds (one per line)', initrdsArm64, { name: 'initrds_arm64', wide: true }),
         field('Kernel command line', cmdline, { name: 'cmdline', wide: true }),
         field('iPXE script template (optional)', script, { name: 'script', wide: true,
-          hint: 'Replaces the generated kernel/initrd/boot script. Variables: ' + TEMPLATE_VARS.map((v) => `{{${v}}}`).join(' ') })),
+          hint: 'Replaces the generated kernel/initrd/boot script. Variables: ' + TEMPLATE_VARS.map((v) => `{{${v}}}`).join(' ') }),
+        field('GRUB configuration template (optional)', grubScript, { name: 'grub_script', wide: true,
+          hint: 'Replaces the generated linux/initrd/boot lines of grub.cfg-01-<mac>; same variables; $bootherd_images is set.' })),
       h('div', { class: 'form-error', role: 'alert' }),
       ro ? null : h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'secondary', text: 'Close', onclick: () => editor.replaceChildren() }),
@@ -147,11 +156,12 @@ export function imagesView(ctx) {
       h('div', { class: 'editor-cols' },
         form,
         h('div', { class: 'preview' },
-          h('div', { class: 'field' }, h('label', { for: 'preview-mac', text: 'Preview the script for machine' }), machineSel),
+          h('div', { class: 'field' }, h('label', { for: 'preview-mac', text: 'Preview the script for machine' }), machineSel, formatSel),
           previewErr, previewOut,
-          h('p', { class: 'hint', text: 'Rendered by the server exactly as /boot/<mac>.ipxe would be, from the unsaved values above.' }))));
+          h('p', { class: 'hint', text: 'Rendered by the server exactly as /boot/<mac>.ipxe (or grub.cfg-01-<mac>) would be, from the unsaved values above.' }))));
     form.addEventListener('input', refresh);
     machineSel.addEventListener('change', refresh);
+    formatSel.addEventListener('change', refresh);
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       clearErrors(form);

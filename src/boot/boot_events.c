@@ -102,9 +102,9 @@ void boot_events_push(struct boot_events *q, const struct boot_event *ev)
         }
 }
 
-static void report_v(struct boot_events *q, const struct mac *mac, const char *stage,
-                     const char *peer, const struct boot_step *step, const char *detail_fmt,
-                     va_list ap)
+__attribute__((format(printf, 6, 0))) static void
+report_v(struct boot_events *q, const struct mac *mac, const char *stage, const char *peer,
+         const struct boot_step *step, const char *detail_fmt, va_list ap)
 {
         struct boot_event ev = {.mac = *mac};
         /* Bounded copies (ev is zeroed): cheaper than snprintf "%s" on the

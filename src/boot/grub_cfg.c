@@ -221,10 +221,39 @@ static void header(struct strbuf *out, const struct script_vars *v, const char *
         strbuf_puts(out, "\n");
 }
 
+/* Whatever the image's failed boot leaves: say so, wait, and ask for
+ * grub.cfg-failed-01-<mac> (the failure becomes a boot event). */
+static void boot_failed(struct strbuf *out, const struct script_vars *v, long retry_s)
+{
+        say(out, "bootherd: booting image ", v->image, " failed.");
+        wait_and_retry(out, v, retry_s, true);
+}
+
+/* The image's own GRUB template in place of linux/initrd/boot.  Values
+ * are substituted as in iPXE templates (ipxe_escape(): bytes outside
+ * [A-Za-z0-9._~:/@+=,-] percent-encoded), not single-quoted: the
+ * template decides the context a value lands in ('...', "..." or bare),
+ * and only such bytes are inert in all three. */
+static int render_template(const struct image *img, const struct script_vars *v,
+                           const struct grub_cfg_opts *o, struct strbuf *out,
+                           char err[SCRIPT_ERR_MAX])
+{
+        images_root(out, o->ep, o->tftp);
+        int r = ipxe_template_render(img->grub_script, v, out, err);
+        if (r < 0)
+                return r;
+        if (out->len && out->s[out->len - 1] != '\n')
+                strbuf_puts(out, "\n");
+        boot_failed(out, v, o->retry_s);
+        return 0;
+}
+
 static int render_image(const struct image *img, const struct script_vars *v,
                         const struct grub_cfg_opts *o, struct strbuf *out, char err[SCRIPT_ERR_MAX])
 {
         header(out, v, "image", v->image);
+        if (img->grub_script && *img->grub_script)
+                return render_template(img, v, o, out, err);
         if (!img->kernel || !*img->kernel) {
                 /* A script-only image is iPXE syntax: nothing GRUB can run. */
                 say(out, "bootherd: image ", v->image,
@@ -275,8 +304,7 @@ static int render_image(const struct image *img, const struct script_vars *v,
         /* boot returns only when loading failed (a missing file, or a
          * kernel the Secure Boot chain refuses): try again later. */
         strbuf_puts(out, "boot\n");
-        say(out, "bootherd: booting image ", v->image, " failed.");
-        wait_and_retry(out, v, o->retry_s, true);
+        boot_failed(out, v, o->retry_s);
         return 0;
 }
 

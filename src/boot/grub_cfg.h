@@ -11,7 +11,8 @@
  * spelling of the address ("52-54-00-ab-cd-01" or "52:54:00:ab:cd:01").
  *
  * Same decision as the iPXE scripts (boot_plan_script()), GRUB syntax: a
- * machine with an image gets linux/initrd/boot (and when boot returns, the
+ * machine with an image gets linux/initrd/boot, or the image's own
+ * grub_script template with $bootherd_images set (and when boot returns, the
  * image failed to load: it waits and asks for grub.cfg-failed-01-<mac>, so
  * the failure is a boot event); one without an image prints where to
  * assign one, sleeps and reads its configuration again; one with netboot
@@ -22,8 +23,9 @@
  * "if insmod http" cannot tell: on OVMF with Secure Boot it took the then
  * branch without any module (docs/firmware.md).
  *
- * Pure: no store, no sockets.  Every substituted value goes out inside
- * GRUB single quotes (no $ expansion, no command separators); the kernel
+ * Pure: no store, no sockets.  Every value bootherd writes goes out inside
+ * GRUB single quotes (no $ expansion, no command separators); values in a
+ * grub_script template are percent-encoded as in iPXE templates; the kernel
  * command line is split into words as the kernel reads it, one quoted
  * GRUB word each (GRUB's linux command re-quotes words that hold spaces). */
 #pragma once
@@ -45,7 +47,7 @@ struct grub_cfg_opts {
 /* Renders mac's configuration for plan.  img: the plan's image (required
  * for BOOT_SCRIPT_IMAGE).  v: the machine's variables (mac, mac_hyphen,
  * image, console, ...).  0, or -EINVAL with err set when the image's
- * command-line template is invalid. */
+ * command-line or GRUB template is invalid. */
 int grub_cfg_render(const struct boot_script_plan *plan, const struct image *img,
                     const struct script_vars *v, const struct grub_cfg_opts *o, struct strbuf *out,
                     char err[SCRIPT_ERR_MAX]);

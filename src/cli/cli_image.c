@@ -26,7 +26,9 @@ enum {
         OPT_FORCE,
         OPT_KERNEL_ARM64,
         OPT_INITRD_ARM64,
-        OPT_NO_ARM64
+        OPT_NO_ARM64,
+        OPT_GRUB_SCRIPT,
+        OPT_NO_GRUB_SCRIPT
 };
 
 static const struct option image_opts[] = {
@@ -42,6 +44,8 @@ static const struct option image_opts[] = {
     {"kernel-arm64", required_argument, NULL, OPT_KERNEL_ARM64},
     {"initrd-arm64", required_argument, NULL, OPT_INITRD_ARM64},
     {"no-arm64", no_argument, NULL, OPT_NO_ARM64},
+    {"grub-script", required_argument, NULL, OPT_GRUB_SCRIPT},
+    {"no-grub-script", no_argument, NULL, OPT_NO_GRUB_SCRIPT},
     {NULL, 0, NULL, 0},
 };
 
@@ -121,19 +125,26 @@ static int parse_image_args(int argc, char **argv, struct image_args *a, struct 
                 case OPT_CMDLINE:
                         r = replace_str(&img->cmdline, optarg);
                         break;
-                case OPT_SCRIPT: {
+                case OPT_SCRIPT:
+                case OPT_GRUB_SCRIPT: {
+                        char **dst = opt == OPT_SCRIPT ? &img->script : &img->grub_script;
                         char *s = cli_read_file(optarg, SCRIPT_FILE_MAX);
                         if (!s)
-                                return cli_fail("cannot read script %s: %s", optarg,
-                                                errno == EFBIG ? "larger than 64 KiB"
-                                                               : strerror(errno));
-                        free(img->script);
-                        img->script = s;
+                                return cli_fail(
+                                    "cannot read %s %s: %s",
+                                    opt == OPT_SCRIPT ? "script" : "GRUB template", optarg,
+                                    errno == EFBIG ? "larger than 64 KiB" : strerror(errno));
+                        free(*dst);
+                        *dst = s;
                         break;
                 }
                 case OPT_NO_SCRIPT:
                         free(img->script);
                         img->script = NULL;
+                        break;
+                case OPT_NO_GRUB_SCRIPT:
+                        free(img->grub_script);
+                        img->grub_script = NULL;
                         break;
                 case OPT_DESC:
                         r = replace_str(&img->description, optarg);
@@ -172,9 +183,12 @@ static void print_image(const struct image *img)
                 printf("initrd_arm64: %s\n", img->initrds_arm64[i]);
         printf("cmdline:     %s\n", img->cmdline);
         printf("description: %s\n", img->description);
-        if (img->script)
+        if (img->script && *img->script)
                 printf("script:\n%s%s", img->script,
                        img->script[strlen(img->script) - 1] == '\n' ? "" : "\n");
+        if (img->grub_script && *img->grub_script)
+                printf("grub_script:\n%s%s", img->grub_script,
+                       img->grub_script[strlen(img->grub_script) - 1] == '\n' ? "" : "\n");
 }
 
 /* The images root as the server sees it ([images] root), or -1 when it
@@ -235,6 +249,8 @@ static int image_put(struct cli *c, int argc, char **argv, bool create)
         char err[SCRIPT_ERR_MAX];
         if (rc == CLI_OK && img.script && !ipxe_template_check(img.script, err))
                 rc = cli_fail("script: %s", err);
+        if (rc == CLI_OK && img.grub_script && !ipxe_template_check(img.grub_script, err))
+                rc = cli_fail("grub_script: %s", err);
         if (rc == CLI_OK && img.cmdline && !ipxe_template_check(img.cmdline, err))
                 rc = cli_fail("cmdline: %s", err);
         if (rc == CLI_OK) {

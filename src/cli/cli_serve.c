@@ -11,6 +11,7 @@
 
 #include "boot/boot_events.h"
 #include "cli/cli.h"
+#include "core/confine.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/privdrop.h"
@@ -131,10 +132,10 @@ static int servers_start(struct daemon *d)
         return ra_server_start(d->loop, &c->ra, &fb, &d->ra);
 }
 
-/* Order: open and bind everything (privileged), drop privileges, then
- * start the threads and serve.  No thread exists before the drop, so every
- * thread inherits the unprivileged credentials and NO_NEW_PRIVS, and no
- * request is ever served as root. */
+/* Order: open and bind everything (privileged), drop privileges, confine
+ * (Landlock, seccomp), then start the threads and serve.  No thread exists
+ * before the drop, so every thread inherits the unprivileged credentials,
+ * NO_NEW_PRIVS and the confinement, and no request is ever served as root. */
 static int daemon_start(struct daemon *d)
 {
         struct config *cfg = &d->cli->cfg;
@@ -178,8 +179,11 @@ static int daemon_start(struct daemon *d)
                 0)
                 return r;
         signal(SIGPIPE, SIG_IGN);
+        /* Confined last: it holds for every thread started after it. */
+        const char *const tftp_root[] = {d->cli->tftp.root};
         if ((r = servers_start(d)) < 0 ||
-            (r = drop_privileges(cfg, user, d->cli->dhcp.mode != DHCP_MODE_OFF)) < 0)
+            (r = drop_privileges(cfg, user, d->cli->dhcp.mode != DHCP_MODE_OFF)) < 0 ||
+            (r = confine_apply(cfg, tftp_root, 1)) < 0)
                 return r;
         char *db = config_database_path(cfg);
         r = db ? store_checkpointer_start(d->store, db, &d->ckpt) : -ENOMEM;

@@ -55,6 +55,8 @@ struct config {
         char *database;    /* empty = <state_dir>/bootherd.db */
         char *user;        /* drop root to this user once sockets are open; empty = stay */
         char *server_name; /* names this server in events; empty = host name */
+        bool landlock;     /* confine files with Landlock (core/confine.h) */
+        char *seccomp;     /* "enforce", "log" or "off": the system-call allow-list */
 
         /* [store] */
         char *store_url; /* postgresql:// URI; empty = SQLite (database / state_dir) */

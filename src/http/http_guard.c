@@ -202,15 +202,18 @@ int http_guard_new(const struct http_guard_conf *conf, struct http_guard **ret)
         pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
         pthread_cond_init(&g->wake, &ca);
         pthread_condattr_destroy(&ca);
-        if (conf->header_timeout_ms > 0 || conf->min_rate > 0) {
-                int r = pthread_create(&g->sweeper, NULL, sweeper_main, g);
-                if (r != 0) {
-                        http_guard_free(g);
-                        return -r;
-                }
-                g->sweeping = true;
-        }
         *ret = g;
+        return 0;
+}
+
+int http_guard_start(struct http_guard *g)
+{
+        if (g->sweeping || (g->conf.header_timeout_ms <= 0 && g->conf.min_rate <= 0))
+                return 0;
+        int r = pthread_create(&g->sweeper, NULL, sweeper_main, g);
+        if (r != 0)
+                return -r;
+        g->sweeping = true;
         return 0;
 }
 

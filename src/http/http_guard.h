@@ -36,6 +36,10 @@ struct http_guard;
 struct guard_conn;
 
 int http_guard_new(const struct http_guard_conf *conf, struct http_guard **ret);
+/* Starts the sweeper thread (when a deadline or rate is configured): from
+ * http_server_run(), so that it starts after serve's privilege drop and
+ * confinement, as every thread must.  0 or a negative errno. */
+int http_guard_start(struct http_guard *g);
 void http_guard_free(struct http_guard *g);
 
 /* Accept policy: false when ip (host order; 0 = not IPv4, never limited)

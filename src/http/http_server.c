@@ -857,7 +857,10 @@ int http_server_run(struct http_server *srv)
                 return 0;
         char where[CONFIG_LISTEN_STRMAX];
         config_listen_format(&srv->ctx.http->listen, where);
-        int r = srv->ctx.live ? live_start(srv->ctx.live) : 0;
+        /* Threads start here, after the privilege drop and confinement. */
+        int r = http_guard_start(srv->ctx.guard);
+        if (r >= 0 && srv->ctx.live)
+                r = live_start(srv->ctx.live);
         if (r >= 0)
                 r = tls_start(srv);
         if (r >= 0)

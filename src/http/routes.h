@@ -1,6 +1,7 @@
 /* The route table and the handlers it names. */
 #pragma once
 
+#include "boot/boot_resolve.h"
 #include "boot/ipxe_script.h"
 #include "http/http_server.h"
 
@@ -32,11 +33,12 @@ extern const struct http_route http_routes[];
 enum MHD_Result routes_boot_chain(struct http_req *r);
 enum MHD_Result routes_boot_mac(struct http_req *r);
 enum MHD_Result routes_boot_grub(struct http_req *r); /* /grub/grub.cfg[-01-<mac>] */
-/* The script /boot/<mac>.ipxe answers now, without recording a contact;
- * with img, that image's script for this machine instead (the image
- * editor's preview).  Template errors: -EINVAL with err set. */
-int routes_boot_render(struct http_req *r, const struct mac *mac, const struct image *img,
-                       struct strbuf *out, char err[SCRIPT_ERR_MAX]);
+/* The script /boot/<mac>.ipxe (or format fmt's file) answers now, without
+ * recording a contact; with img, that image's script for this machine
+ * instead (the image editor's preview).  Template errors: -EINVAL with err
+ * set. */
+int routes_boot_render(struct http_req *r, enum boot_format fmt, const struct mac *mac,
+                       const struct image *img, struct strbuf *out, char err[SCRIPT_ERR_MAX]);
 /* routes_images.c */
 enum MHD_Result routes_images(struct http_req *r);
 enum MHD_Result routes_bootfile(struct http_req *r);

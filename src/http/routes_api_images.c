@@ -11,9 +11,9 @@
 #include "http/routes_api.h"
 #include "json/inventory_json.h"
 
-static const char *const image_fields[] = {"name",         "kernel",        "initrds",
-                                           "cmdline",      "script",        "description",
-                                           "kernel_arm64", "initrds_arm64", NULL};
+static const char *const image_fields[] = {
+    "name",        "kernel",       "initrds",       "cmdline",     "script",
+    "description", "kernel_arm64", "initrds_arm64", "grub_script", NULL};
 
 static int set_owned(char **dst, const char *v)
 {
@@ -84,6 +84,7 @@ int api_image_from_json(json_t *o, struct image *img, struct api_field_err *err)
             {"script", offsetof(struct image, script), true},
             {"description", offsetof(struct image, description), false},
             {"kernel_arm64", offsetof(struct image, kernel_arm64), false},
+            {"grub_script", offsetof(struct image, grub_script), true},
         };
         for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
                 const char *v = NULL;
@@ -93,7 +94,7 @@ int api_image_from_json(json_t *o, struct image *img, struct api_field_err *err)
                 if (!present)
                         continue;
                 /* An empty script means "no script": kernel/initrd/boot. */
-                if (strcmp(strs[i].key, "script") == 0 && v && !*v)
+                if (strs[i].nullable && v && !*v)
                         v = NULL;
                 if (set_owned((char **)((char *)img + strs[i].off), v) < 0)
                         return oom(err);
@@ -254,6 +255,9 @@ static int preview_check(const struct image *img, struct api_field_err *err)
                 field = "cmdline", msg = "cmdline: one line of at most 4096 characters";
         else if (img->script && strnlen(img->script, PREVIEW_SCRIPT_MAX + 1) > PREVIEW_SCRIPT_MAX)
                 field = "script", msg = "script: at most 65536 bytes";
+        else if (img->grub_script &&
+                 strnlen(img->grub_script, PREVIEW_SCRIPT_MAX + 1) > PREVIEW_SCRIPT_MAX)
+                field = "grub_script", msg = "grub_script: at most 65536 bytes";
         else if (img->description && !validate_text(img->description, PREVIEW_DESC_MAX))
                 field = "description", msg = "description: one line of at most 1024 characters";
         for (size_t i = 0; !field && i < img->n_initrds; i++)
@@ -272,12 +276,34 @@ static int preview_check(const struct image *img, struct api_field_err *err)
         return -EINVAL;
 }
 
-/* POST /api/v1/preview {"mac": MAC, "image": {image fields}}: the script
- * that machine would get with that (unsaved) image, rendered by the same
- * code as /boot/<mac>.ipxe.  Without "image": the script it gets now. */
+/* "format": a boot format's name (boot_format_name()), default "ipxe". */
+static int preview_format(json_t *o, enum boot_format *ret, struct api_field_err *err)
+{
+        const char *s = NULL;
+        bool present;
+        if (api_str(o, "format", false, &s, &present, err) < 0)
+                return -EINVAL;
+        *ret = BOOT_FORMAT_IPXE_HTTP;
+        for (int f = 0; present && f < BOOT_FORMAT_N; f++)
+                if (strcmp(s, boot_format_name((enum boot_format)f)) == 0) {
+                        *ret = (enum boot_format)f;
+                        return 0;
+                }
+        if (!present)
+                return 0;
+        err->field = "format";
+        snprintf(err->msg, sizeof(err->msg),
+                 "format: one of ipxe, ipxe-tftp, pxelinux, grub, grub-tftp");
+        return -EINVAL;
+}
+
+/* POST /api/v1/preview {"mac": MAC, "image": {image fields}, "format": F}:
+ * the script (or configuration) that machine would get with that
+ * (unsaved) image, rendered by the same code as /boot/<mac>.ipxe and
+ * grub.cfg-01-<mac>.  Without "image": the one it gets now. */
 enum MHD_Result api_preview(struct api_req *a)
 {
-        static const char *const fields[] = {"mac", "image", NULL};
+        static const char *const fields[] = {"mac", "image", "format", NULL};
         if (a->n_seg != 1)
                 return api_error(a, MHD_HTTP_NOT_FOUND, NULL, "no such resource");
         if (strcmp(a->method, "POST") != 0)
@@ -290,7 +316,9 @@ enum MHD_Result api_preview(struct api_req *a)
         bool present;
         struct api_field_err err;
         struct mac mac;
-        if (api_str(o, "mac", false, &ms, &present, &err) < 0) {
+        enum boot_format fmt;
+        if (api_str(o, "mac", false, &ms, &present, &err) < 0 ||
+            preview_format(o, &fmt, &err) < 0) {
                 json_decref(o);
                 return api_field_error(a, &err);
         }
@@ -333,14 +361,15 @@ enum MHD_Result api_preview(struct api_req *a)
         struct strbuf b;
         strbuf_init(&b);
         char serr[SCRIPT_ERR_MAX] = "";
-        int rc = routes_boot_render(a->r, &mac, with_image ? &img : NULL, &b, serr);
+        int rc = routes_boot_render(a->r, fmt, &mac, with_image ? &img : NULL, &b, serr);
         image_done(&img);
         if (rc < 0 || b.oom) {
                 strbuf_free(&b);
-                return api_error(a,
-                                 rc == -EINVAL ? MHD_HTTP_UNPROCESSABLE_CONTENT
-                                               : MHD_HTTP_SERVICE_UNAVAILABLE,
-                                 rc == -EINVAL ? "script" : NULL, "%s", serr);
+                bool grub = fmt == BOOT_FORMAT_GRUB || fmt == BOOT_FORMAT_GRUB_TFTP;
+                if (rc == -EINVAL)
+                        return api_error(a, MHD_HTTP_UNPROCESSABLE_CONTENT,
+                                         grub ? "grub_script" : "script", "%s", serr);
+                return api_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "%s", serr);
         }
         char m[MAC_STR_LEN];
         mac_format(&mac, m);

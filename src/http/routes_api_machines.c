@@ -325,7 +325,7 @@ static enum MHD_Result machine_script(struct api_req *a, const struct mac *mac)
         struct strbuf b;
         strbuf_init(&b);
         char err[SCRIPT_ERR_MAX] = "";
-        int rc = routes_boot_render(a->r, mac, NULL, &b, err);
+        int rc = routes_boot_render(a->r, BOOT_FORMAT_IPXE_HTTP, mac, NULL, &b, err);
         if (rc < 0 || b.oom) {
                 strbuf_free(&b);
                 return api_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "%s", err);

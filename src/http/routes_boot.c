@@ -45,8 +45,8 @@ static int parse_mac_path(const char *path, struct mac *ret)
         return mac_parse(s, n, ret);
 }
 
-int routes_boot_render(struct http_req *r, const struct mac *mac, const struct image *img,
-                       struct strbuf *out, char err[SCRIPT_ERR_MAX])
+int routes_boot_render(struct http_req *r, enum boot_format fmt, const struct mac *mac,
+                       const struct image *img, struct strbuf *out, char err[SCRIPT_ERR_MAX])
 {
         struct boot_endpoints *tmp;
         const struct boot_endpoints *ep = http_endpoints(r, &tmp);
@@ -57,12 +57,10 @@ int routes_boot_render(struct http_req *r, const struct mac *mac, const struct i
         int rc;
         boot_inventory_begin(r->inv);
         if (img) {
-                rc = boot_resolve_image(&r->ctx->resolver, r->inv, ep, BOOT_FORMAT_IPXE_HTTP, mac,
-                                        img, out, err);
+                rc = boot_resolve_image(&r->ctx->resolver, r->inv, ep, fmt, mac, img, out, err);
         } else {
                 struct boot_result res;
-                rc = boot_resolve(&r->ctx->resolver, r->inv, ep, BOOT_FORMAT_IPXE_HTTP, mac, out,
-                                  &res);
+                rc = boot_resolve(&r->ctx->resolver, r->inv, ep, fmt, mac, out, &res);
                 if (rc < 0)
                         snprintf(err, SCRIPT_ERR_MAX, "%s", res.err);
         }

@@ -34,14 +34,16 @@ static json_t *str_array(char *const *v, size_t n)
 
 json_t *image_to_json(const struct image *img)
 {
-        return json_pack(
-            "{s:s, s:s, s:o, s:s, s:o, s:s, s:o, s:o, s:I, s:s, s:o}", "name", img->name, "kernel",
-            img->kernel ? img->kernel : "", "initrds", str_array(img->initrds, img->n_initrds),
-            "cmdline", img->cmdline ? img->cmdline : "", "script", str_or_null(img->script),
-            "description", img->description ? img->description : "", "created",
-            json_time(img->created), "updated", json_time(img->updated), "machines",
-            (json_int_t)img->machines, "kernel_arm64", img->kernel_arm64 ? img->kernel_arm64 : "",
-            "initrds_arm64", str_array(img->initrds_arm64, img->n_initrds_arm64));
+        return json_pack("{s:s, s:s, s:o, s:s, s:o, s:s, s:o, s:o, s:I, s:s, s:o, s:o}", "name",
+                         img->name, "kernel", img->kernel ? img->kernel : "", "initrds",
+                         str_array(img->initrds, img->n_initrds), "cmdline",
+                         img->cmdline ? img->cmdline : "", "script", str_or_null(img->script),
+                         "description", img->description ? img->description : "", "created",
+                         json_time(img->created), "updated", json_time(img->updated), "machines",
+                         (json_int_t)img->machines, "kernel_arm64",
+                         img->kernel_arm64 ? img->kernel_arm64 : "", "initrds_arm64",
+                         str_array(img->initrds_arm64, img->n_initrds_arm64), "grub_script",
+                         str_or_null(img->grub_script));
 }
 
 json_t *machine_to_json(const struct machine *m)

@@ -55,7 +55,8 @@ struct image {
         char **initrds; /* ordered */
         size_t n_initrds;
         char *cmdline;
-        char *script; /* optional iPXE script template; NULL = kernel/initrd/boot */
+        char *script;      /* optional iPXE script template; NULL = kernel/initrd/boot */
+        char *grub_script; /* optional GRUB configuration template; NULL = linux/initrd/boot */
         char *description;
         /* ARM64 machines (DHCP arch 11/19, GRUB's $grub_cpu, iPXE's
          * ${buildarch} "arm64") boot kernel_arm64 + initrds_arm64 instead

@@ -42,8 +42,9 @@ json_t *store_audit_image(struct store *s, const char *name)
         for (size_t i = 0; i < img.n_initrds; i++)
                 json_array_append_new(initrds, json_string(img.initrds[i]));
         /* "machines": how many use it; a forced delete unassigned that many. */
-        json_t *j = json_pack("{s:s?, s:o, s:s?, s:o, s:s?, s:I}", "kernel", img.kernel, "initrds",
-                              initrds, "cmdline", img.cmdline, "script", str_or_null(img.script),
+        json_t *j = json_pack("{s:s?, s:o, s:s?, s:o, s:o, s:s?, s:I}", "kernel", img.kernel,
+                              "initrds", initrds, "cmdline", img.cmdline, "script",
+                              str_or_null(img.script), "grub_script", str_or_null(img.grub_script),
                               "description", img.description, "machines", (json_int_t)img.machines);
         image_done(&img);
         return j;

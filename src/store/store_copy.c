@@ -27,11 +27,11 @@ struct copy_table {
 
 static const struct copy_table tables[] = {
     {"images",
-     "SELECT name, kernel, cmdline, script, description, created, updated, kernel_arm64 "
-     "FROM image ORDER BY name",
+     "SELECT name, kernel, cmdline, script, description, created, updated, kernel_arm64, "
+     "grub_script FROM image ORDER BY name",
      "INSERT INTO image (name, kernel, cmdline, script, description, created, updated, "
-     "kernel_arm64) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-     "SELECT count(*) FROM image", "tttttiit", COUNT_OF(images)},
+     "kernel_arm64, grub_script) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+     "SELECT count(*) FROM image", "tttttiitt", COUNT_OF(images)},
     {"initrds", "SELECT image, pos, path FROM image_initrd ORDER BY image, pos",
      "INSERT INTO image_initrd (image, pos, path) VALUES (?1, ?2, ?3)",
      "SELECT count(*) FROM image_initrd", "tit", COUNT_OF(initrds)},

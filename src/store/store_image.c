@@ -23,6 +23,7 @@ void image_done(struct image *img)
         free(img->initrds);
         free(img->cmdline);
         free(img->script);
+        free(img->grub_script);
         free(img->description);
         free(img->kernel_arm64);
         for (size_t i = 0; i < img->n_initrds_arm64; i++)
@@ -83,12 +84,12 @@ static int image_validate(struct store *s, const struct image *img)
         if (img->cmdline && !validate_text(img->cmdline, IMAGE_CMDLINE_MAX))
                 return store_fail(s, -EINVAL, "cmdline",
                                   "cmdline: one line of at most %d characters", IMAGE_CMDLINE_MAX);
-        if (img->script) {
-                size_t n = strnlen(img->script, IMAGE_SCRIPT_MAX + 1);
-                if (n > IMAGE_SCRIPT_MAX)
-                        return store_fail(s, -EINVAL, "script", "script: at most %d bytes",
-                                          IMAGE_SCRIPT_MAX);
-        }
+        if (img->script && strnlen(img->script, IMAGE_SCRIPT_MAX + 1) > IMAGE_SCRIPT_MAX)
+                return store_fail(s, -EINVAL, "script", "script: at most %d bytes",
+                                  IMAGE_SCRIPT_MAX);
+        if (img->grub_script && strnlen(img->grub_script, IMAGE_SCRIPT_MAX + 1) > IMAGE_SCRIPT_MAX)
+                return store_fail(s, -EINVAL, "grub_script", "grub_script: at most %d bytes",
+                                  IMAGE_SCRIPT_MAX);
         if (img->description && !validate_text(img->description, IMAGE_DESC_MAX))
                 return store_fail(s, -EINVAL, "description",
                                   "description: one line of at most %d characters", IMAGE_DESC_MAX);
@@ -98,9 +99,9 @@ static int image_validate(struct store *s, const struct image *img)
 static const char SQL_IMAGE_EXISTS[] = "SELECT created FROM image WHERE name = ?1";
 static const char SQL_IMAGE_UPSERT[] =
     "INSERT INTO image (name, kernel, cmdline, script, description, created, updated, "
-    "kernel_arm64) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7) "
+    "kernel_arm64, grub_script) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8) "
     "ON CONFLICT (name) DO UPDATE SET kernel = ?2, cmdline = ?3, script = ?4, "
-    "description = ?5, updated = ?6, kernel_arm64 = ?7";
+    "description = ?5, updated = ?6, kernel_arm64 = ?7, grub_script = ?8";
 
 /* The two ordered initrd lists: the image's, and its arm64 machines'. */
 struct initrd_table {
@@ -165,6 +166,7 @@ static int image_write(struct store *s, const struct image *img, bool create)
         store_bind_text(st, 5, img->description ? img->description : "");
         store_bind_int64(st, 6, store_now_ms());
         store_bind_text(st, 7, img->kernel_arm64 ? img->kernel_arm64 : "");
+        store_bind_text(st, 8, img->grub_script && *img->grub_script ? img->grub_script : NULL);
         if (store_step(st) < 0)
                 return store_db_fail(s, "image write");
         int r = write_initrds(s, &initrds_any, img->name, img->initrds, img->n_initrds);
@@ -198,7 +200,8 @@ int store_image_put(struct store *s, const struct image *img, bool create)
 
 #define IMAGE_COLS                                                                                 \
         "name, kernel, cmdline, script, description, created, updated, "                           \
-        "(SELECT count(*) FROM machine WHERE machine.image = image.name), kernel_arm64"
+        "(SELECT count(*) FROM machine WHERE machine.image = image.name), kernel_arm64, "          \
+        "grub_script"
 
 static const char SQL_IMAGE_GET[] = "SELECT " IMAGE_COLS " FROM image WHERE name = ?1";
 static const char SQL_IMAGE_LIST[] = "SELECT " IMAGE_COLS " FROM image ORDER BY name";
@@ -248,6 +251,7 @@ static int image_from_row(struct store *s, struct store_stmt *st, struct image *
         img->updated = store_col_int64(st, 6);
         img->machines = store_col_int64(st, 7);
         img->kernel_arm64 = store_col_dup(st, 8, &oom);
+        img->grub_script = store_col_dup(st, 9, &oom);
         if (oom || !img->name) {
                 image_done(img);
                 return store_fail(s, -ENOMEM, NULL, "out of memory");

@@ -209,6 +209,10 @@ static const struct store_migration migrations[] = {
          "  PRIMARY KEY (image, pos));"
          "CREATE TRIGGER initrd_arm64_script AFTER INSERT OR UPDATE OR DELETE"
          "  ON image_initrd_arm64 FOR EACH STATEMENT EXECUTE FUNCTION bootherd_script_bump();"},
+
+    /* 11 -> 12 (as SQLite's 12): an image's GRUB configuration template;
+     * the image_script trigger fires on any UPDATE of image. */
+    {12, "ALTER TABLE image ADD COLUMN grub_script " TXT ";"},
 };
 
 const struct store_schema store_pg_schema = {migrations,

@@ -182,6 +182,10 @@ static const struct store_migration migrations[] = {
          "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"
          "CREATE TRIGGER initrd_arm64_script_del AFTER DELETE ON image_initrd_arm64"
          "  BEGIN UPDATE script_generation SET gen = gen + 1; END;"},
+
+    /* 11 -> 12: an image's GRUB configuration template (struct image);
+     * image_script_upd fires on any UPDATE of image, so it is covered. */
+    {12, "ALTER TABLE image ADD COLUMN grub_script TEXT;"},
 };
 
 const struct store_schema store_sqlite_schema = {migrations,

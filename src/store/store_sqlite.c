@@ -200,11 +200,14 @@ static int lite_open(struct store *s, const char *path)
          * used).  With the default 2 MiB, the boot-event writer re-read the
          * event index from the file (pread) on every batch once the event log
          * outgrew it: ~30% of its CPU under a /boot/<mac>.ipxe load.
-         * journal_size_limit: see STORE_WAL_KEEP_BYTES. */
-        char sql[192];
+         * journal_size_limit: see STORE_WAL_KEEP_BYTES.  temp_store=MEMORY:
+         * temporary tables and sort spills stay in memory, not in /var/tmp,
+         * which serve's Landlock rules do not allow (core/confine.h); what
+         * they hold here is small. */
+        char sql[224];
         snprintf(sql, sizeof(sql),
                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                 "PRAGMA cache_size=-32768; PRAGMA journal_size_limit=%d;",
+                 "PRAGMA cache_size=-32768; PRAGMA journal_size_limit=%d; PRAGMA temp_store=MEMORY;",
                  STORE_WAL_KEEP_BYTES);
         return lite_exec(s, sql);
 }

@@ -163,6 +163,9 @@ for w in $WIDTHS; do
 	$BH image add arm-$k --kernel demo/vmlinuz >/dev/null 2>&1
 	check "images: arm64 kernel and initrds through the editor, kept by later edits ($w px)" run_ui image_arm64 \
 		API_TOKEN="$TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=arm-$k VIEWPORT_WIDTH=$w
+	$BH image add grubtpl-$k --kernel demo/vmlinuz >/dev/null 2>&1
+	check "images: a GRUB template through the editor, previewed as GRUB ($w px)" run_ui image_grub \
+		API_TOKEN="$TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=grubtpl-$k VIEWPORT_WIDTH=$w
 	check "machines: select all N matching, bulk assign ($w px)" run_ui selectall API_TOKEN="$TOKEN" \
 		ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=demo BIG_N=$BIG_N SA_NET=$net VIEWPORT_WIDTH=$w
 done

@@ -5,7 +5,9 @@
 # (curl), from the same resolver as iPXE: a known MAC gets its image
 # (linux/initrd over the protocol the file came over: TFTP or HTTP), an
 # unknown MAC gets the wait-and-retry file and becomes discovered, a broken
-# template gets the same fallback, and every fetch is a boot event.
+# template gets the same fallback, and every fetch is a boot event.  An
+# image's own GRUB template (grub_script: CLI, API PUT/PATCH, preview)
+# replaces the linux/initrd/boot lines, hostile values substituted inert.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/_daemon.sh"
 . "$(dirname "$0")/tftp_setup.inc"
@@ -24,6 +26,13 @@ BH image add broken --kernel k/linux --cmdline "console=ttyS0" >/dev/null
 BH machine add "$M1" --image deb --hostname node1 >/dev/null
 BH machine add "$M3" --image broken >/dev/null
 sqlite3 "$T/state/bootherd.db" "UPDATE image SET cmdline = 'x={{nope}}' WHERE name = 'broken'"
+M4=52:54:00:00:0e:04 # assigned an image with a GRUB template, hostile hostname
+printf '%s\n' "linux \$bootherd_images/k/linux h={{hostname}} q='{{hostname}}' d=\"{{hostname}}\"" boot >"$T/grub.tpl"
+BH image add tpl --kernel k/linux --grub-script "$T/grub.tpl" >/dev/null
+BH machine add "$M4" --image tpl >/dev/null
+# The CLI and API refuse such a hostname; an older row (or a DHCP client) may hold one.
+sqlite3 "$T/state/bootherd.db" "UPDATE machine SET hostname = 'x'';reboot;\"\$y' WHERE image = 'tpl'"
+TOKEN=$(BH token create ci --role admin 2>/dev/null)
 tftp_start
 cd "$T"
 U=http://127.0.0.1:$HP
@@ -106,6 +115,47 @@ check "HTTP: the failed boot recorded" wait_for 10 has "$M1" "script .*grub: boo
 check "TFTP fetch recorded (unknown)" wait_for 10 has "$M2" "tftp .*: no image"
 check "HTTP fetch recorded (unknown)" wait_for 10 has "$M2" "script .*grub: no image"
 check "fallback recorded as script error" wait_for 10 has "$M3" "tftp .*: script error"
+
+log "== an image's GRUB template (grub_script)"
+expect_match "CLI: image show prints the template" "grub_script: linux" "$(BH image show tpl | tr '\n' ' ')"
+H=x%27%3Breboot%3B%22%24y # the hostname, percent-encoded as in iPXE templates
+TPL4="# bootherd: image tpl for $M4
+set bootherd_images='(tftp,127.0.0.1:$TP)/images'
+linux \$bootherd_images/k/linux h=$H q='$H' d=\"$H\"
+boot
+echo 'bootherd: booting image tpl failed.'
+echo 'bootherd: retrying in 7 seconds.'
+sleep 7
+configfile \"\$prefix\"'/grub.cfg-failed-01-${M4//:/-}'"
+get "grub/grub.cfg-01-${M4//:/-}" tpl >/dev/null
+expect_eq "TFTP grub.cfg-01-<mac>: the rendered template" "$TPL4" "$(cat tpl)"
+expect_eq "HTTP: the same, files over HTTP" "${TPL4/"(tftp,127.0.0.1:$TP)"/"(http,127.0.0.1:$HP)"}" \
+	"$(curl -sS "$U/grub/grub.cfg-01-${M4//:/-}")"
+expect_match "iPXE ignores it: kernel/initrd/boot" "kernel http://127.0.0.1:$HP/images/k/linux" \
+	"$(curl -sS "$U/boot/$M4.ipxe")"
+AUTH=(-H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json")
+api() { curl -sS "${AUTH[@]}" -X "$1" "$U/api/v1/$2" ${3:+--data "$3"}; }
+expect_eq "API GET: grub_script" "$(cat "$T/grub.tpl")" "$(api GET images/tpl | jq -r .grub_script)"
+expect_eq "API PATCH: grub_script replaced" "echo {{image}}" \
+	"$(api PATCH images/tpl '{"grub_script":"echo {{image}}"}' | jq -r .grub_script)"
+get "grub/grub.cfg-01-${M4//:/-}" tpl2 >/dev/null
+expect_eq "TFTP: the new template at once" "echo tpl" "$(sed -n 3p tpl2)"
+expect_eq "API preview format grub: the unsaved template" "echo tpl-x" \
+	"$(api POST preview "{\"mac\":\"$M4\",\"format\":\"grub\",\"image\":{\"name\":\"tpl\",\"kernel\":\"k/linux\",\"grub_script\":\"echo {{image}}-x\"}}" |
+		jq -r .script | sed -n 3p)"
+expect_eq "API preview: unknown format is a 422 naming it" "422 format" \
+	"$(curl -s -o pv -w '%{http_code}' "${AUTH[@]}" "$U/api/v1/preview" --data "{\"mac\":\"$M4\",\"format\":\"uefi\"}") $(jq -r .field pv)"
+expect_eq "API preview: a broken GRUB template is a 422 naming grub_script" "422 grub_script" \
+	"$(curl -s -o pv -w '%{http_code}' "${AUTH[@]}" "$U/api/v1/preview" --data "{\"mac\":\"$M4\",\"format\":\"grub-tftp\",\"image\":{\"kernel\":\"k/linux\",\"grub_script\":\"echo {{nope}}\"}}") $(jq -r .field pv)"
+expect_eq "API PUT: \"\" is no template" null \
+	"$(api PUT images/tpl '{"kernel":"k/linux","grub_script":""}' | jq -r .grub_script)"
+get "grub/grub.cfg-01-${M4//:/-}" tpl3 >/dev/null
+expect_eq "TFTP: the generated linux line again" "linux \"\$bootherd_images\"'/k/linux'" "$(sed -n 4p tpl3)"
+printf 'echo {{mac}}\n' | BH image edit tpl --grub-script - >/dev/null 2>&1
+expect_eq "CLI --grub-script -: from stdin" "echo {{mac}}" "$(api GET images/tpl | jq -r .grub_script)"
+BH image edit tpl --no-grub-script >/dev/null 2>&1
+expect_eq "CLI --no-grub-script" null "$(api GET images/tpl | jq -r .grub_script)"
+check "CLI refuses an unknown variable" bash -c "! printf 'echo {{nope}}' | $BOOTHERD --config $T/bh.conf image edit tpl --grub-script - 2>/dev/null"
 
 log "== names that are not GRUB's per-MAC files"
 out=$(get grub/x86_64-efi/command.lst lst)

@@ -72,8 +72,10 @@ static const struct image IMAGES[] = {
      .cmdline = "console=ttyS0 host={{hostname}}"},
     /* A template the API refuses today, as an older row could hold. */
     {.name = "bad", .kernel = "deb/linux", .cmdline = "x={{nope}}"},
+    /* A broken GRUB template: only GRUB falls back. */
+    {.name = "gbad", .kernel = "deb/linux", .grub_script = "linux {{nope}}"},
 };
-static struct machine MACHINES[3];
+static struct machine MACHINES[4];
 static struct fake F;
 static struct boot_inventory INV = {.ops = &fake_ops, .ctx = &F};
 static struct boot_endpoints *EP; /* 198.18.0.1, HTTP 8080, TFTP 69 */
@@ -90,7 +92,8 @@ static int setup(void **state)
             (struct machine){.mac = mac_n(1), .image = "deb", .hostname = "n1", .netboot = true};
         MACHINES[1] = (struct machine){.mac = mac_n(2), .image = "bad", .netboot = true};
         MACHINES[2] = (struct machine){.mac = mac_n(3), .image = "deb", .netboot = false};
-        F = (struct fake){.machines = MACHINES, .n_machines = 3, .images = IMAGES, .n_images = 2};
+        MACHINES[3] = (struct machine){.mac = mac_n(4), .image = "gbad", .netboot = true};
+        F = (struct fake){.machines = MACHINES, .n_machines = 4, .images = IMAGES, .n_images = 3};
         struct boot_endpoints_conf c = {.http_port = 8080, .tftp_port = 69};
         return boot_endpoints_new(&c, 0xc6120001, &EP);
 }
@@ -225,6 +228,25 @@ static void test_fallback_every_format(void **state)
         }
 }
 
+/* A broken grub_script: GRUB gets the same wait-and-retry fallback; iPXE,
+ * which does not use it, boots the image. */
+static void test_grub_template_fallback(void **state)
+{
+        struct boot_result r;
+        char *s = resolve(&RES, BOOT_FORMAT_GRUB_TFTP, 4, &r, 0);
+        assert_int_equal(r.outcome, BOOT_OUTCOME_FALLBACK);
+        assert_int_equal(r.failure, BOOT_FAILURE_TEMPLATE_ERROR);
+        assert_false(r.cacheable);
+        assert_non_null(strstr(r.err, "{{nope}}"));
+        assert_non_null(strstr(s, "has no image assigned.'\necho 'Assign one at"));
+        assert_null(strstr(s, "linux"));
+        free(s);
+        s = resolve(&RES, BOOT_FORMAT_IPXE_HTTP, 4, &r, 0);
+        assert_int_equal(r.outcome, BOOT_OUTCOME_IMAGE);
+        assert_non_null(strstr(s, "deb/linux"));
+        free(s);
+}
+
 static void test_inventory_down_and_grub(void **state)
 {
         struct boot_result r;
@@ -301,6 +323,7 @@ int main(void)
             cmocka_unit_test(test_wait_netboot_off_default),
             cmocka_unit_test(test_fallback_every_format),
             cmocka_unit_test(test_inventory_down_and_grub),
+            cmocka_unit_test(test_grub_template_fallback),
             cmocka_unit_test(test_preview),
             cmocka_unit_test(test_endpoints),
         };

@@ -178,6 +178,77 @@ static void test_hostile_values(void **state)
         }
 }
 
+/* An image's GRUB template replaces linux/initrd/boot; $bootherd_images
+ * is set before it and the boot-failed retry follows it. */
+static void test_template(void **state)
+{
+        struct image img = {.name = "deb",
+                            .kernel = "deb/vmlinuz",
+                            .script = "#!ipxe\nexit\n",
+                            .grub_script =
+                                "linux $bootherd_images/k h={{hostname}} m={{mac}}\nboot"};
+        char *s = render(&img, BOOT_SCRIPT_IMAGE, EP, 0);
+        assert_string_equal(s, "# bootherd: image deb for 52:54:00:ab:cd:01\n"
+                               "set bootherd_images='(tftp,198.18.0.1)/images'\n"
+                               "linux $bootherd_images/k h=node1 m=52:54:00:ab:cd:01\n"
+                               "boot\n"
+                               "echo 'bootherd: booting image deb failed.'\n"
+                               "echo 'bootherd: retrying in 9 seconds.'\n"
+                               "sleep 9\n"
+                               "configfile \"$prefix\"'/grub.cfg-failed-01-52-54-00-ab-cd-01'\n");
+        free(s);
+        /* A broken template: the caller's fallback (boot_resolve). */
+        img.grub_script = "linux {{nope}}";
+        free(render(&img, BOOT_SCRIPT_IMAGE, EP, -EINVAL));
+        /* Only an iPXE script: nothing GRUB can run, as before. */
+        img.grub_script = NULL;
+        img.kernel = "";
+        s = render(&img, BOOT_SCRIPT_IMAGE, EP, 0);
+        assert_non_null(strstr(s, "is an iPXE script"));
+        free(s);
+}
+
+/* A value lands wherever the template puts it: bare, in '...' or in
+ * "...".  A hostile hostname must stay one inert word in all three. */
+static void test_template_hostile(void **state)
+{
+        const char *hostile[] = {
+            "a'; reboot; echo '", "$(reboot)",         "a\nreboot", "${prefix}x",
+            "a|b&c;d`e`",         "x\" ; reboot ; \"", "a\\",       "#c {x} (y) <z>"};
+        struct image img = {.name = "deb",
+                            .kernel = "deb/vmlinuz",
+                            .grub_script = "echo {{hostname}}\necho '{{hostname}}'\n"
+                                           "echo \"{{hostname}}\"\n"};
+        for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+                struct script_vars v = V;
+                v.hostname = hostile[i];
+                struct boot_script_plan plan = {.kind = BOOT_SCRIPT_IMAGE, .image = "deb"};
+                struct grub_cfg_opts o = {.ep = EP, .retry_s = 9, .tftp = true};
+                struct strbuf b;
+                strbuf_init(&b);
+                char err[SCRIPT_ERR_MAX] = "";
+                assert_int_equal(grub_cfg_render(&plan, &img, &v, &o, &b, err), 0);
+                /* The three echo lines hold only the template's own quotes
+                 * and bytes that mean nothing to GRUB in any context. */
+                const char *p = strstr(b.s, "\necho ") + 1;
+                for (int line = 0; line < 3; line++) {
+                        const char *nl = strchr(p, '\n');
+                        assert_non_null(nl);
+                        const char *want[] = {"", "'", "\""};
+                        size_t q = strlen(want[line]);
+                        assert_memory_equal(p + 5, want[line], q);
+                        for (const char *c = p + 5 + q; c < nl - q; c++)
+                                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789._~:/@+=,-%",
+                                            *c))
+                                        fail_msg("hostname %zu: byte '%c' in \"%.*s\"", i, *c,
+                                                 (int)(nl - p), p);
+                        p = nl + 1;
+                }
+                strbuf_free(&b);
+        }
+}
+
 static void test_wait_exit_chain(void **state)
 {
         char *s = render(NULL, BOOT_SCRIPT_WAIT, EP, 0);
@@ -278,6 +349,7 @@ int main(void)
             cmocka_unit_test(test_image),          cmocka_unit_test(test_urls_and_words),
             cmocka_unit_test(test_hostile_values), cmocka_unit_test(test_wait_exit_chain),
             cmocka_unit_test(test_paths),          cmocka_unit_test(test_image_arm64),
+            cmocka_unit_test(test_template),       cmocka_unit_test(test_template_hostile),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

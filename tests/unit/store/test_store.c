@@ -131,6 +131,18 @@ static void test_image_crud(void **state)
         assert_string_equal(got.kernel, "");
         assert_string_equal(got.script, "#!ipxe\nsanboot {{server}}/x.iso\n");
         assert_int_equal(got.n_initrds, 0);
+        assert_null(got.grub_script);
+        image_done(&got);
+        /* With a GRUB template too; "" stores none. */
+        win.grub_script = "linux {{server}}/k\n";
+        assert_int_equal(store_image_put(f->s, &win, false), 0);
+        assert_int_equal(store_image_get(f->s, "win", &got), 0);
+        assert_string_equal(got.grub_script, "linux {{server}}/k\n");
+        image_done(&got);
+        win.grub_script = "";
+        assert_int_equal(store_image_put(f->s, &win, false), 0);
+        assert_int_equal(store_image_get(f->s, "win", &got), 0);
+        assert_null(got.grub_script);
         image_done(&got);
 
         struct image *list;
@@ -258,6 +270,8 @@ static void test_image_put_errors(void **state)
         longc[4097] = 'c';
         bad = (struct image){.name = "a", .script = longc};
         expect_fail(f->s, store_image_put(f->s, &bad, true), -EINVAL, "script");
+        bad = (struct image){.name = "a", .kernel = "linux", .grub_script = longc};
+        expect_fail(f->s, store_image_put(f->s, &bad, true), -EINVAL, "grub_script");
         free(longc);
         bad = (struct image){.name = "a", .kernel = "linux", .description = "two\nlines"};
         expect_fail(f->s, store_image_put(f->s, &bad, true), -EINVAL, "description");

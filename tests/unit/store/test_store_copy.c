@@ -34,7 +34,10 @@ static void populate(struct store *s)
                             .initrds_arm64 = initrds,
                             .n_initrds_arm64 = 1};
         assert_int_equal(store_image_put(s, &deb, true), 0);
-        struct image win = {.name = "win", .script = "#!ipxe\nsanboot x\n", .description = ""};
+        struct image win = {.name = "win",
+                            .script = "#!ipxe\nsanboot x\n",
+                            .grub_script = "chainloader x\n",
+                            .description = ""};
         assert_int_equal(store_image_put(s, &win, true), 0);
         struct machine a = {.mac = mac_of("52:54:00:00:00:01"),
                             .hostname = "node1",
@@ -97,6 +100,7 @@ static void check_copy(struct store *d)
         image_done(&img);
         assert_int_equal(store_image_get(d, "win", &img), 0);
         assert_string_equal(img.script, "#!ipxe\nsanboot x\n");
+        assert_string_equal(img.grub_script, "chainloader x\n");
         image_done(&img);
 
         struct machine m;
