@@ -130,7 +130,11 @@ static void print_event(const struct boot_event *e, bool json)
         char m[MAC_STR_LEN];
         mac_format(&e->mac, m);
         json_t *t = json_time(e->time);
-        printf("%s  %s  %-7s %-22s %s\n", json_string_value(t), m, e->stage, e->peer, e->detail);
+        /* The outcome column: "ok", or the failure code (boot_outcome.h),
+         * so a failing step stands out in the text as it does in JSON. */
+        const char *outcome = boot_outcome_failed(e->outcome) ? e->outcome : BOOT_OK;
+        printf("%s  %s  %-7s %-14s %-22s %s\n", json_string_value(t), m, e->stage, outcome, e->peer,
+               e->detail);
         json_decref(t);
 }
 

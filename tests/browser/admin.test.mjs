@@ -8,8 +8,9 @@
 import { env, check, step, shot, until, apiGet, login, run } from './lib.mjs';
 
 const BASE = env('BASE_URL');
-const NEW_USER = 'carol';
-const TOKEN_NAME = 'ci-browser';
+const W = process.env.VIEWPORT_WIDTH ? Number(process.env.VIEWPORT_WIDTH) : 1280;
+const NEW_USER = `carol${W}`; // a user and a token of each width's own
+const TOKEN_NAME = `ci-browser-${W}`;
 
 async function serverLogin(user, pass) {
   const res = await fetch(`${BASE}/api/v1/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
@@ -74,7 +75,7 @@ run(async (page, consoleErrors) => {
   const secret = await secretBox.inputValue();
   check('the dialog shows the token secret', /^bht_[0-9a-f]{64}$/.test(secret), secret.slice(0, 8));
   check('with a copy button', (await page.locator('dialog[open]').getByRole('button', { name: 'Copy' }).count()) === 1);
-  await shot(page, 'admin-01-token-once');
+  await shot(page, `admin-01-token-once-${W}`);
   const t1 = await tokenOf(TOKEN_NAME);
   check('server: the token exists (viewer)', t1 && t1.role === 'viewer', JSON.stringify(t1));
   check('server: the shown secret authenticates', (await bearerStatus(secret)) === 200);
@@ -119,7 +120,7 @@ run(async (page, consoleErrors) => {
     page.locator('table.audit tbody tr.empty').waitFor({ timeout: 5000 }));
   await page.locator('#audit-actor').fill('');
   await page.locator('#audit-actor').press('Enter');
-  await shot(page, 'admin-02-audit');
+  await shot(page, `admin-02-audit-${W}`);
 
   // ---- remove the user, with a confirmation ----
   await row.getByRole('button', { name: 'Remove' }).click();

@@ -1,16 +1,19 @@
 // Bulk assign, the image filter and adopting discovered machines, driven
 // through the Machines page; every outcome is checked in the SERVER's state
 // (REST API), not only on screen.  Run by tests/browser/run.sh, which seeds:
-//   52:54:00:2a:00:01..06  managed, no image (hostnames bulk-1..6)
-//   52:54:00:2a:00:07      managed, image $IMAGE2 (bulk-7)
-//   52:54:00:2a:01:01..02  discovered (they fetched their boot script)
-// Env: BASE_URL, ARTIFACTS, API_TOKEN, ADMIN_USER/ADMIN_PASS, IMAGE, IMAGE2.
+// for each width its own machines, under BULK_NET (default 52:54:00:2a):
+//   BULK_NET:00:01..06  managed, no image
+//   BULK_NET:00:07      managed, image $IMAGE2
+//   BULK_NET:01:01..02  discovered (they fetched their boot script)
+// Env: BASE_URL, ARTIFACTS, API_TOKEN, ADMIN_USER/ADMIN_PASS, IMAGE, IMAGE2,
+//      BULK_NET, VIEWPORT_WIDTH (optional).
 import { env, check, step, shot, until, apiGet, machine, login, run } from './lib.mjs';
 
 const IMAGE = env('IMAGE');
 const IMAGE2 = env('IMAGE2');
-const managed = [1, 2, 3, 4, 5, 6, 7].map((i) => `52:54:00:2a:00:0${i}`);
-const found = ['52:54:00:2a:01:01', '52:54:00:2a:01:02'];
+const NET = process.env.BULK_NET || '52:54:00:2a';
+const managed = [1, 2, 3, 4, 5, 6, 7].map((i) => `${NET}:00:0${i}`);
+const found = [`${NET}:01:01`, `${NET}:01:02`];
 const all = managed.concat(found);
 const W = process.env.VIEWPORT_WIDTH ? Number(process.env.VIEWPORT_WIDTH) : 1280;
 
@@ -59,7 +62,7 @@ run(async (page, consoleErrors) => {
   }
 
   // ---- select all on the page: managed and discovered alike ----
-  await page.locator('#m-search').fill('52:54:00:2a');
+  await page.locator('#m-search').fill(NET);
   check('search lists the 7 managed and 2 discovered test machines',
     !!(await until(async () => sameSet(await tableMacs(page), all))), JSON.stringify(await tableMacs(page)));
   await page.locator('table.machines thead input[type=checkbox]').check();
@@ -92,7 +95,7 @@ run(async (page, consoleErrors) => {
 
   // ---- adopting discovered machines is explicit ----
   await page.reload();
-  await page.locator('#m-search').fill('52:54:00:2a:01');
+  await page.locator('#m-search').fill(`${NET}:01`);
   await until(async () => sameSet(await tableMacs(page), found));
   await selectRows(page, found);
   await step('bulk assign to the discovered machines', () => bulkApply(page, IMAGE));
@@ -108,7 +111,7 @@ run(async (page, consoleErrors) => {
       (await images(found)).every((i) => i === IMAGE))), JSON.stringify(await states(found)));
 
   // ---- unassigning is its own choice, confirmed with its count ----
-  await page.locator('#m-search').fill('52:54:00:2a:00');
+  await page.locator('#m-search').fill(`${NET}:00`);
   await until(async () => sameSet(await tableMacs(page), managed));
   const three = managed.slice(0, 3);
   await selectRows(page, three);

@@ -2,18 +2,19 @@
 // refresh never resetting a choice being made (image, host name).  The
 // outcome of Adopt is checked in the SERVER's state.  Run by
 // tests/browser/run.sh, which seeds DISC_N discovered machines
-// 52:54:00:3d:00:01.. with first_seen one minute apart (the highest MAC
-// newest).  While the page is open the test makes one more machine
+// DISC_NET:01.. (for each width its own DISC_NET, default 52:54:00:3d:00)
+// with first_seen one minute apart (the highest MAC newest).  While the page is open the test makes one more machine
 // discovered (LATE_MAC fetches its boot script): it must appear on top.
 // Env: BASE_URL, ARTIFACTS, API_TOKEN, ADMIN_USER/ADMIN_PASS, IMAGE2, DISC_N,
-//      LATE_MAC, VIEWPORT_WIDTH (optional).
+//      LATE_MAC, DISC_NET and VIEWPORT_WIDTH (optional).
 import { env, check, step, shot, until, apiGet, machine, login, run } from './lib.mjs';
 
 const IMAGE2 = env('IMAGE2');
 const N = Number(env('DISC_N'));
 const LATE = env('LATE_MAC');
 const W = process.env.VIEWPORT_WIDTH ? Number(process.env.VIEWPORT_WIDTH) : 1280;
-const mac = (i) => `52:54:00:3d:00:${i.toString(16).padStart(2, '0')}`;
+const NET = process.env.DISC_NET || '52:54:00:3d:00';
+const mac = (i) => `${NET}:${i.toString(16).padStart(2, '0')}`;
 const rowsShown = (page) => page.$$eval('table.discovered tbody tr[data-mac]', (rs) => rs.map((r) => r.dataset.mac));
 
 run(async (page, consoleErrors) => {
@@ -22,7 +23,7 @@ run(async (page, consoleErrors) => {
   await page.locator('table.discovered tbody tr[data-mac]').first().waitFor();
 
   const server = await apiGet('/discovered?limit=1000');
-  const seeded = server.machines.filter((m) => m.mac.startsWith('52:54:00:3d:'));
+  const seeded = server.machines.filter((m) => m.mac.startsWith(NET + ':'));
   check(`server: the ${N} seeded machines are discovered`, seeded.length === N, String(seeded.length));
   check('server: GET /discovered is newest first',
     seeded.every((m, i) => m.mac === mac(N - i)), seeded.slice(0, 3).map((m) => m.mac).join(' '));
@@ -47,8 +48,8 @@ run(async (page, consoleErrors) => {
   }
 
   // ---- search ----
-  if (await step('search', () => page.locator('#d-search').fill('3d:00:1', { timeout: 3000 }))) {
-    const want = server.machines.filter((m) => m.mac.includes('3d:00:1')).map((m) => m.mac);
+  if (await step('search', () => page.locator('#d-search').fill(NET.slice(9) + ':1', { timeout: 3000 }))) {
+    const want = server.machines.filter((m) => m.mac.startsWith(NET + ':1')).map((m) => m.mac);
     const got = await until(async () => { const r = await rowsShown(page); return r.join() === want.join() && r; });
     check(`search shows exactly the ${want.length} matching machines, newest first`, !!got,
       JSON.stringify(await rowsShown(page)));

@@ -15,6 +15,8 @@ const BASE = env('BASE_URL');
 const MAC = env('FAIL_MAC');
 const IMAGE = env('FAIL_IMAGE');
 const INITRD = env('FAIL_INITRD');
+const W = process.env.VIEWPORT_WIDTH ? Number(process.env.VIEWPORT_WIDTH) : 1280;
+const NOKERNEL = `nokernel-${W}`;
 const text = async (loc) => (await loc.textContent().catch(() => '')) || '';
 
 run(async (page, consoleErrors) => {
@@ -37,7 +39,7 @@ run(async (page, consoleErrors) => {
     pills.join(' ') === 'script:ok kernel:ok initrd:failed', pills.join(' '));
   const red = await row.locator('.timeline .step.failed').evaluate((e) => getComputedStyle(e).backgroundColor).catch(() => '');
   check('the failed pill is red', /^rgb\((1[5-9]\d|2\d\d), \d{1,2}, \d{1,2}\)$/.test(red), red);
-  await shot(page, 'failures-list');
+  await shot(page, `failures-list-${W}`);
 
   // ---- the "failing" filter: exactly the server's failing machines ----
   await page.goto(`${BASE}/#/machines`);
@@ -59,7 +61,7 @@ run(async (page, consoleErrors) => {
   const line = await text(card.locator(`tr[data-mac="${MAC}"]`));
   check('with its reason', line.includes('initrd not-found') && line.includes(INITRD), line);
   check('and a link to its page', (await card.locator(`a[href="#/machines/${MAC}"]`).count()) === 1);
-  await shot(page, 'failures-dashboard');
+  await shot(page, `failures-dashboard-${W}`);
 
   // ---- the machine's page ----
   await page.goto(`${BASE}/#/machines/${MAC}`);
@@ -79,18 +81,18 @@ run(async (page, consoleErrors) => {
   await irow.getByRole('button', { name: 'Edit' }).click();
   const warn = await until(async () => text(page.locator('#image-warnings')), 4000);
   check('the editor says which file is missing', (warn || '').includes(`initrd ${INITRD} does not exist`), warn);
-  await shot(page, 'failures-image-editor');
+  await shot(page, `failures-image-editor-${W}`);
 
   // A new image whose kernel is missing: saved, and the editor stays open
   // with the warning.
   await page.goto(`${BASE}/#/images`);
   await page.getByRole('button', { name: 'New image' }).click();
-  await page.locator('input[name="name"]').fill('nokernel');
+  await page.locator('input[name="name"]').fill(NOKERNEL);
   await page.locator('input[name="kernel"]').fill('nowhere/vmlinuz');
   await step('create the image', () => page.getByRole('button', { name: 'Create image' }).click());
   const w2 = await until(async () => text(page.locator('#image-warnings')), 5000);
   check('saving an image with a missing kernel warns', (w2 || '').includes('kernel nowhere/vmlinuz does not exist'), w2);
-  const saved = await until(() => apiGet('/images/nokernel'), 4000);
+  const saved = await until(() => apiGet('/images/' + NOKERNEL), 4000);
   check('the server stored it, broken', saved && saved.broken === true, JSON.stringify(saved && saved.warnings));
 
   check('no console errors', consoleErrors.length === 0, consoleErrors.join(' | '));

@@ -23,7 +23,7 @@ run(async (page, consoleErrors) => {
   await step('the preview shows the arm64 branch', () =>
     preview.filter({ hasText: 'iseq ${buildarch} arm64' }).waitFor({ timeout: 5000 }));
   check('the preview names the arm64 kernel', (await preview.textContent()).includes(K64));
-  await shot(page, 'image-arm64-01-editor');
+  await shot(page, `image-arm64-01-editor-${IMAGE}`);
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.locator('.toast', { hasText: `Image ${IMAGE} saved` }).waitFor();
   const saved = await until(async () => {

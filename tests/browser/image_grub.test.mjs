@@ -29,7 +29,7 @@ run(async (page, consoleErrors) => {
   await step('the iPXE preview does not use it', () =>
     preview.filter({ hasText: '#!ipxe' }).waitFor({ timeout: 5000 }));
   check('no GRUB template in the iPXE preview', !(await preview.textContent()).includes('grub-for-'));
-  await shot(page, 'image-grub-01-editor');
+  await shot(page, `image-grub-01-editor-${IMAGE}`);
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.locator('.toast', { hasText: `Image ${IMAGE} saved` }).waitFor();
   const saved = await until(async () => {

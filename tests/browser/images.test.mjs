@@ -2,13 +2,17 @@
 // count over the first page of machines), and deleting an image in use
 // offers "unassign N machines and delete", checked in the SERVER's state.
 // Run by tests/browser/run.sh, which assigns BIG_N machines
-// (52:54:00:5e:..) to image BIG_IMAGE, more than one page of 1,000.
-// Env: BASE_URL, ARTIFACTS, API_TOKEN, ADMIN_USER/ADMIN_PASS, BIG_IMAGE, BIG_N.
+// (BIG_NET:..:.., default 52:54:00:5e) to image BIG_IMAGE, more than one
+// page of 1,000 (at each width its own image and machines).
+// Env: BASE_URL, ARTIFACTS, API_TOKEN, ADMIN_USER/ADMIN_PASS, BIG_IMAGE, BIG_N,
+//      BIG_NET, VIEWPORT_WIDTH (optional).
 import { env, check, step, shot, until, apiGet, login, run } from './lib.mjs';
 
 const BASE = env('BASE_URL');
 const IMG = env('BIG_IMAGE');
 const N = Number(env('BIG_N'));
+const NET = process.env.BIG_NET || '52:54:00:5e';
+const W = process.env.VIEWPORT_WIDTH ? Number(process.env.VIEWPORT_WIDTH) : 1280;
 
 run(async (page, consoleErrors) => {
   const server = await apiGet(`/machines?image=${IMG}&limit=1`);
@@ -23,7 +27,7 @@ run(async (page, consoleErrors) => {
   const cells = await row.locator('td').allTextContents();
   check(`the Images page shows ${N.toLocaleString('en-US')} machines for ${IMG}`,
     cells.some((t) => t.trim() === N.toLocaleString('en-US')), JSON.stringify(cells));
-  await shot(page, 'images-01-counts');
+  await shot(page, `images-01-counts-${W}`);
 
   await row.getByRole('button', { name: 'Delete' }).click();
   const dlg = page.locator('dialog[open]');
@@ -39,7 +43,7 @@ run(async (page, consoleErrors) => {
     return r.status === 404;
   });
   check('server: the image is gone', !!gone);
-  const left = await apiGet('/machines?state=unassigned&q=52:54:00:5e&limit=1');
+  const left = await apiGet(`/machines?state=unassigned&q=${NET}&limit=1`);
   check(`server: its ${N} machines are unassigned`, left.total === N, String(left.total));
   check('no console errors', consoleErrors.length === 0, consoleErrors.join(' | '));
 });

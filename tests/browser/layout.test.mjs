@@ -115,7 +115,11 @@ run(async (page, consoleErrors) => {
   // ---- every time is shown with its zone ----
   await go(page, 'events');
   await page.locator('main tbody tr').first().waitFor();
-  const times = await page.$$eval('main table time', (ts) => ts.map((t) => t.textContent));
+  // The rows may still be a placeholder, or re-rendered by a live update: wait for the times.
+  const times = (await until(async () => {
+    const t = await page.$$eval('main table time', (ts) => ts.map((x) => x.textContent));
+    return t.length > 0 && t;
+  }, 5000)) || [];
   const zoned = /(UTC|GMT([+-]\d{1,2}(:\d\d)?)?|[A-Z]{2,5})$/;
   check('event times are shown with their zone', times.length > 0 && times.every((t) => zoned.test(t)),
     JSON.stringify(times.slice(0, 3)));

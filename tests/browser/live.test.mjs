@@ -12,7 +12,9 @@ import { env, check, step, shot, until, apiGet, machine, login, run } from './li
 
 const BASE = env('BASE_URL');
 const LIVE_MAC = env('LIVE_MAC');
-const NEW_MACS = ['52:54:00:7e:00:01', '52:54:00:7e:00:02', '52:54:00:7e:00:03'];
+const W = process.env.VIEWPORT_WIDTH ? Number(process.env.VIEWPORT_WIDTH) : 1280;
+// New MACs next to LIVE_MAC's (xx:00 -> xx:01..03): each width has its own.
+const NEW_MACS = [1, 2, 3].map((i) => LIVE_MAC.slice(0, -2) + `0${i}`);
 
 // A machine's boot script request, as iPXE makes it (a curl, not the page).
 const boot = (mac) => execFileSync('curl', ['-fsS', '-o', '/dev/null', '--max-time', '5',
@@ -42,7 +44,7 @@ run(async (page, consoleErrors) => {
   const seen = await until(async () => !(await row.textContent()).includes('never seen'), 15000);
   check('machines: the row shows the boot without a reload', !!seen, await row.textContent());
   check('server: the machine was seen', (await machine(LIVE_MAC)).last_seen != null);
-  await shot(page, 'live-01-machines');
+  await shot(page, `live-01-machines-${W}`);
 
   // ---- Discovered: a new MAC appears; an image being chosen stays ----
   await page.goto(`${BASE}/#/discovered`);
@@ -60,7 +62,7 @@ run(async (page, consoleErrors) => {
     (await kept.inputValue()) === env('IMAGE'), chosenFor);
   const disc = await apiGet('/discovered?q=' + NEW_MACS[0]);
   check('server: the new MAC is discovered', disc.machines.some((m) => m.mac === NEW_MACS[0]));
-  await shot(page, 'live-02-discovered');
+  await shot(page, `live-02-discovered-${W}`);
 
   // ---- Events and Dashboard: the contact is listed ----
   for (const [id, mac, where] of [['events', NEW_MACS[1], 'main table.events tbody'],

@@ -3,7 +3,6 @@
 // boot attempts table shows the boot run.sh made (its script fetch and its
 // kernel download); the script preview is what the server renders for it,
 // and showing it records no contact; nothing is clipped at 1,024 and 400 px.
-// With DOCS_IMG=<dir>, also writes the README screenshots there.
 // Env: BASE_URL, ARTIFACTS, API_TOKEN, ADMIN_USER/ADMIN_PASS,
 //      MP_MAC (a managed machine on image MP_IMAGE that fetched its script
 //      and its kernel KERNEL_PATH), MP_IMAGE2 (another image).
@@ -13,8 +12,8 @@ const BASE = env('BASE_URL');
 const MAC = env('MP_MAC');
 const IMAGE2 = env('MP_IMAGE2');
 const KERNEL = env('KERNEL_PATH');
-const DOCS = process.env.DOCS_IMG || '';
-const NEWHOST = 'mp-renamed-1';
+const W = process.env.VIEWPORT_WIDTH ? Number(process.env.VIEWPORT_WIDTH) : 1280;
+const NEWHOST = `mp-renamed-${W}`;
 
 async function layoutOk(page, what, w) {
   const r = await page.evaluate(() => ({
@@ -42,15 +41,6 @@ run(async (page, consoleErrors) => {
   await page.goto(`${BASE}/#/machines?q=${MAC}`);
   const row = page.locator(`table.machines tbody tr[data-mac="${MAC}"]`);
   await row.waitFor();
-  if (DOCS) {
-    await page.goto(`${BASE}/#/machines`);
-    await page.locator('table.machines tbody tr[data-mac]').first().waitFor();
-    await page.waitForTimeout(300);
-    const hgt = await page.evaluate(() => Math.ceil(document.querySelector('main .page').getBoundingClientRect().bottom) + 28);
-    await page.screenshot({ path: `${DOCS}/machines.png`, clip: { x: 0, y: 0, width: 1280, height: Math.min(860, hgt) } });
-    await page.goto(`${BASE}/#/machines?q=${MAC}`);
-    await row.waitFor();
-  }
 
   // ---- clicking the row (not a control in it) opens the machine's page ----
   await step('click the machine row', () => row.locator('td').last().click({ position: { x: 2, y: 2 }, timeout: 3000 }));
@@ -101,8 +91,7 @@ run(async (page, consoleErrors) => {
   check('the boot facts show first seen, last seen and last stage', /First seen/.test(facts) && /Last seen/.test(facts) &&
     /kernel/.test(facts), facts);
   check('the lease card is there', (await page.locator('#mp-lease').count()) === 1);
-  if (DOCS) await page.screenshot({ path: `${DOCS}/machine.png`, fullPage: true });
-  await shot(page, 'machine-page');
+  await shot(page, `machine-page-at-${W}`);
 
   // ---- edit hostname and image, save, check the server ----
   if (await step('edit hostname and image, Save', async () => {
@@ -140,7 +129,7 @@ run(async (page, consoleErrors) => {
     await layoutOk(page, 'machine page', w);
     await shot(page, `machine-page-${w}`);
   }
-  await page.setViewportSize({ width: 1280, height: 860 });
+  await page.setViewportSize({ width: W, height: 860 });
 
   // ---- the list's MAC is a link too; back link returns ----
   await page.goto(`${BASE}/#/machines?q=${MAC}`);

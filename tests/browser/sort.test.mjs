@@ -41,25 +41,25 @@ run(async (page, consoleErrors) => {
   await shot(page, 'sort-01-last-boot');
 
   // ---- search, sort and page size survive a reload ----
-  await page.locator('#m-search').fill('3d:00');
-  await until(async () => (await hashParams(page)).q === '3d:00');
+  await page.locator('#m-search').fill('3d:01');
+  await until(async () => (await hashParams(page)).q === '3d:01');
   if (await step('25 per page', () => page.locator('#m-size').selectOption('25', { timeout: 3000 }))) {
-    await showsServer(page, 'q=3d:00&sort=-last_boot&limit=25', 'search + sort, 25 per page');
+    await showsServer(page, 'q=3d:01&sort=-last_boot&limit=25', 'search + sort, 25 per page');
   }
   const before = await hashParams(page);
-  check('the URL holds q, sort and size', before.q === '3d:00' && before.sort === '-last_boot' && before.size === '25',
+  check('the URL holds q, sort and size', before.q === '3d:01' && before.sort === '-last_boot' && before.size === '25',
     JSON.stringify(before));
   await page.reload();
   await page.locator('table.machines tbody tr[data-mac]').first().waitFor();
-  check('after a reload the search is still there', (await page.locator('#m-search').inputValue()) === '3d:00');
-  await showsServer(page, 'q=3d:00&sort=-last_boot&limit=25', 'after a reload: same rows, same order');
+  check('after a reload the search is still there', (await page.locator('#m-search').inputValue()) === '3d:01');
+  await showsServer(page, 'q=3d:01&sort=-last_boot&limit=25', 'after a reload: same rows, same order');
 
   // ---- jump to a page ----
   if (await step('jump to page 2', async () => {
     await page.locator('#m-page').fill('2', { timeout: 3000 });
     await page.locator('#m-page').press('Tab');
   })) {
-    await showsServer(page, 'q=3d:00&sort=-last_boot&limit=25&offset=25', 'page 2 is the server\'s rows 26–50');
+    await showsServer(page, 'q=3d:01&sort=-last_boot&limit=25&offset=25', 'page 2 is the server\'s rows 26–50');
     check('the URL says page=2', (await hashParams(page)).page === '2');
   }
   // An unknown sort column is refused by the API, not ignored.

@@ -155,6 +155,11 @@ bh machine show "$M1" >"$T/show"
 check "CLI: machine show gives the reason" \
 	grep -q '^status: *failing: initrd not-found (k/initrd: HTTP 404)' "$T/show"
 check "CLI: machine show lists the outcome" grep -qE 'initrd +not-found' "$T/show"
+bh events --mac "$M1" --limit 50 >"$T/events"
+expect_match "CLI: events shows the initrd 404 in its outcome column" \
+	"^[^ ]+  $M1  initrd +not-found +[^ ]+ +k/initrd: HTTP 404" "$(grep ' initrd ' "$T/events" | head -1)"
+expect_match "CLI: events shows the successful script as ok" "^[^ ]+  $M1  script +ok " \
+	"$(grep ' script ' "$T/events" | head -1)"
 
 log "== the initrd appears: the image mends, the next fetch clears the failure"
 echo INITRD >"$T/state/images/k/initrd"
