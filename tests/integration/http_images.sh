@@ -166,11 +166,14 @@ truncate -s 4G "$IMG/big.bin" # sparse: large enough to outlast the socket buffe
 start_bootherd "$T/capped.conf"
 CAPPED=$BH_PID
 check "capped daemon answers" wait_for 15 curl -sf -o /dev/null "$U2/boot.ipxe"
-curl -s --limit-rate 100k -o /dev/null "$U2/images/big.bin" &
+# Its status and error are kept: if it ends early, the log says why.
+curl -sS --limit-rate 100k -o /dev/null -w 'slow transfer ended: HTTP %{http_code}, %{size_download} bytes' \
+	"$U2/images/big.bin" >"$T/slow.out" 2>&1 &
 SLOW=$!
 on_exit "kill $SLOW"
 busy() { [ "$(curl -s -m 10 -D "$T/bh" -o "$T/bb" -w '%{http_code}' "$U2/images/kernel.bin")" = 503 ]; }
-check "a second transfer gets 503 while the slow one holds the slot" wait_for 10 busy
+check "a second transfer gets 503 while the slow one holds the slot" wait_for 10 busy ||
+	log "       $(cat "$T/slow.out" 2>/dev/null)"
 expect_eq "503 carries Retry-After = retry_after_s" 3 "$(header Retry-After "$T/bh")"
 check "503 body says why" grep -q 'too many image transfers' "$T/bb"
 codes=""
