@@ -205,10 +205,11 @@ static int lite_open(struct store *s, const char *path)
          * which serve's Landlock rules do not allow (core/confine.h); what
          * they hold here is small. */
         char sql[224];
-        snprintf(sql, sizeof(sql),
-                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                 "PRAGMA cache_size=-32768; PRAGMA journal_size_limit=%d; PRAGMA temp_store=MEMORY;",
-                 STORE_WAL_KEEP_BYTES);
+        snprintf(
+            sql, sizeof(sql),
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            "PRAGMA cache_size=-32768; PRAGMA journal_size_limit=%d; PRAGMA temp_store=MEMORY;",
+            STORE_WAL_KEEP_BYTES);
         return lite_exec(s, sql);
 }
 
