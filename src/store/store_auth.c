@@ -107,6 +107,19 @@ static int step_write(struct store *s, struct store_stmt *st, const char *what, 
         return 0;
 }
 
+static const char SQL_USER_END_SESSIONS[] = "DELETE FROM session WHERE \"user\" = ?1";
+
+/* Ends name's sessions (inside the caller's transaction): a changed
+ * password or role must not leave sessions opened under the old one. */
+static int end_sessions(struct store *s, const char *name)
+{
+        struct store_stmt *st = store_prepare(s, SQL_USER_END_SESSIONS);
+        if (!st)
+                return -EIO;
+        store_bind_text(st, 1, name);
+        return store_step(st) < 0 ? store_db_fail(s, "end sessions") : 0;
+}
+
 /* ---- users ---- */
 
 static const char SQL_USER_ADD[] =
@@ -141,7 +154,6 @@ int store_user_add(struct store *s, const char *name, const char *password_hash,
 }
 
 static const char SQL_USER_PASSWD[] = "UPDATE \"user\" SET password_hash = ?2 WHERE name = ?1";
-static const char SQL_USER_END_SESSIONS[] = "DELETE FROM session WHERE \"user\" = ?1";
 
 int store_user_set_password(struct store *s, const char *name, const char *password_hash)
 {
@@ -155,13 +167,8 @@ int store_user_set_password(struct store *s, const char *name, const char *passw
                 store_bind_text(st, 2, password_hash);
                 r = step_write(s, st, "user password", "user", name);
         }
-        if (r == 0 && !(st = store_prepare(s, SQL_USER_END_SESSIONS)))
-                r = -EIO;
-        if (r == 0) {
-                store_bind_text(st, 1, name);
-                if (store_step(st) < 0)
-                        r = store_db_fail(s, "end sessions");
-        }
+        if (r == 0)
+                r = end_sessions(s, name);
         if (r == 0)
                 r = store_audit_tx(s, "user.password", name, NULL,
                                    json_pack("{s:s}", "password", "changed"));
@@ -316,13 +323,8 @@ int store_user_set_role(struct store *s, const char *name, enum auth_role role)
                 r = step_write(s, st, "user role", "user", name);
         }
         /* Sessions carry the role they were opened with. */
-        if (r == 0 && !(st = store_prepare(s, SQL_USER_END_SESSIONS)))
-                r = -EIO;
-        if (r == 0) {
-                store_bind_text(st, 1, name);
-                if (store_step(st) < 0)
-                        r = store_db_fail(s, "end sessions");
-        }
+        if (r == 0)
+                r = end_sessions(s, name);
         if (r == 0)
                 r = store_audit_tx(s, "user.role", name, before, store_audit_role(s, "user", name));
         else
