@@ -61,15 +61,28 @@ static void hex(const uint8_t *b, size_t n, char *out)
         out[2 * n] = '\0';
 }
 
-/* "a/b/" -> "a/b": the path as the API names it. */
-static void clean_path(const char *in, char out[FILES_PATH_MAX + 1])
+/* ?path= as the API names it ("/a/b/" -> "a/b"); false when it does not
+ * fit (never cut short: a shortened path could name another file). */
+static bool query_path(struct api_req *a, char out[FILES_PATH_MAX + 1])
 {
+        const char *in = api_query(a, "path");
+        in = in ? in : "";
         while (*in == '/')
                 in++;
-        snprintf(out, FILES_PATH_MAX + 1, "%s", in);
-        size_t n = strlen(out);
-        while (n && out[n - 1] == '/')
-                out[--n] = '\0';
+        size_t n = strlen(in);
+        while (n && in[n - 1] == '/')
+                n--;
+        if (n > FILES_PATH_MAX)
+                return false;
+        memcpy(out, in, n);
+        out[n] = '\0';
+        return true;
+}
+
+static enum MHD_Result path_too_long(struct api_req *a)
+{
+        return api_error(a, MHD_HTTP_BAD_REQUEST, "path", "?path= is longer than %d bytes",
+                         FILES_PATH_MAX);
 }
 
 /* fsroot errors as the API answers them. */
@@ -156,8 +169,8 @@ static enum MHD_Result list_dir(struct api_req *a)
         if (root < 0)
                 return reply;
         char path[FILES_PATH_MAX + 1];
-        const char *q = api_query(a, "path");
-        clean_path(q ? q : "", path);
+        if (!query_path(a, path))
+                return path_too_long(a);
         int fd = fsroot_open_dir(root, path);
         if (fd < 0)
                 return path_error(a, fd, path);
@@ -247,8 +260,8 @@ static enum MHD_Result file_sha256(struct api_req *a)
         if (root < 0)
                 return reply;
         char path[FILES_PATH_MAX + 1];
-        const char *q = api_query(a, "path");
-        clean_path(q ? q : "", path);
+        if (!query_path(a, path))
+                return path_too_long(a);
         struct stat st;
         int fd = fsroot_open_file(root, path, &st);
         if (fd < 0)
@@ -385,7 +398,10 @@ bool api_files_upload_early(struct api_req *a, enum MHD_Result *reply)
                 return true;
         const char *q = api_query(a, "path");
         char path[FILES_PATH_MAX + 1], dir[FILES_PATH_MAX + 1], name[256];
-        clean_path(q ? q : "", path);
+        if (!query_path(a, path)) {
+                *reply = path_too_long(a);
+                return true;
+        }
         size_t qlen = q ? strlen(q) : 0;
         int rc = qlen && q[qlen - 1] == '/'
                      ? -EINVAL

@@ -92,6 +92,12 @@ for p in deb/ deb/.hidden "a%20b" ""; do
 	put "$T/small" "$p"
 	expect_eq "upload to '$p': 400" 400 "$ST"
 done
+# A path too long is refused whole, never cut short to another name.
+LONG="deb/$(head -c 1100 /dev/zero | tr '\0' a)"
+req "${AV[@]}" GET "/api/v1/files?path=$LONG"
+expect_eq "list with a 1,104-byte path: 400" 400 "$ST"
+put "$T/small" "$LONG"
+expect_eq "upload to a 1,104-byte path: 400" 400 "$ST"
 check "nothing written outside" sh -c "[ ! -e '$T/evil' ] && [ ! -e '$T/state/evil' ] && [ ! -e '$T/outside/evil' ]"
 
 log "-- who may upload"
