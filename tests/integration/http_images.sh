@@ -171,6 +171,10 @@ curl -sS --limit-rate 100k -o /dev/null -w 'slow transfer ended: HTTP %{http_cod
 	"$U2/images/big.bin" >"$T/slow.out" 2>&1 &
 SLOW=$!
 on_exit "kill $SLOW"
+# The probes below take the slot themselves for a moment: they start only
+# once the slow transfer holds it, or one of them may win the race to it.
+in_flight() { curl -s -m 5 "$U2/metrics" | grep -qx 'bootherd_image_transfers_in_flight 1'; }
+check "the slow transfer holds the only slot" wait_for 10 in_flight
 busy() { [ "$(curl -s -m 10 -D "$T/bh" -o "$T/bb" -w '%{http_code}' "$U2/images/kernel.bin")" = 503 ]; }
 check "a second transfer gets 503 while the slow one holds the slot" wait_for 10 busy ||
 	log "       $(cat "$T/slow.out" 2>/dev/null)"
