@@ -1,5 +1,5 @@
 /* bootherd serve: the daemon.  Opens the store, starts the protocol
- * servers, and runs the main loop, which also writes boot events. */
+ * servers and the boot-event writer, and runs the main loop. */
 #include <errno.h>
 #include <linux/capability.h>
 #include <getopt.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "boot/boot_event_writer.h"
 #include "boot/boot_events.h"
 #include "cli/cli.h"
 #include "core/confine.h"
@@ -21,8 +22,6 @@
 #include "tftp/tftp_server.h"
 
 #define EVENT_QUEUE_CAP 65536
-#define EVENT_FLUSH_MS  1000
-#define EVENT_CHUNK     128 /* events per loop turn: ~1.5 ms of writing */
 
 struct daemon {
         struct cli *cli;
@@ -30,31 +29,13 @@ struct daemon {
         struct store *store;
         struct store_checkpointer *ckpt;
         struct boot_events *events;
-        struct loop_timer flush_timer;
+        struct boot_event_writer *writer;
         struct http_server *http;
         struct dhcp_server *dhcp;
         struct tftp_server *tftp;
         struct ra_server *ra;
         const char *why; /* why it cannot start, when not an errno */
 };
-
-static void flush_events(struct daemon *d)
-{
-        (void)boot_events_flush_max(d->events, d->store, d->cli->cfg.boot_event_retention,
-                                    EVENT_CHUNK);
-}
-
-static void on_events(struct loop *l, int fd, uint32_t ev, void *data)
-{
-        flush_events(data);
-}
-
-static void on_flush_timer(struct loop *l, void *data)
-{
-        struct daemon *d = data;
-        flush_events(d);
-        loop_timer_arm(l, &d->flush_timer, loop_now_ms(l) + EVENT_FLUSH_MS);
-}
 
 static void on_stop_signal(struct loop *l, int signo, void *data)
 {
@@ -132,6 +113,28 @@ static int servers_start(struct daemon *d)
         return ra_server_start(d->loop, &c->ra, &fb, &d->ra);
 }
 
+/* The boot-event writer on its own connection, set up as the daemon's:
+ * its writes are not audited, and it applies the discovery limits. */
+static int events_start(struct daemon *d, const char *db)
+{
+        const struct config *cfg = &d->cli->cfg;
+        struct store *s;
+        int r = store_open(db, &s);
+        if (r < 0) {
+                log_error("serve: cannot open a connection for the boot-event writer: %s",
+                          strerror(-r));
+                return r;
+        }
+        store_set_actor(s, NULL);
+        store_set_discovery(s, &(struct store_discovery){
+                                   .max = cfg->boot_discovered_max,
+                                   .per_address_burst = cfg->boot_discovered_burst,
+                                   .per_address_per_min = cfg->boot_discovered_per_min,
+                                   .expire_s = cfg->boot_discovered_expire_s,
+                               });
+        return boot_event_writer_start(d->events, s, cfg->boot_event_retention, &d->writer);
+}
+
 /* Order: open and bind everything (privileged), drop privileges, confine
  * (Landlock, seccomp), then start the threads and serve.  No thread exists
  * before the drop, so every thread inherits the unprivileged credentials,
@@ -171,12 +174,8 @@ static int daemon_start(struct daemon *d)
         }
         if ((r = loop_new(&d->loop)) < 0 || (r = boot_events_new(EVENT_QUEUE_CAP, &d->events)) < 0)
                 return r;
-        loop_timer_init(&d->flush_timer, on_flush_timer, d);
-        if ((r = loop_add_fd(d->loop, boot_events_fd(d->events), EPOLLIN, on_events, d)) < 0 ||
-            (r = loop_add_signal(d->loop, SIGINT, on_stop_signal, d)) < 0 ||
-            (r = loop_add_signal(d->loop, SIGTERM, on_stop_signal, d)) < 0 ||
-            (r = loop_timer_arm(d->loop, &d->flush_timer, loop_now_ms(d->loop) + EVENT_FLUSH_MS)) <
-                0)
+        if ((r = loop_add_signal(d->loop, SIGINT, on_stop_signal, d)) < 0 ||
+            (r = loop_add_signal(d->loop, SIGTERM, on_stop_signal, d)) < 0)
                 return r;
         signal(SIGPIPE, SIG_IGN);
         /* Confined last: it holds for every thread started after it. */
@@ -187,6 +186,8 @@ static int daemon_start(struct daemon *d)
                 return r;
         char *db = config_database_path(cfg);
         r = db ? store_checkpointer_start(d->store, db, &d->ckpt) : -ENOMEM;
+        if (r >= 0)
+                r = events_start(d, db);
         free(db);
         if (r < 0)
                 return r;
@@ -199,6 +200,7 @@ static void daemon_stop(struct daemon *d)
         tftp_server_stop(d->tftp);
         http_server_stop(d->http);
         dhcp_server_stop(d->dhcp);
+        boot_event_writer_stop(d->writer);
         if (d->events && d->store) /* what the servers reported last */
                 (void)boot_events_flush(d->events, d->store, d->cli->cfg.boot_event_retention);
         boot_events_free(d->events);

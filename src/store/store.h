@@ -463,9 +463,10 @@ int store_lease_reservation(struct store *s, uint32_t ip, struct mac *ret_mac);
  * (PostgreSQL: to its lease commits, synchronous_commit on / off; its
  * other writes keep the server's setting). */
 int store_set_fsync(struct store *s, bool full);
-/* Changes when ANOTHER connection (HTTP thread, CLI) commits to the
- * database (PRAGMA data_version): lets a cache of inventory reads know when
- * to start over. */
+/* The inventory version: moves whenever a managed machine or an image
+ * changes, through any connection or server (schema triggers; not at boot
+ * contacts nor discovered MACs): lets the DHCP snapshot know when to start
+ * over. */
 int store_data_version(struct store *s, int64_t *ret);
 /* ---- leases: lookup by address (TFTP/HTTP peer -> MAC) ---- */
 

@@ -7,7 +7,11 @@
  * behind it.  Here the loop's connection only counts WAL frames (wal_hook)
  * and wakes a thread that runs PASSIVE checkpoints on its own connection:
  * PASSIVE never takes the writer lock nor waits for readers, so the loop's
- * next commit proceeds while the copy and the fsyncs run.  Durability is
+ * next commit proceeds while the copy and the fsyncs run.  The other
+ * connections (the boot-event writer, HTTP workers) keep SQLite's automatic
+ * checkpoint, on their own threads, which never stalls the loop either:
+ * right after its own commit it usually copies the whole WAL back, so the
+ * next commit starts the WAL over and the file stays small.  Durability is
  * unchanged: a commit is durable in the WAL (process crash: at COMMIT;
  * power loss: with synchronous=FULL), a checkpoint only moves it.
  * SQLite only: on PostgreSQL the server checkpoints, and starting a
@@ -40,10 +44,11 @@
 #define FULL_WAIT_MS 10
 /* After a burst the -wal file keeps its size until the WAL starts over at
  * the next commit (then journal_size_limit cuts it back); if no commit
- * comes it stays.  So once a run finds the WAL all copied back, at least
- * IDLE_TRUNCATE_FRAMES long, and not grown since the previous run (no
- * commit for a tick, CKPT_EVERY_MS), a TRUNCATE checkpoint resets it to
- * 0 bytes.  It has nothing left to copy: it holds the writer lock only to
+ * comes it stays, and a WAL that started over keeps the file's size too.
+ * So once a run finds the WAL all copied back and not grown since the
+ * previous run (no commit for a tick, CKPT_EVERY_MS), and the -wal file
+ * at least IDLE_TRUNCATE_FRAMES frames long, a TRUNCATE checkpoint resets
+ * it to 0 bytes.  It has nothing left to copy: it holds the writer lock only to
  * wait for readers (FULL_WAIT_MS at most) and truncate the file, and only
  * when nobody writes, so lease commits do not queue behind it. */
 #ifndef IDLE_TRUNCATE_FRAMES
@@ -87,6 +92,18 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
         return SQLITE_OK;
 }
 
+/* The -wal file's size in frames of a default (4 KiB) page, used or not:
+ * a WAL that started over keeps the file.  0 if unknown. */
+static int64_t wal_file_frames(sqlite3 *db)
+{
+        sqlite3_file *f = NULL;
+        sqlite3_int64 bytes = 0;
+        if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) != SQLITE_OK || !f ||
+            !f->pMethods || f->pMethods->xFileSize(f, &bytes) != SQLITE_OK)
+                return 0;
+        return bytes / (24 + 4096); /* frame header + page */
+}
+
 /* SQLITE_BUSY (another checkpoint running, or the writer lock not free in
  * time for FULL) is fine: the next request or tick tries again. */
 static void checkpoint(struct store_checkpointer *c)
@@ -97,7 +114,7 @@ static void checkpoint(struct store_checkpointer *c)
                 return;
         c->last_log = log;
         atomic_fetch_add(&c->runs, 1);
-        if (log >= IDLE_TRUNCATE_FRAMES && copied == log && log == last &&
+        if (copied == log && log == last && wal_file_frames(c->own->db) >= IDLE_TRUNCATE_FRAMES &&
             sqlite3_wal_checkpoint_v2(c->own->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) ==
                 SQLITE_OK) {
                 c->last_log = 0;

@@ -213,6 +213,16 @@ static const struct store_migration migrations[] = {
     /* 11 -> 12 (as SQLite's 12): an image's GRUB configuration template;
      * the image_script trigger fires on any UPDATE of image. */
     {12, "ALTER TABLE image ADD COLUMN grub_script " TXT ";"},
+
+    /* 12 -> 13 (SQLite's 13 gives it the inventory version this schema
+     * has had since 4): the insert of a discovered MAC, which no DHCP
+     * snapshot holds, no longer bumps it, so a discovery flood does not
+     * make every server reload its snapshot. */
+    {13, "DROP TRIGGER machine_inventory_ins ON machine;"
+         "CREATE TRIGGER machine_inventory_ins AFTER INSERT ON machine FOR EACH ROW"
+         "  WHEN (NOT (NEW.image IS NOT NULL OR NEW.hostname IS NOT NULL OR NEW.ipv4 IS NOT NULL"
+         "    OR NEW.netboot IS DISTINCT FROM 1) AND NEW.state IS DISTINCT FROM 'discovered')"
+         "  EXECUTE FUNCTION bootherd_inventory_bump();"},
 };
 
 const struct store_schema store_pg_schema = {migrations,

@@ -186,6 +186,30 @@ static const struct store_migration migrations[] = {
     /* 11 -> 12: an image's GRUB configuration template (struct image);
      * image_script_upd fires on any UPDATE of image, so it is covered. */
     {12, "ALTER TABLE image ADD COLUMN grub_script TEXT;"},
+
+    /* 12 -> 13: the inventory version store_data_version() reads (as
+     * PostgreSQL's since 4), instead of PRAGMA data_version, which moves at
+     * every commit of another connection: once boot events are written on
+     * their own connection, each event commit would have dropped the DHCP
+     * snapshot.  Bumped by what that snapshot holds (managed machines:
+     * every script-relevant change, through script_generation, plus state,
+     * boot_file, notes, Secure Boot and the snponly fallback); never by
+     * boot contacts nor by the insert of a discovered MAC. */
+    {13, "CREATE TABLE inventory_version ("
+         "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+         "  v INTEGER NOT NULL);"
+         "INSERT INTO inventory_version (id, v) VALUES (1, 1);"
+         "CREATE TRIGGER inventory_on_script AFTER UPDATE ON script_generation"
+         "  BEGIN UPDATE inventory_version SET v = v + 1; END;"
+         "CREATE TRIGGER machine_inventory_ins AFTER INSERT ON machine"
+         "  WHEN NEW.state IS NOT 'discovered'"
+         "  BEGIN UPDATE inventory_version SET v = v + 1; END;"
+         "CREATE TRIGGER machine_inventory_upd"
+         "  AFTER UPDATE OF state, boot_file, notes, secure_boot, snponly_fallback_at ON machine"
+         "  WHEN OLD.state IS NOT NEW.state OR OLD.boot_file IS NOT NEW.boot_file"
+         "    OR OLD.notes IS NOT NEW.notes OR OLD.secure_boot IS NOT NEW.secure_boot"
+         "    OR OLD.snponly_fallback_at IS NOT NEW.snponly_fallback_at"
+         "  BEGIN UPDATE inventory_version SET v = v + 1; END;"},
 };
 
 const struct store_schema store_sqlite_schema = {migrations,

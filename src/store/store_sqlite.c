@@ -129,7 +129,7 @@ static int lite_set_fsync(struct store *s, bool full)
         return lite_exec(s, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
 }
 
-static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
+static const char SQL_DATA_VERSION[] = "SELECT v FROM inventory_version WHERE id = 1";
 
 static int lite_data_version(struct store *s, int64_t *ret)
 {
