@@ -34,6 +34,16 @@ export function field(label, control, opts = {}) {
   return wrap;
 }
 
+// The per-machine Secure Boot switch, shared by the machine page and the
+// list's edit dialog: every form that saves a machine (PUT) must carry it,
+// or a save would switch it off.
+export function secureBootField(control) {
+  return h('div', { class: 'field check-field', 'data-field': 'secure_boot' },
+    h('label', {}, control, ' Secure Boot: UEFI x86-64 PXE gets the signed chain (shim → GRUB), not iPXE'),
+    h('div', { class: 'hint', text: 'Its image\'s kernel must be signed by a key shim trusts' }),
+    h('div', { class: 'field-error', role: 'alert' }));
+}
+
 export function clearErrors(root) {
   root.querySelectorAll('.field-error').forEach((e) => (e.textContent = ''));
   root.querySelectorAll('.invalid').forEach((e) => e.classList.remove('invalid'));

@@ -6,7 +6,7 @@
 import { get, put, del, qs } from './api.js';
 import { failingBadge } from './boot_status.js';
 import { liveEvery, forMac } from './live.js';
-import { h, field, confirmDialog, toast, showError, clearErrors, ago, fullTime, timeText, badge,
+import { h, field, secureBootField, confirmDialog, toast, showError, clearErrors, ago, fullTime, timeText, badge,
   imageSelect, emptyRow, STAGES } from './ui.js';
 
 // A pause longer than this between two events of a machine starts a new
@@ -87,6 +87,7 @@ export function machineView(ctx, macParam) {
   const ip = h('input', { name: 'ip', id: 'mp-ip', placeholder: 'none (pool)' });
   const bootFile = h('input', { name: 'boot_file', id: 'mp-boot-file', placeholder: 'by architecture' });
   const netboot = h('input', { type: 'checkbox', name: 'netboot', id: 'mp-netboot' });
+  const secureBoot = h('input', { type: 'checkbox', name: 'secure_boot', id: 'mp-secure-boot' });
   const notes = h('textarea', { name: 'notes', id: 'mp-notes', rows: 3 });
   const saveBtn = h('button', { type: 'submit', class: 'primary', text: 'Save', id: 'mp-save' });
   const resetBtn = h('button', { type: 'button', class: 'secondary', text: 'Revert', onclick: () => fill(st.m) });
@@ -97,6 +98,7 @@ export function machineView(ctx, macParam) {
     field('Boot file override', bootFile, { name: 'boot_file', hint: 'e.g. snponly.efi; empty = chosen by firmware type' }),
     h('div', { class: 'field check-field', 'data-field': 'netboot' },
       h('label', {}, netboot, ' Network boot enabled'), h('div', { class: 'field-error', role: 'alert' })),
+    secureBootField(secureBoot),
     field('Notes', notes, { name: 'notes', wide: true }),
     h('div', { class: 'form-error wide', role: 'alert' }),
     ctx.canWrite ? h('div', { class: 'actions wide' }, resetBtn, saveBtn) : null);
@@ -142,6 +144,7 @@ export function machineView(ctx, macParam) {
     ip.value = m.ip || '';
     bootFile.value = m.boot_file || '';
     netboot.checked = !!m.netboot;
+    secureBoot.checked = !!m.secure_boot;
     notes.value = m.notes || '';
     clearErrors(form);
   }
@@ -247,7 +250,7 @@ export function machineView(ctx, macParam) {
     clearErrors(form);
     const body = { hostname: hostname.value.trim() || null, image: image.value || null,
       ip: ip.value.trim() || null, boot_file: bootFile.value.trim() || null,
-      netboot: netboot.checked, notes: notes.value };
+      netboot: netboot.checked, secure_boot: secureBoot.checked, notes: notes.value };
     saveBtn.disabled = true;
     try {
       st.m = await put('/machines/' + encodeURIComponent(mac), body);

@@ -8,7 +8,7 @@
 import { get, post, patch, del, put, qs } from './api.js';
 import { liveEvery } from './live.js';
 import { failingBadge, attemptTimeline } from './boot_status.js';
-import { h, field, modal, confirmDialog, toast, showError, clearErrors, ago, fullTime, badge,
+import { h, field, secureBootField, modal, confirmDialog, toast, showError, clearErrors, ago, fullTime, badge,
   imageSelect, emptyRow, debounce } from './ui.js';
 
 const PAGE = 50;
@@ -301,7 +301,7 @@ export function machinesView(ctx) {
         h('span', { class: 'seen', title: fullTime(m.last_seen), text: m.last_seen ? 'seen ' + ago(m.last_seen) : 'never seen' })),
       h('td', {}, attemptTimeline(m)),
       h('td', { class: 'row-actions' },
-        ctx.canWrite ? h('button', { type: 'button', class: 'link', text: 'Edit', onclick: () => editMachine(m) }) : null,
+        ctx.canWrite ? h('button', { type: 'button', class: 'link', text: 'Edit', onclick: () => editFresh(m.mac) }) : null,
         ctx.canWrite ? h('button', { type: 'button', class: 'link danger', text: 'Remove', onclick: () => removeMachine(m) }) : null));
   }
 
@@ -365,6 +365,17 @@ export function machinesView(ctx) {
     }
   }
 
+  // The dialog starts from the machine as stored now, not from the list's
+  // copy (up to 10 s old): its save replaces every field (PUT), and a stale
+  // copy would undo what changed meanwhile.
+  async function editFresh(mac) {
+    try {
+      editMachine(await get('/machines/' + encodeURIComponent(mac)));
+    } catch (e) {
+      if (e.status !== 401) toast(e.message, 'error');
+    }
+  }
+
   function editMachine(m) {
     const isNew = !m;
     const mac = h('input', { name: 'mac', value: m ? m.mac : '', disabled: !isNew, placeholder: '52:54:00:ab:cd:01', class: 'mono' });
@@ -373,6 +384,7 @@ export function machinesView(ctx) {
     const ip = h('input', { name: 'ip', value: m ? m.ip || '' : '', placeholder: 'none (pool)' });
     const bootFile = h('input', { name: 'boot_file', value: m ? m.boot_file || '' : '', placeholder: 'by architecture' });
     const netboot = h('input', { type: 'checkbox', name: 'netboot', checked: m ? m.netboot : true });
+    const secureBoot = h('input', { type: 'checkbox', name: 'secure_boot', checked: m ? !!m.secure_boot : false });
     const notes = h('textarea', { name: 'notes', rows: 3 });
     notes.value = m ? m.notes || '' : '';
     const form = h('form', { class: 'form-grid', novalidate: true },
@@ -383,6 +395,7 @@ export function machinesView(ctx) {
       field('Boot file override', bootFile, { name: 'boot_file', hint: 'e.g. snponly.efi; empty = chosen by firmware type' }),
       h('div', { class: 'field check-field', 'data-field': 'netboot' },
         h('label', {}, netboot, ' Network boot enabled'), h('div', { class: 'field-error', role: 'alert' })),
+      secureBootField(secureBoot),
       field('Notes', notes, { name: 'notes', wide: true }),
       h('div', { class: 'form-error wide', role: 'alert' }),
       h('div', { class: 'actions wide' },
@@ -394,7 +407,7 @@ export function machinesView(ctx) {
       clearErrors(form);
       const body = { hostname: hostname.value.trim() || null, image: image.value || null,
         ip: ip.value.trim() || null, boot_file: bootFile.value.trim() || null,
-        netboot: netboot.checked, notes: notes.value };
+        netboot: netboot.checked, secure_boot: secureBoot.checked, notes: notes.value };
       try {
         if (isNew) await post('/machines', { mac: mac.value.trim(), ...body });
         else await put('/machines/' + encodeURIComponent(m.mac), body);

@@ -73,6 +73,18 @@ export async function apiGet(path) {
   return res.json();
 }
 
+// METHOD /api/v1/PATH with a JSON body as the test's token; returns the
+// parsed JSON.
+export async function apiSend(method, path, body) {
+  const res = await fetch(`${BASE}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${env('API_TOKEN')}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
 export async function machine(mac) {
   return apiGet('/machines/' + mac);
 }

@@ -6,7 +6,7 @@
 // Env: BASE_URL, ARTIFACTS, API_TOKEN, ADMIN_USER/ADMIN_PASS,
 //      MP_MAC (a managed machine on image MP_IMAGE that fetched its script
 //      and its kernel KERNEL_PATH), MP_IMAGE2 (another image).
-import { env, check, step, shot, until, apiGet, machine, login, run } from './lib.mjs';
+import { env, check, step, shot, until, apiGet, apiSend, machine, login, run } from './lib.mjs';
 
 const BASE = env('BASE_URL');
 const MAC = env('MP_MAC');
@@ -32,7 +32,11 @@ async function layoutOk(page, what, w) {
 }
 
 run(async (page, consoleErrors) => {
+  // Secure Boot on: a save from the page must keep it (a PUT without it
+  // switched it off).
+  await apiSend('PATCH', '/machines/' + MAC, { secure_boot: true });
   const before = await machine(MAC);
+  check('the machine starts with Secure Boot on', before.secure_boot === true, JSON.stringify(before));
   const evBefore = (await apiGet(`/events?mac=${MAC}&limit=500`)).events;
   check('run.sh made a boot: script and kernel events', evBefore.some((e) => e.stage === 'script') &&
     evBefore.some((e) => e.stage === 'kernel'), JSON.stringify(evBefore.map((e) => e.stage)));
@@ -62,6 +66,7 @@ run(async (page, consoleErrors) => {
     (await page.locator('#mp-image').inputValue()) === (before.image || ''), 5000);
   check('the form shows the stored hostname and image', filled,
     `${await page.locator('#mp-hostname').inputValue().catch(() => '?')} / ${await page.locator('#mp-image').inputValue().catch(() => '?')}`);
+  check('the form shows Secure Boot on', await page.locator('#mp-secure-boot').isChecked().catch(() => false));
 
   // ---- boot attempts: the boot run.sh made, grouped ----
   const att = page.locator('#mp-attempts tbody tr.attempt');
@@ -103,12 +108,23 @@ run(async (page, consoleErrors) => {
     check('the server holds the new hostname and image', !!saved,
       JSON.stringify(await machine(MAC).then((m) => [m.hostname, m.image])));
     const after = await machine(MAC);
-    check('the other fields are kept (ip, notes, netboot, boot file)', after.ip === before.ip && after.notes === before.notes &&
-      after.netboot === before.netboot && after.boot_file === before.boot_file, JSON.stringify(after));
+    check('the other fields are kept (ip, notes, netboot, boot file, Secure Boot)', after.ip === before.ip &&
+      after.notes === before.notes && after.netboot === before.netboot && after.boot_file === before.boot_file &&
+      after.secure_boot === true, JSON.stringify(after));
     const want2 = (await apiGet(`/machines/${MAC}/script`)).script;
     check('the script preview follows the new image', !!(await until(async () =>
       (await page.locator('#mp-script').textContent()) === want2, 5000)) && want2 !== want);
     check('the heading says the new image', (await page.locator('main .lede').textContent()).includes(IMAGE2));
+  }
+
+  // ---- Secure Boot off from the page ----
+  if (await step('untick Secure Boot, Save', async () => {
+    await page.locator('#mp-secure-boot').uncheck({ timeout: 3000 });
+    await page.locator('#mp-save').click({ timeout: 3000 });
+  })) {
+    const off = await until(async () => (await machine(MAC)).secure_boot === false, 5000);
+    check('the server holds Secure Boot off, the rest unchanged', !!off &&
+      (await machine(MAC)).hostname === NEWHOST, JSON.stringify(await machine(MAC)));
   }
 
   // ---- a bad value is refused next to its field, nothing saved ----

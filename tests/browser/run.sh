@@ -71,10 +71,12 @@ sqlite3 "$T/state/bootherd.db" "INSERT INTO lease (ip, mac, subnet, state, start
 MAC=52:54:00:ab:cd:01
 ip netns exec "$NS" curl -fsS --max-time 5 -o /dev/null "$URL/boot/52-54-00-AB-CD-01.ipxe"
 TOKEN=$($BH token create ui-test 2>/dev/null)
+# For the tests that set state up through the API (viewer tokens cannot).
+ADMIN_TOKEN=$($BH token create ui-test-admin --role admin 2>/dev/null)
 check "machine discovered" wait_for 10 sh -c \
 	"ip netns exec $NS curl -fsS --max-time 2 -H 'Authorization: Bearer $TOKEN' $URL/api/v1/discovered | grep -q $MAC"
 
-check "browser test" run_ui ui ADMIN_USER=admin ADMIN_PASS=admin-password-1 \
+check "browser test" run_ui ui API_TOKEN="$ADMIN_TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 \
 	VIEWER_USER=vera VIEWER_PASS=viewer-password-1 MAC=$MAC IMAGE=demo
 
 # One machine's page: a managed machine on image demo boots (its script,
@@ -90,7 +92,7 @@ for w in $WIDTHS; do
 	check "machine page test: its boot is recorded" wait_for 10 sh -c \
 		"ip netns exec $NS curl -fsS --max-time 2 -H 'Authorization: Bearer $TOKEN' '$URL/api/v1/events?mac=$MP_MAC' | grep -q '\"kernel\"'"
 	check "machine page: open from the list, edit, attempts, script, layout ($w px)" run_ui machine \
-		API_TOKEN="$TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 MP_MAC=$MP_MAC MP_IMAGE2=rescue \
+		API_TOKEN="$ADMIN_TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 MP_MAC=$MP_MAC MP_IMAGE2=rescue \
 		KERNEL_PATH=demo/vmlinuz LEASE_MAC=52:54:00:10:00:02 LEASE_IP=198.18.10.12 VIEWPORT_WIDTH=$w
 done
 

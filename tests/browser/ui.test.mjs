@@ -23,6 +23,17 @@ const MAC = SETUP_ONLY ? '' : env('MAC');
 const IMAGE = SETUP_ONLY ? '' : env('IMAGE');
 mkdirSync(ART, { recursive: true });
 
+// The API as the test's token (API_TOKEN), to set up and check state.
+async function api(method, path, body) {
+  const res = await fetch(`${BASE}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${env('API_TOKEN')}`, 'Content-Type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status}`);
+  return res.json();
+}
+
 let passed = 0;
 let failed = 0;
 function check(desc, ok, extra = '') {
@@ -132,6 +143,8 @@ try {
   await shot(page, '05-machines');
   check('machines page fits 1280 px', await fitsWidth(page));
   // Edit with a bad address: the API's error appears next to the IP field.
+  // Secure Boot is on first: the dialog's save must keep it.
+  await api('PATCH', '/machines/' + MAC, { secure_boot: true });
   await mrow.getByRole('button', { name: 'Edit' }).click();
   const dlg = page.locator('dialog[open]');
   await dlg.getByLabel('Reserved IPv4 address').fill('999.1.1.1');
@@ -146,6 +159,9 @@ try {
   await dlg.waitFor({ state: 'detached' });
   await page.locator(`tr[data-mac="${MAC}"] td`, { hasText: 'node-01' }).waitFor();
   check('edit saved the hostname', true);
+  const edited = await api('GET', '/machines/' + MAC);
+  check('the edit dialog kept Secure Boot on', edited.secure_boot === true, JSON.stringify(edited));
+  await api('PATCH', '/machines/' + MAC, { secure_boot: false });
 
   // ---- images: editor with live preview ----
   await page.locator('nav').getByRole('link', { name: 'Images' }).click();
