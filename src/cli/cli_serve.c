@@ -113,8 +113,21 @@ static int servers_start(struct daemon *d)
         return ra_server_start(d->loop, &c->ra, &fb, &d->ra);
 }
 
-/* The boot-event writer on its own connection, set up as the daemon's:
- * its writes are not audited, and it applies the discovery limits. */
+/* A daemon connection (the loop's, the boot-event writer's): its own
+ * writes are not audited, and recording boot events applies the discovery
+ * limits. */
+static void daemon_connection(struct store *s, const struct config *cfg)
+{
+        store_set_actor(s, NULL);
+        store_set_discovery(s, &(struct store_discovery){
+                                   .max = cfg->boot_discovered_max,
+                                   .per_address_burst = cfg->boot_discovered_burst,
+                                   .per_address_per_min = cfg->boot_discovered_per_min,
+                                   .expire_s = cfg->boot_discovered_expire_s,
+                               });
+}
+
+/* The boot-event writer, on a connection of its own. */
 static int events_start(struct daemon *d, const char *db)
 {
         const struct config *cfg = &d->cli->cfg;
@@ -125,13 +138,7 @@ static int events_start(struct daemon *d, const char *db)
                           strerror(-r));
                 return r;
         }
-        store_set_actor(s, NULL);
-        store_set_discovery(s, &(struct store_discovery){
-                                   .max = cfg->boot_discovered_max,
-                                   .per_address_burst = cfg->boot_discovered_burst,
-                                   .per_address_per_min = cfg->boot_discovered_per_min,
-                                   .expire_s = cfg->boot_discovered_expire_s,
-                               });
+        daemon_connection(s, cfg);
         return boot_event_writer_start(d->events, s, cfg->boot_event_retention, &d->writer);
 }
 
@@ -154,13 +161,7 @@ static int daemon_start(struct daemon *d)
         d->store = cli_store(d->cli);
         if (!d->store)
                 return -EIO;
-        store_set_actor(d->store, NULL); /* the daemon's own writes are not audited */
-        store_set_discovery(d->store, &(struct store_discovery){
-                                          .max = cfg->boot_discovered_max,
-                                          .per_address_burst = cfg->boot_discovered_burst,
-                                          .per_address_per_min = cfg->boot_discovered_per_min,
-                                          .expire_s = cfg->boot_discovered_expire_s,
-                                      });
+        daemon_connection(d->store, cfg);
         if (!*cfg->store_url && chmod(cfg->state_dir, 0700) < 0)
                 log_warn("serve: cannot make %s private (0700): %s", cfg->state_dir,
                          strerror(errno));
