@@ -4,12 +4,13 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "core/thread.h"
 
 /* Events per transaction.  On SQLite a transaction holds the database's
  * one write lock, which the loop's lease commit (the ACK's) waits for: 32
@@ -72,16 +73,10 @@ int boot_event_writer_start(struct boot_events *q, struct store *s, int64_t rete
                 boot_event_writer_stop(w);
                 return r;
         }
-        /* Signals stay with the event loop (its signalfd): the thread
-         * starts with all of them blocked. */
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
-        int rc = pthread_create(&w->thread, NULL, writer_thread, w);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        if (rc != 0) {
+        int r = thread_start(&w->thread, writer_thread, w);
+        if (r < 0) {
                 boot_event_writer_stop(w);
-                return -rc;
+                return r;
         }
         w->started = true;
         *ret = w;

@@ -18,8 +18,9 @@
  * checkpointer gives NULL (nothing to run). */
 #include "store/store_internal.h"
 
+#include "core/thread.h"
+
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -177,14 +178,8 @@ int store_checkpointer_start(struct store *s, const char *path, struct store_che
         int r = store_open(path, &c->own);
         if (r >= 0)
                 sqlite3_busy_timeout(c->own->db, FULL_WAIT_MS);
-        /* Signals stay with the event loop (it may block them later, for
-         * its signalfd): the thread starts with all of them blocked. */
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
-        if (r >= 0 && pthread_create(&c->thread, NULL, checkpoint_thread, c) != 0)
-                r = -EAGAIN;
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (r >= 0)
+                r = thread_start(&c->thread, checkpoint_thread, c);
         if (r < 0) {
                 store_checkpointer_stop(c);
                 return r;

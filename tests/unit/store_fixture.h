@@ -15,6 +15,14 @@ struct fixture {
         struct store *s;
 };
 
+/* A MAC the test spells out; fails the test if it does not parse. */
+static inline struct mac mac_of(const char *s)
+{
+        struct mac m;
+        assert_int_equal(mac_parse_str(s, &m), 0);
+        return m;
+}
+
 static int setup(void **state)
 {
         struct fixture *f = calloc(1, sizeof(*f));

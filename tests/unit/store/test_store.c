@@ -12,13 +12,6 @@
 
 #include "../store_fixture.h"
 
-static struct mac mac_of(const char *s)
-{
-        struct mac m;
-        assert_int_equal(mac_parse_str(s, &m), 0);
-        return m;
-}
-
 static uint32_t ip_of(const char *s)
 {
         uint32_t a;

@@ -12,13 +12,6 @@
 
 #include "../store_fixture.h"
 
-static struct mac mac_of(const char *s)
-{
-        struct mac m;
-        assert_int_equal(mac_parse_str(s, &m), 0);
-        return m;
-}
-
 static void put_image(struct store *s, const char *name, const char *kernel, bool create)
 {
         struct image img = {.name = (char *)name, .kernel = (char *)kernel, .cmdline = "quiet"};

@@ -8,13 +8,6 @@
 
 #include "../store_fixture.h"
 
-static struct mac mac_of(const char *s)
-{
-        struct mac m;
-        assert_int_equal(mac_parse_str(s, &m), 0);
-        return m;
-}
-
 static void hash_of(uint8_t h[STORE_SECRET_HASH_LEN], int seed)
 {
         memset(h, seed, STORE_SECRET_HASH_LEN);

@@ -24,13 +24,6 @@ static int64_t gen(struct store *s)
                         assert_int_equal(gen(s), before_);                                         \
         } while (0)
 
-static struct mac mac_of(const char *s)
-{
-        struct mac m;
-        assert_int_equal(mac_parse(s, strlen(s), &m), 0);
-        return m;
-}
-
 static void add_image(struct store *s, const char *name, const char *cmdline, bool create)
 {
         char *initrds[] = {"initrd.img"};

@@ -34,13 +34,6 @@ static int64_t version_after(struct store *s, int64_t before, int wait_ms)
                         assert_int_equal(after_, before_);                                         \
         } while (0)
 
-static struct mac mac_of(const char *s)
-{
-        struct mac m;
-        assert_int_equal(mac_parse(s, strlen(s), &m), 0);
-        return m;
-}
-
 static void add_image(struct store *s, const char *name, const char *cmdline, bool create)
 {
         struct image img = {.name = (char *)name,

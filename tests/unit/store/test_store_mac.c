@@ -8,13 +8,6 @@
 
 #include "../store_fixture.h"
 
-static struct mac mac_of(const char *s)
-{
-        struct mac m;
-        assert_int_equal(mac_parse_str(s, &m), 0);
-        return m;
-}
-
 static void test_add_refused(void **state)
 {
         struct fixture *f = *state;
