@@ -39,8 +39,8 @@ export function field(label, control, opts = {}) {
 // or a save would switch it off.
 export function secureBootField(control) {
   return h('div', { class: 'field check-field', 'data-field': 'secure_boot' },
-    h('label', {}, control, ' Secure Boot: UEFI x86-64 PXE gets the signed chain (shim → GRUB), not iPXE'),
-    h('div', { class: 'hint', text: 'Its image\'s kernel must be signed by a key shim trusts' }),
+    h('label', {}, control, ' Secure Boot'),
+    h('div', { class: 'hint', text: 'UEFI x86-64 PXE gets the signed chain (shim → GRUB), not iPXE; the image\'s kernel must be signed by a key shim trusts' }),
     h('div', { class: 'field-error', role: 'alert' }));
 }
 
