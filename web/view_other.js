@@ -21,9 +21,10 @@ function isError(ev) {
 }
 
 function eventRow(ev) {
-  return h('tr', { class: isError(ev) ? 'err' : '' },
+  return h('tr', { class: isError(ev) ? 'err' : '', 'data-id': String(ev.id) },
     h('td', { class: 'time-cell' }, timeText(ev.time)),
-    h('td', { class: 'mono' }, h('a', { href: '#/events?mac=' + ev.mac, text: ev.mac })),
+    h('td', { class: 'mono' }, h('a', { href: '#/machines/' + ev.mac, text: ev.mac })),
+    h('td', { text: ev.hostname || '—' }),
     h('td', {}, h('span', { class: 'stage stage-' + ev.stage, text: ev.stage })),
     h('td', { text: ev.detail }),
     h('td', { class: 'mono muted', text: ev.peer }));
@@ -31,7 +32,8 @@ function eventRow(ev) {
 
 function eventsTable(tbody) {
   return h('div', { class: 'table-wrap' }, h('table', { class: 'grid events' },
-    h('thead', {}, h('tr', {}, h('th', { text: 'Time' }), h('th', { text: 'MAC' }), h('th', { text: 'Stage' }),
+    h('thead', {}, h('tr', {}, h('th', { text: 'Time' }), h('th', { text: 'MAC' }), h('th', { text: 'Host' }),
+      h('th', { text: 'Stage' }),
       h('th', { text: 'Detail' }), h('th', { text: 'Peer' }))), tbody));
 }
 
@@ -65,7 +67,7 @@ export function dashboardView(ctx) {
         stat('Leases in use', c.leases_in_use, '#/leases'),
         stat('Image downloads now', c.image_transfers_in_flight, '#/events'));
       const boots = evs.events.slice(0, 10);
-      recent.replaceChildren(...(boots.length ? boots.map(eventRow) : [emptyRow(5, 'No boot activity yet.')]));
+      recent.replaceChildren(...(boots.length ? boots.map(eventRow) : [emptyRow(6, 'No boot activity yet.')]));
     } catch (e) {
       if (e.status !== 401) toast(e.message, 'error');
     }
@@ -238,26 +240,78 @@ export function leasesView() {
   return { el, stop: every(load) };
 }
 
+// Events: the whole log, newest first, filtered by machine (part of a MAC
+// or host name), stage and failures, paged back by id (GET /events
+// ?before=: a page never shifts as new events arrive).  Filters live in
+// the URL, so a filtered view can be linked.
+const EVENT_STAGES = ['dhcp', 'tftp', 'script', 'kernel', 'initrd'];
+
 export function eventsView() {
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   const tbody = h('tbody');
-  const mac = h('input', { type: 'search', id: 'e-mac', value: params.get('mac') || '', placeholder: 'any machine', class: 'mono' });
+  const search = h('input', { type: 'search', id: 'e-q', value: params.get('q') || params.get('mac') || '',
+    placeholder: 'MAC or host name, or part of one' });
+  const stage = h('select', { id: 'e-stage' }, h('option', { value: '', text: 'All stages' }),
+    ...EVENT_STAGES.map((s) => h('option', { value: s, text: s })));
+  stage.value = EVENT_STAGES.includes(params.get('stage')) ? params.get('stage') : '';
+  const failed = h('input', { type: 'checkbox', id: 'e-failed' });
+  failed.checked = params.get('failed') === '1';
+  const size = h('select', { id: 'e-size', 'aria-label': 'Events per page' },
+    ...[50, 100, 200, 500].map((n) => h('option', { value: String(n), text: `${n} per page` })));
+  size.value = ['50', '100', '200', '500'].includes(params.get('limit')) ? params.get('limit') : '100';
   const err = h('div', { class: 'field-error', role: 'alert' });
+  const pager = h('div', { class: 'pager' });
+  // pages: the before ids of the pages behind this one (0 = the newest).
+  const st = { pages: [], before: 0, next: null };
   const el = h('section', { class: 'page' },
     h('div', { class: 'page-head' }, h('div', {}, h('h1', { text: 'Events' }),
-      h('p', { class: 'lede', text: 'Every boot contact, newest first (refreshes every 5 s).' }))),
-    h('div', { class: 'toolbar' }, h('div', { class: 'tool' }, h('label', { for: 'e-mac', text: 'MAC address' }), mac, err)),
-    eventsTable(tbody));
+      h('p', { class: 'lede', text: 'Every boot step of every machine, newest first (live).' }))),
+    h('div', { class: 'toolbar' },
+      h('div', { class: 'tool' }, h('label', { for: 'e-q', text: 'Machine' }), search, err),
+      h('div', { class: 'tool' }, h('label', { for: 'e-stage', text: 'Stage' }), stage),
+      h('label', { class: 'check-label', for: 'e-failed' }, failed, ' Failed steps only')),
+    eventsTable(tbody), pager);
+
+  function filters() {
+    return { q: search.value.trim(), stage: stage.value, failed: failed.checked ? '1' : '' };
+  }
+  // The filters in the URL (replaceState: no history entry per keystroke).
+  function syncUrl() {
+    const f = filters();
+    const q = qs({ q: f.q, stage: f.stage, failed: f.failed, limit: size.value === '100' ? '' : size.value });
+    history.replaceState(null, '', '#/events' + q);
+  }
   async function load() {
     try {
-      const r = await get('/events' + qs({ mac: mac.value.trim(), limit: 200 }));
+      const r = await get('/events' + qs({ ...filters(), limit: size.value, before: st.before || '' }));
       err.textContent = '';
-      tbody.replaceChildren(...(r.events.length ? r.events.map(eventRow) : [emptyRow(5, 'No events.')]));
+      st.next = r.next_before;
+      const any = filters().q || filters().stage || filters().failed;
+      tbody.replaceChildren(...(r.events.length ? r.events.map(eventRow)
+        : [emptyRow(6, st.before ? 'No older events.' : any ? 'No event matches these filters.' : 'No events yet.')]));
+      const page = st.pages.length + 1;
+      pager.replaceChildren(
+        h('span', { class: 'pager-range', text: `Page ${page}` + (r.events.length ? ` · ${r.events.length} events` : '') }),
+        size,
+        h('button', { type: 'button', class: 'secondary small', text: 'Newest', disabled: !st.before,
+          onclick: () => { st.pages = []; st.before = 0; load(); } }),
+        h('button', { type: 'button', class: 'secondary small', text: 'Newer', disabled: !st.before,
+          onclick: () => { st.before = st.pages.pop() || 0; load(); } }),
+        h('button', { type: 'button', class: 'secondary small', text: 'Older', disabled: !st.next,
+          onclick: () => { st.pages.push(st.before); st.before = st.next; load(); } }));
     } catch (e) {
       if (e.status === 400) err.textContent = e.message;
       else if (e.status !== 401) toast(e.message, 'error');
     }
   }
-  mac.addEventListener('input', debounce(load, 300));
+  // A new filter starts from the newest page.
+  function refilter() {
+    st.pages = [];
+    st.before = 0;
+    syncUrl();
+    load();
+  }
+  search.addEventListener('input', debounce(refilter, 300));
+  for (const c of [stage, failed, size]) c.addEventListener('change', refilter);
   return { el, stop: every(load) };
 }

@@ -258,6 +258,25 @@ void store_set_discovery(struct store *s, const struct store_discovery *d);
 /* Newest first.  mac NULL = all; since_ms 0 = no bound; limit <= 0 = 100. */
 int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, int64_t limit,
                       struct boot_event **ret, size_t *ret_n);
+/* The event log's page for the API and UI: newest first, every bound
+ * optional.  A page ends at `limit`; the next one is before_id = the last
+ * row's id (ids only grow, so pages never shift as events arrive). */
+struct event_filter {
+        const struct mac *mac; /* exact; NULL = any */
+        const char *q;         /* part of the MAC (':' or '-') or host name, any case; NULL = any */
+        const char *stage;     /* exact ("dhcp", "kernel", ...); NULL = any */
+        bool failed;           /* only failed steps (boot_outcome_failed()) */
+        int64_t since_ms;      /* 0 = no bound */
+        int64_t before_id;     /* 0 = from the newest */
+        int64_t limit;         /* <= 0: 100 */
+};
+struct event_row {
+        struct boot_event e;
+        char *hostname; /* the machine's now; NULL = none */
+};
+void event_rows_free(struct event_row *rows, size_t n);
+int store_events_find(struct store *s, const struct event_filter *f, struct event_row **ret,
+                      size_t *ret_n);
 /* Oldest first: the events with an id above after_id, at most limit (the
  * live stream's watcher reads new events by id).  after_id < 0: the newest
  * event alone (its id is where a watcher starts). */

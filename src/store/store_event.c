@@ -1,6 +1,7 @@
 /* The boot event log and the machine "last seen / last stage" it feeds. */
 #include "store/store_internal.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,6 +377,26 @@ static const char SQL_EVENTS_AFTER[] =
     "SELECT id, time, mac, stage, detail, peer, server FROM event "
     "WHERE id > ?1 ORDER BY id LIMIT ?2";
 
+/* One row of SQL_EVENTS' columns (0-10). */
+static void event_cols(struct store_stmt *st, struct boot_event *e)
+{
+        memset(e, 0, sizeof(*e));
+        e->id = store_col_int64(st, 0);
+        e->time = store_col_int64(st, 1);
+        const char *text = store_col_text(st, 2);
+        if (text)
+                (void)mac_parse_str(text, &e->mac);
+        store_col_copy(st, 3, e->stage, sizeof(e->stage));
+        store_col_copy(st, 4, e->detail, sizeof(e->detail));
+        store_col_copy(st, 5, e->peer, sizeof(e->peer));
+        store_col_copy(st, 6, e->server, sizeof(e->server));
+        store_col_copy(st, 7, e->outcome, sizeof(e->outcome));
+        e->xfer = !store_col_null(st, 8);
+        e->bytes = store_col_int64(st, 8);
+        e->size = store_col_int64(st, 9);
+        e->duration_ms = store_col_int64(st, 10);
+}
+
 /* Reads every row of st (SQL_EVENTS' columns) into a new array. */
 static int events_read(struct store *s, struct store_stmt *st, struct boot_event **ret,
                        size_t *ret_n)
@@ -391,23 +412,7 @@ static int events_read(struct store *s, struct store_stmt *st, struct boot_event
                         return store_fail(s, -ENOMEM, NULL, "out of memory");
                 }
                 v = nv;
-                struct boot_event *e = &v[n];
-                memset(e, 0, sizeof(*e));
-                e->id = store_col_int64(st, 0);
-                e->time = store_col_int64(st, 1);
-                const char *text = store_col_text(st, 2);
-                if (text)
-                        (void)mac_parse_str(text, &e->mac);
-                store_col_copy(st, 3, e->stage, sizeof(e->stage));
-                store_col_copy(st, 4, e->detail, sizeof(e->detail));
-                store_col_copy(st, 5, e->peer, sizeof(e->peer));
-                store_col_copy(st, 6, e->server, sizeof(e->server));
-                store_col_copy(st, 7, e->outcome, sizeof(e->outcome));
-                e->xfer = !store_col_null(st, 8);
-                e->bytes = store_col_int64(st, 8);
-                e->size = store_col_int64(st, 9);
-                e->duration_ms = store_col_int64(st, 10);
-                n++;
+                event_cols(st, &v[n++]);
         }
         store_reset(st);
         if (rc != STORE_DONE) {
@@ -446,4 +451,113 @@ int store_events_after(struct store *s, int64_t after_id, int64_t limit, struct 
         store_bind_int64(st, 1, after_id);
         store_bind_int64(st, 2, limit > 0 ? limit : 100);
         return events_read(s, st, ret, ret_n);
+}
+
+/* Pages newest first by id (the primary key, so a page is an index range
+ * however large the log).  ?6 is the search lower-cased with LIKE's
+ * wildcards escaped, ?7 the same with '-' for ':' (a MAC typed either way). */
+static const char SQL_EVENTS_FIND[] =
+    "SELECT e.id, e.time, e.mac, e.stage, e.detail, e.peer, e.server, e.outcome, e.bytes, "
+    "e.size, e.duration_ms, m.hostname "
+    "FROM event e LEFT JOIN machine m ON m.mac = e.mac "
+    "WHERE (CAST(?1 AS TEXT) IS NULL OR e.mac = ?1) AND e.time >= ?2 "
+    "AND (CAST(?3 AS BIGINT) = 0 OR e.id < ?3) "
+    "AND (CAST(?4 AS TEXT) IS NULL OR e.stage = ?4) "
+    "AND (CAST(?5 AS BIGINT) = 0 OR e.outcome NOT IN ('', '" BOOT_OK "')) "
+    "AND (CAST(?6 AS TEXT) IS NULL OR e.mac LIKE ?6 ESCAPE '\\' "
+    "     OR e.mac LIKE CAST(?7 AS TEXT) ESCAPE '\\' OR lower(m.hostname) LIKE ?6 ESCAPE '\\') "
+    "ORDER BY e.id DESC LIMIT ?8";
+
+void event_rows_free(struct event_row *rows, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                free(rows[i].hostname);
+        free(rows);
+}
+
+/* "%q%" lower-cased, with LIKE's %, _ and the escape escaped; with_colons
+ * turns '-' into ':' (the stored MAC form).  NULL when out of memory. */
+static char *like_pattern(const char *q, bool with_colons)
+{
+        size_t len = strlen(q);
+        char *p = malloc(2 * len + 3), *o = p;
+        if (!p)
+                return NULL;
+        *o++ = '%';
+        for (const char *c = q; *c; c++) {
+                char ch = (char)tolower((unsigned char)*c);
+                if (with_colons && ch == '-')
+                        ch = ':';
+                if (ch == '%' || ch == '_' || ch == '\\')
+                        *o++ = '\\';
+                *o++ = ch;
+        }
+        *o++ = '%';
+        *o = '\0';
+        return p;
+}
+
+int store_events_find(struct store *s, const struct event_filter *f, struct event_row **ret,
+                      size_t *ret_n)
+{
+        char m[MAC_STR_LEN];
+        char *like = NULL, *like_mac = NULL;
+        if (f->q && *f->q) {
+                like = like_pattern(f->q, false);
+                like_mac = like_pattern(f->q, true);
+                if (!like || !like_mac) {
+                        free(like);
+                        free(like_mac);
+                        return store_fail(s, -ENOMEM, NULL, "out of memory");
+                }
+        }
+        struct store_stmt *st = store_prepare(s, SQL_EVENTS_FIND);
+        if (!st) {
+                free(like);
+                free(like_mac);
+                return -EIO;
+        }
+        if (f->mac) {
+                mac_format(f->mac, m);
+                store_bind_text(st, 1, m);
+        }
+        store_bind_int64(st, 2, f->since_ms);
+        store_bind_int64(st, 3, f->before_id > 0 ? f->before_id : 0);
+        if (f->stage && *f->stage)
+                store_bind_text(st, 4, f->stage);
+        store_bind_int64(st, 5, f->failed ? 1 : 0);
+        if (like) {
+                store_bind_text(st, 6, like);
+                store_bind_text(st, 7, like_mac);
+        }
+        store_bind_int64(st, 8, f->limit > 0 ? f->limit : 100);
+        struct event_row *v = NULL;
+        size_t n = 0;
+        int rc;
+        while ((rc = store_step(st)) == STORE_ROW) {
+                struct event_row *nv = realloc(v, (n + 1) * sizeof(*nv));
+                if (!nv)
+                        break;
+                v = nv;
+                event_cols(st, &v[n].e);
+                const char *h = store_col_text(st, 11);
+                v[n].hostname = h && *h ? strdup(h) : NULL;
+                n++;
+                if (h && *h && !v[n - 1].hostname)
+                        break;
+        }
+        store_reset(st);
+        free(like);
+        free(like_mac);
+        if (rc == STORE_ROW) {
+                event_rows_free(v, n);
+                return store_fail(s, -ENOMEM, NULL, "out of memory");
+        }
+        if (rc != STORE_DONE) {
+                event_rows_free(v, n);
+                return store_db_fail(s, "event list");
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
 }

@@ -233,6 +233,10 @@ for w in $WIDTHS; do
 		API_TOKEN="$TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 FAIL_MAC=$FAIL_MAC \
 		FAIL_IMAGE=fbroken FAIL_INITRD=demo/missing-initrd VIEWPORT_WIDTH=$w
 done
+for w in $WIDTHS; do
+	check "events: every machine, host name, stage and failed filters, paging ($w px)" run_ui events \
+		API_TOKEN="$TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 VIEWPORT_WIDTH=$w
+done
 # The README's screenshots, of the pool the tests left.
 if [ -n "${DOCS_IMG:-}" ]; then
 	check "README screenshots written to $DOCS_IMG" run_ui docs ADMIN_USER=admin ADMIN_PASS=admin-password-1 \
