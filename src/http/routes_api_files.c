@@ -46,6 +46,7 @@ struct upload {
         bool overwrite;
         uint64_t got, max;
         int err; /* first write error: the rest of the body is discarded */
+        int rename_err;
         crypto_hash_sha256_state sha;
         char *buf;
         size_t buf_len;
@@ -493,6 +494,27 @@ bool api_files_upload_early(struct api_req *a, enum MHD_Result *reply)
         return false;
 }
 
+/* store_audit_external's change: the temporary file over its name. */
+static int rename_into_place(void *arg)
+{
+        struct upload *u = arg;
+        if (renameat2(u->dir_fd, u->tmp, u->dir_fd, u->name, u->overwrite ? 0 : RENAME_NOREPLACE) <
+            0)
+                return -(u->rename_err = errno);
+        close(u->fd);
+        u->fd = -1;
+        return 0;
+}
+
+/* A file as the audit log records it (its listing entry, compact JSON). */
+static char *audit_view(struct http_ctx *ctx, const char *name, const struct stat *st)
+{
+        json_t *j = entry_json(ctx, name, st);
+        char *t = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(j);
+        return t;
+}
+
 /* The whole body is in: to disk, then into place. */
 static enum MHD_Result upload_finish(struct api_req *a)
 {
@@ -515,22 +537,36 @@ static enum MHD_Result upload_finish(struct api_req *a)
                 return api_error(a, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "writing %s: %s", u->path,
                                  strerror(-e));
         }
-        if (renameat2(u->dir_fd, u->tmp, u->dir_fd, u->name, u->overwrite ? 0 : RENAME_NOREPLACE) <
-            0) {
-                e = errno;
+        uint8_t sha[SHA_CACHE_LEN];
+        crypto_hash_sha256_final(&u->sha, sha);
+        if (r->ctx->file_sums)
+                sha_cache_put(r->ctx->file_sums, &st, sha);
+        /* The audit log records the upload in the rename's stead: the
+         * record is written, the file renamed, then the record committed
+         * (store_audit_external), so an upload stored is an upload
+         * recorded, and one refused records nothing. */
+        char *before = NULL, *after = audit_view(r->ctx, u->name, &st);
+        struct stat old;
+        if (fstatat(u->dir_fd, u->name, &old, AT_SYMLINK_NOFOLLOW) == 0)
+                before = audit_view(r->ctx, u->name, &old);
+        e = store_audit_external(r->store, u->overwrite && before ? "file.replace" : "file.upload",
+                                 u->path, before, after, rename_into_place, u);
+        free(before);
+        free(after);
+        if (e == STORE_AUDIT_UNRECORDED) {
+                log_error("http peer=%s: %s uploaded %s but the audit log did not record it: %s",
+                          r->peer, a->id.name, u->path, store_errmsg(r->store));
+        } else if (e < 0 && u->rename_err) {
+                e = u->rename_err;
                 if (e == EEXIST || e == EISDIR || e == ENOTEMPTY)
                         return api_error(a, MHD_HTTP_CONFLICT, "path",
                                          "%s exists: add ?overwrite=1 to replace it", u->path);
                 return api_error(a, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "storing %s: %s", u->path,
                                  strerror(e));
+        } else if (e < 0) { /* the record could not be written: not stored */
+                return api_store_error(a, e, NULL);
         }
-        close(u->fd);
-        u->fd = -1;
         (void)fsync(u->dir_fd); /* the new name survives a crash too */
-        uint8_t sha[SHA_CACHE_LEN];
-        crypto_hash_sha256_final(&u->sha, sha);
-        if (r->ctx->file_sums)
-                sha_cache_put(r->ctx->file_sums, &st, sha);
         log_info("http peer=%s: %s uploaded %s (%llu bytes)", r->peer, a->id.name, u->path,
                  (unsigned long long)st.st_size);
         json_t *j = entry_json(r->ctx, u->name, &st);

@@ -372,6 +372,20 @@ void store_set_actor(struct store *s, const char *actor);
  * process-wide; [auth] audit_retention.  Default 100000. */
 void store_set_audit_retention(int64_t keep);
 
+/* Records a change made outside the database (a file uploaded under the
+ * images root) as `action` on `object` (before/after: compact JSON
+ * objects, NULL = none).  The row is written first, inside a transaction
+ * that commits only if change(arg) then returns 0: a change that fails
+ * (its negative errno is returned) is not recorded, and a record that
+ * cannot be written stops the change before it runs.  Should the commit
+ * itself fail after the change, STORE_AUDIT_UNRECORDED says so (the
+ * change stands; the caller logs it).  Without an actor only change()
+ * runs. */
+#define STORE_AUDIT_UNRECORDED (-10000)
+int store_audit_external(struct store *s, const char *action, const char *object,
+                         const char *before_json, const char *after_json, int (*change)(void *arg),
+                         void *arg);
+
 struct audit_entry {
         int64_t id, time; /* time: ms */
         char *actor, *action, *object;

@@ -98,6 +98,32 @@ static char *dump(json_t *j)
         return j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 }
 
+/* Appends one row (compact JSON text, NULL = none) and trims the log. */
+static int audit_row(struct store *s, const char *action, const char *object, const char *b,
+                     const char *a)
+{
+        struct store_stmt *st = store_prepare(s, SQL_AUDIT_ADD);
+        if (!st)
+                return -EIO;
+        int r = 0;
+        store_bind_int64(st, 1, store_now_ms());
+        store_bind_text(st, 2, s->actor);
+        store_bind_text(st, 3, action);
+        store_bind_text(st, 4, object);
+        store_bind_text(st, 5, b);
+        store_bind_text(st, 6, a);
+        if (store_step(st) < 0)
+                r = store_db_fail(s, "audit write");
+        store_reset(st);
+        if (r == 0 && (st = store_prepare(s, SQL_AUDIT_TRIM))) {
+                store_bind_int64(st, 1, audit_keep);
+                if (store_step(st) < 0)
+                        r = store_db_fail(s, "audit trim");
+                store_reset(st);
+        }
+        return r;
+}
+
 int store_audit_tx(struct store *s, const char *action, const char *object, json_t *before,
                    json_t *after)
 {
@@ -110,29 +136,35 @@ int store_audit_tx(struct store *s, const char *action, const char *object, json
         bool oom = (before && !b) || (after && !a);
         json_decref(before);
         json_decref(after);
-        int r = oom ? store_fail(s, -ENOMEM, NULL, "out of memory") : 0;
-        struct store_stmt *st = r == 0 ? store_prepare(s, SQL_AUDIT_ADD) : NULL;
-        if (r == 0 && !st)
-                r = -EIO;
-        if (r == 0) {
-                store_bind_int64(st, 1, store_now_ms());
-                store_bind_text(st, 2, s->actor);
-                store_bind_text(st, 3, action);
-                store_bind_text(st, 4, object);
-                store_bind_text(st, 5, b);
-                store_bind_text(st, 6, a);
-                if (store_step(st) < 0)
-                        r = store_db_fail(s, "audit write");
-                store_reset(st);
-        }
-        if (r == 0 && (st = store_prepare(s, SQL_AUDIT_TRIM))) {
-                store_bind_int64(st, 1, audit_keep);
-                if (store_step(st) < 0)
-                        r = store_db_fail(s, "audit trim");
-                store_reset(st);
-        }
+        int r = oom ? store_fail(s, -ENOMEM, NULL, "out of memory")
+                    : audit_row(s, action, object, b, a);
         free(b);
         free(a);
+        return r;
+}
+
+int store_audit_external(struct store *s, const char *action, const char *object,
+                         const char *before_json, const char *after_json, int (*change)(void *arg),
+                         void *arg)
+{
+        if (!s->actor[0])
+                return change(arg);
+        int r = store_begin(s);
+        if (r < 0)
+                return r;
+        r = audit_row(s, action, object, before_json, after_json);
+        if (r >= 0) {
+                r = change(arg);
+                if (r < 0) {
+                        store_rollback(s);
+                        return r;
+                }
+                r = store_commit(s);
+                if (r < 0)
+                        return STORE_AUDIT_UNRECORDED;
+                return 0;
+        }
+        store_rollback(s);
         return r;
 }
 

@@ -148,6 +148,22 @@ expect_eq "replaced" 1 "$(stat -c %s "$IMG/deb/big.img")"
 put "$T/small" "deb&overwrite=1"
 expect_eq "a directory is never replaced: 409" 409 "$ST"
 
+log "-- the audit log records each stored upload, and nothing refused"
+req "${AA[@]}" GET "/api/v1/audit?object=deb/big.img"
+expect_eq "two entries: the upload and the replacement (not the 409)" \
+	"file.replace file.upload" "$(jf '[.entries[].action] | join(" ")')"
+expect_eq "... by the token" "token:ci token:ci" "$(jf '[.entries[].actor] | join(" ")')"
+expect_eq "the upload: no before, its size and digest after" "null $((200 * 1024 * 1024)) $BIGSUM" \
+	"$(jf '.entries[1] | "\(.before) \(.after.size) \(.after.sha256)"')"
+expect_eq "the replacement: the old size before, the new digest after" \
+	"$((200 * 1024 * 1024)) 1 $(sha256sum "$T/small" | cut -d' ' -f1)" \
+	"$(jf '.entries[0] | "\(.before.size) \(.after.size) \(.after.sha256)"')"
+req "${AA[@]}" GET "/api/v1/audit?object=deb"
+expect_eq "audit query: 200" 200 "$ST"
+expect_eq "the refused directory replacement: not recorded" 0 "$(jf '.entries | length')"
+expect_eq "bootherd audit shows it too" 1 \
+	"$($BH audit --object deb/big.img 2>/dev/null | grep -c 'file.replace')"
+
 log "-- the size limit"
 truncate -s 400M "$T/huge"
 put "$T/huge" deb/huge.img
