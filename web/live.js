@@ -24,9 +24,11 @@ function pollMs(ms) {
 }
 
 function setUp(v) {
+  // Written even when unchanged: a stream refused from the start (429, 503,
+  // 404) must show "off" too, not no state at all.
+  document.documentElement.dataset.live = v ? 'on' : 'off';
   if (up === v) return;
   up = v;
-  document.documentElement.dataset.live = v ? 'on' : 'off';
   for (const s of subs) arm(s);
 }
 

@@ -201,6 +201,9 @@ for w in $WIDTHS; do
 		ADMIN_USER=admin ADMIN_PASS=admin-password-1 LIVE_MAC=52:54:00:7e:0$k:00 LIVE_HOST=live-$k \
 		IMAGE=demo VIEWPORT_WIDTH=$w
 done
+# Live stream refused (curl holds the address's 4 streams: 429): polling, then reconnection.
+check "live: refused stream (429): the page polls, then reconnects" run_ui live_fallback API_TOKEN="$TOKEN" \
+	ADMIN_USER=admin ADMIN_PASS=admin-password-1 FB_NET=52:54:00:7f:00
 # Page times at 10,000 more machines (node00000…node09999), measured in the
 # browser and printed (never asserted).
 SCALE_N=10000
