@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/boot_event.h"
 #include "core/boot_outcome.h"
 #include "core/mac.h"
 
@@ -204,25 +205,7 @@ int store_machine_list(struct store *s, const struct machine_filter *f, struct m
 
 /* ---- boot events ---- */
 
-#define BOOT_STAGE_MAX  16
-#define BOOT_DETAIL_MAX 256
-#define BOOT_PEER_MAX   48
-#define BOOT_SERVER_MAX 64
-
-struct boot_event {
-        int64_t id;
-        int64_t time; /* ms */
-        struct mac mac;
-        char stage[BOOT_STAGE_MAX]; /* dhcp, tftp, script, kernel, initrd, ... */
-        char detail[BOOT_DETAIL_MAX];
-        char peer[BOOT_PEER_MAX];
-        char server[BOOT_SERVER_MAX];   /* that saw it; "" = this one (store_set_origin) */
-        char outcome[BOOT_OUTCOME_MAX]; /* "" or "ok" = success, else a failure code */
-        /* A transfer (xfer): bytes sent of a file of size, in duration_ms;
-         * otherwise none of them is recorded. */
-        bool xfer;
-        int64_t bytes, size, duration_ms;
-};
+/* struct boot_event: core/boot_event.h (pure modules read it too). */
 
 /* Names this process in what it records (events, a machine's last server),
  * so a list from a shared database says which server saw what.  Call once,
