@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/boot_attempts.h"
 #include "core/boot_event.h"
 #include "core/boot_outcome.h"
 #include "core/mac.h"
@@ -246,6 +247,19 @@ int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, 
  * event alone (its id is where a watcher starts). */
 int store_events_after(struct store *s, int64_t after_id, int64_t limit, struct boot_event **ret,
                        size_t *ret_n);
+
+/* A machine's `want` newest boot attempts (core/boot_attempts.h; at most
+ * STORE_ATTEMPTS_MAX), newest first (store_attempts.c).  Reads its newest
+ * events, and more while they hold no more than `want` attempts (the oldest
+ * attempt read may lack its start) and older events remain, up to
+ * STORE_ATTEMPT_EVENTS_MAX events.  *ret_more: the machine has older events
+ * than those of the attempts returned (at the cap, the oldest attempt may
+ * be cut short).  *ret points into *ret_evs: boot_attempts_free(ret), then
+ * free(*ret_evs). */
+#define STORE_ATTEMPTS_MAX       100
+#define STORE_ATTEMPT_EVENTS_MAX 10000
+int store_attempts_list(struct store *s, const struct mac *mac, size_t want,
+                        struct boot_event **ret_evs, struct boot_attempts *ret, bool *ret_more);
 
 /* ---- users, API tokens, browser sessions (store_auth.c) ----
  * Secrets never reach the store in the clear: passwords arrive as argon2id
