@@ -223,5 +223,13 @@ expect_eq "CLI --json: attempts with outcome, steps, bytes and failure" \
 expect_eq "CLI --json: each attempt's events, oldest first, end with the initrd" "initrd initrd" \
 	"$(jq -r '[.attempts[] | .events[-1].stage] | join(" ")' "$T/show2.json")"
 expect_eq "CLI --json: \"events\" is kept (10 by default)" 10 "$(jq '.events | length' "$T/show2.json")"
+expect_eq "API: /machines/MAC/attempts groups as the CLI does" "$(jq -c .attempts "$T/show2.json")" \
+	"$(api "/machines/$M1/attempts?limit=2" | jq -c .attempts)"
+expect_eq "API: more attempts exist" "true 2" "$(api "/machines/$M1/attempts?limit=2" | jq -r '"\(.more) \(.limit)"')"
+expect_eq "API: every attempt (3: the first boot and the two above), no more" "3 false" \
+	"$(api "/machines/$M1/attempts" | jq -r '"\(.attempts | length) \(.more)"')"
+api_code() { ip netns exec "$SRV" curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ADMIN" "$B/api/v1$1"; }
+expect_eq "API: ?limit= above 100 is refused" 400 "$(api_code "/machines/$M1/attempts?limit=101")"
+expect_eq "API: an unknown machine's attempts: 404" 404 "$(api_code /machines/02:00:00:00:0b:99/attempts)"
 check "no boot-event write failed" bash -c "! grep -q 'cannot record' $T/bootherd.log"
 finish
