@@ -22,7 +22,7 @@ static const char usage_text[] =
     "  machine edit MAC [flags as add; an empty value clears]\n"
     "  machine assign IMAGE MAC... | assign IMAGE --from FILE|- | unassign MAC...\n"
     "  machine list [--discovered | --state S] [--image NAME] [--hostname PATTERN]\n"
-    "  machine show MAC [--events N] | remove MAC\n"
+    "  machine show MAC [--attempts N] | remove MAC\n"
     "  discovered adopt --image NAME [--hostname-pattern 'node{n:03}'] [--start N]\n"
     "                   [--ip-range A-B] MAC... | --all [--match TEXT]\n"
     "  events [--mac MAC | --hostname H] [--since TIME] [--limit N] [--follow]\n"

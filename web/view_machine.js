@@ -1,40 +1,16 @@
 // One machine's page (#/machines/<MAC>): every admin field editable and
-// saved through the API (PUT /machines/<mac>), its boot attempts grouped from
-// the event log, its DHCP lease, the boot facts the server keeps, and the
+// saved through the API (PUT /machines/<mac>), its boot attempts (grouped by
+// the server: GET /machines/<mac>/attempts, as `machine show` prints them),
+// its DHCP lease, the boot facts the server keeps, and the
 // script it would get now (GET /machines/<mac>/script: rendered without
 // recording a contact, unlike /boot/<mac>.ipxe).
 import { get, put, del, qs } from './api.js';
 import { failingBadge } from './boot_status.js';
 import { liveEvery, forMac } from './live.js';
 import { h, field, secureBootField, confirmDialog, toast, showError, clearErrors, ago, fullTime, timeText, badge,
-  imageSelect, emptyRow, STAGES } from './ui.js';
+  imageSelect, emptyRow } from './ui.js';
 
-// A pause longer than this between two events of a machine starts a new
-// attempt (a boot's steps follow each other within seconds to minutes).
-const GAP_MS = 10 * 60 * 1000;
-const EVENTS = 500; // events read for the attempts (newest first)
-
-// Splits a machine's events (newest first, as the API gives them) into
-// boot attempts, oldest event first inside each, newest attempt first.  A
-// new attempt starts on a gap of more than GAP_MS or on a dhcp event once
-// the attempt has fetched its script (or later): DISCOVER and REQUEST, and
-// iPXE's own DHCP after the ROM loaded it over TFTP, belong to one boot.
-export function groupAttempts(events) {
-  const asc = [...events].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id - b.id));
-  const out = [];
-  let cur = null;
-  for (const e of asc) {
-    const t = Date.parse(e.time);
-    const past = cur && cur.events.some((x) => ['script', 'kernel', 'initrd'].includes(x.stage));
-    if (!cur || t - cur.last > GAP_MS || (e.stage === 'dhcp' && past)) {
-      cur = { events: [], first: t, last: t };
-      out.push(cur);
-    }
-    cur.events.push(e);
-    cur.last = t;
-  }
-  return out.reverse();
-}
+const ATTEMPTS = 20; // newest attempts shown
 
 // What an event says about its step, from its structured fields
 // (docs/api.md): outcome ("ok" or a failure code) and, for transfers, bytes
@@ -42,19 +18,6 @@ export function groupAttempts(events) {
 function outcome(e) {
   const code = e.outcome || 'ok';
   return { bytes: e.bytes ?? null, of: e.size ?? null, ms: e.duration_ms ?? null, failed: code !== 'ok', code };
-}
-
-// The step an attempt (events oldest first) failed at: its last failed step
-// unless a later step at the same stage or beyond worked (the server's rule
-// for a machine's "failing" status, core/boot_outcome.h).
-export function attemptFailure(events) {
-  let fail = null;
-  for (const e of events) {
-    const rank = STAGES.indexOf(e.stage);
-    if (outcome(e).failed) fail = e;
-    else if (fail && rank >= 0 && rank >= Math.max(0, STAGES.indexOf(fail.stage))) fail = null;
-  }
-  return fail;
 }
 
 function fmtBytes(n) {
@@ -187,22 +150,22 @@ export function machineView(ctx, macParam) {
     h('span', { class: 'step-name', text: what }), ' ', h('span', { class: 'step-detail mono', text: e.detail }));
   }
 
-  function showAttempts(events) {
-    const atts = groupAttempts(events);
+  // The server's attempts (newest first, events oldest first in each; the
+  // failed step and the furthest stage decided there, core/boot_attempts.h).
+  function showAttempts(r) {
+    const atts = r.attempts;
     attemptsBody.replaceChildren(...(atts.length ? atts.map((a) => {
-      const failed = attemptFailure(a.events);
-      const reached = a.events.reduce((best, e) => Math.max(best, STAGES.indexOf(e.stage)), -1);
-      const result = failed ? h('span', { class: 'badge failing', text: `${failed.stage} ${outcome(failed).code}` })
-        : h('span', { text: reached >= 0 ? `reached ${STAGES[reached]}` : a.events[a.events.length - 1].stage });
-      return h('tr', { class: 'attempt' + (failed ? ' err' : '') },
-        h('td', {}, timeText(new Date(a.first).toISOString())),
-        h('td', { text: a.events.length > 1 ? fmtDuration(a.last - a.first) : '—' }),
+      const f = a.failure;
+      const result = f ? h('span', { class: 'badge failing', text: `${f.stage} ${f.outcome}` })
+        : h('span', { text: a.reached ? `reached ${a.reached}` : a.events[a.events.length - 1].stage });
+      return h('tr', { class: 'attempt' + (f ? ' err' : '') },
+        h('td', {}, timeText(a.start)),
+        h('td', { text: a.events.length > 1 ? fmtDuration(a.duration_ms) : '—' }),
         h('td', {}, h('ol', { class: 'steps' }, a.events.map(stepChip))),
         h('td', {}, result));
     }) : [emptyRow(4, 'No boot recorded for this machine.')]));
-    attemptsNote.textContent = events.length >= EVENTS
-      ? `From its newest ${EVENTS} events; older attempts are not shown.`
-      : `${atts.length} attempt${atts.length === 1 ? '' : 's'} from ${events.length} event${events.length === 1 ? '' : 's'}.`;
+    const n = `${atts.length} attempt${atts.length === 1 ? '' : 's'}`;
+    attemptsNote.textContent = r.more ? `Its newest ${n}; older ones are not shown.` : `${n}.`;
   }
 
   async function loadScript() {
@@ -219,15 +182,16 @@ export function machineView(ctx, macParam) {
   // Everything but the form (which keeps what is being typed).
   async function refresh() {
     const m = await get('/machines/' + encodeURIComponent(mac));
-    const [ev, ls] = await Promise.all([
-      get('/events' + qs({ mac, limit: EVENTS })).catch(() => ({ events: [] })),
+    const [att, ls] = await Promise.all([
+      get(`/machines/${encodeURIComponent(mac)}/attempts` + qs({ limit: ATTEMPTS })).catch(() => ({ attempts: [], more: false })),
       get('/leases' + qs({ mac, limit: 20 })).catch(() => ({ leases: [] })),
     ]);
     if (st.stopped) return m;
     showHead(m);
-    showFacts(m, ev.events.find((e) => e.stage === 'dhcp' && / ip=/.test(e.detail)));
+    const newestFirst = att.attempts.flatMap((a) => [...a.events].reverse());
+    showFacts(m, newestFirst.find((e) => e.stage === 'dhcp' && / ip=/.test(e.detail)));
     showLeases(ls.leases);
-    showAttempts(ev.events);
+    showAttempts(att);
     return m;
   }
 

@@ -102,7 +102,7 @@ static const struct help helps[] = {
      "  assign IMAGE MAC... | assign IMAGE --from FILE | assign IMAGE -\n"
      "  unassign MAC...\n"
      "  list [--discovered | --state S] [--image NAME] [--hostname PATTERN] [--json]\n"
-     "  show MAC [--events N] [--json]\n"
+     "  show MAC [--attempts N] [--events N] [--json]\n"
      "  remove MAC\n"
      "\n"
      "bootherd machine COMMAND --help describes one command.\n"},
@@ -140,10 +140,19 @@ static const struct help helps[] = {
      "  --hostname PATTERN  only host names matching PATTERN (shell wildcards * ? [..],\n"
      "                      case-insensitive; without wildcards: that exact name)\n"},
     {"machine", "show",
-     "usage: bootherd machine show MAC [--events N] [--json]\n"
+     "usage: bootherd machine show MAC [--attempts N] [--events N] [--json]\n"
      "\n"
      "The machine's fields, its status (failing, with the failed step, or ok) and\n"
-     "its N most recent boot events with their outcomes (default 10; 0: none).\n"},
+     "its recent boot attempts, newest first: a boot's dhcp, tftp, script, kernel\n"
+     "and initrd steps grouped (a pause of over 10 minutes, or a DHCP after the\n"
+     "script, starts the next), each with its start time (UTC), duration, the\n"
+     "stages it reached, the bytes its transfers sent, and its outcome: \"reached\n"
+     "STAGE\", or \"failed: STAGE OUTCOME (detail)\" at the step it failed at (unless\n"
+     "a later step at that stage or beyond worked).\n"
+     "  --attempts N  the N newest attempts (default 5, at most 100; 0: none)\n"
+     "  --events N    also the N newest boot events, one a line (--json: default 10)\n"
+     "  --json        the machine with \"attempts\" (each with its events), \"events\"\n"
+     "                and \"more_attempts\" (older ones exist)\n"},
     {"machine", "remove", "usage: bootherd machine remove MAC\n"},
     {"events", NULL,
      "usage: bootherd events [--mac MAC | --hostname H] [--since TIME] [--limit N]\n"

@@ -25,6 +25,7 @@ enum {
         OPT_FROM,
         OPT_EVENTS,
         OPT_FAILING,
+        OPT_ATTEMPTS,
 };
 #define BIT(opt) (1u << ((opt)-OPT_IMAGE))
 /* Which flags each command takes; any other is refused, never ignored. */
@@ -34,7 +35,7 @@ enum {
 #define FLAGS_LIST                                                                                 \
         (BIT(OPT_IMAGE) | BIT(OPT_HOSTNAME) | BIT(OPT_JSON) | BIT(OPT_DISCOVERED) |                \
          BIT(OPT_STATE) | BIT(OPT_FAILING))
-#define FLAGS_SHOW   (BIT(OPT_JSON) | BIT(OPT_EVENTS))
+#define FLAGS_SHOW   (BIT(OPT_JSON) | BIT(OPT_EVENTS) | BIT(OPT_ATTEMPTS))
 #define FLAGS_ASSIGN BIT(OPT_FROM)
 #define MAC_FILE_MAX (16u << 20)
 
@@ -52,6 +53,7 @@ static const struct option machine_opts[] = {
     {"from", required_argument, NULL, OPT_FROM},
     {"events", required_argument, NULL, OPT_EVENTS},
     {"failing", no_argument, NULL, OPT_FAILING},
+    {"attempts", required_argument, NULL, OPT_ATTEMPTS},
     {NULL, 0, NULL, 0},
 };
 
@@ -64,6 +66,8 @@ struct machine_args {
         const char *hostname_filter; /* list --hostname (a pattern) */
         const char *from;            /* assign --from */
         long events;                 /* show --events */
+        bool events_set;             /* --events given (text lists events only then) */
+        long attempts;               /* show --attempts */
         bool failing;                /* list --failing */
         int n_positional;
         char **positional; /* into argv */
@@ -145,6 +149,7 @@ static int parse_machine_args(int argc, char **argv, struct machine *m, struct m
         opterr = 0;
         a->state = -1;
         a->events = 10;
+        a->attempts = 5;
         int opt, idx = -1;
         while ((opt = getopt_long(argc, argv, ":", machine_opts, &idx)) != -1) {
                 if (opt == ':')
@@ -166,6 +171,12 @@ static int parse_machine_args(int argc, char **argv, struct machine *m, struct m
                         a->events = strtol(optarg, &end, 10);
                         if (!*optarg || *end || a->events < 0 || a->events > 10000)
                                 return cli_usage("--events takes a number from 0 to 10000");
+                        a->events_set = true;
+                } else if (opt == OPT_ATTEMPTS) {
+                        a->attempts = strtol(optarg, &end, 10);
+                        if (!*optarg || *end || a->attempts < 0 || a->attempts > STORE_ATTEMPTS_MAX)
+                                return cli_usage("--attempts takes a number from 0 to %d",
+                                                 STORE_ATTEMPTS_MAX);
                 } else
                         rc = apply_flag(opt, optarg, m, a);
                 if (rc != CLI_OK)
@@ -325,6 +336,83 @@ static void print_event_line(const struct boot_event *e)
         json_decref(t);
 }
 
+/* "7 B", "1.5 KiB", "64.0 MiB" (the web page's units). */
+static void format_bytes(int64_t n, char out[32])
+{
+        if (n < 1024)
+                snprintf(out, 32, "%lld B", (long long)n);
+        else if (n < 1024 * 1024)
+                snprintf(out, 32, "%.1f KiB", (double)n / 1024);
+        else
+                snprintf(out, 32, "%.1f MiB", (double)n / (1024 * 1024));
+}
+
+/* "850 ms", "12 s", "2 min 3 s", "1 h 5 min". */
+static void format_duration(int64_t ms, char out[32])
+{
+        int64_t s = (ms + 500) / 1000;
+        if (ms < 1000)
+                snprintf(out, 32, "%lld ms", (long long)ms);
+        else if (s < 60)
+                snprintf(out, 32, "%lld s", (long long)s);
+        else if (s < 3600)
+                snprintf(out, 32, "%lld min %lld s", (long long)(s / 60), (long long)(s % 60));
+        else
+                snprintf(out, 32, "%lld h %lld min", (long long)(s / 3600),
+                         (long long)(s % 3600 / 60));
+}
+
+/* One attempt (core/boot_attempts.h):
+ *   2026-12-05T10:40:01.123Z  took 12 s (9 events)
+ *     steps:   dhcp tftp script kernel initrd
+ *     sent:    kernel 64.0 MiB, initrd 7 B
+ *     outcome: failed: initrd not-found (k/initrd: HTTP 404)   | reached initrd */
+static void print_attempt(const struct boot_attempt *at)
+{
+        json_t *t = json_time(at->start);
+        char took[32] = "-";
+        if (at->n_events > 1)
+                format_duration(at->end - at->start, took);
+        printf("  %s  took %s (%zu event%s)\n", json_is_string(t) ? json_string_value(t) : "-",
+               took, at->n_events, at->n_events == 1 ? "" : "s");
+        json_decref(t);
+        printf("    steps:  ");
+        for (int r = 0; r < BOOT_STAGES; r++)
+                if (at->seen[r])
+                        printf(" %s", boot_stage_name(r));
+        printf("%s\n", at->reached < 0 ? " -" : "");
+        bool any = false;
+        for (int r = 0; r < BOOT_STAGES; r++) {
+                if (!at->xfer[r])
+                        continue;
+                char b[32];
+                format_bytes(at->bytes[r], b);
+                printf("%s %s %s", any ? "," : "    sent:   ", boot_stage_name(r), b);
+                any = true;
+        }
+        if (any)
+                printf("\n");
+        const struct boot_event *f = at->failure;
+        if (f)
+                printf("    outcome: failed: %s %s%s%s%s\n", f->stage, f->outcome,
+                       f->detail[0] ? " (" : "", f->detail, f->detail[0] ? ")" : "");
+        else if (at->reached >= 0)
+                printf("    outcome: reached %s\n", boot_stage_name(at->reached));
+        else
+                printf("    outcome: last step %s\n", at->events[at->n_events - 1]->stage);
+}
+
+static void print_attempts(const struct boot_attempts *atts, bool more)
+{
+        printf("recent boot attempts (newest first):\n");
+        for (size_t i = 0; i < atts->n; i++)
+                print_attempt(&atts->v[i]);
+        if (atts->n == 0)
+                printf("  (none)\n");
+        else if (more)
+                printf("  (older attempts not shown: --attempts N)\n");
+}
+
 static int machine_show(struct cli *c, struct machine_args *a)
 {
         if (a->n_positional != 1)
@@ -338,22 +426,35 @@ static int machine_show(struct cli *c, struct machine_args *a)
         struct machine m;
         if (store_machine_get(s, &mac, &m) < 0)
                 return cli_store_fail(c);
-        struct boot_event *evs = NULL;
+        /* Text lists events only when asked (the attempts hold them);
+         * --json keeps "events" as before. */
+        long n_events = a->json || a->events_set ? a->events : 0;
+        struct boot_event *evs = NULL, *att_evs = NULL;
         size_t n = 0;
-        if (a->events > 0 && store_events_list(s, &mac, 0, a->events, &evs, &n) < 0) {
+        struct boot_attempts atts = {0};
+        bool more = false;
+        if ((n_events > 0 && store_events_list(s, &mac, 0, n_events, &evs, &n) < 0) ||
+            store_attempts_list(s, &mac, (size_t)a->attempts, &att_evs, &atts, &more) < 0) {
+                free(evs);
                 machine_done(&m);
                 return cli_store_fail(c);
         }
         int rc = CLI_OK;
         if (a->json) {
-                json_t *j = machine_to_json(&m), *arr = json_array();
+                json_t *j = machine_to_json(&m), *arr = json_array(), *jatt = json_array();
                 for (size_t i = 0; i < n; i++)
                         json_array_append_new(arr, event_to_json(&evs[i]));
                 json_object_set_new(j, "events", arr);
+                for (size_t i = 0; i < atts.n; i++)
+                        json_array_append_new(jatt, attempt_to_json(&atts.v[i]));
+                json_object_set_new(j, "attempts", jatt);
+                json_object_set_new(j, "more_attempts", json_boolean(more));
                 rc = cli_print_json(j);
         } else {
                 print_machine(&m);
-                if (a->events > 0) {
+                if (a->attempts > 0)
+                        print_attempts(&atts, more);
+                if (n_events > 0) {
                         printf("recent boot events (newest first):\n");
                         for (size_t i = 0; i < n; i++)
                                 print_event_line(&evs[i]);
@@ -361,6 +462,8 @@ static int machine_show(struct cli *c, struct machine_args *a)
                                 printf("  (none)\n");
                 }
         }
+        boot_attempts_free(&atts);
+        free(att_evs);
         free(evs);
         machine_done(&m);
         return rc;

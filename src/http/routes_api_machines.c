@@ -1,6 +1,7 @@
 /* /api/v1/machines: the pool.  List (filter by state, image, free text;
  * paging), get, create (adopts a discovered MAC), replace (PUT), update
- * (PATCH), delete, bulk assign, and the script a machine gets now. */
+ * (PATCH), delete, bulk assign, the script a machine gets now and its
+ * recent boot attempts. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,6 +338,43 @@ static enum MHD_Result machine_script(struct api_req *a, const struct mac *mac)
         return api_reply(a, MHD_HTTP_OK, j);
 }
 
+/* GET /machines/MAC/attempts?limit=N (default 20, at most 100): its newest
+ * boot attempts, grouped by core/boot_attempts.c (the CLI's machine show
+ * uses the same), newest first, each with its events oldest first; "more":
+ * it has older events than those shown. */
+static enum MHD_Result machine_attempts(struct api_req *a, const struct mac *mac)
+{
+        enum MHD_Result reply;
+        int64_t limit, offset;
+        if (api_paging(a, 20, &limit, &offset, &reply) < 0)
+                return reply;
+        if (offset || limit > STORE_ATTEMPTS_MAX)
+                return api_error(a, MHD_HTTP_BAD_REQUEST, offset ? "offset" : "limit",
+                                 "attempts take ?limit= from 1 to %d (no ?offset=)",
+                                 STORE_ATTEMPTS_MAX);
+        struct machine m;
+        int rc = store_machine_get(a->r->store, mac, &m);
+        if (rc < 0)
+                return api_store_error(a, rc, "mac");
+        machine_done(&m);
+        struct boot_event *evs;
+        struct boot_attempts atts;
+        bool more;
+        rc = store_attempts_list(a->r->store, mac, (size_t)limit, &evs, &atts, &more);
+        if (rc < 0)
+                return api_store_error(a, rc, NULL);
+        json_t *arr = json_array();
+        for (size_t i = 0; i < atts.n; i++)
+                json_array_append_new(arr, attempt_to_json(&atts.v[i]));
+        boot_attempts_free(&atts);
+        free(evs);
+        char ms[MAC_STR_LEN];
+        mac_format(mac, ms);
+        return api_reply(a, MHD_HTTP_OK,
+                         json_pack("{s:s, s:o, s:I, s:b}", "mac", ms, "attempts", arr, "limit",
+                                   (json_int_t)limit, "more", more));
+}
+
 enum MHD_Result api_machines(struct api_req *a)
 {
         const char *m = a->method;
@@ -358,11 +396,12 @@ enum MHD_Result api_machines(struct api_req *a)
                 return a->n_seg > 3 ? api_error(a, MHD_HTTP_NOT_FOUND, NULL, "no such resource")
                                     : reply;
         if (a->n_seg == 3) {
-                if (strcmp(a->seg[2], "script") != 0)
+                bool script = strcmp(a->seg[2], "script") == 0;
+                if (!script && strcmp(a->seg[2], "attempts") != 0)
                         return api_error(a, MHD_HTTP_NOT_FOUND, NULL, "no such resource");
                 if (strcmp(m, "GET") != 0)
                         return api_method_not_allowed(a, "GET, HEAD");
-                return machine_script(a, &mac);
+                return script ? machine_script(a, &mac) : machine_attempts(a, &mac);
         }
         if (strcmp(m, "GET") == 0)
                 return reply_machine(a, MHD_HTTP_OK, &mac);

@@ -127,6 +127,28 @@ json_t *event_to_json(const struct boot_event *e)
         return j;
 }
 
+json_t *attempt_to_json(const struct boot_attempt *a)
+{
+        json_t *steps = json_array(), *bytes = json_object(), *evs = json_array();
+        for (int r = 0; r < BOOT_STAGES; r++) {
+                if (a->seen[r])
+                        json_array_append_new(steps, json_string(boot_stage_name(r)));
+                if (a->xfer[r])
+                        json_object_set_new(bytes, boot_stage_name(r), json_integer(a->bytes[r]));
+        }
+        for (size_t i = 0; i < a->n_events; i++)
+                json_array_append_new(evs, event_to_json(a->events[i]));
+        const struct boot_event *f = a->failure;
+        json_t *failure = f ? json_pack("{s:s, s:s, s:s, s:o}", "stage", f->stage, "outcome",
+                                        f->outcome, "detail", f->detail, "at", json_time(f->time))
+                            : json_null();
+        return json_pack(
+            "{s:o, s:o, s:I, s:o, s:o, s:s, s:o, s:o, s:o}", "start", json_time(a->start), "end",
+            json_time(a->end), "duration_ms", (json_int_t)(a->end - a->start), "steps", steps,
+            "reached", a->reached >= 0 ? json_string(boot_stage_name(a->reached)) : json_null(),
+            "outcome", f ? "failed" : BOOT_OK, "failure", failure, "bytes", bytes, "events", evs);
+}
+
 /* A stored before/after text as JSON (null when none or unreadable). */
 static json_t *state_json(const char *s)
 {

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/boot_attempts.h"
+#include "core/boot_event.h"
 #include "core/boot_outcome.h"
 #include "core/mac.h"
 
@@ -204,25 +206,7 @@ int store_machine_list(struct store *s, const struct machine_filter *f, struct m
 
 /* ---- boot events ---- */
 
-#define BOOT_STAGE_MAX  16
-#define BOOT_DETAIL_MAX 256
-#define BOOT_PEER_MAX   48
-#define BOOT_SERVER_MAX 64
-
-struct boot_event {
-        int64_t id;
-        int64_t time; /* ms */
-        struct mac mac;
-        char stage[BOOT_STAGE_MAX]; /* dhcp, tftp, script, kernel, initrd, ... */
-        char detail[BOOT_DETAIL_MAX];
-        char peer[BOOT_PEER_MAX];
-        char server[BOOT_SERVER_MAX];   /* that saw it; "" = this one (store_set_origin) */
-        char outcome[BOOT_OUTCOME_MAX]; /* "" or "ok" = success, else a failure code */
-        /* A transfer (xfer): bytes sent of a file of size, in duration_ms;
-         * otherwise none of them is recorded. */
-        bool xfer;
-        int64_t bytes, size, duration_ms;
-};
+/* struct boot_event: core/boot_event.h (pure modules read it too). */
 
 /* Names this process in what it records (events, a machine's last server),
  * so a list from a shared database says which server saw what.  Call once,
@@ -282,6 +266,19 @@ int store_events_find(struct store *s, const struct event_filter *f, struct even
  * event alone (its id is where a watcher starts). */
 int store_events_after(struct store *s, int64_t after_id, int64_t limit, struct boot_event **ret,
                        size_t *ret_n);
+
+/* A machine's `want` newest boot attempts (core/boot_attempts.h; at most
+ * STORE_ATTEMPTS_MAX), newest first (store_attempts.c).  Reads its newest
+ * events, and more while they hold no more than `want` attempts (the oldest
+ * attempt read may lack its start) and older events remain, up to
+ * STORE_ATTEMPT_EVENTS_MAX events.  *ret_more: the machine has older events
+ * than those of the attempts returned (at the cap, the oldest attempt may
+ * be cut short).  *ret points into *ret_evs: boot_attempts_free(ret), then
+ * free(*ret_evs). */
+#define STORE_ATTEMPTS_MAX       100
+#define STORE_ATTEMPT_EVENTS_MAX 10000
+int store_attempts_list(struct store *s, const struct mac *mac, size_t want,
+                        struct boot_event **ret_evs, struct boot_attempts *ret, bool *ret_more);
 
 /* ---- users, API tokens, browser sessions (store_auth.c) ----
  * Secrets never reach the store in the clear: passwords arrive as argon2id

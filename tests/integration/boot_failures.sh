@@ -155,6 +155,13 @@ bh machine show "$M1" >"$T/show"
 check "CLI: machine show gives the reason" \
 	grep -q '^status: *failing: initrd not-found (k/initrd: HTTP 404)' "$T/show"
 check "CLI: machine show lists the outcome" grep -qE 'initrd +not-found' "$T/show"
+# The boot so far (DHCP, TFTP failures, script, kernel aborted then sent,
+# initrd 404) is one attempt: no pause of 10 minutes, no DHCP after the script.
+expect_eq "CLI: machine show: one attempt with every stage" \
+	"1 steps:   dhcp tftp script kernel initrd" \
+	"$(grep -c '^  [0-9-]*T[0-9:.]*Z  took ' "$T/show") $(grep '^    steps:' "$T/show" | sed 's/^ *//')"
+check "CLI: machine show: the attempt failed at the initrd, with the reason" \
+	grep -qx '    outcome: failed: initrd not-found (k/initrd: HTTP 404)' "$T/show"
 bh events --mac "$M1" --limit 50 >"$T/events"
 expect_match "CLI: events shows the initrd 404 in its outcome column" \
 	"^[^ ]+  $M1  initrd +not-found +[^ ]+ +k/initrd: HTTP 404" "$(grep ' initrd ' "$T/events" | head -1)"
@@ -178,5 +185,51 @@ check "the render failure makes it failing" wait_for 15 status_is "$M1" "failing
 sqlite3 "$T/state/bootherd.db" "UPDATE image SET cmdline = '' WHERE name = 'deb'"
 ip netns exec "$CL" curl -sS -m 10 --interface c1 "$B/boot/$M1.ipxe" -o /dev/null
 check "the fixed script clears it" wait_for 15 status_is "$M1" "ok null null"
+log "== machine show: two more boots as attempts (a missing initrd, then a whole boot)"
+# boot_once: a DHCP (after the script: a new attempt), then the script, the
+# kernel and the initrd, as iPXE fetches them.
+boot_once() {
+	dh_udhcpc c1 >/dev/null
+	ip netns exec "$CL" curl -sS -m 10 --interface c1 "$B/boot/$M1.ipxe" -o /dev/null
+	ip netns exec "$CL" curl -sS -m 60 --interface c1 "$B/images/k/linux" -o /dev/null
+	ip netns exec "$CL" curl -s -m 10 --interface c1 "$B/images/k/initrd" -o /dev/null || true
+}
+mv "$T/state/images/k/initrd" "$T/initrd.away"
+boot_once
+check "the missing initrd makes it failing again" wait_for 15 status_is "$M1" "failing initrd not-found"
+mv "$T/initrd.away" "$T/state/images/k/initrd"
+# The DHCP server records a MAC's like contacts once in 5 s (a reboot takes
+# longer): without the pause the second boot's DHCP would not be recorded.
+sleep 5.5
+boot_once
+check "the whole boot clears it" wait_for 15 status_is "$M1" "ok null null"
+bh machine show "$M1" --attempts 2 >"$T/show2"
+expect_eq "CLI: the two newest attempts: the whole boot, then the failed one" \
+"    steps:   dhcp script kernel initrd
+    sent:    kernel 64.0 MiB, initrd 7 B
+    outcome: reached initrd
+    steps:   dhcp script kernel initrd
+    sent:    kernel 64.0 MiB
+    outcome: failed: initrd not-found (k/initrd: HTTP 404)
+  (older attempts not shown: --attempts N)" \
+	"$(sed -n '/^recent boot attempts/,$p' "$T/show2" | grep -v '^recent' | grep -v '^  [0-9]')"
+check "CLI: each attempt starts with its time (UTC) and duration" \
+	test "$(grep -cE '^  [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z  took [0-9]+ (ms|s) \([0-9]+ events\)$' "$T/show2")" = 2
+check "CLI: no events listed without --events" bash -c "! grep -q 'recent boot events' '$T/show2'"
+bh machine show "$M1" --attempts 2 --json >"$T/show2.json"
+expect_eq "CLI --json: attempts with outcome, steps, bytes and failure" \
+	"ok dhcp,script,kernel,initrd 67108864 7 null | failed dhcp,script,kernel,initrd 67108864 null initrd:not-found" \
+	"$(jq -r '[.attempts[] | "\(.outcome) \(.steps | join(",")) \(.bytes.kernel) \(.bytes.initrd) \(if .failure then "\(.failure.stage):\(.failure.outcome)" else null end)"] | join(" | ")' "$T/show2.json")"
+expect_eq "CLI --json: each attempt's events, oldest first, end with the initrd" "initrd initrd" \
+	"$(jq -r '[.attempts[] | .events[-1].stage] | join(" ")' "$T/show2.json")"
+expect_eq "CLI --json: \"events\" is kept (10 by default)" 10 "$(jq '.events | length' "$T/show2.json")"
+expect_eq "API: /machines/MAC/attempts groups as the CLI does" "$(jq -c .attempts "$T/show2.json")" \
+	"$(api "/machines/$M1/attempts?limit=2" | jq -c .attempts)"
+expect_eq "API: more attempts exist" "true 2" "$(api "/machines/$M1/attempts?limit=2" | jq -r '"\(.more) \(.limit)"')"
+expect_eq "API: every attempt (3: the first boot and the two above), no more" "3 false" \
+	"$(api "/machines/$M1/attempts" | jq -r '"\(.attempts | length) \(.more)"')"
+api_code() { ip netns exec "$SRV" curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ADMIN" "$B/api/v1$1"; }
+expect_eq "API: ?limit= above 100 is refused" 400 "$(api_code "/machines/$M1/attempts?limit=101")"
+expect_eq "API: an unknown machine's attempts: 404" 404 "$(api_code /machines/02:00:00:00:0b:99/attempts)"
 check "no boot-event write failed" bash -c "! grep -q 'cannot record' $T/bootherd.log"
 finish

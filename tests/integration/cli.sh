@@ -267,9 +267,19 @@ wait $FPID 2>/dev/null || true
 expect_eq "--follow: old events oldest first, then the new one" "dhcp kernel initrd" \
 	"$(awk '{print $3}' "$T/follow" | tr '\n' ' ' | sed 's/ $//')"
 check "--follow: only that machine" bash -c "! grep -q 'not this machine' '$T/follow'"
-"${BH[@]}" machine show $M1 >"$T/out" 2>/dev/null || true
-check "machine show lists recent boot events" grep -q 'recent boot events' "$T/out"
+"${BH[@]}" machine show $M1 --events 10 >"$T/out" 2>/dev/null || true
+check "machine show --events lists recent boot events" grep -q 'recent boot events' "$T/out"
 check "machine show: the newest event" grep -q 'initrd.*followed' "$T/out"
+# The dhcp two hours ago is an attempt of its own (a pause of over 10
+# minutes); the kernel a minute ago and the initrd just now are one.
+"${BH[@]}" machine show $M1 >"$T/out" 2>/dev/null || true
+check "machine show lists the attempts, not the events" bash -c \
+	"grep -q 'recent boot attempts' '$T/out' && ! grep -q 'recent boot events' '$T/out'"
+expect_eq "machine show: two attempts, newest first" "kernel initrd|dhcp" \
+	"$(grep '^    steps:' "$T/out" | sed 's/^ *steps: *//' | paste -sd '|')"
+must_fail "machine show --attempts out of range" machine show $M1 --attempts 101
+must_fail "machine show --attempts not a number" machine show $M1 --attempts x
+expect_eq "machine show --attempts 1" 1 "$("${BH[@]}" machine show $M1 --attempts 1 2>/dev/null | grep -c '^    steps:')"
 "${BH[@]}" machine show $M1 --events 2 --json >"$T/json" 2>/dev/null || true
 expect_eq "machine show --json --events 2" "initrd kernel" \
 	"$(python3 -c 'import json,sys; print(" ".join(e["stage"] for e in json.load(open(sys.argv[1]))["events"]))' "$T/json")"
