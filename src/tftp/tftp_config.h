@@ -17,6 +17,7 @@ struct tftp_config {
         int64_t max_per_client;
         int64_t timeout_ms;       /* retransmission timeout ceiling */
         int64_t retries;          /* retransmissions without progress before giving up */
+        int64_t grub_send_ahead;  /* blocks in flight for GRUB's lock-step TFTP; 0 = off */
         bool pxelinux_tftp_paths; /* pxelinux.cfg: /images/… paths instead of http URLs */
         struct config_section section;
 };

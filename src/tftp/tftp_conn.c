@@ -197,15 +197,18 @@ void tftp_conn_end(struct tftp_conn *c, enum tftp_end end)
         tftp_conn_options_str(&c->oack, neg, sizeof(neg));
         metrics_tftp_transfer(tftp_end_name(end));
         metrics_tftp_bytes(c->sent_bytes);
+        char ahead[32] = "";
+        if (c->x.p.ahead > 1)
+                snprintf(ahead, sizeof(ahead), " send_ahead=%u", c->x.p.ahead);
         uint32_t suppressed;
         if (log_ratelimit_ok(&srv->rl_xfer, now, 100, 1000, &suppressed))
                 log_msg(fine ? LOG_INFO : LOG_WARN,
                         "tftp peer=%s file=\"%s\" source=%s mode=%s options=%s negotiated=%s "
-                        "size=%llu sent=%llu duration_ms=%lld retransmits=%llu result=%s%s",
+                        "size=%llu sent=%llu duration_ms=%lld retransmits=%llu result=%s%s%s",
                         peer, c->file, tftp_source_kind_name(c->src.kind),
                         tftp_wire_mode_name(c->mode), c->opts, neg, (unsigned long long)c->src.size,
                         (unsigned long long)c->sent_bytes, (long long)(now - c->started),
-                        (unsigned long long)c->x.retransmits, tftp_end_name(end),
+                        (unsigned long long)c->x.retransmits, tftp_end_name(end), ahead,
                         suppressed ? " (earlier transfer lines suppressed)" : "");
         const char *outcome = end_outcome(end);
         if (!outcome || *outcome)
@@ -250,13 +253,27 @@ static void conn_send_oack(struct tftp_conn *c)
                 (void)send(c->fd, pkt, (size_t)len, MSG_DONTWAIT);
 }
 
+/* How a transfer the state machine ended, ends.  GRUB closes its port
+ * silently on the final block (no ICMP from its own UDP stack) and never
+ * repeats that ACK, so a timeout after the final block went out is the
+ * "unconfirmed" of other clients: GRUB may well have the file and have
+ * booted on (seen once, docs/tftp.md); a plain timeout would report a
+ * failed boot step. */
+static enum tftp_end conn_end_of(const struct tftp_conn *c, enum tftp_xfer_result r)
+{
+        if (r == TFTP_XFER_TIMEOUT && c->grub && c->x.last != TFTP_SIZE_UNKNOWN &&
+            c->x.sent == c->x.last)
+                return TFTP_END_UNCONFIRMED;
+        return end_of(r);
+}
+
 /* Carries out what the state machine decided.  Returns false when the
  * transfer ended (c is freed). */
 static bool conn_apply(struct tftp_conn *c, const struct tftp_xfer_action *a)
 {
         struct loop *l = c->srv->loop;
         if (a->result != TFTP_XFER_RUNNING) {
-                tftp_conn_end(c, end_of(a->result));
+                tftp_conn_end(c, conn_end_of(c, a->result));
                 return false;
         }
         if (a->timer_ms == 0)
@@ -378,6 +395,7 @@ int tftp_conn_start(struct tftp_conn *c, const struct tftp_options *req_opts, ui
         lim.mtu_blksize = mtu ? mtu - TFTP_IP_UDP_HDR : 0;
         struct tftp_xfer_params params;
         tftp_xfer_negotiate(req_opts, c->mode, c->src.size, &lim, &c->oack, &params);
+        params.ahead = c->ahead; /* the state machine uses it only in lock-step */
         struct tftp_xfer_action a;
         tftp_xfer_start(&c->x, &params, c->started, &a);
         conn_apply(c, &a);

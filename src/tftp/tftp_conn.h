@@ -103,6 +103,8 @@ struct tftp_conn {
         uint64_t na_block; /* netascii: block that na_cur starts */
         struct tftp_na_point na_cur, na_next;
         bool na_next_valid;
+        bool grub;         /* GRUB 2.06's request (tftp_wire_is_grub_rrq) */
+        uint32_t ahead;    /* send-ahead depth offered to the state machine; 0 = off */
         uint64_t req_hash; /* to recognise a repeated request */
         int64_t started;
         uint64_t sent_bytes;

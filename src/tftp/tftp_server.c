@@ -90,6 +90,7 @@ struct request {
         const struct sockaddr_in *peer;
         uint32_t local;
         uint64_t hash;
+        bool grub; /* GRUB 2.06's request: lock-step, may be sent ahead */
         char raw_name[4 * TFTP_PATH_MAX + 1]; /* sanitised, for logs */
 };
 
@@ -190,6 +191,8 @@ static void start_transfer(struct tftp_server *srv, const struct request *rq, co
             .gso = true,
             .na_cur = {0, -1},
             .req_hash = rq->hash,
+            .grub = rq->grub,
+            .ahead = rq->grub ? (uint32_t)srv->tc->grub_send_ahead : 0,
             .started = loop_now_ms(srv->loop),
         };
         snprintf(c->file, sizeof(c->file), "%s", norm);
@@ -329,6 +332,7 @@ static void handle_datagram(struct tftp_server *srv, const uint8_t *buf, size_t 
                 return;
         }
         rq.hash = fnv1a(buf, len);
+        rq.grub = tftp_wire_is_grub_rrq(buf, len, ntohs(peer->sin_port));
         handle_read(srv, &rq);
 }
 

@@ -279,3 +279,21 @@ size_t tftp_netascii_encode(struct tftp_netascii *st, const uint8_t *in, size_t 
         *ret_used = i;
         return o;
 }
+
+bool tftp_wire_is_grub_rrq(const void *buf, size_t len, uint16_t src_port)
+{
+        /* The request's tail after the file name, its final NUL included. */
+        static const char tail[] = "octet\0blksize\0"
+                                   "1024\0tsize\0"
+                                   "0";
+        const uint8_t *b = buf;
+        if (src_port < TFTP_GRUB_PORT_FIRST || src_port > TFTP_GRUB_PORT_LAST)
+                return false;
+        if (len < 2 + 2 + sizeof(tail) || b[0] != 0 || b[1] != TFTP_RRQ || b[2] == 0)
+                return false;
+        const uint8_t *nul = memchr(b + 2, 0, len - 2);
+        if (!nul)
+                return false;
+        size_t rest = len - (size_t)(nul + 1 - b);
+        return rest == sizeof(tail) && memcmp(nul + 1, tail, sizeof(tail)) == 0;
+}

@@ -91,6 +91,18 @@ struct tftp_packet {
  * Strings in *ret point into buf. */
 int tftp_wire_decode(const void *buf, size_t len, struct tftp_packet *ret);
 
+/* GRUB 2.06's UDP source ports: its first socket gets 25300, each later one
+ * the next (grub-core/net/udp.c); below Linux's ephemeral range (32768). */
+#define TFTP_GRUB_PORT_FIRST 25300
+#define TFTP_GRUB_PORT_LAST  32767
+
+/* Whether a datagram is GRUB 2.06's read request (grub-core/net/tftp.c):
+ * exactly "<file>\0octet\0blksize\01024\0tsize\00\0", nothing after,
+ * from a source port GRUB uses.  Other clients sending the same two
+ * options differ in the value (iPXE: blksize 1432), add windowsize (EDK2)
+ * or come from an ephemeral port (tftp-hpa, atftp, busybox on Linux). */
+bool tftp_wire_is_grub_rrq(const void *buf, size_t len, uint16_t src_port);
+
 /* Case-insensitive name of a mode ("octet"); NULL for an unknown one. */
 const char *tftp_wire_mode_name(enum tftp_mode m);
 

@@ -132,15 +132,44 @@ static void end(struct tftp_xfer *x, enum tftp_xfer_result r, struct tftp_xfer_a
         act_none(x, 0, ret);
 }
 
-/* Sends the window that starts after the last acknowledged block. */
+static bool sending_ahead(const struct tftp_xfer *x)
+{
+        return x->p.ahead > 1;
+}
+
+/* The highest block that may be in flight now.  Send-ahead starts only
+ * after the peer's first ACK (no amplification) and stops at the 16-bit
+ * wrap (see tftp_xfer.h: GRUB 2.06 would take a later block for the
+ * expected one there); beyond it, lock-step. */
+static uint64_t in_flight_end(const struct tftp_xfer *x)
+{
+        uint64_t end = x->acked + x->p.windowsize;
+        if (sending_ahead(x) && x->confirmed) {
+                end = x->acked + x->p.ahead;
+                if (end > TFTP_AHEAD_LAST_BLOCK)
+                        end = x->acked + 1 > TFTP_AHEAD_LAST_BLOCK ? x->acked + 1
+                                                                   : TFTP_AHEAD_LAST_BLOCK;
+                /* The final block waits until all others are acknowledged:
+                 * GRUB closes its port on it and never repeats that ACK, so
+                 * it should find GRUB caught up, not behind a queue. */
+                if (x->last != TFTP_SIZE_UNKNOWN && end >= x->last && x->acked + 1 < x->last)
+                        end = x->last - 1;
+        }
+        if (x->last != TFTP_SIZE_UNKNOWN)
+                end = min_u64(end, x->last);
+        return end;
+}
+
+/* Sends the window that starts after the last acknowledged block (with
+ * send-ahead: go-back-N, everything in flight again). */
 static void send_window(struct tftp_xfer *x, int64_t now, bool resend, struct tftp_xfer_action *ret)
 {
-        uint64_t count = x->p.windowsize;
-        if (x->last != TFTP_SIZE_UNKNOWN)
-                count = min_u64(count, x->last - x->acked);
+        uint64_t count = in_flight_end(x) - x->acked;
         x->sent = x->acked + count;
         x->window_sent_at = now;
         x->window_resent = resend;
+        if (resend)
+                x->probe_block = 0; /* Karn: no sample from a resent block */
         *ret = (struct tftp_xfer_action){
             .send = TFTP_SEND_DATA,
             .first = x->acked + 1,
@@ -166,6 +195,10 @@ void tftp_xfer_start(struct tftp_xfer *x, const struct tftp_xfer_params *p, int6
 {
         memset(x, 0, sizeof(*x));
         x->p = *p;
+        /* Send-ahead slides a lock-step transfer; netascii blocks are
+         * produced in order and cannot be gone back to. */
+        if (x->p.windowsize > 1 || p->size == TFTP_SIZE_UNKNOWN)
+                x->p.ahead = 0;
         if (x->p.blksize < TFTP_BLKSIZE_MIN)
                 x->p.blksize = TFTP_BLKSIZE_MIN;
         if (x->p.windowsize < 1)
@@ -185,6 +218,36 @@ void tftp_xfer_start(struct tftp_xfer *x, const struct tftp_xfer_params *p, int6
 static int64_t deadline(const struct tftp_xfer *x)
 {
         return x->window_sent_at + x->rto_ms;
+}
+
+/* Send-ahead: block n is acknowledged (x->acked already moved); the
+ * window slides and what now fits goes out, usually one block.  One block
+ * at a time is timed for the RTT (TCP's way), never a resent one. */
+static void slide(struct tftp_xfer *x, uint64_t n, int64_t now, struct tftp_xfer_action *ret)
+{
+        if (x->probe_block && n >= x->probe_block) {
+                rtt_sample(x, now - x->probe_at);
+                x->probe_block = 0;
+        }
+        /* Progress restarts the timer: it measures silence, not age. */
+        x->window_sent_at = now;
+        uint64_t end = in_flight_end(x);
+        if (end <= x->sent) {
+                act_none(x, deadline(x), ret);
+                return;
+        }
+        if (!x->probe_block) {
+                x->probe_block = end;
+                x->probe_at = now;
+        }
+        *ret = (struct tftp_xfer_action){
+            .send = TFTP_SEND_DATA,
+            .first = x->sent + 1,
+            .count = end - x->sent,
+            .timer_ms = now + x->rto_ms,
+            .result = TFTP_XFER_RUNNING,
+        };
+        x->sent = end;
 }
 
 void tftp_xfer_on_ack(struct tftp_xfer *x, uint16_t block, int64_t now,
@@ -220,12 +283,16 @@ void tftp_xfer_on_ack(struct tftp_xfer *x, uint16_t block, int64_t now,
         }
         uint64_t n = x->acked + d;
         x->confirmed = true;
-        if (n == x->sent && !x->window_resent)
+        if (!sending_ahead(x) && n == x->sent && !x->window_resent)
                 rtt_sample(x, now - x->window_sent_at);
         x->acked = n;
         x->retries = 0;
         if (x->acked == x->last) {
                 end(x, TFTP_XFER_OK, ret);
+                return;
+        }
+        if (sending_ahead(x)) {
+                slide(x, n, now, ret);
                 return;
         }
         /* A full window: the next one.  An ACK inside the window: the

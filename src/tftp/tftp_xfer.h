@@ -34,6 +34,19 @@
  *    which is answered at once with the same single packet; a lost ACK 0
  *    by the client repeating its ACK (atftp after 5 s; a second OACK
  *    would make atftp abort anyway, "unexpected OACK").
+ *  - Send-ahead (params.ahead > 1, lock-step transfers only, chosen by the
+ *    caller for GRUB 2.06; see docs/tftp.md): a client that negotiates no
+ *    window but ACKs every block, accepts the next expected block and
+ *    silently drops later ones.  Up to `ahead` blocks are kept in flight,
+ *    a sliding window: each ACK of a new block slides it and sends what
+ *    fits (usually one block); the timer goes back to the block after the
+ *    last acknowledged one and resends the window (go-back-N).  Only blocks
+ *    up to TFTP_AHEAD_LAST_BLOCK are sent ahead: GRUB 2.06 compares its
+ *    64-bit expected block with the 16-bit wire number, so after the wrap
+ *    it would take any later block for the expected one; from there on the
+ *    transfer is lock-step.  The final block goes out alone, once every
+ *    other block is acknowledged.  Before the first ACK: one packet, as
+ *    below.
  *  - An ERROR from the client right after the OACK is the UEFI size probe
  *    (EDK2 asks tsize, then aborts with ERROR 8): it ends the transfer with
  *    TFTP_XFER_PROBE, never answered. */
@@ -48,6 +61,8 @@
 #define TFTP_BACKOFF_FACTOR 8
 #define TFTP_BACKOFF_MAX_MS 60000
 #define TFTP_SIZE_UNKNOWN   UINT64_MAX
+/* The last block sent ahead: the last before the 16-bit number wraps. */
+#define TFTP_AHEAD_LAST_BLOCK 65535
 
 /* Server-side limits for the negotiation. */
 struct tftp_limits {
@@ -66,6 +81,8 @@ struct tftp_xfer_params {
         uint32_t max_retries;
         uint64_t size; /* bytes; TFTP_SIZE_UNKNOWN when only the end of the data tells (netascii) */
         bool oack;     /* an OACK must be sent and acknowledged first */
+        uint32_t ahead; /* send-ahead depth in blocks; 0 or 1 = off (lock-step
+                           with windowsize 1 and a known size only) */
 };
 
 /* Decides the options of a read request.  req: the client's options;
@@ -111,9 +128,11 @@ struct tftp_xfer {
         int64_t srtt_ms, rttvar_ms; /* -1 = no sample yet */
         int64_t window_sent_at;
         int64_t oack_sent_at;
-        bool window_resent; /* Karn: no RTT sample from this window */
-        bool confirmed;     /* the peer has acknowledged something: it is real */
-        uint64_t dup_acks;  /* counters for the log */
+        bool window_resent;   /* Karn: no RTT sample from this window */
+        bool confirmed;       /* the peer has acknowledged something: it is real */
+        uint64_t probe_block; /* send-ahead: the block timed for an RTT sample; 0 = none */
+        int64_t probe_at;
+        uint64_t dup_acks; /* counters for the log */
         uint64_t retransmits;
 };
 

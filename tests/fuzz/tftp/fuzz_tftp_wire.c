@@ -94,7 +94,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 return 0;
         memcpy(copy, data, size);
         struct tftp_packet p;
-        if (tftp_wire_decode(copy, size, &p) == 0) {
+        int decoded = tftp_wire_decode(copy, size, &p);
+        /* GRUB's fingerprint: only ever a well-formed lock-step octet RRQ. */
+        if (tftp_wire_is_grub_rrq(copy, size, TFTP_GRUB_PORT_FIRST))
+                CHECK(decoded == 0 && p.opcode == TFTP_RRQ && p.req.mode == TFTP_MODE_OCTET &&
+                      p.opt.has_blksize && p.opt.blksize == 1024 && p.opt.has_tsize &&
+                      !p.opt.has_windowsize && !p.opt.n_unknown);
+        if (decoded == 0) {
                 roundtrip(&p);
                 if (p.opcode == TFTP_RRQ || p.opcode == TFTP_WRQ) {
                         char norm[TFTP_PATH_MAX + 1];

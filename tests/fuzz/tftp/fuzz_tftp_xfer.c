@@ -1,9 +1,12 @@
 /* libFuzzer target: the TFTP transfer state machine (time injected).
  *
- * Input: 8 bytes of parameters (size, blksize, windowsize, OACK, retries)
- * then events, 4 bytes each: kind, a 16-bit argument, a time step.  After
- * every event the invariants must hold: blocks sent start right after the
- * acknowledged ones, never beyond the window or the last block, the end
+ * Input: 8 bytes of parameters (size, blksize, windowsize, OACK, retries,
+ * send-ahead depth) then events, 4 bytes each: kind, a 16-bit argument, a
+ * time step.  After every event the invariants must hold: blocks sent start
+ * right after the acknowledged ones (send-ahead: after those already sent,
+ * or after the acknowledged ones when going back), never beyond the window
+ * or the last block, never ahead past block 65535, one packet before the
+ * first ACK, no send for an ACK that acknowledges nothing new, the end
  * result never changes, the timer is armed exactly while running, progress
  * never goes back.  Seeds: tests/fuzz/corpus/fuzz_tftp_xfer/. */
 #include <stdint.h>
@@ -18,7 +21,8 @@
         } while (0)
 
 static void check(const struct tftp_xfer *x, const struct tftp_xfer_action *a,
-                  uint64_t acked_before, enum tftp_xfer_result result_before, int64_t now)
+                  uint64_t acked_before, uint64_t sent_before, enum tftp_xfer_result result_before,
+                  int64_t now)
 {
         CHECK(x->acked >= acked_before);
         CHECK(a->result == x->result);
@@ -33,8 +37,17 @@ static void check(const struct tftp_xfer *x, const struct tftp_xfer_action *a,
                 CHECK(a->timer_ms == x->window_sent_at + x->rto_ms && x->window_sent_at <= now);
         if (a->send == TFTP_SEND_DATA) {
                 CHECK(!x->oack_pending);
-                CHECK(a->first == x->acked + 1);
-                CHECK(a->count >= 1 && a->count <= x->p.windowsize);
+                if (x->p.ahead > 1) {
+                        CHECK(a->first == x->acked + 1 || a->first == sent_before + 1);
+                        CHECK(a->count >= 1 && x->sent - x->acked <= x->p.ahead);
+                        if (x->sent > TFTP_AHEAD_LAST_BLOCK)
+                                CHECK(x->sent == x->acked + 1);
+                } else {
+                        CHECK(a->first == x->acked + 1);
+                        CHECK(a->count >= 1 && a->count <= x->p.windowsize);
+                }
+                if (!x->confirmed)
+                        CHECK(a->count == 1);
                 if (x->last != TFTP_SIZE_UNKNOWN)
                         CHECK(a->first + a->count - 1 <= x->last);
                 CHECK(x->sent == a->first + a->count - 1);
@@ -74,6 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct tftp_options oack;
         struct tftp_xfer_params p;
         tftp_xfer_negotiate(&req, mode, size_bytes, &lim, &oack, &p);
+        p.ahead = (uint32_t)(data[5] >> 4) * 4; /* as the server offers it to GRUB */
         CHECK(p.blksize >= TFTP_BLKSIZE_MIN && p.blksize <= TFTP_BLKSIZE_MAX);
         CHECK(p.windowsize >= 1 && p.windowsize <= lim.max_windowsize);
         CHECK(p.oack ==
@@ -83,12 +97,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct tftp_xfer_action a;
         int64_t now = 1;
         tftp_xfer_start(&x, &p, now, &a);
-        check(&x, &a, 0, TFTP_XFER_RUNNING, now);
+        check(&x, &a, 0, 0, TFTP_XFER_RUNNING, now);
         for (size_t i = 8; i + 4 <= size; i += 4) {
                 uint16_t arg = (uint16_t)(data[i + 1] << 8 | data[i + 2]);
                 now += data[i + 3];
-                uint64_t acked = x.acked;
+                uint64_t acked = x.acked, sent = x.sent;
+                bool oack_pending = x.oack_pending;
                 enum tftp_xfer_result before = x.result;
+                bool ack = data[i] % 6 <= 1;
                 switch (data[i] % 6) {
                 case 0: /* an ACK near what is expected, so progress happens */
                         tftp_xfer_on_ack(&x, tftp_xfer_wire_block(x.acked + (arg & 0xff)), now, &a);
@@ -112,7 +128,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         tftp_xfer_set_last(&x, x.acked + 1 + (arg % (x.sent - x.acked)));
                         continue;
                 }
-                check(&x, &a, acked, before, now);
+                check(&x, &a, acked, sent, before, now);
+                /* Sorcerer's apprentice: an ACK of nothing new sends nothing. */
+                if (ack && !oack_pending && x.acked == acked)
+                        CHECK(a.send == TFTP_SEND_NONE);
         }
         return 0;
 }

@@ -239,6 +239,43 @@ static void test_netascii(void **state)
         assert_int_equal(st.pending, -1);
 }
 
+static void test_grub_fingerprint(void **state)
+{
+        uint8_t b[128];
+        /* GRUB 2.06 (grub-core/net/tftp.c), from its first UDP port on. */
+        size_t n = REQ(b, TFTP_RRQ, "images/arm64/vmlinuz\0octet\0blksize\0001024\0tsize\0000\0");
+        assert_true(tftp_wire_is_grub_rrq(b, n, 25300));
+        assert_true(tftp_wire_is_grub_rrq(b, n, 25311));
+        assert_true(tftp_wire_is_grub_rrq(b, n, TFTP_GRUB_PORT_LAST));
+        /* The same bytes from Linux's ephemeral ports (tftp-hpa, atftp,
+         * busybox with -b 1024) or below GRUB's first port. */
+        assert_false(tftp_wire_is_grub_rrq(b, n, 32768));
+        assert_false(tftp_wire_is_grub_rrq(b, n, 45001));
+        assert_false(tftp_wire_is_grub_rrq(b, n, 25299));
+        /* Anything after GRUB's options, or a datagram cut short. */
+        assert_false(tftp_wire_is_grub_rrq(b, n - 1, 25300));
+        b[n] = 'x';
+        assert_false(tftp_wire_is_grub_rrq(b, n + 1, 25300));
+        n = REQ(b, TFTP_RRQ, "f\0octet\0blksize\0001024\0tsize\0000\0windowsize\0004\0");
+        assert_false(tftp_wire_is_grub_rrq(b, n, 25300)); /* EDK2-like */
+        n = REQ(b, TFTP_RRQ, "f\0octet\0blksize\0001432\0tsize\0000\0");
+        assert_false(tftp_wire_is_grub_rrq(b, n, 25300)); /* iPXE */
+        n = REQ(b, TFTP_RRQ, "f\0octet\0tsize\0000\0blksize\0001024\0");
+        assert_false(tftp_wire_is_grub_rrq(b, n, 25300)); /* other order */
+        n = REQ(b, TFTP_RRQ, "f\0OCTET\0blksize\0001024\0tsize\0000\0");
+        assert_false(tftp_wire_is_grub_rrq(b, n, 25300));
+        n = REQ(b, TFTP_RRQ, "f\0octet\0");
+        assert_false(tftp_wire_is_grub_rrq(b, n, 25300)); /* RFC 1350 */
+        n = REQ(b, TFTP_WRQ, "f\0octet\0blksize\0001024\0tsize\0000\0");
+        assert_false(tftp_wire_is_grub_rrq(b, n, 25300));
+        n = REQ(b, TFTP_RRQ, "\0octet\0blksize\0001024\0tsize\0000\0");
+        assert_false(tftp_wire_is_grub_rrq(b, n, 25300)); /* no file name */
+        /* No NUL anywhere. */
+        memset(b + 2, 'a', 60);
+        assert_false(tftp_wire_is_grub_rrq(b, 62, 25300));
+        assert_false(tftp_wire_is_grub_rrq(b, 0, 25300));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -253,6 +290,7 @@ int main(void)
             cmocka_unit_test(test_encode_oack_roundtrip),
             cmocka_unit_test(test_encode_others),
             cmocka_unit_test(test_netascii),
+            cmocka_unit_test(test_grub_fingerprint),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* Unit tests: the TFTP read-transfer state machine, time injected —
- * negotiation, lock-step, windows, loss, duplicates, wrap, the size probe. */
+ * negotiation, lock-step, windows, loss, duplicates, wrap, the size probe,
+ * send-ahead for GRUB. */
 #include <stdio.h>
 
 #include "test_util.h"
@@ -459,6 +460,265 @@ static void test_unknown_size_set_last(void **state)
         assert_int_equal(a.result, TFTP_XFER_OK);
 }
 
+/* Send-ahead (GRUB): lock-step parameters with `ahead` blocks in flight. */
+static struct tftp_xfer_params ahead_params(uint64_t size, uint32_t blksize, uint32_t ahead,
+                                            bool oack)
+{
+        struct tftp_xfer_params p = params(size, blksize, 1, oack);
+        p.ahead = ahead;
+        return p;
+}
+
+static void test_ahead_slides_on_each_ack(void **state)
+{
+        struct tftp_xfer x;
+        struct tftp_xfer_action a;
+        struct tftp_xfer_params p = ahead_params(100 * 1024 + 7, 1024, 8, true);
+        tftp_xfer_start(&x, &p, 0, &a);
+        assert_int_equal(a.send, TFTP_SEND_OACK);
+        tftp_xfer_on_ack(&x, 0, 1, &a);
+        expect_data(&a, 1, 8); /* the first window after ACK 0 */
+        /* Each ACK of the next block slides the window by one block. */
+        for (uint16_t b = 1; b <= 20; b++) {
+                tftp_xfer_on_ack(&x, b, 1 + b, &a);
+                expect_data(&a, 8 + b, 1);
+                assert_int_equal(a.timer_ms, 1 + b + x.rto_ms);
+        }
+        assert_int_equal(x.acked, 20);
+        assert_int_equal(x.sent, 28);
+        /* A cumulative ACK (some ACKs lost) slides by as many. */
+        tftp_xfer_on_ack(&x, 23, 30, &a);
+        expect_data(&a, 29, 3);
+        assert_int_equal(x.retransmits, 0);
+}
+
+static void test_ahead_duplicates_never_send(void **state)
+{
+        struct tftp_xfer x;
+        struct tftp_xfer_action a;
+        struct tftp_xfer_params p = ahead_params(100 * 1024, 1024, 8, true);
+        tftp_xfer_start(&x, &p, 0, &a);
+        tftp_xfer_on_ack(&x, 0, 1, &a);
+        tftp_xfer_on_ack(&x, 1, 2, &a);
+        expect_data(&a, 9, 1);
+        /* The same ACK again, ACK 0 again, and GRUB's re-ACKs of older
+         * blocks (it answers every duplicate block): nothing is sent, the
+         * timer keeps its deadline (sorcerer's apprentice). */
+        int64_t due = a.timer_ms;
+        const uint16_t dups[] = {1, 0, 1, 65535, 1};
+        for (size_t i = 0; i < sizeof(dups) / sizeof(dups[0]); i++) {
+                tftp_xfer_on_ack(&x, dups[i], 3, &a);
+                assert_int_equal(a.send, TFTP_SEND_NONE);
+                assert_int_equal(a.timer_ms, due);
+        }
+        /* An ACK beyond what was sent is not believed either. */
+        tftp_xfer_on_ack(&x, 10, 3, &a);
+        assert_int_equal(a.send, TFTP_SEND_NONE);
+        assert_int_equal(x.acked, 1);
+        assert_int_equal(x.dup_acks, 6);
+}
+
+static void test_ahead_go_back_n_on_timeout(void **state)
+{
+        struct tftp_xfer x;
+        struct tftp_xfer_action a;
+        struct tftp_xfer_params p = ahead_params(100 * 1024, 1024, 8, true);
+        tftp_xfer_start(&x, &p, 0, &a);
+        tftp_xfer_on_ack(&x, 0, 1, &a);
+        tftp_xfer_on_ack(&x, 1, 2, &a);
+        tftp_xfer_on_ack(&x, 2, 3, &a);
+        expect_data(&a, 10, 1);
+        /* Block 3 was lost: GRUB drops 4..10 silently, so only the timer
+         * tells.  It resends everything from the block after the last ACK. */
+        tftp_xfer_on_timeout(&x, a.timer_ms, &a);
+        expect_data(&a, 3, 8);
+        assert_int_equal(x.retransmits, 1);
+        /* GRUB re-ACKs blocks it already had (1, 2): ignored. */
+        tftp_xfer_on_ack(&x, 2, a.timer_ms - 1, &a);
+        assert_int_equal(a.send, TFTP_SEND_NONE);
+        /* The resent blocks arrive in order: the window slides again. */
+        int64_t now = a.timer_ms - 1;
+        tftp_xfer_on_ack(&x, 3, now, &a);
+        expect_data(&a, 11, 1);
+        tftp_xfer_on_ack(&x, 10, now, &a);
+        expect_data(&a, 12, 7);
+        assert_int_equal(x.retries, 0);
+        /* Silence until max_retries: go-back-N each time, then the end. */
+        for (int i = 0; i < 3; i++) {
+                tftp_xfer_on_timeout(&x, a.timer_ms, &a);
+                expect_data(&a, 11, 8);
+        }
+        tftp_xfer_on_timeout(&x, a.timer_ms, &a);
+        assert_int_equal(a.result, TFTP_XFER_TIMEOUT);
+}
+
+static void test_ahead_no_amplification_before_first_ack(void **state)
+{
+        struct tftp_xfer x;
+        struct tftp_xfer_action a;
+        /* Without an OACK: block 1 alone, never resent by the timer. */
+        struct tftp_xfer_params p = ahead_params(100 * 1024, 1024, 16, false);
+        tftp_xfer_start(&x, &p, 0, &a);
+        expect_data(&a, 1, 1);
+        tftp_xfer_on_timeout(&x, a.timer_ms, &a);
+        assert_int_equal(a.send, TFTP_SEND_NONE);
+        /* The request again: block 1 again, alone. */
+        tftp_xfer_on_request_again(&x, 1500, &a);
+        expect_data(&a, 1, 1);
+        /* The first ACK proves the peer: now the window fills. */
+        tftp_xfer_on_ack(&x, 1, 1600, &a);
+        expect_data(&a, 2, 16);
+        /* With an OACK: only the OACK until ACK 0. */
+        p = ahead_params(100 * 1024, 1024, 16, true);
+        tftp_xfer_start(&x, &p, 0, &a);
+        assert_int_equal(a.send, TFTP_SEND_OACK);
+        tftp_xfer_on_timeout(&x, a.timer_ms, &a);
+        assert_int_equal(a.send, TFTP_SEND_NONE);
+        tftp_xfer_on_ack(&x, 0, 2000, &a);
+        expect_data(&a, 1, 16);
+}
+
+static void test_ahead_last_block(void **state)
+{
+        struct tftp_xfer x;
+        struct tftp_xfer_action a;
+        /* 10 blocks, the last 5 bytes: never a block after it, and the
+         * final block only once 1..9 are acknowledged. */
+        struct tftp_xfer_params p = ahead_params(9 * 1024 + 5, 1024, 8, true);
+        tftp_xfer_start(&x, &p, 0, &a);
+        tftp_xfer_on_ack(&x, 0, 1, &a);
+        expect_data(&a, 1, 8);
+        tftp_xfer_on_ack(&x, 1, 2, &a);
+        expect_data(&a, 9, 1);
+        tftp_xfer_on_ack(&x, 2, 3, &a);
+        assert_int_equal(a.send, TFTP_SEND_NONE);
+        assert_int_equal(a.result, TFTP_XFER_RUNNING);
+        tftp_xfer_on_timeout(&x, a.timer_ms, &a);
+        expect_data(&a, 3, 7); /* go-back-N stops before the final block too */
+        tftp_xfer_on_ack(&x, 8, a.timer_ms - 1, &a);
+        assert_int_equal(a.send, TFTP_SEND_NONE);
+        tftp_xfer_on_ack(&x, 9, a.timer_ms, &a);
+        expect_data(&a, 10, 1);
+        assert_int_equal(tftp_xfer_block_len(&x, 10), 5);
+        tftp_xfer_on_timeout(&x, a.timer_ms, &a);
+        expect_data(&a, 10, 1);
+        tftp_xfer_on_ack(&x, 10, a.timer_ms - 1, &a);
+        assert_int_equal(a.result, TFTP_XFER_OK);
+        assert_int_equal(a.timer_ms, 0);
+        /* An exact multiple ends with an empty block, alone like any final
+         * block; a file smaller than the window goes out at once up to it. */
+        p = ahead_params(4 * 1024, 1024, 8, true);
+        tftp_xfer_start(&x, &p, 0, &a);
+        tftp_xfer_on_ack(&x, 0, 1, &a);
+        expect_data(&a, 1, 4);
+        tftp_xfer_on_ack(&x, 4, 2, &a);
+        expect_data(&a, 5, 1);
+        assert_int_equal(tftp_xfer_block_len(&x, 5), 0);
+        tftp_xfer_on_ack(&x, 5, 2, &a);
+        assert_int_equal(a.result, TFTP_XFER_OK);
+        /* A one-block file: just that block. */
+        p = ahead_params(100, 1024, 8, true);
+        tftp_xfer_start(&x, &p, 0, &a);
+        tftp_xfer_on_ack(&x, 0, 1, &a);
+        expect_data(&a, 1, 1);
+        tftp_xfer_on_ack(&x, 1, 2, &a);
+        assert_int_equal(a.result, TFTP_XFER_OK);
+}
+
+static void test_ahead_lockstep_after_wrap(void **state)
+{
+        /* 70000 blocks of 8 bytes, ACKed one by one as GRUB does. */
+        struct tftp_xfer x;
+        struct tftp_xfer_action a;
+        uint64_t blocks = 70000;
+        struct tftp_xfer_params p = ahead_params(blocks * 8 - 3, 8, 16, true);
+        tftp_xfer_start(&x, &p, 0, &a);
+        tftp_xfer_on_ack(&x, 0, 0, &a);
+        uint64_t acked = 0, sent = 0;
+        while (a.result == TFTP_XFER_RUNNING) {
+                if (a.send == TFTP_SEND_DATA) {
+                        assert_int_equal(a.first, sent + 1);
+                        sent = a.first + a.count - 1;
+                        /* Beyond 65535 only the next expected block, ever. */
+                        if (sent > TFTP_AHEAD_LAST_BLOCK)
+                                assert_int_equal(sent, acked + 1);
+                        else
+                                assert_true(sent - acked <= 16);
+                }
+                /* A stale ACK (GRUB re-ACKing the block before) is ignored. */
+                if (acked > 0) {
+                        struct tftp_xfer_action d;
+                        tftp_xfer_on_ack(&x, tftp_xfer_wire_block(acked - 1), 1, &d);
+                        assert_int_equal(d.send, TFTP_SEND_NONE);
+                }
+                acked++;
+                tftp_xfer_on_ack(&x, tftp_xfer_wire_block(acked), 1, &a);
+        }
+        assert_int_equal(a.result, TFTP_XFER_OK);
+        assert_int_equal(acked, blocks);
+        assert_int_equal(sent, blocks);
+        /* A timeout after the wrap resends the expected block alone. */
+        tftp_xfer_start(&x, &p, 0, &a);
+        tftp_xfer_on_ack(&x, 0, 0, &a);
+        for (uint64_t b = 1; b <= 65540; b++)
+                tftp_xfer_on_ack(&x, tftp_xfer_wire_block(b), 1, &a);
+        expect_data(&a, 65541, 1);
+        tftp_xfer_on_timeout(&x, a.timer_ms, &a);
+        expect_data(&a, 65541, 1);
+        /* Just before the wrap: the window shrinks to end at 65535. */
+        tftp_xfer_start(&x, &p, 0, &a);
+        tftp_xfer_on_ack(&x, 0, 0, &a);
+        for (uint64_t b = 1; b <= 65530; b++)
+                tftp_xfer_on_ack(&x, tftp_xfer_wire_block(b), 1, &a);
+        tftp_xfer_on_timeout(&x, a.timer_ms, &a);
+        expect_data(&a, 65531, 5);
+}
+
+static void test_ahead_rtt_sample(void **state)
+{
+        struct tftp_xfer x;
+        struct tftp_xfer_action a;
+        struct tftp_xfer_params p = ahead_params(1000 * 1024, 1024, 8, false);
+        tftp_xfer_start(&x, &p, 0, &a);
+        assert_int_equal(x.rto_ms, 1000);
+        tftp_xfer_on_ack(&x, 1, 2, &a); /* confirms; times block 9 */
+        expect_data(&a, 2, 8);
+        for (uint16_t b = 2; b <= 9; b++)
+                tftp_xfer_on_ack(&x, b, 4, &a);
+        /* Block 9: 2 ms after it went out: RTO at its floor. */
+        assert_int_equal(x.srtt_ms, 2);
+        assert_int_equal(x.rto_ms, TFTP_RTO_MIN_MS);
+        /* Karn: a resent block gives no sample. */
+        int64_t srtt = x.srtt_ms;
+        tftp_xfer_on_timeout(&x, a.timer_ms, &a);
+        tftp_xfer_on_ack(&x, 17, a.timer_ms + 5000, &a);
+        assert_int_equal(x.srtt_ms, srtt);
+}
+
+static void test_ahead_only_in_lockstep(void **state)
+{
+        struct tftp_xfer x;
+        struct tftp_xfer_action a;
+        /* A negotiated window wins (RFC 7440's rules, not sliding). */
+        struct tftp_xfer_params p = params(100 * 1024, 1024, 4, true);
+        p.ahead = 16;
+        tftp_xfer_start(&x, &p, 0, &a);
+        assert_int_equal(x.p.ahead, 0);
+        tftp_xfer_on_ack(&x, 0, 1, &a);
+        expect_data(&a, 1, 4);
+        /* netascii (size unknown): blocks are made in order, no going back. */
+        p = ahead_params(TFTP_SIZE_UNKNOWN, 512, 16, false);
+        tftp_xfer_start(&x, &p, 0, &a);
+        assert_int_equal(x.p.ahead, 0);
+        tftp_xfer_on_ack(&x, 1, 1, &a);
+        expect_data(&a, 2, 1);
+        /* ahead 1 is plain lock-step. */
+        p = ahead_params(100 * 1024, 1024, 1, false);
+        tftp_xfer_start(&x, &p, 0, &a);
+        tftp_xfer_on_ack(&x, 1, 1, &a);
+        expect_data(&a, 2, 1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -482,6 +742,14 @@ int main(void)
             cmocka_unit_test(test_peer_error_midway),
             cmocka_unit_test(test_request_again),
             cmocka_unit_test(test_unknown_size_set_last),
+            cmocka_unit_test(test_ahead_slides_on_each_ack),
+            cmocka_unit_test(test_ahead_duplicates_never_send),
+            cmocka_unit_test(test_ahead_go_back_n_on_timeout),
+            cmocka_unit_test(test_ahead_no_amplification_before_first_ack),
+            cmocka_unit_test(test_ahead_last_block),
+            cmocka_unit_test(test_ahead_lockstep_after_wrap),
+            cmocka_unit_test(test_ahead_rtt_sample),
+            cmocka_unit_test(test_ahead_only_in_lockstep),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
