@@ -6,7 +6,7 @@
 #
 #   bench/boot/run.sh [--runs N] [--storm N]
 #                     [--paths "bios uefi-pxe uefi-http uefi-sb aavmf-pxe"]
-#                     [--stacks "ref bootherd"] [--ipxe-efi] [--send-ahead] [--ra] [--no-storm]
+#                     [--stacks "ref bootherd"] [--ipxe-efi] [--lockstep] [--ra] [--no-storm]
 #
 #   --runs N     sequential boots per path and stack (default 3); the median counts
 #   --paths P    firmware paths (tests/e2e/lib/vm.sh); aavmf-pxe is ARM64 UEFI
@@ -19,10 +19,10 @@
 #   --ipxe-efi   a third stack, bootherd-ipxe: bootherd with the site knob
 #                [dhcp] boot_efi_x64 = boot_http_x64 = ipxe.efi (uefi-pxe and
 #                uefi-http only; the shipped default is snponly.efi)
-#   --send-ahead a third stack, bootherd-ahead: bootherd with [tftp]
-#                grub_send_ahead = 16 (GRUB's blocks sent ahead of its ACKs;
-#                the default, 0, serves GRUB lock-step); uefi-sb and
-#                aavmf-pxe only
+#   --lockstep   a third stack, bootherd-lockstep: bootherd with [tftp]
+#                grub_send_ahead = 0 (GRUB served lock-step; the default, 16,
+#                sends its blocks ahead of its ACKs); uefi-sb and aavmf-pxe
+#                only
 #   --pcap       capture each stack's link into OUT/<stack>.pcap (for the
 #                where-the-time-goes analysis in README.md)
 #   --ra         also tests/e2e/lib/ra.py's router advertisement on every link,
@@ -53,7 +53,7 @@ while [ $# -gt 0 ]; do
 	--ra) RA=1; shift ;;
 	--pcap) PCAP=1; shift ;;
 	--ipxe-efi) STACKS="$STACKS bootherd-ipxe"; shift ;;
-	--send-ahead) STACKS="$STACKS bootherd-ahead"; shift ;;
+	--lockstep) STACKS="$STACKS bootherd-lockstep"; shift ;;
 	--no-storm) DO_STORM=; shift ;;
 	*) echo "usage: see the header of $0" >&2; exit 2 ;;
 	esac
@@ -77,7 +77,7 @@ images_build_arm64 alpha
 IP=198.18.0.1
 declare -A SW
 # Short, distinct switch-name tags (namespace and veth names stay <= 15 chars).
-declare -A TAG=([ref]=r [bootherd]=b [bootherd-ipxe]=i [bootherd-ahead]=a)
+declare -A TAG=([ref]=r [bootherd]=b [bootherd-ipxe]=i [bootherd-lockstep]=l)
 
 # bh_arm64 DIR: image alpha also serves arm64 machines (kernel_arm64), and its
 # command line names both consoles (a kernel ignores the one it lacks).
@@ -116,9 +116,9 @@ for stack in $STACKS; do
 		bh_arm64 "$OUT/$stack"
 		bh_start "${sw}s" "$OUT/$stack"
 		;;
-	bootherd-ahead)
+	bootherd-lockstep)
 		BH_RA=auto BH_LOG_LEVEL=warn bh_init "$OUT/$stack" "$IP" server
-		printf '\n[tftp]\ngrub_send_ahead = 16\n' >>"$OUT/$stack/bootherd.conf"
+		printf '\n[tftp]\ngrub_send_ahead = 0\n' >>"$OUT/$stack/bootherd.conf"
 		bh_images "$OUT/$stack" alpha beta
 		bh_arm64 "$OUT/$stack"
 		bh_start "${sw}s" "$OUT/$stack"
@@ -164,8 +164,8 @@ for ((run = 1; run <= RUNS; run++)); do
 			# has no ARM64 HTTP Boot.
 			case $stack:$path in
 			bootherd-ipxe:uefi-pxe | bootherd-ipxe:uefi-http) ;;
-			bootherd-ahead:uefi-sb | bootherd-ahead:aavmf-pxe) ;;
-			bootherd-ipxe:* | bootherd-ahead:* | ref:aavmf-http) continue ;;
+			bootherd-lockstep:uefi-sb | bootherd-lockstep:aavmf-pxe) ;;
+			bootherd-ipxe:* | bootherd-lockstep:* | ref:aavmf-http) continue ;;
 			esac
 			next_mac "$path"
 			mac=$MAC
@@ -218,7 +218,7 @@ storm() {
 declare -A macs
 if [ -n "$DO_STORM" ]; then
 	for stack in $STACKS; do
-		case $stack in bootherd-ipxe | bootherd-ahead) ;; *) storm "$stack" ;; esac
+		case $stack in bootherd-ipxe | bootherd-lockstep) ;; *) storm "$stack" ;; esac
 	done
 fi
 

@@ -17,7 +17,7 @@ import re
 import subprocess
 import sys
 
-STACKS = ("bootherd-snp", "bootherd-ipxe", "bootherd-ahead", "bootherd", "ref")
+STACKS = ("bootherd-snp", "bootherd-ipxe", "bootherd-lockstep", "bootherd", "ref")
 
 
 def packets(pcap, t0, t1):

@@ -16,7 +16,7 @@ static const struct config_key keys[] = {
     {NULL, "max_per_client", CONFIG_INT, F(max_per_client), "8", 1, 100000, NULL, NULL},
     {NULL, "timeout_ms", CONFIG_INT, F(timeout_ms), "1000", 100, 255000, NULL, NULL},
     {NULL, "retries", CONFIG_INT, F(retries), "8", 1, 100, NULL, NULL},
-    {NULL, "grub_send_ahead", CONFIG_INT, F(grub_send_ahead), "0", 0, 64, NULL, NULL},
+    {NULL, "grub_send_ahead", CONFIG_INT, F(grub_send_ahead), "16", 0, 64, NULL, NULL},
     {NULL, "pxelinux_tftp_paths", CONFIG_BOOL, F(pxelinux_tftp_paths), "false", 0, 0, NULL, NULL},
 };
 

@@ -88,6 +88,9 @@ for step in "dhcp .*file=grubaa64\.efi" "tftp .*grubaa64\.efi" "tftp .*grub/grub
 done
 expect_eq "a-pxe fetched none of the x86-64 files" "" \
 	"$(ev "${mac[a-pxe]}" | grep -E 'images/(vmlinuz|duo\.cpio\.gz)')"
+# The default [tftp] grub_send_ahead = 16: GRUB's kernel blocks went ahead of its ACKs, whole.
+check "a-pxe's kernel was sent ahead of GRUB's ACKs (the default), complete" \
+	grep -qE 'file="/?images/arm64/vmlinuz" .*result=ok send_ahead=16' "$D/bootherd.log"
 
 # HTTP Boot after the two above (at most two VMs at a time).
 vm_stop a-pxe
