@@ -368,16 +368,11 @@ static int record_tx(struct store *s, struct boot_event *evs, size_t n, int64_t 
         return r;
 }
 
-static const char SQL_EVENTS[] =
-    "SELECT id, time, mac, stage, detail, peer, server, outcome, bytes, size, duration_ms "
-    "FROM event "
-    "WHERE (mac = ?1 OR ?1 IS NULL) AND time >= ?2 ORDER BY id DESC LIMIT ?3";
-
 static const char SQL_EVENTS_AFTER[] =
     "SELECT id, time, mac, stage, detail, peer, server FROM event "
     "WHERE id > ?1 ORDER BY id LIMIT ?2";
 
-/* One row of SQL_EVENTS' columns (0-10). */
+/* One row of SQL_EVENTS_FIND's columns 0-10 (SQL_EVENTS_AFTER's 0-6). */
 static void event_cols(struct store_stmt *st, struct boot_event *e)
 {
         memset(e, 0, sizeof(*e));
@@ -397,7 +392,7 @@ static void event_cols(struct store_stmt *st, struct boot_event *e)
         e->duration_ms = store_col_int64(st, 10);
 }
 
-/* Reads every row of st (SQL_EVENTS' columns) into a new array. */
+/* Reads every row of st (SQL_EVENTS_AFTER) into a new array. */
 static int events_read(struct store *s, struct store_stmt *st, struct boot_event **ret,
                        size_t *ret_n)
 {
@@ -427,17 +422,21 @@ static int events_read(struct store *s, struct store_stmt *st, struct boot_event
 int store_events_list(struct store *s, const struct mac *mac, int64_t since_ms, int64_t limit,
                       struct boot_event **ret, size_t *ret_n)
 {
-        char m[MAC_STR_LEN];
-        struct store_stmt *st = store_prepare(s, SQL_EVENTS);
-        if (!st)
-                return -EIO;
-        if (mac) {
-                mac_format(mac, m);
-                store_bind_text(st, 1, m);
+        struct event_filter f = {.mac = mac, .since_ms = since_ms, .limit = limit};
+        struct event_row *rows;
+        size_t n;
+        int r = store_events_find(s, &f, &rows, &n);
+        if (r < 0)
+                return r;
+        /* The rows without their host names, in place. */
+        struct boot_event *v = (struct boot_event *)rows;
+        for (size_t i = 0; i < n; i++) {
+                free(rows[i].hostname);
+                memmove(&v[i], &rows[i].e, sizeof(v[i]));
         }
-        store_bind_int64(st, 2, since_ms);
-        store_bind_int64(st, 3, limit > 0 ? limit : 100);
-        return events_read(s, st, ret, ret_n);
+        *ret = v;
+        *ret_n = n;
+        return 0;
 }
 
 int store_events_after(struct store *s, int64_t after_id, int64_t limit, struct boot_event **ret,

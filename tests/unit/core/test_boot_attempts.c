@@ -48,6 +48,19 @@ static void group(const struct ev *in, size_t n, struct boot_event **evs, struct
         assert_int_equal(boot_attempts_group(*evs, n, a), 0);
 }
 
+/* Groups in and compares the attempts' ids with want (as ids() writes them). */
+static void expect_ids(const struct ev *in, size_t n, const char *want)
+{
+        struct boot_event *evs;
+        struct boot_attempts a;
+        group(in, n, &evs, &a);
+        char buf[128];
+        ids(&a, buf, sizeof(buf));
+        assert_string_equal(buf, want);
+        boot_attempts_free(&a);
+        free(evs);
+}
+
 /* The web page's own example: the ROM's dhcp+tftp and iPXE's dhcp, script
  * and kernel are one boot; a dhcp after the script starts the next; a
  * pause of more than 10 minutes starts another. */
@@ -101,28 +114,14 @@ static void test_dhcp_after_script(void **state)
 {
         const struct ev in[] = {{0, "dhcp"}, {1, "script"}, {2, "tftp"},  {3, "dhcp"},
                                 {4, "tftp"}, {5, "dhcp"},   {6, "kernel"}};
-        struct boot_event *evs;
-        struct boot_attempts a;
-        group(in, 7, &evs, &a);
-        char buf[64];
-        ids(&a, buf, sizeof(buf));
-        assert_string_equal(buf, "4,5,6,7|1,2,3");
-        boot_attempts_free(&a);
-        free(evs);
+        expect_ids(in, 7, "4,5,6,7|1,2,3");
 }
 
 /* Events of the same millisecond keep their recording order (id). */
 static void test_same_time(void **state)
 {
         const struct ev in[] = {{0, "script"}, {0, "dhcp"}, {0, "script"}};
-        struct boot_event *evs;
-        struct boot_attempts a;
-        group(in, 3, &evs, &a);
-        char buf[64];
-        ids(&a, buf, sizeof(buf));
-        assert_string_equal(buf, "2,3|1");
-        boot_attempts_free(&a);
-        free(evs);
+        expect_ids(in, 3, "2,3|1");
 }
 
 static void test_failure(void **state)

@@ -31,6 +31,15 @@ static void expect_data(const struct tftp_xfer_action *a, uint64_t first, uint64
         assert_int_equal(a->result, TFTP_XFER_RUNNING);
 }
 
+/* Starts a transfer with options and has the client acknowledge the OACK
+ * at `now` (the ACK 0 that starts the data). */
+static void start_acked(struct tftp_xfer *x, const struct tftp_xfer_params *p, int64_t now,
+                        struct tftp_xfer_action *a)
+{
+        tftp_xfer_start(x, p, 0, a);
+        tftp_xfer_on_ack(x, 0, now, a);
+}
+
 static void test_negotiate_ovmf(void **state)
 {
         /* OVMF: tsize 0 blksize 1468 windowsize 4, on a 1500-byte MTU. */
@@ -340,8 +349,7 @@ static void test_block_wrap(void **state)
         struct tftp_xfer_action a;
         uint64_t blocks = 70000;
         struct tftp_xfer_params p = params(blocks * 8 - 3, 8, 16, true);
-        tftp_xfer_start(&x, &p, 0, &a);
-        tftp_xfer_on_ack(&x, 0, 0, &a);
+        start_acked(&x, &p, 0, &a);
         uint64_t acked = 0;
         bool saw_wrap = false;
         while (a.result == TFTP_XFER_RUNNING) {
@@ -387,8 +395,7 @@ static void test_peer_error_midway(void **state)
         struct tftp_xfer x;
         struct tftp_xfer_action a;
         struct tftp_xfer_params p = params(5000, 512, 1, true);
-        tftp_xfer_start(&x, &p, 0, &a);
-        tftp_xfer_on_ack(&x, 0, 1, &a);
+        start_acked(&x, &p, 1, &a);
         tftp_xfer_on_error(&x, 8, 2, &a);
         assert_int_equal(a.result, TFTP_XFER_PEER_ERROR);
 }
@@ -424,8 +431,7 @@ static void test_no_amplification_before_first_ack(void **state)
         }
         /* Once the OACK is acknowledged, the negotiated window goes out. */
         struct tftp_xfer_params p = params(1000 * 1468, 1468, 64, true);
-        tftp_xfer_start(&x, &p, 0, &a);
-        tftp_xfer_on_ack(&x, 0, 5, &a);
+        start_acked(&x, &p, 5, &a);
         assert_true(x.confirmed);
         expect_data(&a, 1, 64);
 }
@@ -497,8 +503,7 @@ static void test_ahead_duplicates_never_send(void **state)
         struct tftp_xfer x;
         struct tftp_xfer_action a;
         struct tftp_xfer_params p = ahead_params(100 * 1024, 1024, 8, true);
-        tftp_xfer_start(&x, &p, 0, &a);
-        tftp_xfer_on_ack(&x, 0, 1, &a);
+        start_acked(&x, &p, 1, &a);
         tftp_xfer_on_ack(&x, 1, 2, &a);
         expect_data(&a, 9, 1);
         /* The same ACK again, ACK 0 again, and GRUB's re-ACKs of older
@@ -523,8 +528,7 @@ static void test_ahead_go_back_n_on_timeout(void **state)
         struct tftp_xfer x;
         struct tftp_xfer_action a;
         struct tftp_xfer_params p = ahead_params(100 * 1024, 1024, 8, true);
-        tftp_xfer_start(&x, &p, 0, &a);
-        tftp_xfer_on_ack(&x, 0, 1, &a);
+        start_acked(&x, &p, 1, &a);
         tftp_xfer_on_ack(&x, 1, 2, &a);
         tftp_xfer_on_ack(&x, 2, 3, &a);
         expect_data(&a, 10, 1);
@@ -585,8 +589,7 @@ static void test_ahead_last_block(void **state)
         /* 10 blocks, the last 5 bytes: never a block after it, and the
          * final block only once 1..9 are acknowledged. */
         struct tftp_xfer_params p = ahead_params(9 * 1024 + 5, 1024, 8, true);
-        tftp_xfer_start(&x, &p, 0, &a);
-        tftp_xfer_on_ack(&x, 0, 1, &a);
+        start_acked(&x, &p, 1, &a);
         expect_data(&a, 1, 8);
         tftp_xfer_on_ack(&x, 1, 2, &a);
         expect_data(&a, 9, 1);
@@ -608,8 +611,7 @@ static void test_ahead_last_block(void **state)
         /* An exact multiple ends with an empty block, alone like any final
          * block; a file smaller than the window goes out at once up to it. */
         p = ahead_params(4 * 1024, 1024, 8, true);
-        tftp_xfer_start(&x, &p, 0, &a);
-        tftp_xfer_on_ack(&x, 0, 1, &a);
+        start_acked(&x, &p, 1, &a);
         expect_data(&a, 1, 4);
         tftp_xfer_on_ack(&x, 4, 2, &a);
         expect_data(&a, 5, 1);
@@ -618,8 +620,7 @@ static void test_ahead_last_block(void **state)
         assert_int_equal(a.result, TFTP_XFER_OK);
         /* A one-block file: just that block. */
         p = ahead_params(100, 1024, 8, true);
-        tftp_xfer_start(&x, &p, 0, &a);
-        tftp_xfer_on_ack(&x, 0, 1, &a);
+        start_acked(&x, &p, 1, &a);
         expect_data(&a, 1, 1);
         tftp_xfer_on_ack(&x, 1, 2, &a);
         assert_int_equal(a.result, TFTP_XFER_OK);
@@ -632,8 +633,7 @@ static void test_ahead_lockstep_after_wrap(void **state)
         struct tftp_xfer_action a;
         uint64_t blocks = 70000;
         struct tftp_xfer_params p = ahead_params(blocks * 8 - 3, 8, 16, true);
-        tftp_xfer_start(&x, &p, 0, &a);
-        tftp_xfer_on_ack(&x, 0, 0, &a);
+        start_acked(&x, &p, 0, &a);
         uint64_t acked = 0, sent = 0;
         while (a.result == TFTP_XFER_RUNNING) {
                 if (a.send == TFTP_SEND_DATA) {
@@ -658,16 +658,14 @@ static void test_ahead_lockstep_after_wrap(void **state)
         assert_int_equal(acked, blocks);
         assert_int_equal(sent, blocks);
         /* A timeout after the wrap resends the expected block alone. */
-        tftp_xfer_start(&x, &p, 0, &a);
-        tftp_xfer_on_ack(&x, 0, 0, &a);
+        start_acked(&x, &p, 0, &a);
         for (uint64_t b = 1; b <= 65540; b++)
                 tftp_xfer_on_ack(&x, tftp_xfer_wire_block(b), 1, &a);
         expect_data(&a, 65541, 1);
         tftp_xfer_on_timeout(&x, a.timer_ms, &a);
         expect_data(&a, 65541, 1);
         /* Just before the wrap: the window shrinks to end at 65535. */
-        tftp_xfer_start(&x, &p, 0, &a);
-        tftp_xfer_on_ack(&x, 0, 0, &a);
+        start_acked(&x, &p, 0, &a);
         for (uint64_t b = 1; b <= 65530; b++)
                 tftp_xfer_on_ack(&x, tftp_xfer_wire_block(b), 1, &a);
         tftp_xfer_on_timeout(&x, a.timer_ms, &a);
