@@ -256,7 +256,7 @@ export function eventsView() {
   stage.value = EVENT_STAGES.includes(params.get('stage')) ? params.get('stage') : '';
   const failed = h('input', { type: 'checkbox', id: 'e-failed' });
   failed.checked = params.get('failed') === '1';
-  const size = h('select', { id: 'e-size', 'aria-label': 'Events per page' },
+  const size = h('select', { id: 'e-size', 'aria-label': 'Events per page', class: 'size' },
     ...[50, 100, 200, 500].map((n) => h('option', { value: String(n), text: `${n} per page` })));
   size.value = ['50', '100', '200', '500'].includes(params.get('limit')) ? params.get('limit') : '100';
   const err = h('div', { class: 'field-error', role: 'alert' });
@@ -267,10 +267,10 @@ export function eventsView() {
     h('div', { class: 'page-head' }, h('div', {}, h('h1', { text: 'Events' }),
       h('p', { class: 'lede', text: 'Every boot step of every machine, newest first (live).' }))),
     h('div', { class: 'toolbar' },
-      h('div', { class: 'tool' }, h('label', { for: 'e-q', text: 'Machine' }), search, err),
+      h('div', { class: 'tool' }, h('label', { for: 'e-q', text: 'Machine' }), search),
       h('div', { class: 'tool' }, h('label', { for: 'e-stage', text: 'Stage' }), stage),
       h('label', { class: 'check-label', for: 'e-failed' }, failed, ' Failed steps only')),
-    eventsTable(tbody), pager);
+    err, eventsTable(tbody), pager);
 
   function filters() {
     return { q: search.value.trim(), stage: stage.value, failed: failed.checked ? '1' : '' };
