@@ -56,6 +56,11 @@ run(async (page, consoleErrors) => {
     page.locator('.toolbar.upload .field-error', { hasText: 'overwrite' }).waitFor({ timeout: 5000 }));
   const again = await apiGet('/files?path=demo');
   check('server: the existing file was kept', again.entries.find((e) => e.name === UP).size === content.length);
+  // The audit log: the upload by the signed-in user, the refused one not at all.
+  const audit = (await apiGet(`/audit?object=${encodeURIComponent(`demo/${UP}`)}`)).entries;
+  check('server: the audit log records the upload once, by the user, with its digest',
+    audit.length === 1 && audit[0].action === 'file.upload' && audit[0].actor === env('ADMIN_USER') &&
+    audit[0].before === null && audit[0].after.sha256 === sha(content), JSON.stringify(audit));
   await shot(page, `files-02-uploaded-${W}`);
 
   // ---- the image editor picks its files ----

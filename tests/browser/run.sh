@@ -188,7 +188,7 @@ for w in $WIDTHS; do
 	sqlite3 "$T/state/bootherd.db" "INSERT INTO machine (mac, state, first_seen, last_seen, created) VALUES ${VALUES%,}"
 	echo "a file whose digest nobody asked for ($w px)" >"$T/state/images/demo/sum-$k.bin"
 	check "files: browse, digest, upload, pick in the image editor; bulk adopt 10 ($w px)" run_ui files \
-		API_TOKEN="$TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=demo BULK_N=$BULK_N \
+		API_TOKEN="$ADMIN_TOKEN" ADMIN_USER=admin ADMIN_PASS=admin-password-1 IMAGE=demo BULK_N=$BULK_N \
 		BULK_NET=52:54:00:b0:0$k BULK_IP_NET=198.18.2$k SUM_FILE=sum-$k.bin VIEWPORT_WIDTH=$w
 	# Administration: users, tokens and the audit log, checked through an admin token.
 	check "administration: users, a token shown once, revoke, audit ($w px)" run_ui admin \
